@@ -1,0 +1,45 @@
+import type { Config } from '../config/env';
+import type { Clock } from '../engine/clock';
+import { findIncompatibleSnapshots, IncompatibleSnapshotsError } from '../engine/compatibility';
+import { Engine } from '../engine/engine';
+import type { ImportKind } from '../engine/import';
+import { migrate, openDatabase, type Db } from '../storage/db';
+import { createOfficeStore } from '../storage/office-store';
+import type { OfficeStore } from '../storage/types';
+
+/** The composition root shared by the server, the CLI, the tests and the benchmarks. */
+export interface Runtime {
+  config: Config;
+  db: Db;
+  store: OfficeStore;
+  engine: Engine;
+  /** Import line kinds beyond offices and events, added by the features that own them. */
+  importKinds: Record<string, ImportKind<unknown>>;
+  close(): void;
+}
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  /** Skip the start-up compatibility check (the `verify` command reports instead of refusing). */
+  skipCompatibilityCheck?: boolean;
+}
+
+export function openRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
+  const db = openDatabase(config.DATABASE_PATH, {
+    synchronous: config.DB_SYNCHRONOUS,
+    busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
+  });
+  try {
+    migrate(db);
+    const store = createOfficeStore(db);
+    if (!options.skipCompatibilityCheck) {
+      const problems = findIncompatibleSnapshots(store);
+      if (problems.length > 0) throw new IncompatibleSnapshotsError(problems);
+    }
+    const engine = new Engine({ store, clock: options.clock });
+    return { config, db, store, engine, importKinds: {}, close: () => db.close() };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import { Command } from 'commander';
+import { loadConfig } from '../config/env';
+import { openRuntime, type Runtime } from '../app/runtime';
+import { importJsonLines } from '../engine/import';
+import { officeStats } from '../engine/queries';
+import { verify } from '../engine/verify';
+import { EngineError } from '../engine/errors';
+import { loadDemoData } from '../demo/load';
+
+/**
+ * Operator commands. They read the same configuration as the server and work on the same
+ * database file whether or not the server is running (SQLite WAL with a busy timeout).
+ */
+export function buildCli(open: (opts?: { skipCompatibilityCheck?: boolean }) => Runtime): Command {
+  const program = new Command('office-onboarding')
+    .description('Operator commands for the office-onboarding engine (DATABASE_PATH selects the database).')
+    .showHelpAfterError();
+
+  const withRuntime = <T>(work: (runtime: Runtime) => T, opts?: { skipCompatibilityCheck?: boolean }): T => {
+    const runtime = open(opts);
+    try {
+      return work(runtime);
+    } finally {
+      runtime.close();
+    }
+  };
+
+  program
+    .command('import')
+    .description('Import a JSON Lines file of offices and events in one transaction; a bad line imports nothing.')
+    .argument('<file>', 'JSON Lines file')
+    .option('--actor <name>', 'recorded as the actor of every imported row', 'cli:import')
+    .action((file: string, opts: { actor: string }) => {
+      const text = fs.readFileSync(file, 'utf8');
+      const result = withRuntime((rt) => importJsonLines(rt.engine, text, opts.actor, rt.importKinds));
+      console.log(`Imported ${result.offices} offices, ${result.events} events, ${result.other} other lines.`);
+    });
+
+  program
+    .command('verify')
+    .description('Replay every office history through the machine and compare with the stored snapshots.')
+    .action(() => {
+      const report = withRuntime((rt) => verify(rt.store), { skipCompatibilityCheck: true });
+      console.log(`Verified ${report.offices} offices, ${report.events} events: ${report.differences.length} difference(s).`);
+      for (const d of report.differences) console.log(`  ${d.officeId}: ${d.problem}`);
+      if (report.differences.length > 0) process.exitCode = 1;
+    });
+
+  program
+    .command('backup')
+    .description("Write a consistent copy of the database with SQLite's online backup (safe while the server runs).")
+    .argument('<file>', 'destination file')
+    .action(async (file: string) => {
+      const runtime = open();
+      try {
+        await runtime.db.backup(file);
+        console.log(`Backup written to ${file}.`);
+      } finally {
+        runtime.close();
+      }
+    });
+
+  program
+    .command('stats')
+    .description('Office counts per stage and per state.')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const stats = withRuntime((rt) => officeStats(rt.store));
+      if (opts.json) return console.log(JSON.stringify(stats, null, 2));
+      console.log(`${stats.total} offices`);
+      for (const [stage, n] of Object.entries(stats.byStage).sort()) console.log(`  ${stage.padEnd(24)} ${n}`);
+      console.log('By state:');
+      for (const [state, n] of Object.entries(stats.byState).sort()) console.log(`  ${state.padEnd(40)} ${n}`);
+    });
+
+  program
+    .command('demo')
+    .description('Load the demo programme (~180 offices in ~110 countries) into an empty database.')
+    .action(() => {
+      const loaded = withRuntime((rt) => loadDemoData(rt));
+      console.log(loaded ? `Loaded ${loaded.offices} offices and ${loaded.events} events.` : 'The database is not empty: nothing loaded.');
+    });
+
+  return program;
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  buildCli((opts) => openRuntime(config, opts))
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      if (error instanceof EngineError) console.error(`${error.code}: ${error.message}`);
+      else console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 2;
+    });
+}

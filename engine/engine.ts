@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { transition } from 'xstate';
+import type { OfficeEvent } from '../machines/events';
+import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
+import type { HistoryEntry, OfficeRecord, OfficeStore } from '../storage/types';
+import { systemClock, type Clock } from './clock';
+import { EngineError, officeNotFound } from './errors';
+import type { NewOffice } from './office-input';
+import {
+  activeNodes,
+  allowedEvents,
+  fromStored,
+  initialSnapshot,
+  leafPaths,
+  stageOf,
+  toStored,
+  type ActiveNode,
+  type OfficeSnapshot,
+} from './snapshot';
+
+/** Everything one committed change did; handed to the hooks. */
+export interface TransitionRecord {
+  office: OfficeRecord;
+  entry: HistoryEntry;
+  before: OfficeSnapshot | null;
+  after: OfficeSnapshot;
+  entered: ActiveNode[];
+  exited: string[];
+  at: Date;
+}
+
+/**
+ * Extension points. `inTransaction` writes what must commit with the transition (timers, outbox
+ * rows); throwing there aborts it. `afterCommit` tells the outside world (live streams, inspection)
+ * and must not throw.
+ */
+export interface EngineHooks {
+  inTransaction?(record: TransitionRecord): void;
+  afterCommit?(record: TransitionRecord): void;
+}
+
+export interface ApplyOptions {
+  actor: string;
+  expectedVersion?: number;
+  /** Time of the event; defaults to the clock. Imports pass historical times. */
+  at?: Date;
+}
+
+export interface EngineOptions {
+  store: OfficeStore;
+  clock?: Clock;
+  hooks?: EngineHooks[];
+  newId?: () => string;
+}
+
+export const REGISTERED = 'REGISTERED';
+
+export class Engine {
+  readonly store: OfficeStore;
+  readonly clock: Clock;
+  private readonly hooks: EngineHooks[];
+  private readonly newId: () => string;
+  private depth = 0;
+  private committed: TransitionRecord[] = [];
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.hooks = options.hooks ?? [];
+    this.newId = options.newId ?? (() => randomUUID());
+  }
+
+  addHooks(hooks: EngineHooks): void {
+    this.hooks.push(hooks);
+  }
+
+  /**
+   * Runs `work` as one SQLite transaction; nested calls join the outer one. After-commit hooks
+   * run only once the outermost transaction has committed, and not at all if it rolls back.
+   */
+  unitOfWork<T>(work: () => T): T {
+    this.depth++;
+    const mark = this.committed.length;
+    let result: T;
+    try {
+      result = this.store.transaction(work);
+    } catch (error) {
+      // A rolled-back (inner) transaction must not announce what it did.
+      this.committed.length = mark;
+      throw error;
+    } finally {
+      this.depth--;
+    }
+    if (this.depth === 0) {
+      const records = this.committed;
+      this.committed = [];
+      for (const record of records) for (const hook of this.hooks) hook.afterCommit?.(record);
+    }
+    return result;
+  }
+
+  register(input: NewOffice, options: { actor: string; at?: Date }): OfficeRecord {
+    const at = options.at ?? this.clock.now();
+    const iso = at.toISOString();
+    const snapshot = initialSnapshot({ track: input.track });
+    const nodes = activeNodes(snapshot.value);
+    const office: OfficeRecord = {
+      id: input.id ?? this.newId(),
+      name: input.name,
+      country: input.country,
+      city: input.city ?? null,
+      language: input.language,
+      track: input.track,
+      contacts: input.contacts,
+      stage: stageOf(snapshot.value),
+      states: leafPaths(snapshot.value),
+      snapshot: toStored(snapshot),
+      machineVersion: OFFICE_MACHINE_VERSION,
+      version: 0,
+      createdAt: iso,
+      updatedAt: iso,
+    };
+    const entry: HistoryEntry = {
+      officeId: office.id,
+      seq: 0,
+      type: REGISTERED,
+      payload: { track: office.track },
+      from: [],
+      to: office.states,
+      actor: options.actor,
+      at: iso,
+    };
+    return this.unitOfWork(() => {
+      if (this.store.getOffice(office.id)) {
+        throw new EngineError('office_exists', `An office with id "${office.id}" already exists.`, { id: office.id });
+      }
+      this.store.insertOffice(office, nodes);
+      this.store.appendHistory(entry);
+      this.record({ office, entry, before: null, after: snapshot, entered: nodes, exited: [], at });
+      return office;
+    });
+  }
+
+  /** Takes one event for one office: load, pure `transition()`, persist. All or nothing. */
+  apply(officeId: string, event: OfficeEvent, options: ApplyOptions): TransitionRecord {
+    const at = options.at ?? this.clock.now();
+    return this.unitOfWork(() => {
+      const office = this.store.getOffice(officeId);
+      if (!office) throw officeNotFound(officeId);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== office.version) {
+        throw versionMismatch(office, options.expectedVersion);
+      }
+      const before = fromStored(office.snapshot);
+      if (before.status !== 'active' || !before.can(event)) {
+        const allowed = allowedEvents(before);
+        throw new EngineError(
+          'event_not_allowed',
+          `Office "${officeId}" is in ${office.states.join(' + ')} and cannot take ${event.type} now.`,
+          { states: office.states, allowedEvents: allowed, version: office.version },
+        );
+      }
+      const [after] = transition(officeMachine, before, event);
+      const iso = at.toISOString();
+      const beforeNodes = activeNodes(before.value);
+      const afterNodes = activeNodes(after.value);
+      const beforePaths = new Set(beforeNodes.map((n) => n.path));
+      const afterPaths = new Set(afterNodes.map((n) => n.path));
+      const entered = afterNodes.filter((n) => !beforePaths.has(n.path));
+      const exited = beforeNodes.filter((n) => !afterPaths.has(n.path)).map((n) => n.path);
+
+      const updated: OfficeRecord = {
+        ...office,
+        stage: stageOf(after.value),
+        states: leafPaths(after.value),
+        snapshot: toStored(after),
+        version: office.version + 1,
+        updatedAt: iso,
+      };
+      if (!this.store.updateOfficeState(updated)) throw versionMismatch(office, office.version);
+      this.store.replaceActiveNodes(officeId, exited, entered, iso);
+      const { type, ...payload } = event;
+      const entry: HistoryEntry = {
+        officeId,
+        seq: updated.version,
+        type,
+        payload,
+        from: office.states,
+        to: updated.states,
+        actor: options.actor,
+        at: iso,
+      };
+      this.store.appendHistory(entry);
+      const record: TransitionRecord = { office: updated, entry, before, after, entered, exited, at };
+      this.record(record);
+      return record;
+    });
+  }
+
+  private record(record: TransitionRecord): void {
+    for (const hook of this.hooks) hook.inTransaction?.(record);
+    this.committed.push(record);
+  }
+}
+
+function versionMismatch(office: OfficeRecord, expected: number): EngineError {
+  return new EngineError(
+    'version_mismatch',
+    `Office "${office.id}" is at version ${office.version}, not ${expected}: someone changed it first. Reload and try again.`,
+    { expectedVersion: expected, currentVersion: office.version },
+  );
+}

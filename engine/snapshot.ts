@@ -1,0 +1,71 @@
+import { initialTransition, type SnapshotFrom, type StateValue } from 'xstate';
+import { officeEventTypes, type OfficeEventType } from '../machines/events';
+import { officeMachine, type OfficeContext, type OfficeInput } from '../machines/office';
+
+export type OfficeSnapshot = SnapshotFrom<typeof officeMachine>;
+
+/** What is stored: only what rebuilds the snapshot. Delayed events are not in it; timers are stored by the engine. */
+export interface StoredSnapshot {
+  value: StateValue;
+  context: OfficeContext;
+  status: 'active' | 'done';
+}
+
+export function toStored(snapshot: OfficeSnapshot): StoredSnapshot {
+  return {
+    value: snapshot.value,
+    context: snapshot.context,
+    status: snapshot.status === 'done' ? 'done' : 'active',
+  };
+}
+
+export function fromStored(stored: StoredSnapshot): OfficeSnapshot {
+  return officeMachine.resolveState({ value: stored.value, context: stored.context });
+}
+
+export function initialSnapshot(input: OfficeInput): OfficeSnapshot {
+  return initialTransition(officeMachine, input)[0];
+}
+
+/** A node of the active configuration: `preparing` and `preparing.site.blocked` are both active nodes. */
+export interface ActiveNode {
+  path: string;
+  isLeaf: boolean;
+}
+
+export function activeNodes(value: StateValue, prefix = ''): ActiveNode[] {
+  if (typeof value === 'string') return [{ path: prefix + value, isLeaf: true }];
+  const nodes: ActiveNode[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix + key;
+    if (child === undefined) continue;
+    if (typeof child === 'object' && Object.keys(child).length === 0) {
+      nodes.push({ path, isLeaf: true });
+      continue;
+    }
+    nodes.push({ path, isLeaf: false });
+    nodes.push(...activeNodes(child, path + '.'));
+  }
+  return nodes;
+}
+
+export function leafPaths(value: StateValue): string[] {
+  return activeNodes(value)
+    .filter((n) => n.isLeaf)
+    .map((n) => n.path);
+}
+
+export function stageOf(value: StateValue): string {
+  return typeof value === 'string' ? value : Object.keys(value)[0]!;
+}
+
+/** Events the snapshot would take now; a finished office takes none. */
+export function allowedEvents(snapshot: OfficeSnapshot): OfficeEventType[] {
+  if (snapshot.status !== 'active') return [];
+  return officeEventTypes.filter((type) => snapshot.can(sampleEvent(type)));
+}
+
+// Guards read only context, never payload fields, so a type-only event answers `can()` truthfully.
+function sampleEvent(type: OfficeEventType) {
+  return { type } as Parameters<OfficeSnapshot['can']>[0];
+}

@@ -1,0 +1,41 @@
+import type { OfficeRecord } from '../storage/types';
+import { allowedEvents, fromStored } from './snapshot';
+
+/** The public shape of an office, as the API returns it. */
+export interface OfficeView {
+  id: string;
+  name: string;
+  country: string;
+  city: string | null;
+  language: string;
+  track: OfficeRecord['track'];
+  contacts: OfficeRecord['contacts'];
+  stage: string;
+  states: string[];
+  version: number;
+  enteredAt: Record<string, string>;
+  allowedEvents: string[];
+  context: OfficeRecord['snapshot']['context'];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toOfficeView(office: OfficeRecord, enteredAt: Record<string, string>): OfficeView {
+  return {
+    id: office.id,
+    name: office.name,
+    country: office.country,
+    city: office.city,
+    language: office.language,
+    track: office.track,
+    contacts: office.contacts,
+    stage: office.stage,
+    states: office.states,
+    version: office.version,
+    enteredAt,
+    allowedEvents: allowedEvents(fromStored(office.snapshot)),
+    context: office.snapshot.context,
+    createdAt: office.createdAt,
+    updatedAt: office.updatedAt,
+  };
+}

@@ -1,0 +1,78 @@
+import type { AnyStateNode } from 'xstate';
+import { z } from 'zod';
+import { eventPayloads, type OfficeEventType } from './events';
+import type { StateMeta } from './meta';
+import { officeMachine, OFFICE_MACHINE_VERSION } from './office';
+
+export interface TransitionDescription {
+  event: string;
+  /** Dotted paths of the target states, e.g. "preparing.site.blocked". */
+  targets: string[];
+  guarded: boolean;
+}
+
+export interface StateDescription {
+  key: string;
+  /** Dotted path from the root, e.g. "preparing.site.blocked"; the id every view uses. */
+  path: string;
+  type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  initial: string | null;
+  meta: StateMeta;
+  transitions: TransitionDescription[];
+  /** Where the state goes when its regions are done (`onDone`). */
+  done: TransitionDescription[];
+  states: StateDescription[];
+}
+
+export interface MachineDescription {
+  id: string;
+  version: number;
+  root: StateDescription;
+  events: Record<OfficeEventType, { payload: unknown }>;
+}
+
+const pathOf = (node: AnyStateNode): string => node.path.join('.');
+
+function describeTransitions(node: AnyStateNode): { on: TransitionDescription[]; done: TransitionDescription[] } {
+  const on: TransitionDescription[] = [];
+  const done: TransitionDescription[] = [];
+  for (const [event, list] of node.transitions) {
+    for (const t of list) {
+      const description = {
+        event,
+        targets: (t.target ?? []).map(pathOf),
+        guarded: Boolean(t.guard),
+      };
+      (event.startsWith('xstate.done.state.') ? done : on).push(description);
+    }
+  }
+  return { on, done };
+}
+
+function describeState(node: AnyStateNode): StateDescription {
+  const { on, done } = describeTransitions(node);
+  const initialTarget = node.type === 'compound' ? node.initial?.target?.[0] : undefined;
+  return {
+    key: node.key,
+    path: pathOf(node),
+    type: node.type,
+    initial: initialTarget ? initialTarget.key : null,
+    meta: node.meta as StateMeta,
+    transitions: on,
+    done,
+    states: Object.values(node.states).map(describeState),
+  };
+}
+
+/** The whole chart as plain JSON: the API, the docs and the dashboard's diagram all read this. */
+export function describeMachine(): MachineDescription {
+  const events = Object.fromEntries(
+    Object.entries(eventPayloads).map(([type, schema]) => [type, { payload: z.toJSONSchema(schema) }]),
+  ) as MachineDescription['events'];
+  return { id: officeMachine.id, version: OFFICE_MACHINE_VERSION, root: describeState(officeMachine.root), events };
+}
+
+/** Every state node, depth first, root excluded. */
+export function allStates(root: StateDescription = describeMachine().root): StateDescription[] {
+  return root.states.flatMap((s) => [s, ...allStates(s)]);
+}

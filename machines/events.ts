@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * The payload each event carries, keyed by event type. This table is the single source for
+ * API validation, the OpenAPI document, the dashboard's forms and the machine's event types.
+ */
+const reason = z.string().trim().min(1).max(2000);
+
+export const eventPayloads = {
+  SEND_CIRCULAR: z.object({ letterRef: z.string().max(200).optional() }),
+  REPLY_AFFIRMATIVE: z.object({}),
+  REPLY_DECLINED: z.object({ reason }),
+  REOPEN: z.object({}),
+  SITE_SURVEYED: z.object({}),
+  SITE_DIFFICULTY: z.object({ reason }),
+  DIFFICULTY_RESOLVED: z.object({}),
+  SITE_READY: z.object({}),
+  FOCAL_POINT_NOMINATED: z.object({
+    name: z.string().trim().min(1).max(200),
+    email: z.email().max(320),
+  }),
+  ENROLLED: z.object({ workshopId: z.string().trim().min(1).max(100) }),
+  TRAINING_COMPLETED: z.object({}),
+  NO_SHOW: z.object({}),
+  KIT_SHIPPED: z.object({ goldDiskVersion: z.string().trim().min(1).max(50).optional() }),
+  KIT_DELIVERED: z.object({}),
+  KIT_INSTALLED: z.object({}),
+  DEPLOYMENT_HELD: z.object({ reason }),
+  GOLD_DISK_RELEASED: z.object({ version: z.string().trim().min(1).max(50) }),
+  SERVICES_CONNECTED: z.object({}),
+  HANDED_OVER: z.object({}),
+  WITHDRAWN: z.object({ reason }),
+} as const;
+
+export type OfficeEventType = keyof typeof eventPayloads;
+export const officeEventTypes = Object.keys(eventPayloads) as OfficeEventType[];
+
+// zod infers `z.object({})` as Record<string, never>; an event without payload is just `{ type }`.
+type Payload<T> = string extends keyof T ? unknown : T;
+
+export type OfficeEvent = {
+  [K in OfficeEventType]: { type: K } & Payload<z.infer<(typeof eventPayloads)[K]>>;
+}[OfficeEventType];
+
+export function isOfficeEventType(type: string): type is OfficeEventType {
+  return Object.prototype.hasOwnProperty.call(eventPayloads, type);
+}
+
+/** Parses `{type, ...payload}`; unknown keys are stripped so history holds only what the machine reads. */
+export function parseOfficeEvent(
+  raw: unknown,
+): { ok: true; event: OfficeEvent } | { ok: false; message: string; issues: unknown } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, message: 'An event must be a JSON object with a "type".', issues: [] };
+  }
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== 'string' || !isOfficeEventType(type)) {
+    return {
+      ok: false,
+      message: `Unknown event type ${JSON.stringify(type)}. Known types: ${officeEventTypes.join(', ')}.`,
+      issues: [{ path: ['type'], message: 'unknown event type' }],
+    };
+  }
+  const parsed = eventPayloads[type].safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, message: `Invalid payload for ${type}.`, issues: parsed.error.issues };
+  }
+  return { ok: true, event: { type, ...parsed.data } as OfficeEvent };
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { parseOfficeEvent } from '../../machines/events';
+import { newOfficeSchema, countryCode } from '../../engine/office-input';
+import { getOfficeView, listOfficeViews, officeStats } from '../../engine/queries';
+import type { Runtime } from '../../app/runtime';
+import { HttpError } from '../errors';
+import { officeNotFound } from '../../engine/errors';
+import { idParams, route, type AnyRoute } from '../route';
+import { allStates } from '../../machines/describe';
+
+const stateNames = allStates().map((s) => s.path);
+const stageNames = allStates()
+  .filter((s) => !s.path.includes('.'))
+  .map((s) => s.path);
+
+export const listQuery = z.object({
+  stage: z.enum(stageNames as [string, ...string[]]).optional(),
+  state: z.enum(stateNames as [string, ...string[]]).optional(),
+  country: countryCode.optional(),
+  q: z.string().trim().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** `If-Match: 3`, `"3"` or `W/"3"`: the office version the client last saw. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+  if (!match) {
+    throw new HttpError(400, 'invalid_if_match', 'If-Match must be the office version, e.g. If-Match: "3".', { header });
+  }
+  return Number(match[1]);
+}
+
+export const etagOf = (version: number) => `"${version}"`;
+
+export function officeRoutes(runtime: Runtime): AnyRoute[] {
+  const { engine, store } = runtime;
+  return [
+    route({
+      method: 'post',
+      path: '/api/offices',
+      summary: 'Register an office',
+      tag: 'offices',
+      access: 'coordinator',
+      body: newOfficeSchema,
+      responses: { 201: { description: 'The registered office' } },
+      handler: ({ body, res, actor }) => {
+        const office = engine.register(body, { actor });
+        res.status(201).setHeader('ETag', etagOf(office.version));
+        return getOfficeView(store, office.id);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/offices',
+      summary: 'List offices, filtered by stage, state, country or text',
+      tag: 'offices',
+      access: 'viewer',
+      query: listQuery,
+      handler: ({ query }) => listOfficeViews(store, query),
+    }),
+    route({
+      method: 'get',
+      path: '/api/offices/:id',
+      summary: 'One office with its states and the events it can take',
+      tag: 'offices',
+      access: 'viewer',
+      params: idParams,
+      handler: ({ params, res }) => {
+        const view = getOfficeView(store, params.id);
+        res.setHeader('ETag', etagOf(view.version));
+        return view;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/offices/:id/events',
+      summary: 'Send an event to an office (If-Match: version for optimistic concurrency)',
+      tag: 'offices',
+      access: 'coordinator',
+      params: idParams,
+      body: z.looseObject({ type: z.string() }),
+      responses: {
+        200: { description: 'The office after the transition' },
+        409: { description: 'The event is not allowed now; details.allowedEvents lists those that are' },
+        412: { description: 'If-Match does not match the current version' },
+      },
+      handler: ({ params, body, req, res, actor }) => {
+        const parsed = parseOfficeEvent(body);
+        if (!parsed.ok) throw new HttpError(400, 'invalid_event', parsed.message, { issues: parsed.issues });
+        const expectedVersion = parseIfMatch(req.get('If-Match'));
+        engine.apply(params.id, parsed.event, { actor, expectedVersion });
+        const view = getOfficeView(store, params.id);
+        res.setHeader('ETag', etagOf(view.version));
+        return view;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/offices/:id/history',
+      summary: 'Every transition of an office, oldest first',
+      tag: 'offices',
+      access: 'viewer',
+      params: idParams,
+      handler: ({ params }) => {
+        if (!store.getOffice(params.id)) throw officeNotFound(params.id);
+        return {
+          events: store.history(params.id).map(({ seq, type, payload, from, to, actor, at }) => ({
+            seq,
+            type,
+            payload,
+            from,
+            to,
+            actor,
+            at,
+          })),
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/stats',
+      summary: 'Office counts per stage and per leaf state',
+      tag: 'offices',
+      access: 'viewer',
+      handler: () => officeStats(store),
+    }),
+  ];
+}

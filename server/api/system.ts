@@ -1,0 +1,45 @@
+import express from 'express';
+import { describeMachine } from '../../machines/describe';
+import { importJsonLines } from '../../engine/import';
+import type { Runtime } from '../../app/runtime';
+import { route, type AnyRoute } from '../route';
+
+export function systemRoutes(runtime: Runtime): AnyRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/api/machine',
+      summary: 'The office lifecycle machine: every state with its meta, transitions and event payloads',
+      tag: 'machine',
+      access: 'viewer',
+      handler: () => describeMachine(),
+    }),
+    route({
+      method: 'post',
+      path: '/api/import',
+      summary: 'Import JSON Lines (offices and events) in one transaction; any bad line imports nothing',
+      tag: 'import',
+      access: 'admin',
+      responses: { 200: { description: 'Counts of what was imported' }, 400: { description: 'Bad lines, by line number' } },
+      handler: ({ req, actor }) => {
+        const text = typeof req.body === 'string' ? req.body : '';
+        return importJsonLines(runtime.engine, text, actor, runtime.importKinds);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness: the database answers',
+      tag: 'system',
+      access: 'public',
+      handler: () => {
+        runtime.db.prepare('SELECT 1').get();
+        return { status: 'ok' };
+      },
+    }),
+  ];
+}
+
+/** The import endpoint reads the raw JSON Lines text. */
+export const importBodyParser = (limit: string) =>
+  express.text({ type: ['application/x-ndjson', 'application/jsonl', 'text/plain'], limit });

@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import pino, { type Logger } from 'pino';
+import type { Runtime } from '../app/runtime';
+import { officeRoutes } from './api/offices';
+import { importBodyParser, systemRoutes } from './api/system';
+import { errorHandler, notFoundHandler } from './errors';
+import { openApiDocument } from './openapi';
+import { mountRoutes, route, type AnyRoute } from './route';
+
+const ACTOR_PATTERN = /^[\w .@:()/-]{1,100}$/;
+
+export interface App {
+  app: Express;
+  routes: AnyRoute[];
+}
+
+export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
+  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime)];
+  const openApi = route({
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    tag: 'system',
+    access: 'public',
+    handler: () => openApiDocument(routes, process.env.npm_package_version ?? '0.0.0'),
+  });
+  routes.push(openApi);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(helmet());
+  app.use(express.json({ limit: runtime.config.BODY_LIMIT }));
+  app.use('/api/import', importBodyParser(runtime.config.BODY_LIMIT));
+  app.use((req, res, next) => {
+    // Until sign-in exists, scripts name themselves; every history row records it.
+    const claimed = req.get('X-Actor');
+    res.locals.actor = claimed && ACTOR_PATTERN.test(claimed) ? claimed : 'api';
+    next();
+  });
+  const router = express.Router();
+  mountRoutes(router, routes);
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return { app, routes };
+}

@@ -1,0 +1,36 @@
+import pino from 'pino';
+import { loadConfig } from '../config/env';
+import { openRuntime } from '../app/runtime';
+import { loadDemoData } from '../demo/load';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.LOG_LEVEL });
+  const runtime = openRuntime(config);
+  if (process.argv.includes('--demo') || config.DEMO_DATA === 'auto') {
+    const loaded = loadDemoData(runtime);
+    logger.info(loaded ? `demo data loaded: ${loaded.offices} offices, ${loaded.events} events` : 'database not empty: demo data not loaded');
+  }
+  const { app } = createApp(runtime, logger);
+  const server = app.listen(config.PORT, config.HOST, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    logger.info({ port, database: config.DATABASE_PATH }, `office-onboarding listening on http://${config.HOST}:${port}/`);
+  });
+  const shutdown = (signal: string) => {
+    logger.info(`${signal}: shutting down`);
+    server.close(() => {
+      runtime.close();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

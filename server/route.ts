@@ -1,0 +1,74 @@
+import type { Request, Response, Router } from 'express';
+import { z, type ZodType } from 'zod';
+import { HttpError } from './errors';
+
+export type Access = 'public' | 'viewer' | 'coordinator' | 'admin';
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  res: Response;
+  actor: string;
+}
+
+/**
+ * One entry of the route table: the single place a route is declared. The router, the OpenAPI
+ * document and the access checks are all generated from these.
+ */
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express path, e.g. "/api/offices/:id". */
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  /** Response schema per status, for the OpenAPI document. */
+  responses?: Record<number, { description: string; schema?: ZodType }>;
+  /** HTML pages and streams answer themselves; JSON routes return their body. */
+  produces?: 'json' | 'html' | 'event-stream' | 'text';
+  handler(ctx: RouteContext<P, Q, B>): unknown;
+}
+
+/** Identity helper that keeps the zod schemas and the handler's argument types in step. */
+export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, Q, B>): RouteSpec<P, Q, B> {
+  return spec;
+}
+
+// The table holds routes of many input types; the handler only sees its own validated input.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteSpec<any, any, any>;
+
+function validate<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return value as T;
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: [where, ...i.path].join('.'), message: i.message }));
+    throw new HttpError(400, 'invalid_input', `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
+      issues,
+    });
+  }
+  return parsed.data;
+}
+
+export function actorOf(res: Response): string {
+  return (res.locals.actor as string | undefined) ?? 'anonymous';
+}
+
+export function mountRoutes(router: Router, routes: AnyRoute[]): void {
+  for (const spec of routes) {
+    router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const params = validate(spec.params, req.params, 'params');
+      const query = validate(spec.query, req.query, 'query');
+      const body = validate(spec.body, req.body, 'body');
+      const result: unknown = await spec.handler({ params, query, body, req, res, actor: actorOf(res) });
+      if (!res.headersSent && result !== undefined) res.json(result);
+    });
+  }
+}
+
+export const idParams = z.object({ id: z.string().min(1).max(200) });

@@ -1,0 +1,205 @@
+import type { Db } from './db';
+import type {
+  HistoryEntry,
+  OfficeFilter,
+  OfficeRecord,
+  OfficeStateUpdate,
+  OfficeStore,
+} from './types';
+
+interface OfficeRow {
+  id: string;
+  name: string;
+  country: string;
+  city: string | null;
+  language: string;
+  track: string;
+  contacts: string;
+  stage: string;
+  states: string;
+  snapshot: string;
+  machine_version: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface HistoryRow {
+  office_id: string;
+  seq: number;
+  type: string;
+  payload: string;
+  from_states: string;
+  to_states: string;
+  actor: string;
+  at: string;
+}
+
+function toOffice(row: OfficeRow): OfficeRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    country: row.country,
+    city: row.city,
+    language: row.language,
+    track: row.track as OfficeRecord['track'],
+    contacts: JSON.parse(row.contacts) as OfficeRecord['contacts'],
+    stage: row.stage,
+    states: JSON.parse(row.states) as string[],
+    snapshot: JSON.parse(row.snapshot) as OfficeRecord['snapshot'],
+    machineVersion: row.machine_version,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toHistory(row: HistoryRow): HistoryEntry {
+  return {
+    officeId: row.office_id,
+    seq: row.seq,
+    type: row.type,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    from: JSON.parse(row.from_states) as string[],
+    to: JSON.parse(row.to_states) as string[],
+    actor: row.actor,
+    at: row.at,
+  };
+}
+
+/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+}
+
+export function createOfficeStore(db: Db): OfficeStore {
+  const stmt = {
+    get: db.prepare<[string], OfficeRow>('SELECT * FROM offices WHERE id = ?'),
+    insert: db.prepare(`INSERT INTO offices
+      (id, name, country, city, language, track, contacts, stage, states, snapshot, machine_version, version, created_at, updated_at)
+      VALUES (@id, @name, @country, @city, @language, @track, @contacts, @stage, @states, @snapshot, @machineVersion, @version, @createdAt, @updatedAt)`),
+    update: db.prepare(`UPDATE offices SET stage = @stage, states = @states, snapshot = @snapshot,
+      version = @version, updated_at = @updatedAt WHERE id = @id AND version = @version - 1`),
+    insertNode: db.prepare('INSERT INTO office_states (office_id, path, is_leaf, entered_at) VALUES (?, ?, ?, ?)'),
+    deleteNode: db.prepare('DELETE FROM office_states WHERE office_id = ? AND path = ?'),
+    enteredAt: db.prepare<[string], { path: string; entered_at: string }>(
+      'SELECT path, entered_at FROM office_states WHERE office_id = ?',
+    ),
+    appendHistory: db.prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    history: db.prepare<[string], HistoryRow>('SELECT * FROM history WHERE office_id = ? ORDER BY seq'),
+    byStage: db.prepare<[], { stage: string; n: number }>('SELECT stage, count(*) AS n FROM offices GROUP BY stage'),
+    byLeaf: db.prepare<[], { path: string; n: number }>(
+      'SELECT path, count(*) AS n FROM office_states WHERE is_leaf = 1 GROUP BY path',
+    ),
+    ids: db.prepare<[], { id: string }>('SELECT id FROM offices ORDER BY id'),
+    shapes: db.prepare<[], { value: string; machine_version: number; n: number; sample: string }>(
+      `SELECT snapshot -> '$.value' AS value, machine_version, count(*) AS n, min(id) AS sample
+       FROM offices GROUP BY 1, 2`,
+    ),
+  };
+
+  return {
+    transaction: (work) => db.transaction(work).immediate(),
+
+    getOffice(id) {
+      const row = stmt.get.get(id);
+      return row ? toOffice(row) : undefined;
+    },
+
+    insertOffice(office, nodes) {
+      stmt.insert.run({
+        ...office,
+        contacts: JSON.stringify(office.contacts),
+        states: JSON.stringify(office.states),
+        snapshot: JSON.stringify(office.snapshot),
+      });
+      for (const node of nodes) stmt.insertNode.run(office.id, node.path, node.isLeaf ? 1 : 0, office.createdAt);
+    },
+
+    updateOfficeState(update: OfficeStateUpdate) {
+      const result = stmt.update.run({
+        ...update,
+        states: JSON.stringify(update.states),
+        snapshot: JSON.stringify(update.snapshot),
+      });
+      return result.changes === 1;
+    },
+
+    replaceActiveNodes(officeId, exited, entered, at) {
+      for (const path of exited) stmt.deleteNode.run(officeId, path);
+      for (const node of entered) stmt.insertNode.run(officeId, node.path, node.isLeaf ? 1 : 0, at);
+    },
+
+    enteredAt(officeId) {
+      return Object.fromEntries(stmt.enteredAt.all(officeId).map((r) => [r.path, r.entered_at]));
+    },
+
+    appendHistory(e: HistoryEntry) {
+      stmt.appendHistory.run(
+        e.officeId,
+        e.seq,
+        e.type,
+        JSON.stringify(e.payload),
+        JSON.stringify(e.from),
+        JSON.stringify(e.to),
+        e.actor,
+        e.at,
+      );
+    },
+
+    history(officeId) {
+      return stmt.history.all(officeId).map(toHistory);
+    },
+
+    listOffices(filter: OfficeFilter) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = {};
+      if (filter.stage) {
+        where.push('o.stage = @stage');
+        params.stage = filter.stage;
+      }
+      if (filter.country) {
+        where.push('o.country = @country');
+        params.country = filter.country;
+      }
+      if (filter.state) {
+        where.push('EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = o.id AND s.path = @state)');
+        params.state = filter.state;
+      }
+      if (filter.q) {
+        where.push("(o.name LIKE @q ESCAPE '\\' OR o.id LIKE @q ESCAPE '\\')");
+        params.q = likePattern(filter.q);
+      }
+      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const total = (db.prepare(`SELECT count(*) AS n FROM offices o ${clause}`).get(params) as { n: number }).n;
+      const rows = db
+        .prepare<Record<string, unknown>, OfficeRow>(
+          `SELECT o.* FROM offices o ${clause} ORDER BY o.name COLLATE NOCASE, o.id LIMIT @limit OFFSET @offset`,
+        )
+        .all({ ...params, limit: filter.limit ?? 100, offset: filter.offset ?? 0 });
+      return { offices: rows.map(toOffice), total };
+    },
+
+    countByStage() {
+      return Object.fromEntries(stmt.byStage.all().map((r) => [r.stage, r.n]));
+    },
+
+    countByLeafState() {
+      return Object.fromEntries(stmt.byLeaf.all().map((r) => [r.path, r.n]));
+    },
+
+    snapshotShapes() {
+      return stmt.shapes.all().map((r) => ({
+        value: r.value,
+        machineVersion: r.machine_version,
+        count: r.n,
+        sampleId: r.sample,
+      }));
+    },
+
+    *officeIds() {
+      for (const row of stmt.ids.iterate()) yield row.id;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { StoredSnapshot, ActiveNode } from '../engine/snapshot';
+import type { Track } from '../machines/office';
+
+export interface Contact {
+  name: string;
+  email: string;
+  role?: string;
+}
+
+export interface OfficeRecord {
+  id: string;
+  name: string;
+  country: string;
+  city: string | null;
+  language: string;
+  track: Track;
+  contacts: Contact[];
+  stage: string;
+  states: string[];
+  snapshot: StoredSnapshot;
+  machineVersion: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface HistoryEntry {
+  officeId: string;
+  seq: number;
+  type: string;
+  payload: Record<string, unknown>;
+  from: string[];
+  to: string[];
+  actor: string;
+  at: string;
+}
+
+export interface OfficeFilter {
+  stage?: string;
+  state?: string;
+  country?: string;
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface OfficeStateUpdate {
+  id: string;
+  stage: string;
+  states: string[];
+  snapshot: StoredSnapshot;
+  version: number;
+  updatedAt: string;
+}
+
+/**
+ * The storage the engine needs. Every method is synchronous and runs inside `transaction()`
+ * when called by the engine: one unit of work per transition.
+ */
+export interface OfficeStore {
+  transaction<T>(work: () => T): T;
+  getOffice(id: string): OfficeRecord | undefined;
+  insertOffice(office: OfficeRecord, nodes: ActiveNode[]): void;
+  /** Returns false when the stored version is not `version - 1` (someone else won). */
+  updateOfficeState(update: OfficeStateUpdate): boolean;
+  replaceActiveNodes(officeId: string, exited: string[], entered: ActiveNode[], at: string): void;
+  enteredAt(officeId: string): Record<string, string>;
+  appendHistory(entry: HistoryEntry): void;
+  history(officeId: string): HistoryEntry[];
+  listOffices(filter: OfficeFilter): { offices: OfficeRecord[]; total: number };
+  countByStage(): Record<string, number>;
+  countByLeafState(): Record<string, number>;
+  officeIds(): Iterable<string>;
+  /** One row per distinct (state value, machine version) stored: what start-up checks resolve. */
+  snapshotShapes(): { value: string; machineVersion: number; count: number; sampleId: string }[];
+}
