@@ -7,15 +7,14 @@ import type { NewOffice } from '../engine/office-input';
  * with histories spread over the last two and a half years. Deterministic for a given seed.
  */
 const COUNTRIES = (
-  'DZ AR AM AU AT AZ BD BY BE BJ BO BA BW BR BG BF BI KH CM CA CF TD CL CN CO CG CR CI HR CU CY CZ DK DO EC EG SV EE ET ' +
-  'FI FR GA GM GE DE GH GR GT GN HT HN HU IS IN ID IR IE IL IT JM JP JO KZ KE KG LA LV LB LS LT LU MG MW MY ML MT MR MU ' +
-  'MX MD MN MA MZ NA NP NL NZ NI NE NG NO OM PK PA PY PE PH PL PT QA KR RO RU RW SN RS SG SK SI ZA ES LK SD SE CH SY TJ ' +
-  'TH TG TT TN TR UG UA GB TZ US UY UZ VE VN YE ZM ZW'
+  'DZ AR AM AU AT AZ BD BY BE BJ BO BA BW BR BG BF BI KH CM CA CF TD CL CN CO CG CR CI HR CU CY CZ DK DO EC EG SV EE ET FI ' +
+  'FR GA GM GE DE GH GR GT GN HT HN HU IS IN ID IR IE IL IT JM JP JO KZ KE KG LA LV LB LS LT LU MG MW MY ML MT MR MU MX MA ' +
+  'NL NZ NG PK PE PH PL PT KR RO RU SN SG ZA ES SE CH TH TN TR UG UA GB TZ US UZ VE VN ZM ZW'
 ).split(' ');
 
 const FRENCH = new Set('BJ BF BI CM CF TD CG CI FR GA GN HT LU MG ML MR NE SN TG TN DZ MA BE CH'.split(' '));
 const SPANISH = new Set('AR BO CL CO CR CU DO EC SV GT HN MX NI PA PY PE ES UY VE'.split(' '));
-const TWO_OFFICES = new Set('US CN JP DE FR GB BR IN RU KR ES IT MX CA AU AR EG ZA NG KE TR ID PH TH PK IR UA PL SE NL CH AT BE PT GR CZ HU RO BG CL CO PE VE MA DZ TN SN CM GH ET TZ UG ZM ZW VN MY SG NZ IL JO LB KZ UZ'.split(' '));
+const TWO_OFFICES = new Set('US CN JP DE FR GB BR IN RU KR ES IT MX CA AU AR EG ZA NG KE TR ID PH TH PK IR UA PL SE NL CH AT BE PT GR CZ HU RO BG CL CO PE VE MA DZ TN SN CM GH ET TZ UG ZM ZW VN MY SG NZ IL JO LB KZ UZ AM AZ BD BY BJ BO BA'.split(' '));
 
 const OFFICE_NAMES: Record<'en' | 'fr' | 'es', [string, string]> = {
   en: ['Intellectual Property Office of', 'Trademarks and Patents Registry of'],
