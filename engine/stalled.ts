@@ -1,0 +1,152 @@
+import { allStates } from '../machines/describe';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../storage/db';
+
+/**
+ * Stalled and stuck offices, read from `sla_clocks` (one row per active leaf state with an SLA
+ * policy, kept in the same transaction as each transition). An office is *stalled* in a state once
+ * its deadline (entry + SLA + paused time) has passed, *stuck* once it has been escalated.
+ * While a pause runs, the clock is frozen at the moment it started.
+ */
+export interface StuckRow {
+  officeId: string;
+  name: string;
+  country: string;
+  state: string;
+  owner: 'office' | 'wipo';
+  enteredAt: string;
+  daysInState: number;
+  daysOverdue: number;
+  remindersSent: number;
+  lastEmailAt: string | null;
+  nextReminderAt: string | null;
+  escalated: boolean;
+  pausedUntil: string | null;
+  pauseReason: string | null;
+}
+
+export interface StuckFilter {
+  owner?: 'office' | 'wipo';
+  stage?: string;
+  limit?: number;
+  offset?: number;
+}
+
+const DAY = 86_400_000;
+
+interface ClockRow {
+  office_id: string;
+  name: string;
+  country: string;
+  state: string;
+  owner: 'office' | 'wipo';
+  entered_at: string;
+  deadline: string;
+  paused_at: string | null;
+  reminders_sent: number;
+  next_reminder_at: string | null;
+  escalated_at: string | null;
+  pause_until: string | null;
+  pause_reason: string | null;
+  last_email_at: string | null;
+}
+
+const SELECT = `SELECT c.office_id, o.name, o.country, c.state, c.owner, c.entered_at, c.deadline, c.paused_at,
+    c.reminders_sent, c.next_reminder_at, c.escalated_at, p.until AS pause_until, p.reason AS pause_reason,
+    (SELECT max(x.sent_at) FROM outbox x WHERE x.office_id = c.office_id AND x.status = 'sent') AS last_email_at
+  FROM sla_clocks c JOIN offices o ON o.id = c.office_id LEFT JOIN reminder_pauses p ON p.office_id = c.office_id`;
+
+function conditions(filter: StuckFilter): string {
+  return (filter.owner ? ' AND c.owner = @owner' : '') + (filter.stage ? ' AND c.stage = @stage' : '');
+}
+
+// Each statement binds its own parameter shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyStatement = Statement<any, unknown>;
+const statements = new WeakMap<Db, Map<string, AnyStatement>>();
+
+/** Statements are prepared once per database and filter shape. */
+function prepared(db: Db, sql: string): AnyStatement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}
+
+/** Milliseconds overdue: a paused clock stopped counting when its pause began. */
+function overdueMs(row: { deadline: string; paused_at: string | null }, now: number): number {
+  const until = row.paused_at ? Math.min(Date.parse(row.paused_at), now) : now;
+  return until - Date.parse(row.deadline);
+}
+
+function toStuckRow(row: ClockRow, now: number): StuckRow {
+  return {
+    officeId: row.office_id,
+    name: row.name,
+    country: row.country,
+    state: row.state,
+    owner: row.owner,
+    enteredAt: row.entered_at,
+    daysInState: Math.max(0, Math.floor((now - Date.parse(row.entered_at)) / DAY)),
+    daysOverdue: Math.max(0, Math.floor(overdueMs(row, now) / DAY)),
+    remindersSent: row.reminders_sent,
+    lastEmailAt: row.last_email_at,
+    nextReminderAt: row.paused_at ? null : row.next_reminder_at,
+    escalated: row.escalated_at !== null,
+    pausedUntil: row.pause_until,
+    pauseReason: row.pause_reason,
+  };
+}
+
+/**
+ * Stalled (office, state) pairs, most overdue first; `escalated` marks the stuck ones.
+ * Running clocks come off the `deadline` index in order; paused ones (few) are merged in by their
+ * frozen overdue time, so the order is exact and no office outside the page is loaded.
+ */
+export function listStuck(db: Db, now: Date, filter: StuckFilter = {}): { rows: StuckRow[]; total: number } {
+  const at = now.toISOString();
+  const t = now.getTime();
+  const limit = filter.limit ?? 100;
+  const offset = filter.offset ?? 0;
+  const params = { now: at, owner: filter.owner ?? null, stage: filter.stage ?? null, k: offset + limit };
+  const where = conditions(filter);
+  const running = `c.paused_at IS NULL AND c.deadline <= @now${where}`;
+  const paused = `c.paused_at IS NOT NULL AND c.deadline <= c.paused_at AND c.deadline <= @now${where}`;
+
+  const runningRows = prepared(db, `${SELECT} WHERE ${running} ORDER BY c.deadline, c.office_id LIMIT @k`).all(params) as ClockRow[];
+  const pausedRows = prepared(db, `${SELECT} WHERE ${paused}`).all(params) as ClockRow[];
+  const runningTotal = (prepared(db, `SELECT count(*) AS n FROM sla_clocks c WHERE ${running}`).get(params) as { n: number }).n;
+
+  const merged = [...runningRows, ...pausedRows].sort(
+    (a, b) => overdueMs(b, t) - overdueMs(a, t) || a.office_id.localeCompare(b.office_id) || a.state.localeCompare(b.state),
+  );
+  return {
+    rows: merged.slice(offset, offset + limit).map((r) => toStuckRow(r, t)),
+    total: runningTotal + pausedRows.length,
+  };
+}
+
+let leafStates: string[] | undefined;
+
+/** Stalled and stuck counts per leaf state path: one index range per leaf state of the machine. */
+export function stalledCountsByState(db: Db, now: Date): Record<string, { stalled: number; stuck: number }> {
+  const at = now.toISOString();
+  const states = leafStates ??= allStates()
+    .filter((s) => s.states.length === 0)
+    .map((s) => s.path);
+  const count = prepared(
+    db,
+    `SELECT count(*) AS stalled, count(escalated_at) AS stuck FROM sla_clocks
+     WHERE state = ? AND deadline <= ? AND (paused_at IS NULL OR deadline <= paused_at)`,
+  );
+  const result: Record<string, { stalled: number; stuck: number }> = {};
+  for (const state of states) {
+    const row = count.get([state, at]) as { stalled: number; stuck: number };
+    if (row.stalled > 0) result[state] = row;
+  }
+  return result;
+}
+
+/** SQL condition (on alias `c`) for "this clock is stalled at @now"; used by the office list filter. */
+export const STALLED_CLOCK_SQL = 'c.deadline <= @now AND (c.paused_at IS NULL OR c.deadline <= c.paused_at)';
