@@ -71,7 +71,9 @@ export const officeMachine = setup({
       on: { SEND_CIRCULAR: 'invited' },
     },
     invited: {
-      meta: meta({ label: 'Invited', description: 'Circular letter sent; waiting for the office to reply.', owner: 'office' }),
+      meta: meta({ label: 'Invited', description: 'Circular letter sent; waiting for the office to reply.', owner: 'office',
+        reminders: { sla: 'P30D', every: 'P14D', reminders: 3, recipient: 'office', template: 'invited' },
+      }),
       on: {
         // Offices already on the Internet need no site work: their site region starts ready.
         REPLY_AFFIRMATIVE: [
@@ -95,18 +97,24 @@ export const officeMachine = setup({
           initial: 'surveying',
           states: {
             surveying: {
-              meta: meta({ label: 'Surveying', description: 'Site survey of premises, power and connectivity under way.', owner: 'office' }),
+              meta: meta({ label: 'Surveying', description: 'Site survey of premises, power and connectivity under way.', owner: 'office',
+                reminders: { sla: 'P30D', every: 'P14D', reminders: 3, recipient: 'office', template: 'site' },
+              }),
               on: { SITE_SURVEYED: 'inProgress' },
             },
             inProgress: {
-              meta: meta({ label: 'Site work', description: 'The office is preparing its site for the kit.', owner: 'office' }),
+              meta: meta({ label: 'Site work', description: 'The office is preparing its site for the kit.', owner: 'office',
+                reminders: { sla: 'P60D', every: 'P14D', reminders: 3, recipient: 'office', template: 'site' },
+              }),
               on: {
                 SITE_DIFFICULTY: { target: 'blocked', actions: 'rememberReason' },
                 SITE_READY: 'ready',
               },
             },
             blocked: {
-              meta: meta({ label: 'Site difficulty', description: 'Site preparation is blocked by a reported difficulty.', owner: 'wipo' }),
+              meta: meta({ label: 'Site difficulty', description: 'Site preparation is blocked by a reported difficulty.', owner: 'wipo',
+                reminders: { sla: 'P14D', every: 'P7D', reminders: 2, recipient: 'coordinator', template: 'coordinator' },
+              }),
               on: { DIFFICULTY_RESOLVED: { target: 'inProgress', actions: 'clearReason' } },
             },
             ready: {
@@ -120,15 +128,21 @@ export const officeMachine = setup({
           initial: 'awaitingNomination',
           states: {
             awaitingNomination: {
-              meta: meta({ label: 'Awaiting nomination', description: 'Waiting for the office to nominate a focal point.', owner: 'office' }),
+              meta: meta({ label: 'Awaiting nomination', description: 'Waiting for the office to nominate a focal point.', owner: 'office',
+                reminders: { sla: 'P30D', every: 'P14D', reminders: 3, recipient: 'office', template: 'training' },
+              }),
               on: { FOCAL_POINT_NOMINATED: { target: 'nominated', actions: 'rememberFocalPoint' } },
             },
             nominated: {
-              meta: meta({ label: 'Nominated', description: 'Focal point nominated; waiting for a workshop place.', owner: 'wipo' }),
+              meta: meta({ label: 'Nominated', description: 'Focal point nominated; waiting for a workshop place.', owner: 'wipo',
+                reminders: { sla: 'P60D', every: 'P30D', reminders: 1, recipient: 'coordinator', template: 'coordinator' },
+              }),
               on: { ENROLLED: { target: 'enrolled', actions: 'rememberWorkshop' } },
             },
             enrolled: {
-              meta: meta({ label: 'Enrolled', description: 'Focal point enrolled in a training workshop.', owner: 'office' }),
+              meta: meta({ label: 'Enrolled', description: 'Focal point enrolled in a training workshop.', owner: 'office',
+                reminders: { sla: 'P90D', until: 'workshopEnd', every: 'P14D', reminders: 2, recipient: 'office', template: 'workshop' },
+              }),
               on: {
                 TRAINING_COMPLETED: 'trained',
                 NO_SHOW: { target: 'nominated', actions: 'forgetWorkshop' },
@@ -147,39 +161,53 @@ export const officeMachine = setup({
       initial: 'awaitingKit',
       states: {
         awaitingKit: {
-          meta: meta({ label: 'Awaiting kit', description: 'WIPO is to ship the kit to the office.', owner: 'wipo' }),
+          meta: meta({ label: 'Awaiting kit', description: 'WIPO is to ship the kit to the office.', owner: 'wipo',
+            reminders: { sla: 'P30D', every: 'P14D', reminders: 2, recipient: 'coordinator', template: 'coordinator' },
+          }),
           on: {
             KIT_SHIPPED: { target: 'inTransit', actions: 'rememberShippedDisk' },
             DEPLOYMENT_HELD: { target: 'onHold', actions: 'rememberReason' },
           },
         },
         inTransit: {
-          meta: meta({ label: 'In transit', description: 'The kit is on its way to the office.', owner: 'wipo' }),
+          meta: meta({ label: 'In transit', description: 'The kit is on its way to the office.', owner: 'wipo',
+            reminders: { sla: 'P30D', every: 'P14D', reminders: 2, recipient: 'coordinator', template: 'coordinator' },
+          }),
           on: {
             KIT_DELIVERED: 'installing',
             DEPLOYMENT_HELD: { target: 'onHold', actions: 'rememberReason' },
           },
         },
         onHold: {
-          meta: meta({ label: 'On hold', description: 'Deployment held until a new Gold Disk release.', owner: 'wipo' }),
+          meta: meta({ label: 'On hold', description: 'Deployment held until a new Gold Disk release.', owner: 'wipo',
+            reminders: { sla: 'P90D', every: 'P30D', reminders: 2, recipient: 'coordinator', template: 'coordinator' },
+          }),
           on: { GOLD_DISK_RELEASED: { target: 'awaitingKit', actions: ['clearReason', 'rememberReleasedDisk'] } },
         },
         installing: {
-          meta: meta({ label: 'Installing', description: 'The kit has arrived and is being installed.', owner: 'office' }),
+          meta: meta({ label: 'Installing', description: 'The kit has arrived and is being installed.', owner: 'office',
+            reminders: { sla: 'P30D', every: 'P14D', reminders: 3, recipient: 'office', template: 'installing' },
+          }),
           on: { KIT_INSTALLED: '#office.installed' },
         },
       },
     },
     connecting: {
-      meta: meta({ label: 'Connecting', description: 'Connecting an Internet-track office to the network services.', owner: 'wipo' }),
+      meta: meta({ label: 'Connecting', description: 'Connecting an Internet-track office to the network services.', owner: 'wipo',
+        reminders: { sla: 'P30D', every: 'P14D', reminders: 2, recipient: 'coordinator', template: 'coordinator' },
+      }),
       on: { SERVICES_CONNECTED: 'connected' },
     },
     connected: {
-      meta: meta({ label: 'Connected', description: 'Connected to the services; to be handed over to IT operations.', owner: 'wipo' }),
+      meta: meta({ label: 'Connected', description: 'Connected to the services; to be handed over to IT operations.', owner: 'wipo',
+        reminders: { sla: 'P30D', every: 'P14D', reminders: 2, recipient: 'coordinator', template: 'coordinator' },
+      }),
       on: { HANDED_OVER: 'handedOver' },
     },
     installed: {
-      meta: meta({ label: 'Installed', description: 'The kit is installed; to be handed over to IT operations.', owner: 'wipo' }),
+      meta: meta({ label: 'Installed', description: 'The kit is installed; to be handed over to IT operations.', owner: 'wipo',
+        reminders: { sla: 'P30D', every: 'P14D', reminders: 2, recipient: 'coordinator', template: 'coordinator' },
+      }),
       on: { HANDED_OVER: 'handedOver' },
     },
     handedOver: {
