@@ -54,7 +54,10 @@ export function buildCli(open: (opts?: { skipCompatibilityCheck?: boolean }) => 
     .action(async (file: string) => {
       const runtime = open();
       try {
-        await runtime.db.backup(file);
+        // All pages in one step: SQLite restarts a stepwise backup whenever another connection
+        // writes between steps, so under steady server writes a 100-page-per-step backup of a
+        // large file never finishes. One step holds only a WAL read snapshot; writers go on.
+        await runtime.db.backup(file, { progress: () => 0x7fffffff });
         console.log(`Backup written to ${file}.`);
       } finally {
         runtime.close();
