@@ -5,6 +5,8 @@ import { Engine } from '../engine/engine';
 import type { ImportKind } from '../engine/import';
 import { migrate, openDatabase, type Db } from '../storage/db';
 import { createOfficeStore } from '../storage/office-store';
+import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
+import type { MailTransport } from '../notifications/transport';
 import type { OfficeStore } from '../storage/types';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
@@ -15,6 +17,8 @@ export interface Runtime {
   engine: Engine;
   /** Import line kinds beyond offices and events, added by the features that own them. */
   importKinds: Record<string, ImportKind<unknown>>;
+  /** Reminders: SLA clocks, timers, outbox, dispatcher and reply links (notifications/). */
+  reminders: ReminderFeature;
   close(): void;
 }
 
@@ -22,6 +26,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Skip the start-up compatibility check (the `verify` command reports instead of refusing). */
   skipCompatibilityCheck?: boolean;
+  /** Mail transport to use instead of SMTP_URL or the `.eml` files (tests). */
+  mailTransport?: MailTransport;
 }
 
 export function openRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
@@ -37,7 +43,12 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
       if (problems.length > 0) throw new IncompatibleSnapshotsError(problems);
     }
     const engine = new Engine({ store, clock: options.clock });
-    return { config, db, store, engine, importKinds: {}, close: () => db.close() };
+    const reminders = createReminderFeature(config, db, engine, { transport: options.mailTransport });
+    const close = () => {
+      reminders.transport.close();
+      db.close();
+    };
+    return { config, db, store, engine, importKinds: {}, reminders, close };
   } catch (error) {
     db.close();
     throw error;

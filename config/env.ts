@@ -15,6 +15,31 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   /** `auto`: load the demo programme when the database is empty, so a first `npm start` shows something real. */
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  /** Outgoing mail: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…`. Empty: `.eml` files in OUTBOX_DIR. */
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((u) => u === '' || /^smtps?:\/\/\S+$/.test(u), { message: 'must be an smtp:// or smtps:// URL' })
+    .optional()
+    .transform((u) => u || undefined),
+  MAIL_FROM: z.string().trim().min(3).default('WIPOnet Project <wiponet@localhost>'),
+  /** Receives escalations and reminders for stages that wait on WIPO, unless the office names its own coordinator. */
+  COORDINATOR_EMAIL: z.string().trim().min(3).default('wiponet-coordinator@localhost'),
+  /** Where the embedded mail transport writes `.eml` files (default: `outbox/` beside the database). */
+  OUTBOX_DIR: z.string().min(1).optional(),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** First retry delay; doubles with each attempt (with jitter), capped at 6 hours. */
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(0).default(60000),
+  /** HMAC key of the reply links (16+ characters). Empty: one is generated once and kept in the database. */
+  LINK_SECRET: z.string().min(16).optional().or(z.literal('').transform(() => undefined)),
+  LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(45),
+  /** Base URL of the links in emails (default http://HOST:PORT). */
+  PUBLIC_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).default(30000),
+  DISPATCH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** Operator overrides of the reminder policies (validated at start). */
+  POLICIES_PATH: z.string().min(1).default(path.join('config', 'policies.json')),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/env';
+import type { Engine } from '../engine/engine';
+import { loadPolicies, type PolicySet } from '../engine/reminder-policies';
+import { Reminders } from '../engine/reminders';
+import { runSchedulerPass, Scheduler, type SchedulerPassResult } from '../engine/scheduler';
+import type { Db } from '../storage/db';
+import { createReminderStore, type ReminderStore } from '../storage/reminder-store';
+import { Dispatcher, type DispatchResult } from './dispatcher';
+import { LinkSigner } from './links';
+import { createOutbox, type Outbox } from './outbox';
+import { Templates } from './templates';
+import { fileTransport, smtpTransport, type MailTransport } from './transport';
+
+/** Everything the reminders feature puts on the Runtime. */
+export interface ReminderFeature {
+  reminders: Reminders;
+  store: ReminderStore;
+  outbox: Outbox;
+  links: LinkSigner;
+  policies: PolicySet;
+  templates: Templates;
+  transport: MailTransport;
+  dispatcher: Dispatcher;
+  /** One scheduler pass then one delivery pass, as if it were `now` (what `sweep --at` runs). */
+  sweep(now: Date): Promise<{ scheduler: SchedulerPassResult; delivery: DispatchResult }>;
+  /** Starts the scheduler and dispatcher loops (the server does; the CLI and tests need not). */
+  start(logger?: Logger): void;
+  stop(): Promise<void>;
+}
+
+export function outboxDirOf(config: Config): string {
+  return config.OUTBOX_DIR ?? path.join(path.dirname(path.resolve(config.DATABASE_PATH)), 'outbox');
+}
+
+export function publicUrlOf(config: Config): string {
+  return config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
+}
+
+function domainOf(address: string): string {
+  return /@([A-Za-z0-9.-]+)>?\s*$/.exec(address)?.[1] ?? 'localhost';
+}
+
+export function createReminderFeature(config: Config, db: Db, engine: Engine, options: { transport?: MailTransport } = {}): ReminderFeature {
+  const policies = loadPolicies(config.POLICIES_PATH);
+  const store = createReminderStore(db);
+  const outbox = createOutbox(db, domainOf(config.MAIL_FROM));
+  const templates = new Templates();
+  const secret = config.LINK_SECRET ?? engine.unitOfWork(() => store.setting('link_secret', () => randomBytes(32).toString('base64url')));
+  const links = new LinkSigner(secret);
+  const reminders = new Reminders({
+    db,
+    engine,
+    store,
+    outbox,
+    templates,
+    policies,
+    links,
+    config: {
+      publicUrl: publicUrlOf(config),
+      coordinatorEmail: config.COORDINATOR_EMAIL,
+      linkTtlMs: config.LINK_TTL_DAYS * 86_400_000,
+    },
+  });
+  engine.addHooks(reminders.hooks());
+  backfillClocks(db, engine, reminders);
+
+  const transport =
+    options.transport ??
+    (config.SMTP_URL ? smtpTransport(config.SMTP_URL, { timeoutMs: config.SMTP_TIMEOUT_MS }) : fileTransport(outboxDirOf(config)));
+  const dispatcher = new Dispatcher({
+    outbox,
+    transport,
+    from: config.MAIL_FROM,
+    clock: engine.clock,
+    maxAttempts: config.MAIL_MAX_ATTEMPTS,
+    retryBaseMs: config.MAIL_RETRY_BASE_MS,
+  });
+  let scheduler: Scheduler | null = null;
+
+  return {
+    reminders,
+    store,
+    outbox,
+    links,
+    policies,
+    templates,
+    transport,
+    dispatcher,
+    async sweep(now) {
+      const schedulerResult = runSchedulerPass(engine, reminders, now);
+      const delivery = await dispatcher.runPass(now);
+      return { scheduler: schedulerResult, delivery };
+    },
+    start(logger) {
+      scheduler = new Scheduler(engine, reminders, {
+        intervalMs: config.SCHEDULER_INTERVAL_MS,
+        logger,
+        onFired: () => void dispatcher.nudge(),
+      });
+      scheduler.start();
+      dispatcher.start(config.DISPATCH_INTERVAL_MS);
+      logger?.info({ transport: transport.description, policies: policies.size }, 'reminders started');
+    },
+    async stop() {
+      scheduler?.stop();
+      await dispatcher.stop();
+      transport.close();
+    },
+  };
+}
+
+/**
+ * Offices registered before the reminders existed get their clocks once, from the time they
+ * entered each state; timers already overdue then fire at the next pass.
+ */
+function backfillClocks(db: Db, engine: Engine, reminders: Reminders): void {
+  const done = db.prepare<[], { value: string }>("SELECT value FROM reminder_settings WHERE key = 'clocks_backfilled'").get();
+  if (done) return;
+  const paths = [...reminders.policies.keys()];
+  engine.unitOfWork(() => {
+    if (paths.length > 0) {
+      const rows = db
+        .prepare<string[], { office_id: string; path: string; entered_at: string }>(
+          `SELECT s.office_id, s.path, s.entered_at FROM office_states s
+           WHERE s.is_leaf = 1 AND s.path IN (${paths.map(() => '?').join(',')})
+             AND NOT EXISTS (SELECT 1 FROM sla_clocks c WHERE c.office_id = s.office_id AND c.state = s.path)`,
+        )
+        .all(...paths);
+      for (const row of rows) {
+        const office = engine.store.getOffice(row.office_id);
+        if (office) reminders.startClock(office, row.path, office.version, new Date(row.entered_at));
+      }
+    }
+    db.prepare("INSERT OR IGNORE INTO reminder_settings (key, value) VALUES ('clocks_backfilled', ?)").run(new Date().toISOString());
+  });
+}

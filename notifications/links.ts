@@ -1,0 +1,78 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { OfficeEventType } from '../machines/events';
+
+/**
+ * One-click reply links: `<payload>.<signature>`, both base64url. The payload binds the link to one
+ * office and one action and carries an expiry and a random id (a link applies once: its id is
+ * recorded in `link_uses` in the transaction that applies the event).
+ */
+export type LinkInput = 'none' | 'reason' | 'focalPoint';
+
+export const LINK_ACTIONS = {
+  confirm: { event: 'REPLY_AFFIRMATIVE', input: 'none' },
+  decline: { event: 'REPLY_DECLINED', input: 'reason' },
+  surveyed: { event: 'SITE_SURVEYED', input: 'none' },
+  ready: { event: 'SITE_READY', input: 'none' },
+  difficulty: { event: 'SITE_DIFFICULTY', input: 'reason' },
+  nominate: { event: 'FOCAL_POINT_NOMINATED', input: 'focalPoint' },
+  installed: { event: 'KIT_INSTALLED', input: 'none' },
+} as const satisfies Record<string, { event: OfficeEventType; input: LinkInput }>;
+
+export type LinkAction = keyof typeof LINK_ACTIONS;
+
+export function isLinkAction(value: string): value is LinkAction {
+  return Object.prototype.hasOwnProperty.call(LINK_ACTIONS, value);
+}
+
+export interface LinkClaims {
+  /** Office id. */
+  o: string;
+  /** Action. */
+  a: LinkAction;
+  /** Expiry, ms since the epoch. */
+  x: number;
+  /** Random id: what `link_uses` records. */
+  n: string;
+}
+
+export type LinkCheck =
+  | { ok: true; claims: LinkClaims }
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired'; claims?: LinkClaims };
+
+const b64 = (buf: Buffer) => buf.toString('base64url');
+
+export class LinkSigner {
+  constructor(private readonly secret: string) {
+    if (secret.length < 16) throw new Error('LINK_SECRET must be at least 16 characters.');
+  }
+
+  private sign(payload: string): string {
+    return b64(createHmac('sha256', this.secret).update(payload).digest());
+  }
+
+  create(officeId: string, action: LinkAction, expiresAt: Date): string {
+    const claims: LinkClaims = { o: officeId, a: action, x: expiresAt.getTime(), n: b64(randomBytes(12)) };
+    const payload = b64(Buffer.from(JSON.stringify(claims)));
+    return `${payload}.${this.sign(payload)}`;
+  }
+
+  verify(token: string, now: Date): LinkCheck {
+    const match = /^([A-Za-z0-9_-]{1,1000})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!match) return { ok: false, reason: 'malformed' };
+    const [, payload, signature] = match as unknown as [string, string, string];
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad_signature' };
+    let claims: LinkClaims;
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as LinkClaims;
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (typeof claims.o !== 'string' || typeof claims.n !== 'string' || typeof claims.x !== 'number' || !isLinkAction(claims.a)) {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (claims.x <= now.getTime()) return { ok: false, reason: 'expired', claims };
+    return { ok: true, claims };
+  }
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../storage/db';
+
+/**
+ * The outbox: an email is a row written in the transaction that decides to send it; the dispatcher
+ * sends it later. Rows are leased while being sent so two dispatchers (or a restart) never send the
+ * same row at the same time; each row has a stable Message-ID reused on every attempt.
+ */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+export const OUTBOX_STATUSES: OutboxStatus[] = ['pending', 'sending', 'sent', 'failed'];
+
+export interface OutboxRow {
+  id: number;
+  message_id: string;
+  office_id: string | null;
+  timer_id: number | null;
+  kind: string;
+  language: string;
+  recipients: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: OutboxStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  send_after: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  sent_at: string | null;
+}
+
+export interface NewEmail {
+  officeId: string | null;
+  timerId: number | null;
+  kind: string;
+  language: string;
+  recipients: string[];
+  subject: string;
+  text: string;
+  html: string;
+  createdAt: Date;
+  /** Not before this instant (the recipient's business hours). */
+  sendAfter: Date;
+}
+
+/** What the API shows of a message: everything but the bodies and the lease. */
+export interface EmailView {
+  id: number;
+  messageId: string;
+  officeId: string | null;
+  kind: string;
+  language: string;
+  recipients: string[];
+  subject: string;
+  status: OutboxStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sendAfter: string;
+  sentAt: string | null;
+}
+
+export function toEmailView(row: OutboxRow): EmailView {
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    officeId: row.office_id,
+    kind: row.kind,
+    language: row.language,
+    recipients: JSON.parse(row.recipients) as string[],
+    subject: row.subject,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    sendAfter: row.send_after,
+    sentAt: row.sent_at,
+  };
+}
+
+export function createOutbox(db: Db, messageDomain: string) {
+  const s = {
+    insert: db.prepare(`INSERT INTO outbox
+      (message_id, office_id, timer_id, kind, language, recipients, subject, text_body, html_body, status, last_error, created_at, send_after)
+      VALUES (@message_id, @office_id, @timer_id, @kind, @language, @recipients, @subject, @text_body, @html_body, @status, @last_error, @created_at, @send_after)`),
+    reclaim: db.prepare(`UPDATE outbox SET status = 'pending', lease_owner = NULL, lease_until = NULL
+      WHERE status = 'sending' AND lease_until <= ?`),
+    claim: db.prepare<[string, string, string, number], OutboxRow>(`UPDATE outbox
+      SET status = 'sending', lease_owner = ?, lease_until = ?, attempts = attempts + 1
+      WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND send_after <= ? ORDER BY send_after, id LIMIT ?)
+      RETURNING *`),
+    sent: db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL
+      WHERE id = ? AND status = 'sending' AND lease_owner = ?`),
+    retry: db.prepare(`UPDATE outbox SET status = 'pending', send_after = ?, last_error = ?, lease_owner = NULL, lease_until = NULL
+      WHERE id = ? AND status = 'sending' AND lease_owner = ?`),
+    failed: db.prepare(`UPDATE outbox SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL
+      WHERE id = ? AND status = 'sending' AND lease_owner = ?`),
+    byStatus: db.prepare<[string, number, number], OutboxRow>('SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
+    all: db.prepare<[number, number], OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT ? OFFSET ?'),
+    countByStatus: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE status = ?'),
+    countAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
+    ofOffice: db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE office_id = ? ORDER BY id'),
+    get: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?'),
+  };
+
+  return {
+    /** Writes one message; call inside the transaction that decides to send it. */
+    enqueue(email: NewEmail, failure?: string): { id: number; messageId: string } {
+      const messageId = `<${randomUUID()}@${messageDomain}>`;
+      const result = s.insert.run({
+        message_id: messageId,
+        office_id: email.officeId,
+        timer_id: email.timerId,
+        kind: email.kind,
+        language: email.language,
+        recipients: JSON.stringify(email.recipients),
+        subject: email.subject,
+        text_body: email.text,
+        html_body: email.html,
+        status: failure ? 'failed' : 'pending',
+        last_error: failure ?? null,
+        created_at: email.createdAt.toISOString(),
+        send_after: email.sendAfter.toISOString(),
+      });
+      return { id: Number(result.lastInsertRowid), messageId };
+    },
+
+    /** Takes up to `limit` due rows for `owner` until `leaseUntil`; expired leases are taken back first. */
+    claim(owner: string, now: Date, leaseUntil: Date, limit: number): OutboxRow[] {
+      return db
+        .transaction(() => {
+          s.reclaim.run(now.toISOString());
+          return s.claim.all(owner, leaseUntil.toISOString(), now.toISOString(), limit);
+        })
+        .immediate();
+    },
+
+    markSent: (id: number, owner: string, at: Date) => s.sent.run(at.toISOString(), id, owner).changes === 1,
+    markRetry: (id: number, owner: string, next: Date, error: string) => s.retry.run(next.toISOString(), error, id, owner).changes === 1,
+    markFailed: (id: number, owner: string, error: string) => s.failed.run(error, id, owner).changes === 1,
+
+    list(status: OutboxStatus | undefined, limit: number, offset: number): { emails: EmailView[]; total: number } {
+      const rows = status ? s.byStatus.all(status, limit, offset) : s.all.all(limit, offset);
+      const total = (status ? s.countByStatus.get(status) : s.countAll.get())!.n;
+      return { emails: rows.map(toEmailView), total };
+    },
+
+    ofOffice: (officeId: string) => s.ofOffice.all(officeId),
+    get: (id: number) => s.get.get(id),
+  };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
