@@ -1,5 +1,7 @@
 import type { Config } from '../config/env';
 import type { Clock } from '../engine/clock';
+import { LiveBroadcaster } from '../server/live/broadcaster';
+import { createInspectionBridge } from '../server/live/inspect';
 import { findIncompatibleSnapshots, IncompatibleSnapshotsError } from '../engine/compatibility';
 import { Engine } from '../engine/engine';
 import type { ImportKind } from '../engine/import';
@@ -19,6 +21,8 @@ export interface Runtime {
   importKinds: Record<string, ImportKind<unknown>>;
   /** Reminders: SLA clocks, timers, outbox, dispatcher and reply links (notifications/). */
   reminders: ReminderFeature;
+  /** Every committed transition, for `GET /api/events/stream`. */
+  live: LiveBroadcaster;
   close(): void;
 }
 
@@ -44,11 +48,17 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     }
     const engine = new Engine({ store, clock: options.clock });
     const reminders = createReminderFeature(config, db, engine, { transport: options.mailTransport });
+    const live = new LiveBroadcaster();
+    engine.addHooks(live.hooks);
+    const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
+    if (inspection) engine.addHooks(inspection.hooks);
     const close = () => {
+      live.close();
+      inspection?.stop();
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds: {}, reminders, close };
+    return { config, db, store, engine, importKinds: {}, reminders, live, close };
   } catch (error) {
     db.close();
     throw error;

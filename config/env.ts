@@ -15,6 +15,13 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   /** `auto`: load the demo programme when the database is empty, so a first `npm start` shows something real. */
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  /** WebSocket URL of a Stately inspector (e.g. ws://127.0.0.1:8080): every transition is streamed there. Off when empty. */
+  INSPECT_URL: z
+    .string()
+    .trim()
+    .refine((u) => u === '' || /^wss?:\/\/\S+$/.test(u), { message: 'must be a ws:// or wss:// URL' })
+    .optional()
+    .transform((u) => u || undefined),
   /** Outgoing mail: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…`. Empty: `.eml` files in OUTBOX_DIR. */
   SMTP_URL: z
     .string()

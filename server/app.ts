@@ -1,3 +1,4 @@
+import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
@@ -5,7 +6,9 @@ import type { Runtime } from '../app/runtime';
 import { officeRoutes } from './api/offices';
 import { importBodyParser, systemRoutes } from './api/system';
 import { errorHandler, notFoundHandler } from './errors';
+import { liveRoutes } from './live/routes';
 import { openApiDocument } from './openapi';
+import { pageRoutes } from './pages/routes';
 import { mountRoutes, route, type AnyRoute } from './route';
 
 const ACTOR_PATTERN = /^[\w .@:()/-]{1,100}$/;
@@ -16,7 +19,7 @@ export interface App {
 }
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
-  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime)];
+  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',
@@ -30,7 +33,27 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(helmet());
+  app.use(
+    helmet({
+      // The dashboard loads its script and style from /static only: no inline script, style or handler.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
   app.use(express.json({ limit: runtime.config.BODY_LIMIT }));
   app.use('/api/import', importBodyParser(runtime.config.BODY_LIMIT));
   app.use((req, res, next) => {

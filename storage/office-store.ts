@@ -1,3 +1,4 @@
+import { STALLED_CLOCK_SQL } from '../engine/stalled';
 import type { Db } from './db';
 import type {
   HistoryEntry,
@@ -166,6 +167,10 @@ export function createOfficeStore(db: Db): OfficeStore {
       if (filter.state) {
         where.push('EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = o.id AND s.path = @state)');
         params.state = filter.state;
+      }
+      if (filter.stalledAt) {
+        where.push(`EXISTS (SELECT 1 FROM sla_clocks c WHERE c.office_id = o.id AND ${STALLED_CLOCK_SQL})`);
+        params.now = filter.stalledAt;
       }
       if (filter.q) {
         where.push("(o.name LIKE @q ESCAPE '\\' OR o.id LIKE @q ESCAPE '\\')");

@@ -40,6 +40,8 @@ export interface OfficeFilter {
   state?: string;
   country?: string;
   q?: string;
+  /** Only offices stalled (past an SLA deadline) at this ISO instant, per `sla_clocks`. */
+  stalledAt?: string;
   limit?: number;
   offset?: number;
 }

@@ -1,0 +1,92 @@
+import type { Statement } from 'better-sqlite3';
+import { officeStats } from '../../engine/queries';
+import { stalledCountsByState } from '../../engine/stalled';
+import { allStates, type StateDescription } from '../../machines/describe';
+import type { Runtime } from '../../app/runtime';
+import type { Db } from '../../storage/db';
+import type { StateFigures } from '../diagram/svg';
+
+/**
+ * The read side of the dashboard: a handful of grouped, indexed queries. Nothing here loads
+ * offices one by one, so the overview costs the same with 200 offices or 100,000.
+ */
+
+const states = allStates();
+export const stateByPath = new Map<string, StateDescription>(states.map((s) => [s.path, s]));
+export const stages = states.filter((s) => !s.path.includes('.'));
+export const leafStates = states.filter((s) => s.states.length === 0);
+
+export function stateLabel(path: string): string {
+  const parts = path.split('.');
+  const labels: string[] = [];
+  for (let i = 1; i <= parts.length; i++) {
+    const s = stateByPath.get(parts.slice(0, i).join('.'));
+    // A region's own name adds nothing to its state's label ("Preparing › Site work").
+    if (s && !(i > 1 && i < parts.length && stateByPath.get(parts.slice(0, i - 1).join('.'))?.type === 'parallel')) labels.push(s.meta.label);
+  }
+  return labels.join(' › ') || path;
+}
+
+const statements = new WeakMap<Db, Record<string, Statement>>();
+function stmts(db: Db) {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      installedByMonth: db.prepare(`SELECT substr(at, 1, 7) AS month, count(*) AS n FROM history WHERE type = 'KIT_INSTALLED' GROUP BY 1 ORDER BY 1`),
+      countries: db.prepare('SELECT DISTINCT country FROM offices ORDER BY country'),
+    };
+    statements.set(db, s);
+  }
+  return s as { installedByMonth: Statement<[], { month: string; n: number }>; countries: Statement<[], { country: string }> };
+}
+
+export interface Overview {
+  total: number;
+  headline: { invited: number; preparing: number; installed: number; handedOver: number; stuck: number; stalled: number };
+  figures: Record<string, StateFigures>;
+  installedByMonth: { month: string; n: number }[];
+}
+
+export function overview(runtime: Runtime, now: Date): Overview {
+  const stats = officeStats(runtime.store);
+  const stalled = stalledCountsByState(runtime.db, now);
+  const figures: Record<string, StateFigures> = {};
+  // Leaves: offices in the state (an office in `preparing` sits in one leaf of each region).
+  for (const s of leafStates) {
+    figures[s.path] = { count: stats.byState[s.path] ?? 0, stalled: stalled[s.path]?.stalled ?? 0, stuck: stalled[s.path]?.stuck ?? 0 };
+  }
+  // Containers: offices inside (every office in a stage is in each of its regions), with the
+  // stalled and stuck figures of the states below.
+  for (const s of states) {
+    if (s.states.length === 0) continue;
+    const stage = s.path.split('.')[0]!;
+    const below = leafStates.filter((l) => l.path.startsWith(s.path + '.'));
+    figures[s.path] = {
+      count: stats.byStage[stage] ?? 0,
+      stalled: below.reduce((n, l) => n + (figures[l.path]!.stalled ?? 0), 0),
+      stuck: below.reduce((n, l) => n + (figures[l.path]!.stuck ?? 0), 0),
+    };
+  }
+  const installedByMonth = stmts(runtime.db).installedByMonth.all();
+  const sum = (key: 'stalled' | 'stuck') => Object.values(stalled).reduce((n, v) => n + v[key], 0);
+  return {
+    total: stats.total,
+    headline: {
+      invited: stats.byStage.invited ?? 0,
+      preparing: stats.byStage.preparing ?? 0,
+      installed: installedByMonth.reduce((n, r) => n + r.n, 0),
+      handedOver: stats.byStage.handedOver ?? 0,
+      stuck: sum('stuck'),
+      stalled: sum('stalled'),
+    },
+    figures,
+    installedByMonth,
+  };
+}
+
+/** Countries that have offices: the office list's country filter. */
+export function countriesInUse(db: Db): string[] {
+  return stmts(db)
+    .countries.all()
+    .map((r) => r.country);
+}

@@ -1,0 +1,58 @@
+import { getCountry } from 'countries-and-timezones';
+import { html, type Html, type Interpolation } from './html';
+
+export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office';
+
+const NAV: { section: Section; href: string; label: string }[] = [
+  { section: 'overview', href: '/', label: 'Overview' },
+  { section: 'stuck', href: '/stuck', label: 'Stuck offices' },
+  { section: 'offices', href: '/offices', label: 'Offices' },
+  { section: 'register', href: '/register', label: 'Register office' },
+];
+
+/**
+ * The page shell: one stylesheet and one script, both from /static (no inline script or style, so
+ * the Content-Security-Policy can forbid them). `data-page` tells the script which page it is on.
+ */
+export function page(options: { title: string; section: Section; body: Interpolation; data?: Record<string, string> }): string {
+  const data = Object.entries(options.data ?? {}).map(([k, v]) => html` data-${k}="${v}"`);
+  return (
+    '<!doctype html>' +
+    html`<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title} · Office onboarding</title>
+<link rel="stylesheet" href="/static/app.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<script src="/static/app.js" defer></script>
+</head>
+<body data-page="${options.section}"${data}>
+<a class="skip" href="#main">Skip to content</a>
+<header class="topbar"><div class="inner">
+<a class="brand" href="/">Office onboarding <span>· WIPOnet</span></a>
+<nav class="nav" aria-label="Main">${NAV.map(
+      (n) => html`<a href="${n.href}"${n.section === options.section ? html` aria-current="page"` : ''}>${n.label}</a>`,
+    )}</nav>
+<span class="live" id="live-status" role="status" aria-live="polite">Connecting…</span>
+</div></header>
+<main id="main" tabindex="-1">
+${options.body}
+</main>
+</body>
+</html>`.value
+  );
+}
+
+export function countryName(code: string): string {
+  return getCountry(code)?.name ?? code;
+}
+
+/** `2026-11-28 14:05 UTC`, in a <time> element. */
+export function when(iso: string | null | undefined, dateOnly = false): Html {
+  if (!iso) return html`<span class="muted">—</span>`;
+  const text = dateOnly ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  return html`<time datetime="${iso}">${text}</time>`;
+}
+
+export const number = (n: number) => n.toLocaleString('en-US');

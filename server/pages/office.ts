@@ -1,0 +1,144 @@
+import type { Runtime } from '../../app/runtime';
+import { REGISTERED } from '../../engine/engine';
+import { getOfficeView } from '../../engine/queries';
+import type { OfficeView } from '../../engine/view';
+import { describeMachine } from '../../machines/describe';
+import type { HistoryEntry } from '../../storage/types';
+import { eventLabel, machineLayout } from '../diagram/layout';
+import { renderDiagram, traversedEdges, visitedStates } from '../diagram/svg';
+import { stateByPath, stateLabel } from './data';
+import { eventForm, fieldLabel } from './forms';
+import { html, queryString, raw, type Html } from './html';
+import { countryName, page, when } from './layout';
+
+const rootTransitions = describeMachine().root.transitions;
+
+/** Where an event would take the office from its current states, from the machine's own transitions. */
+function consequence(view: OfficeView, type: string): string {
+  const active = new Set<string>(['']);
+  for (const leaf of view.states) {
+    const parts = leaf.split('.');
+    for (let i = 1; i <= parts.length; i++) active.add(parts.slice(0, i).join('.'));
+  }
+  const targets = new Set<string>();
+  for (const path of active) {
+    const state = path === '' ? undefined : stateByPath.get(path);
+    const transitions = path === '' ? rootTransitions : (state?.transitions ?? []);
+    for (const t of transitions) if (t.event === type) for (const target of t.targets) targets.add(stateLabel(target));
+  }
+  return targets.size ? `Moves to ${[...targets].join(' or ')}.` : 'Records it; the state stays.';
+}
+
+function payloadText(payload: Record<string, unknown>): Html | '' {
+  const entries = Object.entries(payload).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  if (!entries.length) return '';
+  return html`<div class="payload">${entries.map(
+    ([k, v], i) => html`${i ? ' · ' : ''}<span class="muted">${fieldLabel(k)}:</span> ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+  )}</div>`;
+}
+
+function timeline(history: HistoryEntry[]): Html {
+  const items = [...history].reverse();
+  return html`<ol class="timeline" id="timeline" data-count="${history.length}" reversed>${items.map(
+    (e) => html`<li data-seq="${e.seq}" data-type="${e.type}">
+<div class="what">${e.type === REGISTERED ? 'Registered' : eventLabel(e.type)}</div>
+<div class="meta">${when(e.at)} · by ${e.actor}</div>
+<div class="moves">${e.from.length ? html`${e.from.map(stateLabel).join(' + ')} → ` : ''}<strong>${e.to.map(stateLabel).join(' + ')}</strong></div>
+${payloadText(e.payload)}
+</li>`,
+  )}</ol>`;
+}
+
+export function notFoundPage(id: string): string {
+  return page({
+    title: 'Office not found',
+    section: 'office',
+    body: html`<h1>Office not found</h1><p>No office has the id <code>${id}</code>. <a href="/offices${queryString({ q: id })}">Search for it</a>.</p>`,
+  });
+}
+
+/** `/offices/:id`: its states on the chart with the path it took, what it can do now, its history, emails and contacts. */
+export async function renderOffice(runtime: Runtime, id: string): Promise<string | null> {
+  const office = runtime.store.getOffice(id);
+  if (!office) return null;
+  const view = getOfficeView(runtime.store, id);
+  const history = runtime.store.history(id);
+  const layout = await machineLayout();
+  const chart = renderDiagram(layout, {
+    current: view.states,
+    visited: visitedStates(history),
+    traversed: traversedEdges(layout, history),
+    href: (path) => `/offices${queryString({ state: path })}`,
+    title: `${view.name}: current state ${view.states.map(stateLabel).join(' and ')}`,
+    id: 'office-chart',
+  });
+  const ctx = view.context;
+  const finished = view.allowedEvents.length === 0;
+  const body = html`<div class="page-head">
+  <div>
+    <p class="small muted"><a href="/offices">Offices</a> › ${view.id}</p>
+    <h1 id="office-name">${view.name}</h1>
+    <p class="muted">${countryName(view.country)}${view.city ? html` · ${view.city}` : ''} · ${view.track === 'kit' ? 'Kit track' : 'Internet track'} · language ${view.language}</p>
+  </div>
+</div>
+<div id="messages" class="messages" role="alert" aria-live="assertive"></div>
+<div data-live-region="office-status" data-version="${view.version}">
+  <div class="card office-head" id="office-status">
+    <strong>Now:</strong>
+    ${view.states.map((s) => {
+      const st = stateByPath.get(s);
+      const since = view.enteredAt[s];
+      return html`<span class="badge state${st?.type === 'final' ? ' final' : ''}" data-state="${s}">${stateLabel(s)}</span>
+      <span class="small muted">since ${when(since, true)} · waiting on ${st?.meta.owner === 'wipo' ? 'WIPO' : 'the office'}</span>`;
+    })}
+    <span class="small muted">· version <span id="office-version">${view.version}</span></span>
+  </div>
+</div>
+<div class="grid-2">
+  <div class="stack">
+    <section class="card" aria-labelledby="actions-heading" data-live-region="office-actions" data-version="${view.version}">
+      <h2 id="actions-heading">What can happen now</h2>
+      ${
+        finished
+          ? html`<p class="muted">This office has finished its lifecycle (${view.states.map(stateLabel).join(', ')}); no event applies any more.</p>`
+          : html`<div class="actions">${view.allowedEvents.map((type) => eventForm(view.id, view.version, type, consequence(view, type)))}</div>`
+      }
+    </section>
+    <section class="card" aria-labelledby="chart-heading" data-live-region="office-chart">
+      <h2 id="chart-heading">Lifecycle</h2>
+      <div class="chart-wrap">${raw(chart)}</div>
+      <div class="legend"><span><span class="swatch current" aria-hidden="true"></span> current state</span><span>blue arrows: the path this office took</span><span>faded: not reached yet</span></div>
+    </section>
+  </div>
+  <div class="stack">
+    <section class="card" aria-labelledby="details-heading" data-live-region="office-details">
+      <h2 id="details-heading">Details</h2>
+      <dl class="facts">
+        <dt>Id</dt><dd>${view.id}</dd>
+        <dt>Registered</dt><dd>${when(view.createdAt)}</dd>
+        <dt>Focal point</dt><dd>${ctx.focalPoint ? html`${ctx.focalPoint.name} · <a href="mailto:${ctx.focalPoint.email}">${ctx.focalPoint.email}</a>` : html`<span class="muted">not nominated</span>`}</dd>
+        <dt>Workshop</dt><dd>${ctx.workshopId ?? html`<span class="muted">—</span>`}</dd>
+        <dt>Gold Disk</dt><dd>${ctx.goldDiskVersion ?? html`<span class="muted">—</span>`}</dd>
+        ${ctx.reason ? html`<dt>Reason</dt><dd>${ctx.reason}</dd>` : ''}
+      </dl>
+      <h3 class="contacts-heading">Contacts</h3>
+      ${
+        view.contacts.length
+          ? html`<ul class="contacts">${view.contacts.map(
+              (c) => html`<li>${c.name}${c.role ? html` <span class="muted">(${c.role})</span>` : ''} · <a href="mailto:${c.email}">${c.email}</a></li>`,
+            )}</ul>`
+          : html`<p class="muted">No contacts.</p>`
+      }
+    </section>
+    <section class="card" aria-labelledby="emails-heading" id="emails" data-office="${view.id}">
+      <h2 id="emails-heading">Emails and reminders</h2>
+      <div id="emails-body"><p class="muted">Loading…</p></div>
+    </section>
+    <section class="card" aria-labelledby="history-heading" data-live-region="office-timeline">
+      <h2 id="history-heading">History <span class="muted small">(${history.length} entries, newest first)</span></h2>
+      ${timeline(history)}
+    </section>
+  </div>
+</div>`;
+  return page({ title: view.name, section: 'office', body, data: { live: 'office', office: view.id, version: String(view.version) } });
+}

@@ -1,0 +1,73 @@
+import type { Runtime } from '../../app/runtime';
+import { machineLayout } from '../diagram/layout';
+import { HEAT_SCALE, renderDiagram } from '../diagram/svg';
+import { installedChart } from './charts';
+import { listStuck } from '../../engine/stalled';
+import { overview, stateLabel } from './data';
+import { html, queryString, raw } from './html';
+import { number, page } from './layout';
+
+/** `/`: headline figures, the lifecycle chart as a heat map of where offices are, installations over time. */
+export async function renderOverview(runtime: Runtime): Promise<string> {
+  const now = runtime.engine.clock.now();
+  const [layout, data] = await Promise.all([machineLayout(), Promise.resolve(overview(runtime, now))]);
+  const h = data.headline;
+  const overdue = listStuck(runtime.db, now, { limit: 6 });
+  const figure = (cls: string, name: string, value: number, href: string, key: string) =>
+    html`<a class="figure ${cls}" href="${href}" data-figure="${key}"><span class="value">${number(value)}</span><span class="name">${name}</span></a>`;
+  const chart = renderDiagram(layout, {
+    figures: data.figures,
+    title: `Office lifecycle: ${number(data.total)} offices by state`,
+    href: (path) => `/offices${queryString({ state: path })}`,
+    id: 'overview-chart',
+  });
+  const body = html`<div class="page-head">
+  <div><h1>Overview</h1><p class="muted">${number(data.total)} offices in the programme. Click a state to list its offices.</p></div>
+</div>
+<div data-live-region="overview">
+<section class="figures" aria-label="Headline figures">
+  ${figure('invited', 'Invited, awaiting reply', h.invited, '/offices?stage=invited', 'invited')}
+  ${figure('preparing', 'Preparing site and training', h.preparing, '/offices?stage=preparing', 'preparing')}
+  ${figure('installed', 'Kits installed to date', h.installed, '/offices?stage=installed', 'installed')}
+  ${figure('handed', 'Handed over to IT operations', h.handedOver, '/offices?stage=handedOver', 'handedOver')}
+  ${figure('stuck', `Stuck (${number(h.stalled)} stalled)`, h.stuck, '/stuck', 'stuck')}
+</section>
+<section class="card" aria-labelledby="chart-heading">
+  <h2 id="chart-heading">Where offices are</h2>
+  <div class="chart-wrap">${raw(chart)}</div>
+  <div class="legend" aria-label="Legend">
+    <span class="scale">fewer <span class="swatch heat" aria-hidden="true">${raw(heatSwatch())}</span> more offices</span>
+    <span><span class="swatch stalled" aria-hidden="true"></span> stalled: past its deadline</span>
+    <span><span class="swatch stuck" aria-hidden="true"></span> stuck: escalated after reminders</span>
+    <span>dashed arrow, *: conditional transition</span>
+    <span>OFFICE / WIPO: who the state waits on</span>
+  </div>
+</section>
+<div class="grid-2">
+<section class="card" aria-labelledby="installed-heading">
+  <h2 id="installed-heading">Offices installed over time</h2>
+  ${raw(installedChart(data.installedByMonth, now))}
+</section>
+<section class="card" aria-labelledby="overdue-heading">
+  <h2 id="overdue-heading">Most overdue</h2>
+  ${
+    overdue.rows.length === 0
+      ? html`<p class="muted">No office is past its deadline.</p>`
+      : html`<ol class="overdue">${overdue.rows.map(
+          (r) => html`<li><a href="/offices/${encodeURIComponent(r.officeId)}">${r.name}</a>
+<div class="small muted">${stateLabel(r.state)} · ${number(r.daysOverdue)} days overdue ${r.escalated ? html`<span class="badge stuck">Stuck</span>` : html`<span class="badge stalled">Stalled</span>`}</div></li>`,
+        )}</ol>
+        <p><a href="/stuck">All ${number(overdue.total)} stalled offices →</a></p>`
+  }
+</section>
+</div>
+</div>`;
+  return page({ title: 'Overview', section: 'overview', body, data: { live: 'any' } });
+}
+
+function heatSwatch(): string {
+  const w = 100 / HEAT_SCALE.length;
+  return `<svg width="100" height="12" viewBox="0 0 100 12" xmlns="http://www.w3.org/2000/svg">${HEAT_SCALE.map(
+    (c, i) => `<rect x="${(i * w).toFixed(2)}" y="0" width="${(w + 0.5).toFixed(2)}" height="12" fill="${c}"/>`,
+  ).join('')}</svg>`;
+}

@@ -1,0 +1,70 @@
+import type { Response } from 'express';
+import type { Runtime } from '../../app/runtime';
+import { idParams, route, type AnyRoute } from '../route';
+import { notFoundPage, renderOffice } from './office';
+import { officesQuery, renderOffices } from './offices';
+import { renderOverview } from './overview';
+import { renderRegister } from './register';
+import { renderStuck, stuckQuery } from './stuck';
+
+function send(res: Response, body: string, status = 200): void {
+  res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
+}
+
+/** The dashboard's pages, declared in the same route table as the API (access, route list). */
+export function pageRoutes(runtime: Runtime): AnyRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/',
+      summary: 'Dashboard: headline figures, the lifecycle chart as a heat map, installations over time',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      handler: async ({ res }) => send(res, await renderOverview(runtime)),
+    }),
+    route({
+      method: 'get',
+      path: '/stuck',
+      summary: 'Dashboard: stalled and stuck offices, most overdue first',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: stuckQuery,
+      handler: ({ query, res }) => send(res, renderStuck(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/offices',
+      summary: 'Dashboard: offices with filters and paging',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: officesQuery,
+      handler: ({ query, res }) => send(res, renderOffices(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/register',
+      summary: 'Dashboard: register an office',
+      tag: 'pages',
+      access: 'coordinator',
+      produces: 'html',
+      handler: ({ res }) => send(res, renderRegister()),
+    }),
+    route({
+      method: 'get',
+      path: '/offices/:id',
+      summary: 'Dashboard: one office, its chart, events, history, emails and contacts',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      params: idParams,
+      handler: async ({ params, res }) => {
+        const body = await renderOffice(runtime, params.id);
+        if (body === null) send(res, notFoundPage(params.id), 404);
+        else send(res, body);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,362 @@
+/* Office onboarding dashboard: the little script the server-rendered pages need.
+ * - follows GET /api/events/stream and refreshes the live regions of the page (no reload);
+ * - sends office events to the JSON API with If-Match: <version the page showed>;
+ * - posts the register form to POST /api/offices.
+ * No inline script or handler anywhere: this file is all the behaviour (strict CSP). */
+(function () {
+  'use strict';
+
+  var body = document.body;
+  var pageKind = body.dataset.page;
+  var officeId = body.dataset.office || null;
+  var ACTOR = 'dashboard';
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+  function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+
+  function text(tag, content, className) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (content !== undefined && content !== null) el.textContent = String(content);
+    return el;
+  }
+
+  // ---------------------------------------------------------------- messages
+  function showMessage(kind, title, detail, action) {
+    var box = $('#messages');
+    if (!box) return;
+    box.textContent = '';
+    var msg = text('div', null, 'message ' + kind);
+    msg.setAttribute('data-kind', kind);
+    msg.appendChild(text('strong', title));
+    if (detail) {
+      msg.appendChild(document.createTextNode(' '));
+      msg.appendChild(text('span', detail));
+    }
+    if (action) {
+      var btn = text('button', action.label, 'btn secondary');
+      btn.type = 'button';
+      btn.addEventListener('click', action.run);
+      msg.appendChild(btn);
+    }
+    box.appendChild(msg);
+    if (kind !== 'ok') box.scrollIntoView({ block: 'nearest' });
+  }
+
+  function clearMessage() {
+    var box = $('#messages');
+    if (box) box.textContent = '';
+  }
+
+  function describeError(status, error) {
+    var e = (error && error.error) || {};
+    var details = e.details || {};
+    if (status === 412) {
+      return {
+        title: 'This office changed since you opened it.',
+        detail: 'Someone else moved it on (it is now at version ' + (details.currentVersion !== undefined ? details.currentVersion : '?') +
+          ', this page showed version ' + (details.expectedVersion !== undefined ? details.expectedVersion : '?') + '). Nothing was saved. Reload to see where it is now, then try again.',
+        reload: true,
+      };
+    }
+    if (status === 409) {
+      var allowed = details.allowedEvents && details.allowedEvents.length ? ' It can take now: ' + details.allowedEvents.join(', ') + '.' : '';
+      return { title: 'Not possible now.', detail: (e.message || 'The office is not in a state that takes this.') + allowed + ' Nothing was saved.', reload: e.code === 'event_not_allowed' };
+    }
+    if (status === 400 || status === 422) {
+      var issues = (details.issues || []).map(function (i) {
+        var path = Array.isArray(i.path) ? i.path.join('.') : i.path;
+        return (path ? path.replace(/^body\./, '') + ': ' : '') + i.message;
+      });
+      return { title: 'Please check the form.', detail: issues.length ? issues.join('; ') : e.message || 'Some values are not valid.' };
+    }
+    if (status === 404) return { title: 'Not found.', detail: e.message || 'It no longer exists.' };
+    if (status === 503) return { title: 'The server is busy.', detail: 'Nothing was saved; try again in a moment.' };
+    return { title: 'Something went wrong (' + status + ').', detail: (e.message || '') + ' Nothing was saved.' };
+  }
+
+  function api(method, url, payload, headers) {
+    var h = { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Actor': ACTOR };
+    for (var k in headers || {}) h[k] = headers[k];
+    return fetch(url, { method: method, headers: h, body: payload === undefined ? undefined : JSON.stringify(payload), cache: 'no-store' }).then(function (res) {
+      return res.text().then(function (t) {
+        var json;
+        try { json = t ? JSON.parse(t) : null; } catch { json = null; }
+        return { status: res.status, ok: res.ok, body: json };
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- live regions
+  var refreshing = false;
+  var again = false;
+  var timer = null;
+  var lastRefresh = 0;
+
+  function actionsDirty(region) {
+    if (region.contains(document.activeElement) && document.activeElement !== region) return true;
+    return $all('input', region).some(function (input) {
+      return input.type === 'checkbox' ? input.checked : input.value.trim() !== '';
+    });
+  }
+
+  function staleNotice(region, version) {
+    var note = $('.stale-note', region);
+    if (!note) {
+      note = text('div', null, 'message warning stale-note');
+      note.appendChild(text('strong', 'This office changed since you opened it.'));
+      note.appendChild(document.createTextNode(' Your form is kept, but sending it will be refused. '));
+      var btn = text('button', 'Show current actions', 'btn secondary');
+      btn.type = 'button';
+      btn.addEventListener('click', function () { refresh(true); });
+      note.appendChild(btn);
+      region.insertBefore(note, region.firstChild.nextSibling);
+    }
+    note.setAttribute('data-current-version', version);
+  }
+
+  function refresh(force) {
+    if (refreshing) { again = true; return Promise.resolve(); }
+    refreshing = true;
+    lastRefresh = Date.now();
+    return fetch(location.href, { headers: { Accept: 'text/html' }, cache: 'no-store' })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        $all('[data-live-region]').forEach(function (region) {
+          var name = region.getAttribute('data-live-region');
+          var fresh = doc.querySelector('[data-live-region="' + name + '"]');
+          if (!fresh) return;
+          if (name === 'office-actions') {
+            var changed = fresh.getAttribute('data-version') !== region.getAttribute('data-version');
+            if (!changed) return;
+            if (!force && actionsDirty(region)) { staleNotice(region, fresh.getAttribute('data-version')); return; }
+          }
+          if (fresh.innerHTML === region.innerHTML) return;
+          var adopted = document.importNode(fresh, true);
+          region.replaceWith(adopted);
+          adopted.classList.add('flash');
+        });
+        var freshBody = doc.body;
+        if (freshBody && freshBody.dataset.version) body.dataset.version = freshBody.dataset.version;
+        body.dispatchEvent(new CustomEvent('dashboard:refreshed'));
+      })
+      .catch(function () { /* the next event will try again */ })
+      .then(function () {
+        refreshing = false;
+        if (again) { again = false; schedule(); }
+      });
+  }
+
+  /** Coalesces bursts of events: at most one refresh per 700 ms, the first within ~150 ms. */
+  function schedule() {
+    if (timer) return;
+    var wait = Math.max(150, 700 - (Date.now() - lastRefresh));
+    timer = setTimeout(function () { timer = null; refresh(false); }, wait);
+  }
+
+  function follow() {
+    var status = $('#live-status');
+    if (!('EventSource' in window)) { if (status) status.textContent = 'Live updates unavailable'; return; }
+    var source = new EventSource('/api/events/stream');
+    source.addEventListener('open', function () {
+      if (status) { status.textContent = 'Live'; status.classList.add('on'); }
+      body.setAttribute('data-live-connected', 'true');
+    });
+    source.addEventListener('error', function () {
+      if (status) { status.textContent = 'Reconnecting…'; status.classList.remove('on'); }
+      body.removeAttribute('data-live-connected');
+    });
+    source.addEventListener('transition', function (event) {
+      var message;
+      try { message = JSON.parse(event.data); } catch { return; }
+      body.dispatchEvent(new CustomEvent('dashboard:transition', { detail: message }));
+      if (body.dataset.live === 'office') {
+        if (message.office !== officeId) return;
+        loadEmails();
+      } else if (body.dataset.live !== 'any') {
+        return;
+      }
+      schedule();
+    });
+    window.addEventListener('pagehide', function () { source.close(); });
+  }
+
+  // ---------------------------------------------------------------- office events
+  function payloadOf(form) {
+    var payload = { type: form.getAttribute('data-event') };
+    $all('[data-kind]', form).forEach(function (input) {
+      var kind = input.getAttribute('data-kind');
+      if (kind === 'boolean') {
+        if (input.checked) payload[input.name] = true;
+      } else if (kind === 'list') {
+        var items = input.value.split(/[\s,;]+/).filter(Boolean);
+        if (items.length) payload[input.name] = items;
+      } else if (input.value.trim() !== '') {
+        payload[input.name] = input.value.trim();
+      }
+    });
+    return payload;
+  }
+
+  function onEventSubmit(form) {
+    var missing = $all('[required]', form).filter(function (i) { return i.value.trim() === ''; });
+    if (missing.length) {
+      showMessage('error', 'Please check the form.', missing.map(function (i) { return i.closest('label').firstChild.textContent.trim() + ' is required'; }).join('; ') + '.');
+      missing[0].focus();
+      return;
+    }
+    var button = $('button[type="submit"]', form);
+    button.disabled = true;
+    var type = form.getAttribute('data-event');
+    var label = $('h3', form) ? $('h3', form).textContent : type;
+    api('POST', '/api/offices/' + encodeURIComponent(form.getAttribute('data-office')) + '/events', payloadOf(form), {
+      'If-Match': '"' + form.getAttribute('data-version') + '"',
+    })
+      .then(function (res) {
+        if (res.ok) {
+          var states = (res.body && res.body.states) || [];
+          showMessage('ok', 'Done: ' + label + '.', 'The office is now at version ' + res.body.version + ' (' + states.join(' + ') + ').');
+          return refresh(true);
+        }
+        var info = describeError(res.status, res.body);
+        showMessage(res.status === 412 ? 'warning' : 'error', info.title, info.detail, info.reload ? { label: 'Reload', run: function () { location.reload(); } } : null);
+        button.disabled = false;
+      })
+      .catch(function () {
+        showMessage('error', 'Could not reach the server.', 'Nothing was saved; check the connection and try again.');
+        button.disabled = false;
+      });
+  }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (form.matches && form.matches('form[data-event]')) {
+      event.preventDefault();
+      clearMessage();
+      onEventSubmit(form);
+    } else if (form.id === 'register-form') {
+      event.preventDefault();
+      clearMessage();
+      onRegister(form);
+    }
+  });
+
+  // ---------------------------------------------------------------- emails and reminders
+  function loadEmails() {
+    var section = $('#emails');
+    if (!section) return;
+    var target = $('#emails-body', section);
+    fetch('/api/offices/' + encodeURIComponent(section.getAttribute('data-office')) + '/emails', { headers: { Accept: 'application/json' }, cache: 'no-store' })
+      .then(function (res) { return res.json().then(function (json) { return { status: res.status, body: json }; }); })
+      .then(function (res) {
+        target.textContent = '';
+        if (res.status !== 200) {
+          target.appendChild(text('p', res.status === 404 ? 'No email records on this server.' : 'Emails could not be loaded.', 'muted'));
+          return;
+        }
+        renderEmails(target, res.body);
+      })
+      .catch(function () {
+        target.textContent = '';
+        target.appendChild(text('p', 'Emails could not be loaded.', 'muted'));
+      });
+  }
+
+  function pick(o, keys) {
+    for (var i = 0; i < keys.length; i++) if (o[keys[i]] !== undefined && o[keys[i]] !== null && o[keys[i]] !== '') return o[keys[i]];
+    return null;
+  }
+
+  function fmt(iso) {
+    return typeof iso === 'string' && iso.length >= 16 ? iso.slice(0, 10) + ' ' + iso.slice(11, 16) + ' UTC' : iso;
+  }
+
+  function list(items, empty, describe) {
+    if (!items || !items.length) return text('p', empty, 'muted');
+    var ul = text('ul', null, 'email-list');
+    items.forEach(function (item) { ul.appendChild(describe(item)); });
+    return ul;
+  }
+
+  function renderEmails(target, data) {
+    var emails = Array.isArray(data) ? data : data.emails || data.outbox || [];
+    var reminders = Array.isArray(data) ? [] : data.reminders || data.timers || data.scheduled || [];
+    target.appendChild(text('h3', 'Emails'));
+    target.appendChild(list(emails, 'No email sent yet.', function (m) {
+      var li = text('li');
+      li.appendChild(text('strong', pick(m, ['subject', 'template', 'kind']) || 'Email'));
+      var to = pick(m, ['to', 'recipients', 'recipient']);
+      var bits = [pick(m, ['status']), to ? 'to ' + (Array.isArray(to) ? to.join(', ') : to) : null, fmt(pick(m, ['sentAt', 'sent_at', 'createdAt', 'created_at', 'at']))];
+      li.appendChild(text('div', bits.filter(Boolean).join(' · '), 'small muted'));
+      return li;
+    }));
+    if (!Array.isArray(data)) {
+      target.appendChild(text('h3', 'Reminders scheduled'));
+      target.appendChild(list(reminders, 'No reminder scheduled.', function (r) {
+        var li = text('li');
+        li.appendChild(text('strong', (pick(r, ['kind']) || 'reminder') + (r.state ? ' · ' + r.state : '')));
+        li.appendChild(text('div', [pick(r, ['status']), 'due ' + fmt(pick(r, ['dueAt', 'due_at', 'at']))].filter(Boolean).join(' · '), 'small muted'));
+        return li;
+      }));
+    }
+  }
+
+  // ---------------------------------------------------------------- register
+  function onRegister(form) {
+    var value = function (name) { var el = form.elements.namedItem(name); return el ? el.value.trim() : ''; };
+    var office = { name: value('name'), country: value('country'), track: value('track') || 'kit' };
+    if (value('id')) office.id = value('id');
+    if (value('city')) office.city = value('city');
+    if (value('language')) office.language = value('language');
+    office.contacts = $all('.contact', form)
+      .map(function (row) {
+        var c = {};
+        $all('[data-contact-field]', row).forEach(function (input) { if (input.value.trim()) c[input.getAttribute('data-contact-field')] = input.value.trim(); });
+        return c;
+      })
+      .filter(function (c) { return Object.keys(c).length > 0; });
+    var problems = [];
+    if (!office.name) problems.push('Name is required');
+    if (!office.country) problems.push('Country is required');
+    if (problems.length) { showMessage('error', 'Please check the form.', problems.join('; ') + '.'); return; }
+    var button = $('button[type="submit"]', form);
+    button.disabled = true;
+    api('POST', '/api/offices', office)
+      .then(function (res) {
+        if (res.status === 201) { location.assign('/offices/' + encodeURIComponent(res.body.id)); return; }
+        var info = describeError(res.status, res.body);
+        showMessage('error', res.status === 409 ? 'An office with this id already exists.' : info.title, res.status === 409 ? 'Choose another id, or leave it empty to have one generated. Nothing was saved.' : info.detail);
+        button.disabled = false;
+      })
+      .catch(function () {
+        showMessage('error', 'Could not reach the server.', 'Nothing was saved.');
+        button.disabled = false;
+      });
+  }
+
+  var addContact = $('#add-contact');
+  if (addContact) {
+    addContact.addEventListener('click', function () {
+      var rows = $all('.contact');
+      var last = rows[rows.length - 1];
+      var copy = last.cloneNode(true);
+      var index = rows.length;
+      copy.setAttribute('data-contact', index);
+      $all('label', copy).forEach(function (label) {
+        var input = $('input', label);
+        var id = input.id.replace(/^c\d+-/, 'c' + index + '-');
+        input.id = id;
+        input.value = '';
+        label.setAttribute('for', id);
+      });
+      last.parentNode.insertBefore(copy, addContact);
+      $('input', copy).focus();
+    });
+  }
+
+  // ---------------------------------------------------------------- start
+  if (pageKind === 'office') loadEmails();
+  follow();
+})();
