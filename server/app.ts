@@ -54,6 +54,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
       },
     }),
   );
+  app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: '1h', index: false }));
   app.use(express.json({ limit: runtime.config.BODY_LIMIT }));
   app.use('/api/import', importBodyParser(runtime.config.BODY_LIMIT));
   app.use((req, res, next) => {
