@@ -7,6 +7,9 @@ import { Engine } from '../engine/engine';
 import type { ImportKind } from '../engine/import';
 import { migrate, openDatabase, type Db } from '../storage/db';
 import { createOfficeStore } from '../storage/office-store';
+import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
+import { programmeHooks } from '../programme/focal-points';
+import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
 import type { MailTransport } from '../notifications/transport';
 import type { OfficeStore } from '../storage/types';
@@ -19,6 +22,8 @@ export interface Runtime {
   engine: Engine;
   /** Import line kinds beyond offices and events, added by the features that own them. */
   importKinds: Record<string, ImportKind<unknown>>;
+  /** Focal points, workshops, Gold Disk versions and broadcasts (programme/). */
+  programme: ProgrammeStore;
   /** Reminders: SLA clocks, timers, outbox, dispatcher and reply links (notifications/). */
   reminders: ReminderFeature;
   /** Every committed transition, for `GET /api/events/stream`. */
@@ -47,6 +52,9 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
       if (problems.length > 0) throw new IncompatibleSnapshotsError(problems);
     }
     const engine = new Engine({ store, clock: options.clock });
+    const programme = createProgrammeStore(db);
+    engine.addHooks(programmeHooks(programme));
+    const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
     const reminders = createReminderFeature(config, db, engine, { transport: options.mailTransport });
     const live = new LiveBroadcaster();
     engine.addHooks(live.hooks);
@@ -58,7 +66,7 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds: {}, reminders, live, close };
+    return { config, db, store, engine, importKinds, programme, reminders, live, close };
   } catch (error) {
     db.close();
     throw error;

@@ -7,6 +7,7 @@ import { officeStats } from '../engine/queries';
 import { verify } from '../engine/verify';
 import { EngineError } from '../engine/errors';
 import { loadDemoData } from '../demo/load';
+import { registerProgrammeCommands } from './programme';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
@@ -84,6 +85,8 @@ export function buildCli(open: (opts?: { skipCompatibilityCheck?: boolean }) => 
       const loaded = withRuntime((rt) => loadDemoData(rt));
       console.log(loaded ? `Loaded ${loaded.offices} offices and ${loaded.events} events.` : 'The database is not empty: nothing loaded.');
     });
+
+  registerProgrammeCommands(program, open);
 
   return program;
 }

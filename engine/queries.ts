@@ -1,16 +1,26 @@
-import type { OfficeFilter, OfficeStore } from '../storage/types';
+import type { OfficeFilter, OfficeRecord, OfficeStore } from '../storage/types';
+import type { ReminderStatus } from './reminders';
 import { officeNotFound } from './errors';
 import { toOfficeView, type OfficeView } from './view';
 
-export function getOfficeView(store: OfficeStore, id: string): OfficeView {
-  const office = store.getOffice(id);
-  if (!office) throw officeNotFound(id);
-  return toOfficeView(office, store.enteredAt(id));
+/** Where the views get each office's reminder status (engine/reminders.ts). */
+export interface ReminderStatusSource {
+  status(office: OfficeRecord): ReminderStatus;
 }
 
-export function listOfficeViews(store: OfficeStore, filter: OfficeFilter): { offices: OfficeView[]; total: number } {
+export function getOfficeView(store: OfficeStore, id: string, reminders?: ReminderStatusSource): OfficeView {
+  const office = store.getOffice(id);
+  if (!office) throw officeNotFound(id);
+  return toOfficeView(office, store.enteredAt(id), reminders?.status(office) ?? null);
+}
+
+export function listOfficeViews(
+  store: OfficeStore,
+  filter: OfficeFilter,
+  reminders?: ReminderStatusSource,
+): { offices: OfficeView[]; total: number } {
   const { offices, total } = store.listOffices(filter);
-  return { offices: offices.map((o) => toOfficeView(o, store.enteredAt(o.id))), total };
+  return { offices: offices.map((o) => toOfficeView(o, store.enteredAt(o.id), reminders?.status(o) ?? null)), total };
 }
 
 export function officeStats(store: OfficeStore) {

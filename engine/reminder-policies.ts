@@ -56,7 +56,7 @@ export function readPolicyOverrides(file: string | undefined): PolicyOverrides {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`Invalid reminder policies in ${file}: ${(error as Error).message}`);
+    throw new Error(`Invalid reminder policies in ${file}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = overridesSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`Invalid reminder policies in ${file}:\n${z.prettifyError(parsed.error)}`);

@@ -1,4 +1,5 @@
 import type { OfficeRecord } from '../storage/types';
+import type { ReminderStatus } from './reminders';
 import { allowedEvents, fromStored } from './snapshot';
 
 /** The public shape of an office, as the API returns it. */
@@ -18,9 +19,15 @@ export interface OfficeView {
   context: OfficeRecord['snapshot']['context'];
   createdAt: string;
   updatedAt: string;
+  /** Next reminder and time left, pause, stalled/stuck and SLA clocks (null where not asked for). */
+  reminders: ReminderStatus | null;
 }
 
-export function toOfficeView(office: OfficeRecord, enteredAt: Record<string, string>): OfficeView {
+export function toOfficeView(
+  office: OfficeRecord,
+  enteredAt: Record<string, string>,
+  reminders: ReminderStatus | null = null,
+): OfficeView {
   return {
     id: office.id,
     name: office.name,
@@ -37,5 +44,6 @@ export function toOfficeView(office: OfficeRecord, enteredAt: Record<string, str
     context: office.snapshot.context,
     createdAt: office.createdAt,
     updatedAt: office.updatedAt,
+    reminders,
   };
 }

@@ -1,7 +1,7 @@
 import type { AnyStateNode } from 'xstate';
 import { z } from 'zod';
 import { eventPayloads, type OfficeEventType } from './events';
-import type { StateMeta } from './meta';
+import type { ReminderPolicy, StateMeta } from './meta';
 import { officeMachine, OFFICE_MACHINE_VERSION } from './office';
 
 export interface TransitionDescription {
@@ -49,7 +49,10 @@ function describeTransitions(node: AnyStateNode): { on: TransitionDescription[];
   return { on, done };
 }
 
-function describeState(node: AnyStateNode): StateDescription {
+/** Effective reminder policy per state path, replacing the defaults in `meta.reminders`. */
+export type PolicyLookup = ReadonlyMap<string, ReminderPolicy>;
+
+function describeState(node: AnyStateNode, policies?: PolicyLookup): StateDescription {
   const { on, done } = describeTransitions(node);
   const initialTarget = node.type === 'compound' ? node.initial?.target?.[0] : undefined;
   return {
@@ -57,19 +60,25 @@ function describeState(node: AnyStateNode): StateDescription {
     path: pathOf(node),
     type: node.type,
     initial: initialTarget ? initialTarget.key : null,
-    meta: node.meta as StateMeta,
+    meta: policies ? withPolicy(node.meta as StateMeta, policies.get(pathOf(node))) : (node.meta as StateMeta),
     transitions: on,
     done,
-    states: Object.values(node.states).map(describeState),
+    states: Object.values(node.states).map((child) => describeState(child, policies)),
   };
 }
 
 /** The whole chart as plain JSON: the API, the docs and the dashboard's diagram all read this. */
-export function describeMachine(): MachineDescription {
+function withPolicy(meta: StateMeta, policy: ReminderPolicy | undefined): StateMeta {
+  const { reminders: _default, ...rest } = meta;
+  return policy ? { ...rest, reminders: policy } : rest;
+}
+
+/** `policies`: the effective reminder policies to show instead of the machine's defaults. */
+export function describeMachine(policies?: PolicyLookup): MachineDescription {
   const events = Object.fromEntries(
     Object.entries(eventPayloads).map(([type, schema]) => [type, { payload: z.toJSONSchema(schema) }]),
   ) as MachineDescription['events'];
-  return { id: officeMachine.id, version: OFFICE_MACHINE_VERSION, root: describeState(officeMachine.root), events };
+  return { id: officeMachine.id, version: OFFICE_MACHINE_VERSION, root: describeState(officeMachine.root, policies), events };
 }
 
 /** Every state node, depth first, root excluded. */

@@ -5,6 +5,8 @@ import { z } from 'zod';
  * API validation, the OpenAPI document, the dashboard's forms and the machine's event types.
  */
 const reason = z.string().trim().min(1).max(2000);
+const workshopId = z.string().trim().min(1).max(100);
+const focalPointEmails = z.array(z.email().max(320)).min(1).max(50);
 
 export const eventPayloads = {
   SEND_CIRCULAR: z.object({ letterRef: z.string().max(200).optional() }),
@@ -18,10 +20,23 @@ export const eventPayloads = {
   FOCAL_POINT_NOMINATED: z.object({
     name: z.string().trim().min(1).max(200),
     email: z.email().max(320),
+    role: z.string().trim().min(1).max(100).optional(),
   }),
-  ENROLLED: z.object({ workshopId: z.string().trim().min(1).max(100) }),
-  TRAINING_COMPLETED: z.object({}),
-  NO_SHOW: z.object({}),
+  ENROLLED: z.object({
+    workshopId,
+    /** Emails of the focal points enrolled; by default every focal point of the office not yet trained. */
+    focalPoints: focalPointEmails.optional(),
+  }),
+  TRAINING_COMPLETED: z.object({
+    workshopId: workshopId.optional(),
+    /** Emails of the focal points who attended; by default every enrolled focal point of the office. */
+    focalPoints: focalPointEmails.optional(),
+  }),
+  NO_SHOW: z.object({
+    workshopId: workshopId.optional(),
+    /** The workshop was cancelled: the focal points return to "nominated", not "no-show". */
+    workshopCancelled: z.boolean().optional(),
+  }),
   KIT_SHIPPED: z.object({ goldDiskVersion: z.string().trim().min(1).max(50).optional() }),
   KIT_DELIVERED: z.object({}),
   KIT_INSTALLED: z.object({}),

@@ -40,6 +40,12 @@ export const officeMachine = setup({
       focalPoint: ({ event }) =>
         event.type === 'FOCAL_POINT_NOMINATED' ? { name: event.name, email: event.email } : null,
     }),
+    // Further focal points of an office are kept in the programme's focal-point register; the
+    // context keeps the first one nominated as the office's main contact for training.
+    noteFocalPoint: assign({
+      focalPoint: ({ context, event }) =>
+        context.focalPoint ?? (event.type === 'FOCAL_POINT_NOMINATED' ? { name: event.name, email: event.email } : null),
+    }),
     rememberWorkshop: assign({
       workshopId: ({ event }) => (event.type === 'ENROLLED' ? event.workshopId : null),
     }),
@@ -137,7 +143,11 @@ export const officeMachine = setup({
               meta: meta({ label: 'Nominated', description: 'Focal point nominated; waiting for a workshop place.', owner: 'wipo',
                 reminders: { sla: 'P60D', every: 'P30D', reminders: 1, recipient: 'coordinator', template: 'coordinator' },
               }),
-              on: { ENROLLED: { target: 'enrolled', actions: 'rememberWorkshop' } },
+              on: {
+                ENROLLED: { target: 'enrolled', actions: 'rememberWorkshop' },
+                // An office may nominate several focal points.
+                FOCAL_POINT_NOMINATED: { actions: 'noteFocalPoint' },
+              },
             },
             enrolled: {
               meta: meta({ label: 'Enrolled', description: 'Focal point enrolled in a training workshop.', owner: 'office',
@@ -146,6 +156,9 @@ export const officeMachine = setup({
               on: {
                 TRAINING_COMPLETED: 'trained',
                 NO_SHOW: { target: 'nominated', actions: 'forgetWorkshop' },
+                FOCAL_POINT_NOMINATED: { actions: 'noteFocalPoint' },
+                // A further focal point of the office joins the same workshop.
+                ENROLLED: { actions: 'rememberWorkshop' },
               },
             },
             trained: {

@@ -5,6 +5,8 @@ import pino, { type Logger } from 'pino';
 import type { Runtime } from '../app/runtime';
 import { officeRoutes } from './api/offices';
 import { importBodyParser, systemRoutes } from './api/system';
+import { reminderRoutes } from './api/reminders';
+import { linkRoutes } from './links/pages';
 import { errorHandler, notFoundHandler } from './errors';
 import { liveRoutes } from './live/routes';
 import { openApiDocument } from './openapi';
@@ -19,7 +21,7 @@ export interface App {
 }
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
-  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime)];
+  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',
@@ -54,9 +56,10 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
       },
     }),
   );
-  app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: '1h', index: false }));
   app.use(express.json({ limit: runtime.config.BODY_LIMIT }));
   app.use('/api/import', importBodyParser(runtime.config.BODY_LIMIT));
+  // Reply-link pages post plain HTML forms.
+  app.use('/r', express.urlencoded({ extended: false, limit: '16kb' }));
   app.use((req, res, next) => {
     // Until sign-in exists, scripts name themselves; every history row records it.
     const claimed = req.get('X-Actor');

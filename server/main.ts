@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     logger.info(loaded ? `demo data loaded: ${loaded.offices} offices, ${loaded.events} events` : 'database not empty: demo data not loaded');
   }
   const { app } = createApp(runtime, logger);
+  // Timers that fell due while the server was down fire in this first pass; mail goes out beside requests.
+  runtime.reminders.start(logger);
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -21,8 +23,10 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info(`${signal}: shutting down`);
     server.close(() => {
-      runtime.close();
-      process.exit(0);
+      void runtime.reminders.stop().finally(() => {
+        runtime.close();
+        process.exit(0);
+      });
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

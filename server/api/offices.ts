@@ -20,6 +20,8 @@ export const listQuery = z.object({
   q: z.string().trim().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  /** `true`: only offices past an SLA deadline (see GET /api/stuck). */
+  stalled: z.enum(['true', 'false']).optional(),
 });
 
 /** `If-Match: 3`, `"3"` or `W/"3"`: the office version the client last saw. */
@@ -36,6 +38,7 @@ export const etagOf = (version: number) => `"${version}"`;
 
 export function officeRoutes(runtime: Runtime): AnyRoute[] {
   const { engine, store } = runtime;
+  const reminders = runtime.reminders.reminders;
   return [
     route({
       method: 'post',
@@ -48,7 +51,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       handler: ({ body, res, actor }) => {
         const office = engine.register(body, { actor });
         res.status(201).setHeader('ETag', etagOf(office.version));
-        return getOfficeView(store, office.id);
+        return getOfficeView(store, office.id, reminders);
       },
     }),
     route({
@@ -58,7 +61,8 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'viewer',
       query: listQuery,
-      handler: ({ query }) => listOfficeViews(store, query),
+      handler: ({ query: { stalled, ...filter } }) =>
+        listOfficeViews(store, { ...filter, stalledAt: stalled === 'true' ? engine.clock.now().toISOString() : undefined }, reminders),
     }),
     route({
       method: 'get',
@@ -68,7 +72,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       params: idParams,
       handler: ({ params, res }) => {
-        const view = getOfficeView(store, params.id);
+        const view = getOfficeView(store, params.id, reminders);
         res.setHeader('ETag', etagOf(view.version));
         return view;
       },
@@ -91,7 +95,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
         if (!parsed.ok) throw new HttpError(400, 'invalid_event', parsed.message, { issues: parsed.issues });
         const expectedVersion = parseIfMatch(req.get('If-Match'));
         engine.apply(params.id, parsed.event, { actor, expectedVersion });
-        const view = getOfficeView(store, params.id);
+        const view = getOfficeView(store, params.id, reminders);
         res.setHeader('ETag', etagOf(view.version));
         return view;
       },

@@ -12,7 +12,8 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'The office lifecycle machine: every state with its meta, transitions and event payloads',
       tag: 'machine',
       access: 'viewer',
-      handler: () => describeMachine(),
+      // Each state's meta shows the effective reminder policy (defaults merged with config/policies.json).
+      handler: () => describeMachine(runtime.reminders.policies),
     }),
     route({
       method: 'post',

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { EngineError } from '../engine/errors';
+import { parseOfficeEvent, type OfficeEvent } from '../machines/events';
+import type { Broadcast, BroadcastRow, BroadcastRowStatus } from '../storage/programme-store';
+import type { ProgrammeContext } from './context';
+
+/**
+ * A broadcast sends one event to many offices. Its targets are fixed, as `pending` rows, in the
+ * transaction that creates it; then each office is processed in its own transaction, which applies
+ * the event through the engine *and* marks the row `done`. A crash leaves every row either done
+ * (event applied) or pending (nothing applied), so running the broadcast again finishes the
+ * remainder and repeats nothing. An office that can no longer take the event is `skipped`; any
+ * other refusal is `failed`; both are recorded with the reason.
+ */
+export interface NewBroadcast {
+  kind: string;
+  event: OfficeEvent;
+  description: string;
+  officeIds: string[];
+}
+
+export interface BroadcastView extends Broadcast {
+  counts: Record<BroadcastRowStatus, number>;
+  total: number;
+  offices: (BroadcastRow & { name: string | null; country: string | null })[];
+}
+
+export interface RunOptions {
+  /** Process at most this many offices in this run (the rest stay pending). */
+  limit?: number;
+  /** Called after each office's transaction has committed; tests use it to simulate a crash. */
+  afterOffice?(row: { officeId: string; status: BroadcastRowStatus }): void;
+}
+
+const BATCH = 200;
+
+export function createBroadcast(ctx: ProgrammeContext, spec: NewBroadcast, options: { actor: string }): Broadcast {
+  const broadcast: Broadcast = {
+    id: `bc-${randomUUID()}`,
+    kind: spec.kind,
+    event: spec.event as Broadcast['event'],
+    description: spec.description,
+    actor: options.actor,
+    createdAt: ctx.engine.clock.now().toISOString(),
+    finishedAt: null,
+  };
+  ctx.engine.unitOfWork(() => ctx.programme.createBroadcast(broadcast, [...new Set(spec.officeIds)]));
+  return broadcast;
+}
+
+function loadBroadcast(ctx: ProgrammeContext, id: string): Broadcast {
+  const b = ctx.programme.getBroadcast(id);
+  if (!b) throw new EngineError('not_found', `No broadcast with id "${id}".`, { id });
+  return b;
+}
+
+/** Processes the pending offices of a broadcast, each in its own transaction. Safe to call again at any time. */
+export function runBroadcast(ctx: ProgrammeContext, id: string, options: RunOptions = {}): BroadcastView {
+  const broadcast = loadBroadcast(ctx, id);
+  const parsed = parseOfficeEvent(broadcast.event);
+  if (!parsed.ok) throw new EngineError('invalid_input', `Broadcast "${id}" holds an invalid event: ${parsed.message}`);
+  const event = parsed.event;
+  let budget = options.limit ?? Number.POSITIVE_INFINITY;
+  while (budget > 0) {
+    const rows = ctx.programme.pendingRows(id, Math.min(BATCH, budget));
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      budget--;
+      const status = processOne(ctx, broadcast, event, row);
+      if (status) options.afterOffice?.({ officeId: row.officeId, status });
+    }
+  }
+  ctx.engine.unitOfWork(() => ctx.programme.finishBroadcast(id, ctx.engine.clock.now().toISOString()));
+  return broadcastView(ctx, id);
+}
+
+/** One office: the event and its row in one transaction. Returns null if another run got there first. */
+function processOne(
+  ctx: ProgrammeContext,
+  broadcast: Broadcast,
+  event: OfficeEvent,
+  row: { position: number; officeId: string },
+): BroadcastRowStatus | null {
+  try {
+    return ctx.engine.unitOfWork(() => {
+      const at = ctx.engine.clock.now();
+      if (!ctx.programme.isPending(broadcast.id, row.position)) return null;
+      const record = ctx.engine.apply(row.officeId, event, { actor: broadcast.actor, at });
+      ctx.programme.finishRow(broadcast.id, row.position, 'done', null, record.office.version, at.toISOString());
+      return 'done' as const;
+    });
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    const status = error.code === 'event_not_allowed' || error.code === 'office_not_found' ? 'skipped' : 'failed';
+    const marked = ctx.engine.unitOfWork(() =>
+      ctx.programme.finishRow(broadcast.id, row.position, status, error.message, null, ctx.engine.clock.now().toISOString()),
+    );
+    return marked ? status : null;
+  }
+}
+
+export function broadcastView(ctx: ProgrammeContext, id: string): BroadcastView {
+  const broadcast = loadBroadcast(ctx, id);
+  const counts = ctx.programme.broadcastCounts(id);
+  const offices = ctx.programme.broadcastRows(id).map((r) => {
+    const office = ctx.store.getOffice(r.officeId);
+    return { ...r, name: office?.name ?? null, country: office?.country ?? null };
+  });
+  return { ...broadcast, counts, total: offices.length, offices };
+}
+
+/** Broadcasts, newest first, with their counts. */
+export function listBroadcasts(ctx: ProgrammeContext, limit = 50) {
+  return ctx.programme.listBroadcasts(limit).map((b) => {
+    const counts = ctx.programme.broadcastCounts(b.id);
+    return { ...b, counts, total: counts.pending + counts.done + counts.skipped + counts.failed };
+  });
+}
+
+/** Broadcasts a crash or a limit left with pending offices. */
+export function unfinishedBroadcasts(ctx: ProgrammeContext) {
+  return listBroadcasts(ctx, 1000).filter((b) => b.finishedAt === null);
+}
+
+/** Offices whose active states include any of `paths`, in id order. */
+export function officesIn(ctx: ProgrammeContext, paths: string[]): string[] {
+  return ctx.db
+    .prepare<string[], { office_id: string }>(
+      `SELECT DISTINCT office_id FROM office_states WHERE path IN (${paths.map(() => '?').join(', ')}) ORDER BY office_id`,
+    )
+    .all(...paths)
+    .map((r) => r.office_id);
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { EngineError } from '../engine/errors';
+import { countryCode, officeIdSchema } from '../engine/office-input';
+import { allowedEvents, fromStored } from '../engine/snapshot';
+import { allStates } from '../machines/describe';
+import type { OfficeRecord } from '../storage/types';
+import { createBroadcast, runBroadcast, type BroadcastView, type RunOptions } from './broadcast';
+import type { ActorOptions, ProgrammeContext } from './context';
+import { countriesOf, REGIONS } from './regions';
+
+const stateNames = allStates().map((s) => s.path) as [string, ...string[]];
+
+/** "FR, DE" or ["FR","DE"]; blank means no filter. */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => {
+    if (typeof value === 'string') value = value.split(/[\s,;]+/);
+    if (Array.isArray(value)) {
+      const items = value.map((v) => (typeof v === 'string' ? v.trim() : v)).filter((v) => v !== '');
+      return items.length > 0 ? items : undefined;
+    }
+    return value;
+  }, z.array(item).max(10_000).optional());
+
+const blankIsAbsent = (v: unknown) => (v === '' ? undefined : v);
+
+/** Which offices a bulk action is for; every filter given must hold. */
+export const selectionSchema = z.object({
+  state: z.preprocess(blankIsAbsent, z.enum(stateNames).optional()),
+  country: list(countryCode),
+  region: z.preprocess(blankIsAbsent, z.enum(REGIONS as [string, ...string[]]).optional()),
+  track: z.preprocess(blankIsAbsent, z.enum(['kit', 'internet']).optional()),
+  ids: list(officeIdSchema),
+});
+export type Selection = z.infer<typeof selectionSchema>;
+
+export interface SelectedOffice {
+  id: string;
+  name: string;
+  country: string;
+  states: string[];
+}
+
+export interface LettersPreview {
+  selection: Selection;
+  /** Offices that will receive the letter. */
+  count: number;
+  offices: SelectedOffice[];
+  /** Offices the selection matched that cannot take SEND_CIRCULAR now (already invited, …). */
+  notEligible: (SelectedOffice & { reason: string })[];
+  /** Ids asked for explicitly that do not exist. */
+  unknownIds: string[];
+}
+
+function selectOffices(ctx: ProgrammeContext, selection: Selection): OfficeRecord[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const inList = (column: string, values: string[]) => {
+    where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (selection.state) {
+    where.push('EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = o.id AND s.path = ?)');
+    params.push(selection.state);
+  }
+  if (selection.country) inList('o.country', selection.country);
+  if (selection.region) inList('o.country', countriesOf(selection.region as (typeof REGIONS)[number]));
+  if (selection.track) {
+    where.push('o.track = ?');
+    params.push(selection.track);
+  }
+  if (selection.ids) inList('o.id', selection.ids);
+  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const ids = ctx.db
+    .prepare<unknown[], { id: string }>(`SELECT o.id FROM offices o ${clause} ORDER BY o.name COLLATE NOCASE, o.id`)
+    .all(...params);
+  return ids.map((r) => ctx.store.getOffice(r.id)!);
+}
+
+const summary = (o: OfficeRecord): SelectedOffice => ({ id: o.id, name: o.name, country: o.country, states: o.states });
+
+/** What `sendLetters` would do with this selection; changes nothing. */
+export function previewLetters(ctx: ProgrammeContext, selection: Selection): LettersPreview {
+  const matched = selectOffices(ctx, selection);
+  const offices: SelectedOffice[] = [];
+  const notEligible: LettersPreview['notEligible'] = [];
+  for (const office of matched) {
+    if (allowedEvents(fromStored(office.snapshot)).includes('SEND_CIRCULAR')) offices.push(summary(office));
+    else notEligible.push({ ...summary(office), reason: `in ${office.states.join(' + ')}` });
+  }
+  const found = new Set(matched.map((o) => o.id));
+  const unknownIds = (selection.ids ?? []).filter((id) => !found.has(id) && !ctx.store.getOffice(id));
+  return { selection, count: offices.length, offices, notEligible, unknownIds };
+}
+
+export const sendLettersSchema = z.object({
+  selection: selectionSchema,
+  letterRef: z.preprocess(blankIsAbsent, z.string().trim().max(200).optional()),
+  /** The count the preview showed; when given and the selection now yields another, nothing is sent. */
+  expectedCount: z.coerce.number().int().min(0).optional(),
+});
+
+/**
+ * Sends SEND_CIRCULAR to every eligible office of the selection, as a broadcast: one transaction
+ * per office, a result per office, resumable if interrupted.
+ */
+export function sendLetters(
+  ctx: ProgrammeContext,
+  input: z.infer<typeof sendLettersSchema>,
+  options: ActorOptions & RunOptions,
+): BroadcastView {
+  const preview = previewLetters(ctx, input.selection);
+  if (input.expectedCount !== undefined && input.expectedCount !== preview.count) {
+    throw new EngineError(
+      'conflict',
+      `The selection now matches ${preview.count} office(s), not the ${input.expectedCount} previewed: preview again.`,
+      { expectedCount: input.expectedCount, count: preview.count },
+    );
+  }
+  if (preview.count === 0) throw new EngineError('invalid_input', 'No office in the selection can be sent a circular letter.');
+  const broadcast = createBroadcast(
+    ctx,
+    {
+      kind: 'letters',
+      event: { type: 'SEND_CIRCULAR', ...(input.letterRef ? { letterRef: input.letterRef } : {}) },
+      description: `Circular letter${input.letterRef ? ` ${input.letterRef}` : ''} to ${preview.count} office(s)`,
+      officeIds: preview.offices.map((o) => o.id),
+    },
+    options,
+  );
+  return runBroadcast(ctx, broadcast.id, options);
+}

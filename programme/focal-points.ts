@@ -1,0 +1,157 @@
+import type { EngineHooks, TransitionRecord } from '../engine/engine';
+import { EngineError } from '../engine/errors';
+import type { FocalPoint, ProgrammeStore } from '../storage/programme-store';
+
+/**
+ * Keeps the focal-point register, the workshop enrolments and the kit shipments in step with the
+ * history. It runs inside the transaction of each transition, so the register always says what
+ * the history says, with the history's own timestamps; a rule it enforces (workshop capacity, a
+ * focal point that was never nominated) aborts the transition.
+ */
+export function programmeHooks(store: ProgrammeStore): EngineHooks {
+  return {
+    inTransaction(record) {
+      switch (record.entry.type) {
+        case 'FOCAL_POINT_NOMINATED':
+          return nominated(store, record);
+        case 'ENROLLED':
+          return enrolled(store, record);
+        case 'TRAINING_COMPLETED':
+          return trained(store, record);
+        case 'NO_SHOW':
+          return noShow(store, record);
+        case 'KIT_SHIPPED':
+          return shipped(store, record);
+      }
+    },
+  };
+}
+
+interface Payload {
+  name?: string;
+  email?: string;
+  role?: string;
+  workshopId?: string;
+  focalPoints?: string[];
+  workshopCancelled?: boolean;
+  goldDiskVersion?: string;
+}
+
+const payloadOf = (record: TransitionRecord) => record.entry.payload as Payload;
+
+function nominated(store: ProgrammeStore, record: TransitionRecord): void {
+  const { name, email, role } = payloadOf(record);
+  const officeId = record.office.id;
+  const existing = store.focalPointByEmail(officeId, email!);
+  if (existing) store.renominate(existing.id, name!, role ?? null);
+  else store.insertFocalPoint(officeId, name!, email!, role ?? null, record.entry.at);
+}
+
+/** Focal points of the office, creating the one the office context names if the register has none. */
+function focalPointsOf(store: ProgrammeStore, record: TransitionRecord): FocalPoint[] {
+  const officeId = record.office.id;
+  let list = store.focalPointsOf(officeId);
+  const remembered = record.before?.context.focalPoint;
+  if (list.length === 0 && remembered) {
+    store.insertFocalPoint(officeId, remembered.name, remembered.email, null, record.entry.at);
+    list = store.focalPointsOf(officeId);
+  }
+  return list;
+}
+
+function named(list: FocalPoint[], emails: string[], officeId: string): FocalPoint[] {
+  return emails.map((email) => {
+    const found = list.find((f) => f.email === email.toLowerCase());
+    if (!found) {
+      throw new EngineError('invalid_input', `Office "${officeId}" has no focal point ${email}: nominate it first.`, {
+        officeId,
+        email,
+      });
+    }
+    return found;
+  });
+}
+
+function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
+  const { workshopId, focalPoints } = payloadOf(record);
+  const officeId = record.office.id;
+  const at = record.entry.at;
+  const previous = record.before?.context.workshopId;
+  if (record.entry.from.includes('preparing.training.enrolled') && previous && previous !== workshopId) {
+    throw new EngineError('conflict', `Office "${officeId}" is already enrolled in workshop "${previous}".`, {
+      officeId,
+      workshopId: previous,
+    });
+  }
+  const list = focalPointsOf(store, record);
+  const targets = focalPoints
+    ? named(list, focalPoints, officeId)
+    : list.filter((f) => f.status === 'nominated' || f.status === 'no-show');
+  const trainedAlready = targets.find((f) => f.status === 'trained');
+  if (trainedAlready) {
+    throw new EngineError('conflict', `Focal point ${trainedAlready.email} is already trained.`, { officeId });
+  }
+  if (targets.length === 0) {
+    throw new EngineError('conflict', `Office "${officeId}" has no focal point waiting for a workshop.`, { officeId });
+  }
+  const workshop = store.getWorkshop(workshopId!);
+  if (workshop) {
+    if (workshop.status !== 'planned' && workshop.statusAt !== null && workshop.statusAt <= at) {
+      throw new EngineError('conflict', `Workshop "${workshop.id}" is ${workshop.status}: it takes no enrolments.`, {
+        workshopId: workshop.id,
+      });
+    }
+    const fresh = targets.filter((f) => !(f.status === 'enrolled' && f.workshopId === workshop.id));
+    const taken = store.enrolledCount(workshop.id);
+    if (taken + fresh.length > workshop.capacity) {
+      throw new EngineError(
+        'conflict',
+        `Workshop "${workshop.id}" is full: ${taken} of ${workshop.capacity} places taken, ${fresh.length} requested.`,
+        { workshopId: workshop.id, capacity: workshop.capacity, taken, requested: fresh.length },
+      );
+    }
+  }
+  for (const f of targets) {
+    store.markEnrolled(f.id, workshopId!, at);
+    store.addEnrolment(workshopId!, f.id, officeId, at);
+  }
+}
+
+function trained(store: ProgrammeStore, record: TransitionRecord): void {
+  const payload = payloadOf(record);
+  const officeId = record.office.id;
+  const at = record.entry.at;
+  const workshopId = payload.workshopId ?? record.before?.context.workshopId ?? null;
+  const list = focalPointsOf(store, record);
+  const enrolledHere = list.filter((f) => f.status === 'enrolled' && (workshopId === null || f.workshopId === workshopId));
+  let attended: FocalPoint[];
+  if (payload.focalPoints) attended = named(list, payload.focalPoints, officeId);
+  else if (enrolledHere.length > 0) attended = enrolledHere;
+  else attended = list.filter((f) => f.status !== 'trained');
+  for (const f of attended) {
+    store.markTrained(f.id, workshopId, at);
+    if (workshopId) store.setAttendance(workshopId, f.id, 'attended');
+  }
+  // Enrolled in the same workshop but not among those who attended: they missed it.
+  for (const f of enrolledHere) {
+    if (attended.some((a) => a.id === f.id)) continue;
+    store.markNoShow(f.id, at);
+    if (workshopId) store.setAttendance(workshopId, f.id, 'missed');
+  }
+}
+
+function noShow(store: ProgrammeStore, record: TransitionRecord): void {
+  const payload = payloadOf(record);
+  const workshopId = payload.workshopId ?? record.before?.context.workshopId ?? null;
+  for (const f of focalPointsOf(store, record)) {
+    if (f.status !== 'enrolled' || (workshopId !== null && f.workshopId !== workshopId)) continue;
+    if (payload.workshopCancelled) store.markNominatedAgain(f.id);
+    else store.markNoShow(f.id, record.entry.at);
+    if (f.workshopId) store.setAttendance(f.workshopId, f.id, payload.workshopCancelled ? 'cancelled' : 'missed');
+  }
+}
+
+function shipped(store: ProgrammeStore, record: TransitionRecord): void {
+  const version = payloadOf(record).goldDiskVersion ?? record.after.context.goldDiskVersion ?? store.currentGoldDisk();
+  store.recordShipment(record.office.id, record.entry.seq, version, record.entry.at);
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import type { Runtime } from '../../app/runtime';
+import { isValidZone } from '../../engine/business-hours';
+import { officeNotFound } from '../../engine/errors';
+import { listStuck, stalledCountsByState } from '../../engine/stalled';
+import { allStates } from '../../machines/describe';
+import { OUTBOX_STATUSES, toEmailView } from '../../notifications/outbox';
+import { HttpError } from '../errors';
+import { idParams, route, type AnyRoute } from '../route';
+
+const stageNames = allStates()
+  .filter((s) => !s.path.includes('.'))
+  .map((s) => s.path) as [string, ...string[]];
+
+const page = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+
+const pauseBody = z.object({
+  until: z.iso.datetime({ offset: true }).or(z.iso.date()),
+  reason: z.string().trim().min(1).max(2000),
+});
+
+const settingsBody = z.object({
+  timeZone: z
+    .string()
+    .trim()
+    .refine(isValidZone, 'not an IANA time zone (e.g. Europe/Paris)')
+    .nullable()
+    .optional(),
+  coordinatorEmail: z.email().max(320).nullable().optional(),
+});
+
+/** Stuck list, outbox, per-office emails and reminders, pauses. */
+export function reminderRoutes(runtime: Runtime): AnyRoute[] {
+  const { engine, db } = runtime;
+  const feature = runtime.reminders;
+  const officeOr404 = (id: string) => {
+    const office = engine.store.getOffice(id);
+    if (!office) throw officeNotFound(id);
+    return office;
+  };
+  const reminderView = (id: string) => {
+    const office = officeOr404(id);
+    return {
+      officeId: id,
+      ...feature.reminders.status(office),
+      timers: feature.store.timers(id).map((t) => ({
+        id: t.id,
+        state: t.state,
+        level: t.level,
+        kind: t.kind,
+        dueAt: t.due_at,
+        status: t.status,
+        firedAt: t.fired_at,
+      })),
+      log: feature.store.logOf(id).map((l) => ({
+        at: l.at,
+        type: l.type,
+        state: l.state,
+        level: l.level,
+        detail: JSON.parse(l.detail) as unknown,
+        actor: l.actor,
+      })),
+    };
+  };
+
+  return [
+    route({
+      method: 'get',
+      path: '/api/stuck',
+      summary: 'Stalled offices (past their SLA), most overdue first; escalated ones are stuck',
+      tag: 'reminders',
+      access: 'viewer',
+      query: z.object({ owner: z.enum(['office', 'wipo']).optional(), stage: z.enum(stageNames).optional(), ...page }),
+      handler: ({ query }) => listStuck(db, engine.clock.now(), query),
+    }),
+    route({
+      method: 'get',
+      path: '/api/stuck/counts',
+      summary: 'Stalled and stuck counts per leaf state',
+      tag: 'reminders',
+      access: 'viewer',
+      handler: () => stalledCountsByState(db, engine.clock.now()),
+    }),
+    route({
+      method: 'get',
+      path: '/api/outbox',
+      summary: 'Outgoing emails, newest first, by status (pending, sending, sent, failed)',
+      tag: 'reminders',
+      access: 'viewer',
+      query: z.object({ status: z.enum(OUTBOX_STATUSES as [string, ...string[]]).optional(), ...page }),
+      handler: ({ query }) => feature.outbox.list(query.status as never, query.limit, query.offset),
+    }),
+    route({
+      method: 'get',
+      path: '/api/offices/:id/emails',
+      summary: 'Every email for an office with its status',
+      tag: 'reminders',
+      access: 'viewer',
+      params: idParams,
+      handler: ({ params }) => {
+        officeOr404(params.id);
+        return { emails: feature.outbox.ofOffice(params.id).map(toEmailView) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/offices/:id/reminders',
+      summary: "An office's SLA clocks, next reminder and time left, pause, timers and reminder log",
+      tag: 'reminders',
+      access: 'viewer',
+      params: idParams,
+      handler: ({ params }) => reminderView(params.id),
+    }),
+    route({
+      method: 'post',
+      path: '/api/offices/:id/reminders/pause',
+      summary: "Pause an office's reminders until a date, with a reason (the SLA clock stops meanwhile)",
+      tag: 'reminders',
+      access: 'coordinator',
+      params: idParams,
+      body: pauseBody,
+      handler: ({ params, body, actor }) => {
+        const until = new Date(body.until);
+        if (Number.isNaN(until.getTime())) throw new HttpError(400, 'invalid_input', 'until is not a valid date.');
+        feature.reminders.pause(params.id, until, body.reason, actor);
+        return reminderView(params.id);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/offices/:id/reminders/resume',
+      summary: "Resume an office's paused reminders now",
+      tag: 'reminders',
+      access: 'coordinator',
+      params: idParams,
+      handler: ({ params, actor }) => {
+        feature.reminders.resume(params.id, actor);
+        return reminderView(params.id);
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/api/offices/:id/reminder-settings',
+      summary: "Set an office's time zone and responsible coordinator's email (null: back to the default)",
+      tag: 'reminders',
+      access: 'coordinator',
+      params: idParams,
+      body: settingsBody,
+      handler: ({ params, body }) => {
+        officeOr404(params.id);
+        const current = feature.store.officeSettings(params.id);
+        const timeZone = body.timeZone === undefined ? current.time_zone : body.timeZone;
+        const coordinatorEmail = body.coordinatorEmail === undefined ? current.coordinator_email : body.coordinatorEmail;
+        engine.unitOfWork(() => feature.store.setOfficeSettings(params.id, timeZone, coordinatorEmail));
+        return { officeId: params.id, timeZone: feature.reminders.zoneOf(officeOr404(params.id)), coordinatorEmail: feature.reminders.coordinatorOf(params.id) };
+      },
+    }),
+  ];
+}

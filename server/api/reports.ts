@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Runtime } from '../../app/runtime';
+import { REPORT_STYLE, renderReportHtml } from '../../programme/report/html';
+import { renderMarkdown } from '../../programme/report/markdown';
+import { computeProgressReport } from '../../programme/report/progress';
+import { route, type AnyRoute } from '../route';
+
+const day = z.iso.date();
+
+// The standalone HTML carries its own stylesheet; this policy allows exactly that stylesheet.
+const STANDALONE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(REPORT_STYLE).digest('base64')}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+
+export function reportRoutes(runtime: Runtime): AnyRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/api/reports/progress',
+      summary:
+        'Quarterly progress report computed from the history as of the end of the period (default: the last complete calendar quarter); format=md or html for the document',
+      tag: 'reports',
+      access: 'viewer',
+      query: z.object({
+        from: day.optional(),
+        to: day.optional(),
+        format: z.enum(['json', 'md', 'html']).default('json'),
+      }),
+      handler: ({ query, res }) => {
+        const report = computeProgressReport(runtime.db, runtime.engine.clock.now(), { from: query.from, to: query.to, policies: runtime.reminders.policies });
+        const name = `progress-report-${report.period.from}-to-${report.period.to}`;
+        if (query.format === 'md') {
+          res.type('text/markdown; charset=utf-8');
+          res.setHeader('Content-Disposition', `attachment; filename="${name}.md"`);
+          res.send(renderMarkdown(report));
+          return;
+        }
+        if (query.format === 'html') {
+          res.type('text/html; charset=utf-8');
+          res.setHeader('Content-Security-Policy', STANDALONE_CSP);
+          res.send(renderReportHtml(report));
+          return;
+        }
+        return report;
+      },
+    }),
+  ];
+}
