@@ -59,11 +59,20 @@ export function actorOf(res: Response): string {
   return (res.locals.actor as string | undefined) ?? 'anonymous';
 }
 
+/** A request that carries a body no parser took (so `req.body` stayed undefined). */
+function hasBody(req: Request): boolean {
+  const length = req.get('Content-Length');
+  return req.get('Transfer-Encoding') !== undefined || (length !== undefined && length !== '0');
+}
+
 export function mountRoutes(router: Router, routes: AnyRoute[]): void {
   for (const spec of routes) {
     router[spec.method](spec.path, async (req: Request, res: Response) => {
       const params = validate(spec.params, req.params, 'params');
       const query = validate(spec.query, req.query, 'query');
+      if (spec.body && req.body === undefined && hasBody(req)) {
+        throw new HttpError(415, 'unsupported_media_type', `Send the request body as application/json, not ${req.get('Content-Type') ?? 'untyped'}.`);
+      }
       const body = validate(spec.body, req.body, 'body');
       const result: unknown = await spec.handler({ params, query, body, req, res, actor: actorOf(res) });
       if (!res.headersSent && result !== undefined) res.json(result);

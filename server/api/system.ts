@@ -2,6 +2,7 @@ import express from 'express';
 import { describeMachine } from '../../machines/describe';
 import { importJsonLines } from '../../engine/import';
 import type { Runtime } from '../../app/runtime';
+import { HttpError } from '../errors';
 import { route, type AnyRoute } from '../route';
 
 export function systemRoutes(runtime: Runtime): AnyRoute[] {
@@ -23,6 +24,9 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
       access: 'admin',
       responses: { 200: { description: 'Counts of what was imported' }, 400: { description: 'Bad lines, by line number' } },
       handler: ({ req, actor }) => {
+        if (req.body !== undefined && typeof req.body !== 'string') {
+          throw new HttpError(415, 'unsupported_media_type', 'Send the import as JSON Lines: Content-Type: application/x-ndjson.');
+        }
         const text = typeof req.body === 'string' ? req.body : '';
         return importJsonLines(runtime.engine, text, actor, runtime.importKinds);
       },

@@ -1,0 +1,150 @@
+/**
+ * The operator CLI (`npm run cli -- …`): help everywhere, and verify, backup, stats and import on the
+ * very file a running server is writing to.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { kitHappyPath, sampleEvent } from './fixtures/events';
+import { api, makeTempDir, registerOffice, removeTempDir, ROOT, runCli, startServer, type TestServer } from './helpers/server';
+
+const COMMANDS = ['import', 'verify', 'backup', 'stats'];
+
+describe('--help', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = makeTempDir();
+  });
+  afterAll(() => removeTempDir(dir));
+
+  test('the program lists every command', async () => {
+    const result = await runCli(path.join(dir, 'help.db'), ['--help']);
+    expect(result.code).toBe(0);
+    for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+  });
+
+  test.each(COMMANDS)('%s --help describes the command', async (command) => {
+    const result = await runCli(path.join(dir, 'help.db'), [command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: \\S+ ${command}`, 'm'));
+  });
+
+  test('an unknown command fails and points to the help', async () => {
+    const result = await runCli(path.join(dir, 'help.db'), ['frobnicate']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/unknown command/i);
+  });
+
+  test('`npm run cli -- --help` is wired to the same program', async () => {
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile('npm', ['run', '--silent', 'cli', '--', '--help'], { cwd: ROOT, env: { ...process.env, DATABASE_PATH: path.join(dir, 'npm.db') } }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      ),
+    );
+    expect(stdout).toMatch(/Usage: office-onboarding/);
+  });
+});
+
+describe('while a server runs on the same file', () => {
+  let server: TestServer;
+  let dir: string;
+  let writes: Promise<number[]> | undefined;
+  let writing = false;
+
+  beforeAll(async () => {
+    dir = makeTempDir();
+    server = await startServer({ dbPath: path.join(dir, 'live.db') });
+    for (let i = 0; i < 5; i++) {
+      const id = await registerOffice(server.url, { id: `LIVE-${i}` });
+      for (const type of kitHappyPath.slice(0, i * 2)) await api(server.url, 'POST', `/api/offices/${id}/events`, sampleEvent(type));
+    }
+  });
+  afterAll(async () => {
+    await server?.close();
+    removeTempDir(dir);
+  });
+
+  /** Keeps the server writing while a CLI command runs; every write must succeed. */
+  function startWriting(): void {
+    writing = true;
+    writes = (async () => {
+      const statuses: number[] = [];
+      for (let n = 0; writing; n++) {
+        const id = `BUSY-${Date.now()}-${n}`;
+        const reg = await api(server.url, 'POST', '/api/offices', { id, name: 'Busy', country: 'AT' });
+        statuses.push(reg.status);
+        for (const type of kitHappyPath.slice(0, 4)) {
+          statuses.push((await api(server.url, 'POST', `/api/offices/${id}/events`, sampleEvent(type))).status);
+        }
+      }
+      return statuses;
+    })();
+  }
+  async function stopWriting(): Promise<number[]> {
+    writing = false;
+    const statuses = (await writes) ?? [];
+    expect(statuses.filter((s) => s >= 300)).toEqual([]);
+    return statuses;
+  }
+
+  test('verify replays every office and finds no difference', async () => {
+    startWriting();
+    const result = await runCli(server.dbPath, ['verify']);
+    await stopWriting();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Verified \d+ offices, \d+ events: 0 difference\(s\)\.$/m);
+  });
+
+  test('backup FILE writes a copy that opens and verifies clean', async () => {
+    const backup = path.join(dir, 'backups', 'copy.db');
+    fs.mkdirSync(path.dirname(backup), { recursive: true });
+    startWriting();
+    const result = await runCli(server.dbPath, ['backup', backup]);
+    await stopWriting();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(fs.existsSync(backup)).toBe(true);
+
+    const check = await runCli(backup, ['verify']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/: 0 difference\(s\)\./);
+    const copied = Number(/Verified (\d+) offices/.exec(check.stdout)?.[1]);
+    expect(copied).toBeGreaterThanOrEqual(5);
+    const stats = JSON.parse((await runCli(backup, ['stats', '--json'])).stdout) as { total: number };
+    expect(stats.total).toBe(copied);
+  });
+
+  test('stats prints the same counts as GET /api/stats, as text and as JSON', async () => {
+    const json = await runCli(server.dbPath, ['stats', '--json']);
+    expect(json.code).toBe(0);
+    const live = await api(server.url, 'GET', '/api/stats');
+    expect(JSON.parse(json.stdout)).toEqual(live.body);
+
+    const text = await runCli(server.dbPath, ['stats']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`${live.body.total} offices`);
+    for (const [stage, n] of Object.entries(live.body.byStage as Record<string, number>)) {
+      expect(text.stdout).toMatch(new RegExp(`^\\s+${stage}\\s+${n}$`, 'm'));
+    }
+  });
+
+  test('import adds offices the running server serves at once', async () => {
+    const file = path.join(dir, 'more.jsonl');
+    fs.writeFileSync(
+      file,
+      [
+        { kind: 'office', id: 'CLI-IMPORTED', name: 'Imported while running', country: 'NZ', at: '2025-06-01T00:00:00Z' },
+        { kind: 'event', office: 'CLI-IMPORTED', type: 'SEND_CIRCULAR', at: '2025-06-02T00:00:00Z' },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join('\n'),
+    );
+    startWriting();
+    const result = await runCli(server.dbPath, ['import', file]);
+    await stopWriting();
+    expect(result.code).toBe(0);
+    const office = await api(server.url, 'GET', '/api/offices/CLI-IMPORTED');
+    expect(office.body).toMatchObject({ states: ['invited'], version: 1 });
+  });
+});

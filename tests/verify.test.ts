@@ -1,0 +1,64 @@
+/**
+ * `verify` rebuilds every office from its history and compares with what is stored: a database
+ * written only by the engine is clean, and each kind of tampering is reported against its office.
+ */
+import path from 'node:path';
+import { openRuntime, type Runtime } from '../app/runtime';
+import { verify } from '../engine/verify';
+import { kitHappyPath, sampleEvent } from './fixtures/events';
+import { makeTempDir, removeTempDir, runCli, testConfig } from './helpers/server';
+
+let dir: string;
+let dbPath: string;
+let runtime: Runtime;
+
+/** Every office is registered and taken eight events down the kit happy path. */
+function seed(ids: string[]): void {
+  for (const id of ids) {
+    runtime.engine.register({ id, name: id, country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
+    for (const type of kitHappyPath.slice(0, 8)) runtime.engine.apply(id, sampleEvent(type), { actor: 'test' });
+  }
+}
+
+beforeEach(() => {
+  dir = makeTempDir();
+  dbPath = path.join(dir, 'verify.db');
+  runtime = openRuntime(testConfig(dbPath));
+});
+afterEach(() => {
+  runtime.close();
+  removeTempDir(dir);
+});
+
+test('an untouched database verifies clean', () => {
+  seed(['BR-1', 'BR-2']);
+  expect(verify(runtime.store)).toEqual({ offices: 2, events: 16, differences: [] });
+});
+
+const tamperings: [label: string, statement: string, problem: RegExp][] = [
+  ['the stored state changed', `UPDATE offices SET snapshot = json_set(snapshot, '$.value', 'installed'), states = '["installed"]', stage = 'installed' WHERE id = ?`, /stored snapshot .* differs from replay/],
+  ['the stored context changed', `UPDATE offices SET snapshot = json_set(snapshot, '$.context.goldDiskVersion', 'GD-FORGED') WHERE id = ?`, /GD-FORGED/],
+  ['a history row deleted', `DELETE FROM history WHERE office_id = ? AND seq = 3`, /seq 4 found where 3 was expected/],
+  ['a history event rewritten', `UPDATE history SET type = 'SITE_DIFFICULTY', payload = '{"reason":"x"}' WHERE office_id = ? AND seq = 4`, /seq 4: history says it entered/],
+  ['a history event of an unknown type', `UPDATE history SET type = 'TELEPORTED' WHERE office_id = ? AND seq = 8`, /unknown event type TELEPORTED/],
+  ['the version moved without history', `UPDATE offices SET version = version + 1 WHERE id = ?`, /version 9 but 8 events/],
+  ['an active state row lost', `DELETE FROM office_states WHERE office_id = ? AND path = 'deployment.inTransit'`, /active state rows/],
+];
+
+test.each(tamperings)('%s is reported against that office only', (_label, statement, problem) => {
+  seed(['BR-CLEAN', 'BR-TAMPERED', 'BR-ALSO-CLEAN']);
+  runtime.db.prepare(statement).run('BR-TAMPERED');
+  const report = verify(runtime.store);
+  expect(report.offices).toBe(3);
+  expect(report.differences).toEqual([{ officeId: 'BR-TAMPERED', problem: expect.stringMatching(problem) }]);
+});
+
+test('npm run cli -- verify prints the tampered office and exits 1', async () => {
+  seed(['BR-CLEAN', 'BR-TAMPERED']);
+  runtime.db.prepare(tamperings[0]![1]).run('BR-TAMPERED');
+  const result = await runCli(dbPath, ['verify']);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(/^Verified 2 offices, 16 events: 1 difference\(s\)\.$/m);
+  expect(result.stdout).toMatch(/^\s+BR-TAMPERED: stored snapshot/m);
+  expect(result.stdout).not.toContain('BR-CLEAN');
+});
