@@ -1,19 +1,20 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/env';
-import { openRuntime, type Runtime } from '../app/runtime';
+import { openRuntime, type Runtime, type RuntimeOptions } from '../app/runtime';
 import { importJsonLines } from '../engine/import';
 import { officeStats } from '../engine/queries';
 import { verify } from '../engine/verify';
 import { EngineError } from '../engine/errors';
 import { loadDemoData } from '../demo/load';
 import { registerProgrammeCommands } from './programme';
+import { registerSweepCommand } from './sweep';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
  * database file whether or not the server is running (SQLite WAL with a busy timeout).
  */
-export function buildCli(open: (opts?: { skipCompatibilityCheck?: boolean }) => Runtime): Command {
+export function buildCli(open: (opts?: RuntimeOptions) => Runtime): Command {
   const program = new Command('office-onboarding')
     .description('Operator commands for the office-onboarding engine (DATABASE_PATH selects the database).')
     .showHelpAfterError();
@@ -87,6 +88,7 @@ export function buildCli(open: (opts?: { skipCompatibilityCheck?: boolean }) => 
     });
 
   registerProgrammeCommands(program, open);
+  registerSweepCommand(program, open);
 
   return program;
 }
