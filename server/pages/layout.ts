@@ -1,7 +1,8 @@
 import { getCountry } from 'countries-and-timezones';
 import { html, type Html, type Interpolation } from './html';
 
-export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office';
+/** Which page this is: highlights its link in the navigation and tells the client script what to refresh. */
+export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office' | 'signin' | 'account' | 'users' | 'audit';
 
 const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'overview', href: '/', label: 'Overview' },
@@ -14,7 +15,14 @@ const NAV: { section: Section; href: string; label: string }[] = [
  * The page shell: one stylesheet and one script, both from /static (no inline script or style, so
  * the Content-Security-Policy can forbid them). `data-page` tells the script which page it is on.
  */
-export function page(options: { title: string; section: Section; body: Interpolation; data?: Record<string, string> }): string {
+export function page(options: {
+  title: string;
+  section: Section;
+  body: Interpolation;
+  data?: Record<string, string>;
+  /** The session's CSRF token: the client script sends it as X-CSRF-Token with every write. */
+  csrfToken?: string;
+}): string {
   const data = Object.entries(options.data ?? {}).map(([k, v]) => html` data-${k}="${v}"`);
   return (
     '<!doctype html>' +
@@ -25,6 +33,7 @@ export function page(options: { title: string; section: Section; body: Interpola
 <title>${options.title} · Office onboarding</title>
 <link rel="stylesheet" href="/static/app.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+${options.csrfToken ? html`<meta name="csrf-token" content="${options.csrfToken}">` : ''}
 <script src="/static/app.js" defer></script>
 </head>
 <body data-page="${options.section}"${data}>

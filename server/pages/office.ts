@@ -3,7 +3,8 @@ import { REGISTERED } from '../../engine/engine';
 import { getOfficeView } from '../../engine/queries';
 import type { OfficeView } from '../../engine/view';
 import { describeMachine } from '../../machines/describe';
-import type { HistoryEntry } from '../../storage/types';
+import { toEmailView } from '../../notifications/outbox';
+import type { HistoryEntry, OfficeRecord } from '../../storage/types';
 import { eventLabel, machineLayout } from '../diagram/layout';
 import { renderDiagram, traversedEdges, visitedStates } from '../diagram/svg';
 import { stateByPath, stateLabel } from './data';
@@ -35,6 +36,56 @@ function payloadText(payload: Record<string, unknown>): Html | '' {
   return html`<div class="payload">${entries.map(
     ([k, v], i) => html`${i ? ' · ' : ''}<span class="muted">${fieldLabel(k)}:</span> ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
   )}</div>`;
+}
+
+function reminders(runtime: Runtime, office: OfficeRecord, finished: boolean): Html {
+  const feature = runtime.reminders;
+  const status = feature.reminders.status(office);
+  const pending = feature.store.timers(office.id).filter((t) => t.status === 'pending' || t.status === 'paused');
+  const emails = feature.outbox.ofOffice(office.id).map(toEmailView).reverse();
+  const clocks = status.clocks;
+  return html`${
+    status.paused
+      ? html`<div class="message warning"><strong>Reminders paused</strong> until ${when(status.paused.until, true)} by ${status.paused.by}: ${status.paused.reason}
+<form class="inline" data-reminders="resume" data-office="${office.id}"><button class="btn secondary" type="submit">Resume reminders now</button></form></div>`
+      : ''
+  }
+${
+  clocks.length
+    ? html`<ul class="clocks">${clocks.map(
+        (c) => html`<li><strong>${stateLabel(c.state)}</strong> ${c.escalated ? html`<span class="badge stuck">Stuck</span>` : c.stalled ? html`<span class="badge stalled">Stalled</span>` : ''}
+<div class="small muted">deadline ${when(c.deadline, true)}${c.stalled ? html` · ${c.daysOverdue} days overdue` : ''} · ${c.remindersSent} reminder${c.remindersSent === 1 ? '' : 's'} sent${
+          c.nextReminderAt ? html` · next ${when(c.nextReminderAt, true)}` : ''
+        }</div></li>`,
+      )}</ul>`
+    : html`<p class="muted">No deadline runs in ${finished ? 'a final state' : 'the current state'}.</p>`
+}
+<h3>Scheduled</h3>
+${
+  pending.length
+    ? html`<ul class="email-list">${pending.map(
+        (t) => html`<li>${t.kind === 'escalation' ? 'Escalation' : `Reminder ${t.level}`} · ${stateLabel(t.state)} · due ${when(t.due_at)}${t.status === 'paused' ? html` <span class="badge">paused</span>` : ''}</li>`,
+      )}</ul>`
+    : html`<p class="muted">Nothing scheduled.</p>`
+}
+${
+  !status.paused && !finished
+    ? html`<details class="pause"><summary>Pause reminders…</summary>
+<form class="fields" data-reminders="pause" data-office="${office.id}" novalidate>
+<label class="field" for="pause-until">Until<input type="date" id="pause-until" name="until" required></label>
+<label class="field" for="pause-reason">Reason<input type="text" id="pause-reason" name="reason" maxlength="2000" required autocomplete="off"></label>
+<button class="btn secondary" type="submit">Pause reminders</button></form></details>`
+    : ''
+}
+<h3>Emails</h3>
+${
+  emails.length
+    ? html`<ul class="email-list" id="emails">${emails.map(
+        (e) => html`<li><strong>${e.subject}</strong> <span class="badge">${e.status}</span>
+<div class="small muted">${e.kind} · to ${e.recipients.join(', ')} · ${e.sentAt ? html`sent ${when(e.sentAt)}` : html`queued ${when(e.createdAt)}`}${e.lastError ? html` · ${e.lastError}` : ''}</div></li>`,
+      )}</ul>`
+    : html`<p class="muted" id="emails">No email yet.</p>`
+}`;
 }
 
 function timeline(history: HistoryEntry[]): Html {
@@ -130,9 +181,9 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
           : html`<p class="muted">No contacts.</p>`
       }
     </section>
-    <section class="card" aria-labelledby="emails-heading" id="emails" data-office="${view.id}">
-      <h2 id="emails-heading">Emails and reminders</h2>
-      <div id="emails-body"><p class="muted">Loading…</p></div>
+    <section class="card" aria-labelledby="reminders-heading" data-live-region="office-reminders">
+      <h2 id="reminders-heading">Reminders and emails</h2>
+      ${reminders(runtime, office, finished)}
     </section>
     <section class="card" aria-labelledby="history-heading" data-live-region="office-timeline">
       <h2 id="history-heading">History <span class="muted small">(${history.length} entries, newest first)</span></h2>

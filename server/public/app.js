@@ -7,7 +7,6 @@
   'use strict';
 
   var body = document.body;
-  var pageKind = body.dataset.page;
   var officeId = body.dataset.office || null;
   var ACTOR = 'dashboard';
 
@@ -77,6 +76,8 @@
 
   function api(method, url, payload, headers) {
     var h = { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Actor': ACTOR };
+    var csrf = $('meta[name="csrf-token"]');
+    if (csrf) h['X-CSRF-Token'] = csrf.getAttribute('content');
     for (var k in headers || {}) h[k] = headers[k];
     return fetch(url, { method: method, headers: h, body: payload === undefined ? undefined : JSON.stringify(payload), cache: 'no-store' }).then(function (res) {
       return res.text().then(function (t) {
@@ -174,7 +175,6 @@
       body.dispatchEvent(new CustomEvent('dashboard:transition', { detail: message }));
       if (body.dataset.live === 'office') {
         if (message.office !== officeId) return;
-        loadEmails();
       } else if (body.dataset.live !== 'any') {
         return;
       }
@@ -236,6 +236,10 @@
       event.preventDefault();
       clearMessage();
       onEventSubmit(form);
+    } else if (form.matches && form.matches('form[data-reminders]')) {
+      event.preventDefault();
+      clearMessage();
+      onReminders(form);
     } else if (form.id === 'register-form') {
       event.preventDefault();
       clearMessage();
@@ -243,64 +247,27 @@
     }
   });
 
-  // ---------------------------------------------------------------- emails and reminders
-  function loadEmails() {
-    var section = $('#emails');
-    if (!section) return;
-    var target = $('#emails-body', section);
-    fetch('/api/offices/' + encodeURIComponent(section.getAttribute('data-office')) + '/emails', { headers: { Accept: 'application/json' }, cache: 'no-store' })
-      .then(function (res) { return res.json().then(function (json) { return { status: res.status, body: json }; }); })
-      .then(function (res) {
-        target.textContent = '';
-        if (res.status !== 200) {
-          target.appendChild(text('p', res.status === 404 ? 'No email records on this server.' : 'Emails could not be loaded.', 'muted'));
-          return;
-        }
-        renderEmails(target, res.body);
-      })
-      .catch(function () {
-        target.textContent = '';
-        target.appendChild(text('p', 'Emails could not be loaded.', 'muted'));
-      });
-  }
-
-  function pick(o, keys) {
-    for (var i = 0; i < keys.length; i++) if (o[keys[i]] !== undefined && o[keys[i]] !== null && o[keys[i]] !== '') return o[keys[i]];
-    return null;
-  }
-
-  function fmt(iso) {
-    return typeof iso === 'string' && iso.length >= 16 ? iso.slice(0, 10) + ' ' + iso.slice(11, 16) + ' UTC' : iso;
-  }
-
-  function list(items, empty, describe) {
-    if (!items || !items.length) return text('p', empty, 'muted');
-    var ul = text('ul', null, 'email-list');
-    items.forEach(function (item) { ul.appendChild(describe(item)); });
-    return ul;
-  }
-
-  function renderEmails(target, data) {
-    var emails = Array.isArray(data) ? data : data.emails || data.outbox || [];
-    var reminders = Array.isArray(data) ? [] : data.reminders || data.timers || data.scheduled || [];
-    target.appendChild(text('h3', 'Emails'));
-    target.appendChild(list(emails, 'No email sent yet.', function (m) {
-      var li = text('li');
-      li.appendChild(text('strong', pick(m, ['subject', 'template', 'kind']) || 'Email'));
-      var to = pick(m, ['to', 'recipients', 'recipient']);
-      var bits = [pick(m, ['status']), to ? 'to ' + (Array.isArray(to) ? to.join(', ') : to) : null, fmt(pick(m, ['sentAt', 'sent_at', 'createdAt', 'created_at', 'at']))];
-      li.appendChild(text('div', bits.filter(Boolean).join(' · '), 'small muted'));
-      return li;
-    }));
-    if (!Array.isArray(data)) {
-      target.appendChild(text('h3', 'Reminders scheduled'));
-      target.appendChild(list(reminders, 'No reminder scheduled.', function (r) {
-        var li = text('li');
-        li.appendChild(text('strong', (pick(r, ['kind']) || 'reminder') + (r.state ? ' · ' + r.state : '')));
-        li.appendChild(text('div', [pick(r, ['status']), 'due ' + fmt(pick(r, ['dueAt', 'due_at', 'at']))].filter(Boolean).join(' · '), 'small muted'));
-        return li;
-      }));
+  // ---------------------------------------------------------------- reminders: pause and resume
+  function onReminders(form) {
+    var office = encodeURIComponent(form.getAttribute('data-office'));
+    var action = form.getAttribute('data-reminders');
+    var payload;
+    if (action === 'pause') {
+      var until = form.elements.namedItem('until').value;
+      var reason = form.elements.namedItem('reason').value.trim();
+      if (!until || !reason) { showMessage('error', 'Please check the form.', 'A pause needs an end date and a reason.'); return; }
+      payload = { until: until, reason: reason };
     }
+    api('POST', '/api/offices/' + office + '/reminders/' + action, payload).then(function (res) {
+      if (res.ok) {
+        showMessage('ok', action === 'pause' ? 'Reminders paused.' : 'Reminders resumed.', '');
+        return refresh(true);
+      }
+      var info = describeError(res.status, res.body);
+      showMessage('error', info.title, info.detail);
+    }).catch(function () {
+      showMessage('error', 'Could not reach the server.', 'Nothing was saved.');
+    });
   }
 
   // ---------------------------------------------------------------- register
@@ -357,6 +324,5 @@
   }
 
   // ---------------------------------------------------------------- start
-  if (pageKind === 'office') loadEmails();
   follow();
 })();
