@@ -32,11 +32,14 @@ export function isPermanentFailure(error: unknown): boolean {
 
 export function smtpTransport(url: string, options: { timeoutMs?: number } = {}): MailTransport {
   const timeout = options.timeoutMs ?? 30_000;
-  const transporter = nodemailer.createTransport(url, {
+  // The timeouts go in the transport options beside `url`: a second argument to createTransport
+  // would only be message defaults, leaving nodemailer's 10-minute socket timeout in force.
+  const transporter = nodemailer.createTransport({
+    url,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
-  } as Parameters<typeof nodemailer.createTransport>[1]);
+  } as Parameters<typeof nodemailer.createTransport>[0]);
   const safe = new URL(url);
   safe.password = safe.password ? '***' : '';
   return {
