@@ -19,7 +19,8 @@ export interface ProgrammeFixture {
   load(lines: object[]): ReturnType<typeof importJsonLines>;
   /** Starts the HTTP server on 127.0.0.1; returns its base URL. */
   serve(): Promise<string>;
-  close(): Promise<void>;
+  /** Stops the server and closes the database; removes the directory unless `keepFiles`. */
+  close(keepFiles?: boolean): Promise<void>;
 }
 
 export function openFixture(now: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'programme-test-'))): ProgrammeFixture {
@@ -41,13 +42,13 @@ export function openFixture(now: string, dir = fs.mkdtempSync(path.join(os.tmpdi
       });
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
-    async close() {
+    async close(keepFiles = false) {
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
       runtime.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!keepFiles) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
