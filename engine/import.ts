@@ -55,7 +55,7 @@ function parseLine(text: string, line: number, extraKinds: Record<string, Import
     if (!checked.ok) throw new Error(checked.message + ' ' + JSON.stringify(checked.issues));
     return { line, kind: 'event', officeId: office, event: checked.event, at: new Date(at) };
   }
-  const extra = typeof kind === 'string' ? extraKinds[kind] : undefined;
+  const extra = typeof kind === 'string' && Object.hasOwn(extraKinds, kind) ? extraKinds[kind] : undefined;
   if (extra) {
     const parsed = extra.schema.safeParse(raw);
     if (!parsed.success) throw new Error(z.prettifyError(parsed.error).replace(/\n/g, '; '));

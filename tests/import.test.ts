@@ -28,6 +28,7 @@ const badFiles: [label: string, text: string, line: number, mentions: RegExp][] 
   ['an event with a time that is not ISO-8601', withLine(3, '{"kind":"event","office":"SN-DAKAR","type":"SEND_CIRCULAR","at":"1 Feb 2024"}'), 3, /at/],
   ['an unknown event type', withLine(5, '{"kind":"event","office":"SN-DAKAR","type":"SAY_YES","at":"2024-03-15T08:30:00Z"}'), 5, /SAY_YES/],
   ['an unknown kind of line', withLine(6, '{"kind":"memo","text":"hello"}'), 6, /kind/],
+  ['a kind that is an Object.prototype key', withLine(6, '{"kind":"toString"}'), 6, /"kind" must be one of/],
   ['an event not allowed at that point', withLine(6, '{"kind":"event","office":"SN-DAKAR","type":"KIT_SHIPPED","at":"2024-04-02T12:00:00Z"}'), 6, /cannot take KIT_SHIPPED/],
   ['an event for an office that does not exist', withLine(10, '{"kind":"event","office":"XX-NOWHERE","type":"REOPEN","at":"2025-01-07T09:00:00Z"}'), 10, /XX-NOWHERE/],
   ['the last line failing after all the others applied', withLine(11, '{"kind":"event","office":"SN-DAKAR","type":"HANDED_OVER","at":"2024-05-02T09:00:00Z"}'), 11, /cannot take HANDED_OVER/],
