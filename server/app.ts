@@ -4,6 +4,8 @@ import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import type { Runtime } from '../app/runtime';
 import { officeRoutes } from './api/offices';
+import { programmeRoutes } from './api/programme';
+import { reportRoutes } from './api/reports';
 import { importBodyParser, systemRoutes } from './api/system';
 import { reminderRoutes } from './api/reminders';
 import { linkRoutes } from './links/pages';
@@ -21,7 +23,7 @@ export interface App {
 }
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
-  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime)];
+  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',

@@ -123,7 +123,8 @@ describe('CSV office import', () => {
     expect(await added.json()).toMatchObject({ created: 1 });
     const invalid = await upload('id,name,country\nGH IPO,Ghana,GH\n');
     expect(invalid.status).toBe(400);
-    expect((await invalid.json()).error.details.errors[0].line).toBe(2);
+    const body = (await invalid.json()) as { error: { details: { errors: { line: number }[] } } };
+    expect(body.error.details.errors[0]!.line).toBe(2);
     expect((await upload('{"id":1}', 'application/json')).status).toBe(415);
   });
 });
