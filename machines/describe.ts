@@ -68,7 +68,8 @@ function describeState(node: AnyStateNode, policies?: PolicyLookup): StateDescri
 }
 
 /** The whole chart as plain JSON: the API, the docs and the dashboard's diagram all read this. */
-function withPolicy(meta: StateMeta, policy: ReminderPolicy | undefined): StateMeta {
+function withPolicy(meta: StateMeta | undefined, policy: ReminderPolicy | undefined): StateMeta {
+  if (!meta) return meta as unknown as StateMeta; // the root carries no meta
   const { reminders: _default, ...rest } = meta;
   return policy ? { ...rest, reminders: policy } : rest;
 }
