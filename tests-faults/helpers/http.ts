@@ -19,9 +19,12 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** The admin bearer token every child server is started with (ADMIN_TOKEN); sent with every call. */
+export const ADMIN_TOKEN = 'fault-tests-admin-token-4f9c2d7e1b';
+
 /** One HTTP call with a JSON body; throws NetworkError when no HTTP answer came back. */
 export async function request<T = unknown>(base: string, method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}`, ...options.headers };
   let body: string | undefined = options.rawBody;
   if (body === undefined && options.body !== undefined) {
     body = JSON.stringify(options.body);

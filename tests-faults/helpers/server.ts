@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ADMIN_TOKEN } from './http';
 
 /** The repository root: the child server and CLI run from here. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -42,6 +43,10 @@ export function childEnv(databasePath: string, extra: Record<string, string> = {
     DATABASE_PATH: databasePath,
     DEMO_DATA: 'off',
     LOG_LEVEL: 'info',
+    ADMIN_TOKEN,
+    ADMIN_PASSWORD: 'fault-tests-admin-password',
+    // Reminders stay quiet unless a test asks: no SMTP, mail as files beside the database.
+    SMTP_URL: '',
     ...extra,
   };
 }
