@@ -2,13 +2,14 @@ import { getCountry } from 'countries-and-timezones';
 import { html, type Html, type Interpolation } from './html';
 
 /** Which page this is: highlights its link in the navigation and tells the client script what to refresh. */
-export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office' | 'signin' | 'account' | 'users' | 'audit';
+export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office' | 'programme' | 'signin' | 'account' | 'users' | 'audit';
 
 const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'overview', href: '/', label: 'Overview' },
   { section: 'stuck', href: '/stuck', label: 'Stuck offices' },
   { section: 'offices', href: '/offices', label: 'Offices' },
   { section: 'register', href: '/register', label: 'Register office' },
+  { section: 'programme', href: '/programme', label: 'Programme' },
 ];
 
 /**

@@ -21,7 +21,7 @@ export function renderRegister(): string {
 <form class="card register" id="register-form" novalidate>
   <div class="row">
     <label class="field" for="r-name">Name<input type="text" id="r-name" name="name" required maxlength="300" autocomplete="off" placeholder="Industrial Property Office of …"></label>
-    <label class="field" for="r-id">Id <span class="hint">(optional: letters, digits, . _ -; generated if empty)</span><input type="text" id="r-id" name="id" maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="e.g. KE-IPO"></label>
+    <label class="field" for="r-id">Id <span class="hint">(optional: letters, digits, . _ -; generated if empty)</span><input type="text" id="r-id" name="officeId" maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="e.g. KE-IPO"></label>
   </div>
   <div class="row">
     <label class="field" for="r-country">Country<select id="r-country" name="country" required>

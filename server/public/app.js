@@ -240,7 +240,7 @@
       event.preventDefault();
       clearMessage();
       onReminders(form);
-    } else if (form.id === 'register-form') {
+    } else if (form.getAttribute('id') === 'register-form') {
       event.preventDefault();
       clearMessage();
       onRegister(form);
@@ -274,7 +274,7 @@
   function onRegister(form) {
     var value = function (name) { var el = form.elements.namedItem(name); return el ? el.value.trim() : ''; };
     var office = { name: value('name'), country: value('country'), track: value('track') || 'kit' };
-    if (value('id')) office.id = value('id');
+    if (value('officeId')) office.id = value('officeId');
     if (value('city')) office.city = value('city');
     if (value('language')) office.language = value('language');
     office.contacts = $all('.contact', form)

@@ -1,0 +1,234 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { z, type ZodType } from 'zod';
+import type { Runtime } from '../../app/runtime';
+import { EngineError } from '../../engine/errors';
+import { broadcastView, runBroadcast } from '../../programme/broadcast';
+import { previewLetters, selectionSchema, sendLetters } from '../../programme/bulk-letters';
+import { importOfficesCsv } from '../../programme/csv-import';
+import { declareHold, recallGoldDisk, releaseGoldDisk } from '../../programme/gold-disk';
+import { computeProgressReport } from '../../programme/report/progress';
+import { cancelWorkshop, createWorkshop, enrol, newWorkshopSchema, recordAttendance } from '../../programme/workshops';
+import { HttpError, toHttpError } from '../errors';
+import { idParams, route, type AnyRoute } from '../route';
+import {
+  errorPage,
+  renderBroadcast,
+  renderGoldDisk,
+  renderImport,
+  renderLetters,
+  renderProgrammeHome,
+  renderReportPage,
+  renderWorkshop,
+  renderWorkshops,
+} from './programme-views';
+
+function send(res: Response, body: string, status = 200): void {
+  res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
+}
+
+/** The session's CSRF token for the forms, when the request has a signed-in session. */
+function csrfToken(res: Response): string | undefined {
+  const principal = res.locals.principal as { csrfToken?: string } | undefined;
+  return principal?.csrfToken;
+}
+
+const ids = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function parse<T>(schema: ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalid_input', parsed.error.issues.map((i) => `${i.path.join('.') || 'form'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+/** Runs a form's action; on success redirects (303) to the page that shows the result, otherwise explains. */
+function formAction(res: Response, back: string, work: () => string): void {
+  try {
+    res.redirect(303, work());
+  } catch (error) {
+    const http = toHttpError(error);
+    if (http.status >= 500) throw error;
+    send(res, errorPage('Not done.', http.message, back), http.status);
+  }
+}
+
+/**
+ * Body parsers for the programme's form posts, mounted before access checks so the CSRF field is
+ * readable: URL-encoded forms, and the CSV upload (multipart/form-data with text fields and one file).
+ */
+export function programmeFormParsers(limit: string): RequestHandler[] {
+  const raw = express.raw({ type: 'multipart/form-data', limit });
+  const multipart: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('multipart/form-data')) return next();
+    raw(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      try {
+        req.body = parseMultipart(req.body as Buffer, req.get('Content-Type') ?? '');
+        next();
+      } catch (e) {
+        next(e);
+      }
+    });
+  };
+  return [express.urlencoded({ extended: false, limit }), multipart];
+}
+
+/** Text fields and files of a multipart/form-data body, each as a UTF-8 string keyed by field name. */
+export function parseMultipart(body: Buffer, contentType: string): Record<string, string> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!boundary) throw new HttpError(400, 'invalid_multipart', 'The upload has no multipart boundary.');
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const fields: Record<string, string> = {};
+  let start = body.indexOf(delimiter);
+  while (start !== -1) {
+    const partStart = start + delimiter.length;
+    if (body.subarray(partStart, partStart + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, partStart);
+    if (next === -1) break;
+    const part = body.subarray(partStart + 2, next - 2); // skip the CRLF after the delimiter and before the next
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd !== -1) {
+      const headers = part.subarray(0, headerEnd).toString('utf8');
+      const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(headers)?.[1];
+      if (name !== undefined) fields[name] = part.subarray(headerEnd + 4).toString('utf8');
+    }
+    start = next;
+  }
+  return fields;
+}
+
+const reportQuery = z.object({ from: z.iso.date().optional().catch(undefined), to: z.iso.date().optional().catch(undefined) });
+const selectionQuery = z.object({
+  state: z.string().max(100).optional(),
+  country: z.string().max(2000).optional(),
+  region: z.string().max(50).optional(),
+  track: z.string().max(20).optional(),
+  ids: z.string().max(100_000).optional(),
+  preview: z.string().optional(),
+});
+const doneQuery = z.object({ done: z.string().max(20).optional() });
+
+/** The programme's dashboard pages, in the same route table as the API. */
+export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
+  const page = (path: string, summary: string, handler: AnyRoute['handler'], extra: Partial<AnyRoute> = {}) =>
+    route({ method: 'get', path, summary, tag: 'pages', access: 'viewer', produces: 'html', handler, ...extra });
+  const form = (path: string, summary: string, handler: AnyRoute['handler'], access: AnyRoute['access'] = 'coordinator') =>
+    route({ method: 'post', path, summary, tag: 'pages', access, produces: 'html', handler, ...(path.includes(':id') ? { params: idParams } : {}) });
+  const wsPath = (id: string) => `/programme/workshops/${encodeURIComponent(id)}`;
+
+  return [
+    page('/programme', 'Dashboard: running the programme', ({ res }) => send(res, renderProgrammeHome(runtime))),
+    page('/programme/report', 'Dashboard: the progress report for a period (default: the last complete quarter)', ({ query, res }) => {
+      try {
+        const report = computeProgressReport(runtime.db, runtime.engine.clock.now(), { ...query, policies: runtime.reminders.policies });
+        send(res, renderReportPage(report));
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+        send(res, errorPage('No report.', error.message, '/programme/report'), 400);
+      }
+    }, { query: reportQuery }),
+
+    page('/programme/workshops', 'Dashboard: workshops', ({ query, res }) => send(res, renderWorkshops(runtime, csrfToken(res), query.done)), { query: doneQuery }),
+    form('/programme/workshops', 'Dashboard form: plan a workshop', ({ req, res }) =>
+      formAction(res, '/programme/workshops', () => `${wsPath(createWorkshop(runtime, parse(newWorkshopSchema, req.body)).id)}?done=created`),
+    ),
+    page('/programme/workshops/:id', 'Dashboard: one workshop, enrolment and attendance', ({ params, query, res }) => {
+      try {
+        send(res, renderWorkshop(runtime, params.id, csrfToken(res), query.done));
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+        send(res, errorPage('Not found.', error.message, '/programme/workshops'), 404);
+      }
+    }, { params: idParams, query: doneQuery }),
+    form('/programme/workshops/:id/enrol', 'Dashboard form: enrol focal points', ({ req, res, actor, params }) =>
+      formAction(res, wsPath(params.id), () => {
+        const chosen = parse(z.array(z.coerce.number().int().positive()).min(1, 'tick at least one focal point'), ids(req.body?.focalPointId));
+        enrol(runtime, params.id, chosen, { actor });
+        return `${wsPath(params.id)}?done=enrolled`;
+      }),
+    ),
+    form('/programme/workshops/:id/attendance', 'Dashboard form: record attendance', ({ req, res, actor, params }) =>
+      formAction(res, wsPath(params.id), () => {
+        const attended = parse(z.array(z.coerce.number().int().positive()), ids(req.body?.attended));
+        recordAttendance(runtime, params.id, attended, { actor });
+        return `${wsPath(params.id)}?done=attendance`;
+      }),
+    ),
+    form('/programme/workshops/:id/cancel', 'Dashboard form: cancel a workshop', ({ res, actor, params }) =>
+      formAction(res, wsPath(params.id), () => {
+        cancelWorkshop(runtime, params.id, { actor });
+        return `${wsPath(params.id)}?done=cancelled`;
+      }),
+    ),
+
+    page('/programme/gold-disk', 'Dashboard: Gold Disk versions and broadcasts', ({ res }) => send(res, renderGoldDisk(runtime, csrfToken(res)))),
+    form('/programme/gold-disk/release', 'Dashboard form: release a Gold Disk version', ({ req, res, actor }) =>
+      formAction(res, '/programme/gold-disk', () => {
+        const input = parse(z.object({ version: z.string().trim().min(1).max(50), notes: z.string().trim().max(5000).default('') }), req.body);
+        return `/programme/broadcasts/${encodeURIComponent(releaseGoldDisk(runtime, input, { actor }).broadcast.id)}`;
+      }),
+    ),
+    form('/programme/gold-disk/hold', 'Dashboard form: recall the current version or hold deployment', ({ req, res, actor }) =>
+      formAction(res, '/programme/gold-disk', () => {
+        const input = parse(z.object({ reason: z.string().trim().min(1).max(2000), recall: z.string().max(50).optional() }), req.body);
+        const broadcast = input.recall
+          ? recallGoldDisk(runtime, { version: input.recall, reason: input.reason }, { actor }).broadcast
+          : declareHold(runtime, { reason: input.reason }, { actor });
+        return `/programme/broadcasts/${encodeURIComponent(broadcast.id)}`;
+      }),
+    ),
+    page('/programme/broadcasts/:id', 'Dashboard: one broadcast, its result per office', ({ params, res }) => {
+      try {
+        send(res, renderBroadcast(broadcastView(runtime, params.id), csrfToken(res)));
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+        send(res, errorPage('Not found.', error.message, '/programme/gold-disk'), 404);
+      }
+    }, { params: idParams }),
+    form('/programme/broadcasts/:id/resume', 'Dashboard form: resume an interrupted broadcast', ({ res, params }) =>
+      formAction(res, '/programme/gold-disk', () => `/programme/broadcasts/${encodeURIComponent(runBroadcast(runtime, params.id).id)}`),
+    ),
+
+    page('/programme/letters', 'Dashboard: select offices and preview a circular letter', ({ query, res }) => {
+      const { preview: wanted, ...raw } = query as z.infer<typeof selectionQuery>;
+      if (!wanted) return send(res, renderLetters(raw, null, null, csrfToken(res)));
+      const parsed = selectionSchema.safeParse(raw);
+      if (!parsed.success) {
+        const problem = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        return send(res, renderLetters(raw, null, problem, csrfToken(res)), 400);
+      }
+      send(res, renderLetters(raw, previewLetters(runtime, parsed.data), null, csrfToken(res)));
+    }, { query: selectionQuery }),
+    form('/programme/letters', 'Dashboard form: send the circular letter to the previewed offices', ({ req, res, actor }) =>
+      formAction(res, '/programme/letters', () => {
+        const body = (req.body ?? {}) as Record<string, string>;
+        const selection = parse(selectionSchema, body);
+        const { letterRef, expectedCount } = parse(
+          z.object({ letterRef: z.string().trim().max(200).optional(), expectedCount: z.coerce.number().int().min(0) }),
+          body,
+        );
+        const broadcast = sendLetters(runtime, { selection, letterRef: letterRef || undefined, expectedCount }, { actor });
+        return `/programme/broadcasts/${encodeURIComponent(broadcast.id)}`;
+      }),
+    ),
+
+    page('/programme/import', 'Dashboard: import offices from CSV', ({ res }) => send(res, renderImport(csrfToken(res))), { access: 'admin' }),
+    form(
+      '/programme/import',
+      'Dashboard form: upload a CSV of offices',
+      ({ req, res, actor }) => {
+        const body = (req.body ?? {}) as Record<string, string>;
+        try {
+          const result = importOfficesCsv(runtime, body.file ?? '', { actor, dryRun: Boolean(body.dryRun) });
+          send(res, renderImport(csrfToken(res), result));
+        } catch (error) {
+          if (!(error instanceof EngineError)) throw error;
+          const errors = (error.details.errors as { line: number; message: string }[] | undefined) ?? [{ line: 0, message: error.message }];
+          send(res, renderImport(csrfToken(res), undefined, errors), 400);
+        }
+      },
+      'admin',
+    ),
+  ];
+}
