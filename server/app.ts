@@ -6,6 +6,7 @@ import type { Runtime } from '../app/runtime';
 import { officeRoutes } from './api/offices';
 import { programmeRoutes } from './api/programme';
 import { reportRoutes } from './api/reports';
+import { programmeFormParsers, programmePageRoutes } from './pages/programme-routes';
 import { importBodyParser, systemRoutes } from './api/system';
 import { reminderRoutes } from './api/reminders';
 import { linkRoutes } from './links/pages';
@@ -23,7 +24,7 @@ export interface App {
 }
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
-  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime)];
+  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',
@@ -59,6 +60,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
     }),
   );
   app.use(express.json({ limit: runtime.config.BODY_LIMIT }));
+  app.use('/programme', ...programmeFormParsers(runtime.config.BODY_LIMIT));
   app.use('/api/import', importBodyParser(runtime.config.BODY_LIMIT));
   // Reply-link pages post plain HTML forms.
   app.use('/r', express.urlencoded({ extended: false, limit: '16kb' }));
