@@ -2,6 +2,7 @@
  * `GET /api/openapi.json` is generated from the route table: every JSON route is in it with its
  * method, its path parameters and request body, and the document has the OpenAPI 3.1 structure.
  */
+import { officeEventTypes } from '../machines/events';
 import { api, startServer, type TestServer } from './helpers/server';
 
 interface Operation {
@@ -106,6 +107,13 @@ test('bodies and query parameters come from the zod schemas', () => {
   expect(list.parameters!.map((q) => q.name)).toEqual(expect.arrayContaining(['stage', 'state', 'country', 'q']));
   const events = doc.paths['/api/offices/{id}/events']!.post!;
   expect(Object.keys(events.responses)).toEqual(expect.arrayContaining(['200', '409', '412']));
+  // The event body is one of the payloads of machines/events.ts, told apart by `type`.
+  const eventSchema = events.requestBody!.content['application/json']!.schema as {
+    oneOf: { properties: { type: { const: string } } & Record<string, unknown>; required?: string[] }[];
+  };
+  expect(eventSchema.oneOf.map((o) => o.properties.type.const).sort()).toEqual([...officeEventTypes].sort());
+  const declined = eventSchema.oneOf.find((o) => o.properties.type.const === 'REPLY_DECLINED')!;
+  expect(declined.required).toEqual(expect.arrayContaining(['type', 'reason']));
 });
 
 test('every documented JSON GET without parameters answers 200', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseOfficeEvent } from '../../machines/events';
+import { eventPayloads, officeEventTypes, parseOfficeEvent } from '../../machines/events';
 import { newOfficeSchema, countryCode } from '../../engine/office-input';
 import { getOfficeView, listOfficeViews, officeStats } from '../../engine/queries';
 import type { Runtime } from '../../app/runtime';
@@ -22,6 +22,17 @@ export const listQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   /** `true`: only offices past an SLA deadline (see GET /api/stuck). */
   stalled: z.enum(['true', 'false']).optional(),
+});
+
+/**
+ * `{type, ...payload}`. The handler validates it with `parseOfficeEvent` (so an unknown type gets its
+ * own message); the OpenAPI document shows it as one of the payload schemas of `machines/events.ts`.
+ */
+const eventBody = z.looseObject({ type: z.string() }).meta({
+  oneOf: officeEventTypes.map((type) => {
+    const { $schema: _dialect, ...schema } = z.toJSONSchema(eventPayloads[type].extend({ type: z.literal(type) }), { io: 'input' });
+    return schema;
+  }),
 });
 
 /** `If-Match: 3`, `"3"` or `W/"3"`: the office version the client last saw. */
@@ -84,7 +95,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'coordinator',
       params: idParams,
-      body: z.looseObject({ type: z.string() }),
+      body: eventBody,
       responses: {
         200: { description: 'The office after the transition' },
         409: { description: 'The event is not allowed now; details.allowedEvents lists those that are' },
