@@ -153,8 +153,8 @@ export function createProgrammeStore(db: Db) {
     focalPointsOf: db.prepare<[string], FocalPointRow>('SELECT * FROM focal_points WHERE office_id = ? ORDER BY id'),
     insertFocalPoint: db.prepare(`INSERT INTO focal_points (office_id, name, email, role, status, nominated_at)
       VALUES (?, ?, ?, ?, 'nominated', ?)`),
-    renominate: db.prepare(`UPDATE focal_points SET name = ?, role = coalesce(?, role),
-      status = CASE WHEN status = 'trained' THEN status ELSE 'nominated' END WHERE id = ?`),
+    // Nominating the same person again updates the name and role; training status is left as it is.
+    renominate: db.prepare('UPDATE focal_points SET name = ?, role = coalesce(?, role) WHERE id = ?'),
     enrol: db.prepare("UPDATE focal_points SET status = 'enrolled', workshop_id = ?, enrolled_at = ? WHERE id = ?"),
     train: db.prepare(
       "UPDATE focal_points SET status = 'trained', workshop_id = coalesce(?, workshop_id), trained_at = coalesce(trained_at, ?) WHERE id = ?",

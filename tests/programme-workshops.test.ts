@@ -62,6 +62,9 @@ describe('focal points and workshops', () => {
     ]);
     expect(getWorkshop(fx.runtime, 'ACC-1')).toMatchObject({ enrolled: 3, placesLeft: 0 });
     expect(fx.runtime.store.getOffice('GH-IPO')!.states).toContain('preparing.training.enrolled');
+    // Nominating the same person again (a new role) keeps the enrolment.
+    fx.runtime.engine.apply('GH-IPO', { type: 'FOCAL_POINT_NOMINATED', name: 'Person 1 of GH-IPO', email: 'P1@gh-ipo.example', role: 'Head of IT' }, { actor: 'test' });
+    expect(fx.runtime.programme.getFocalPoint(gh1!.id)).toMatchObject({ status: 'enrolled', role: 'Head of IT', workshopId: 'ACC-1' });
 
     const before = fx.runtime.store.getOffice('TH-IPO')!.version;
     expect(() => enrol(fx.runtime, 'ACC-1', [th1!.id], { actor: 'coordinator' })).toThrow(

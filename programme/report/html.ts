@@ -55,8 +55,7 @@ function table(t: ReportTable): string {
 }
 
 /** The report as an HTML fragment (an `<article>`), for the dashboard page and the standalone document. */
-export function renderReportArticle(report: ProgressReport): string {
-  const doc = reportDocument(report);
+export function renderReportArticle(report: ProgressReport, doc = reportDocument(report)): string {
   const out: string[] = [`<article class="progress-report"><h1>${esc(doc.title)}</h1><p class="report-subtitle">${esc(doc.subtitle)}</p>`];
   for (const section of doc.sections) {
     out.push(`<section><h2>${esc(section.heading)}</h2>`);
@@ -78,16 +77,17 @@ th,td{border:1px solid #d0d4da;padding:.3rem .6rem;text-align:left}figure{margin
 
 /** A complete, printable HTML document (the `format=html` download). */
 export function renderReportHtml(report: ProgressReport): string {
+  const doc = reportDocument(report);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(reportDocument(report).title)}</title>
+<title>${esc(doc.title)}</title>
 <style>${REPORT_STYLE}</style>
 </head>
 <body>
-${renderReportArticle(report)}
+${renderReportArticle(report, doc)}
 </body>
 </html>
 `;

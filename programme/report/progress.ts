@@ -110,7 +110,6 @@ interface OfficeAtEnd {
 interface HistoryRow {
   office_id: string;
   type: string;
-  from_states: string;
   to_states: string;
   at: string;
   workshop_id: string | null;
@@ -120,7 +119,7 @@ interface HistoryRow {
 function officesAtEnd(db: Db, end: string): OfficeAtEnd[] {
   const rows = db
     .prepare<[string], HistoryRow>(
-      `SELECT office_id, type, from_states, to_states, at,
+      `SELECT office_id, type, to_states, at,
               CASE WHEN type = 'ENROLLED' THEN payload ->> '$.workshopId' END AS workshop_id
        FROM history WHERE at < ? ORDER BY office_id, seq`,
     )
@@ -132,12 +131,10 @@ function officesAtEnd(db: Db, end: string): OfficeAtEnd[] {
       current = { id: row.office_id, leaves: new Map(), workshopId: null };
       out.push(current);
     }
-    const from = new Set(JSON.parse(row.from_states) as string[]);
+    // A leaf still active after the row keeps the time it was entered (`from_states` of a row are the
+    // previous row's `to_states`, so the previous leaves are enough).
     const leaves = new Map<string, string>();
-    for (const path of JSON.parse(row.to_states) as string[]) {
-      const since = from.has(path) ? current.leaves.get(path) : undefined;
-      leaves.set(path, since ?? row.at);
-    }
+    for (const path of JSON.parse(row.to_states) as string[]) leaves.set(path, current.leaves.get(path) ?? row.at);
     current.leaves = leaves;
     if (row.type === 'ENROLLED' && row.workshop_id) current.workshopId = row.workshop_id;
   }
