@@ -78,6 +78,8 @@ const STATE_META = new Map(allStates().map((s) => [s.path, s.meta]));
 
 export class Reminders {
   private workshopsTable: boolean | undefined;
+  private readonly dateFormats = new Map<string, Intl.DateTimeFormat>();
+  private readonly regionNames = new Map<string, Intl.DisplayNames>();
 
   constructor(readonly deps: RemindersDeps) {}
 
@@ -245,16 +247,24 @@ export class Reminders {
     return 'escalation';
   }
 
+  /** "5 janvier 2026" in the office's language and zone; formatters are built once each (they are costly). */
   private formatDate(iso: string, zone: string, language: string): string {
-    return DateTime.fromISO(iso, { zone }).setLocale(language).toLocaleString(DateTime.DATE_FULL);
+    const key = `${language}|${zone}`;
+    let format = this.dateFormats.get(key);
+    if (!format) {
+      format = new Intl.DateTimeFormat([language, 'en'], { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone });
+      this.dateFormats.set(key, format);
+    }
+    return format.format(new Date(iso));
   }
 
   private countryName(country: string, language: string): string {
-    try {
-      return new Intl.DisplayNames([language, 'en'], { type: 'region' }).of(country) ?? country;
-    } catch {
-      return country;
+    let names = this.regionNames.get(language);
+    if (!names) {
+      names = new Intl.DisplayNames([language, 'en'], { type: 'region', fallback: 'code' });
+      this.regionNames.set(language, names);
     }
+    return names.of(country) ?? country;
   }
 
   private composeReminder(office: OfficeRecord, clock: ClockRow, policy: ReminderPolicy, level: number, zone: string, now: Date) {

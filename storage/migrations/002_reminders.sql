@@ -33,7 +33,7 @@ CREATE TABLE sla_clocks (
 ) STRICT, WITHOUT ROWID;
 
 -- Covering for the stuck list's counts and filters.
-CREATE INDEX sla_clocks_running ON sla_clocks (deadline, owner, stage, escalated_at) WHERE paused_at IS NULL;
+CREATE INDEX sla_clocks_running ON sla_clocks (deadline, owner, stage, escalated_at, paused_at) WHERE paused_at IS NULL;
 CREATE INDEX sla_clocks_paused ON sla_clocks (office_id) WHERE paused_at IS NOT NULL;
 CREATE INDEX sla_clocks_state ON sla_clocks (state, deadline, paused_at, escalated_at);
 
