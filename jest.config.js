@@ -8,5 +8,6 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@statelyai/inspect/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  setupFiles: ['<rootDir>/tests/setup/admin-client.ts'],
   testTimeout: 60000,
 };

@@ -8,6 +8,7 @@ import { verify } from '../engine/verify';
 import { EngineError } from '../engine/errors';
 import { loadDemoData } from '../demo/load';
 import { registerProgrammeCommands } from './programme';
+import { registerAccountCommands } from './accounts';
 import { registerSweepCommand } from './sweep';
 
 /**
@@ -88,6 +89,7 @@ export function buildCli(open: (opts?: RuntimeOptions) => Runtime): Command {
     });
 
   registerProgrammeCommands(program, open);
+  registerAccountCommands(program, open);
   registerSweepCommand(program, open);
 
   return program;

@@ -15,13 +15,16 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   /** `auto`: load the demo programme when the database is empty, so a first `npm start` shows something real. */
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
-  /** WebSocket URL of a Stately inspector (e.g. ws://127.0.0.1:8080): every transition is streamed there. Off when empty. */
-  INSPECT_URL: z
-    .string()
-    .trim()
-    .refine((u) => u === '' || /^wss?:\/\/\S+$/.test(u), { message: 'must be a ws:// or wss:// URL' })
-    .optional()
-    .transform((u) => u || undefined),
+  /** Password of the `admin` account created on first start; when empty a random one is printed once. */
+  ADMIN_PASSWORD: z.string().min(10).optional().or(z.literal('').transform(() => undefined)),
+  /** Accepted as an admin bearer token on every route, pages included (automation, first set-up). Off when empty. */
+  ADMIN_TOKEN: z.string().min(16).optional().or(z.literal('').transform(() => undefined)),
+  /** Behind an HTTPS reverse proxy: trust X-Forwarded-* and mark session cookies Secure. */
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  SESSION_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
   /** Outgoing mail: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…`. Empty: `.eml` files in OUTBOX_DIR. */
   SMTP_URL: z
     .string()
@@ -47,6 +50,13 @@ const envSchema = z.object({
   DISPATCH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   /** Operator overrides of the reminder policies (validated at start). */
   POLICIES_PATH: z.string().min(1).default(path.join('config', 'policies.json')),
+  /** WebSocket URL of a Stately inspector (e.g. ws://127.0.0.1:8080): every transition is streamed there. Off when empty. */
+  INSPECT_URL: z
+    .string()
+    .trim()
+    .refine((u) => u === '' || /^wss?:\/\/\S+$/.test(u), { message: 'must be a ws:// or wss:// URL' })
+    .optional()
+    .transform((u) => u || undefined),
 });
 
 export type Config = z.infer<typeof envSchema>;

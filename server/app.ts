@@ -1,4 +1,5 @@
 import path from 'node:path';
+import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
@@ -15,16 +16,17 @@ import { liveRoutes } from './live/routes';
 import { openApiDocument } from './openapi';
 import { pageRoutes } from './pages/routes';
 import { mountRoutes, route, type AnyRoute } from './route';
-
-const ACTOR_PATTERN = /^[\w .@:()/-]{1,100}$/;
+import { createAuthFeature, type AuthFeature } from './auth';
 
 export interface App {
   app: Express;
   routes: AnyRoute[];
+  auth: AuthFeature;
 }
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
-  const routes: AnyRoute[] = [...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
+  const auth = createAuthFeature(runtime);
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',
@@ -38,6 +40,8 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Behind one HTTPS proxy: client addresses (rate limits) and Secure cookies come from it.
+  app.set('trust proxy', runtime.config.TRUST_PROXY ? 1 : false);
   app.use(
     helmet({
       // The dashboard loads its script and style from /static only: no inline script, style or handler.
@@ -59,21 +63,22 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
       },
     }),
   );
+  app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: '1h', index: false }));
   app.use(express.json({ limit: runtime.config.BODY_LIMIT }));
   app.use('/programme', ...programmeFormParsers(runtime.config.BODY_LIMIT));
   app.use('/api/import', importBodyParser(runtime.config.BODY_LIMIT));
   // Reply-link pages post plain HTML forms.
   app.use('/r', express.urlencoded({ extended: false, limit: '16kb' }));
-  app.use((req, res, next) => {
-    // Until sign-in exists, scripts name themselves; every history row records it.
-    const claimed = req.get('X-Actor');
-    res.locals.actor = claimed && ACTOR_PATTERN.test(claimed) ? claimed : 'api';
-    next();
-  });
+  // Account pages post plain HTML forms.
+  app.use(['/signin', '/signout', '/account', '/admin'], express.urlencoded({ extended: false, limit: '16kb' }));
+  app.use(cookieParser());
+  app.use(auth.identify);
+  app.post('/signin', auth.signInLimit);
+  app.use('/r', auth.publicPageLimit);
   const router = express.Router();
   mountRoutes(router, routes);
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return { app, routes };
+  return { app, routes, auth };
 }

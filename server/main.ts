@@ -3,6 +3,7 @@ import { loadConfig } from '../config/env';
 import { openRuntime } from '../app/runtime';
 import { loadDemoData } from '../demo/load';
 import { createApp } from './app';
+import { ensureAdminAccount } from './auth/bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -12,7 +13,14 @@ async function main(): Promise<void> {
     const loaded = loadDemoData(runtime);
     logger.info(loaded ? `demo data loaded: ${loaded.offices} offices, ${loaded.events} events` : 'database not empty: demo data not loaded');
   }
-  const { app } = createApp(runtime, logger);
+  const { app, auth } = createApp(runtime, logger);
+  const admin = await ensureAdminAccount(auth.accounts, config.ADMIN_PASSWORD, runtime.engine.clock.now());
+  if (admin?.generatedPassword) {
+    // Printed once, on the console only: it is not stored anywhere but as a hash.
+    console.log(`\nFirst start: sign in as "${admin.username}" with password ${admin.generatedPassword}\n(change it, or set ADMIN_PASSWORD before the first start)\n`);
+  } else if (admin) {
+    logger.info(`first start: account "${admin.username}" created with ADMIN_PASSWORD`);
+  }
   // Timers that fell due while the server was down fire in this first pass; mail goes out beside requests.
   runtime.reminders.start(logger);
   const server = app.listen(config.PORT, config.HOST, () => {

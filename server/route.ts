@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
 import { HttpError } from './errors';
+import { authorize } from './auth/access';
 
 export type Access = 'public' | 'viewer' | 'coordinator' | 'admin';
 
@@ -68,6 +69,7 @@ function hasBody(req: Request): boolean {
 export function mountRoutes(router: Router, routes: AnyRoute[]): void {
   for (const spec of routes) {
     router[spec.method](spec.path, async (req: Request, res: Response) => {
+      if (!authorize(spec, req, res)) return;
       const params = validate(spec.params, req.params, 'params');
       const query = validate(spec.query, req.query, 'query');
       if (spec.body && req.body === undefined && hasBody(req)) {

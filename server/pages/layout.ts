@@ -1,5 +1,6 @@
 import { getCountry } from 'countries-and-timezones';
 import { html, type Html, type Interpolation } from './html';
+import { requestPrincipal } from '../auth/context';
 
 /** Which page this is: highlights its link in the navigation and tells the client script what to refresh. */
 export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office' | 'programme' | 'signin' | 'account' | 'users' | 'audit';
@@ -25,6 +26,18 @@ export function page(options: {
   csrfToken?: string;
 }): string {
   const data = Object.entries(options.data ?? {}).map(([k, v]) => html` data-${k}="${v}"`);
+  const principal = requestPrincipal.getStore() ?? null;
+  const csrfToken = options.csrfToken ?? principal?.csrfToken;
+  const nav = [
+    ...NAV,
+    ...(principal ? [{ section: 'account' as const, href: '/account', label: 'Account' }] : []),
+    ...(principal?.role === 'admin'
+      ? [
+          { section: 'users' as const, href: '/admin/users', label: 'Users' },
+          { section: 'audit' as const, href: '/audit', label: 'Audit' },
+        ]
+      : []),
+  ];
   return (
     '<!doctype html>' +
     html`<html lang="en">
@@ -34,14 +47,14 @@ export function page(options: {
 <title>${options.title} · Office onboarding</title>
 <link rel="stylesheet" href="/static/app.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-${options.csrfToken ? html`<meta name="csrf-token" content="${options.csrfToken}">` : ''}
+${csrfToken ? html`<meta name="csrf-token" content="${csrfToken}">` : ''}
 <script src="/static/app.js" defer></script>
 </head>
 <body data-page="${options.section}"${data}>
 <a class="skip" href="#main">Skip to content</a>
 <header class="topbar"><div class="inner">
 <a class="brand" href="/">Office onboarding <span>· WIPOnet</span></a>
-<nav class="nav" aria-label="Main">${NAV.map(
+<nav class="nav" aria-label="Main">${(principal ? nav : []).map(
       (n) => html`<a href="${n.href}"${n.section === options.section ? html` aria-current="page"` : ''}>${n.label}</a>`,
     )}</nav>
 <span class="live" id="live-status" role="status" aria-live="polite">Connecting…</span>

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import type { Runtime } from '../app/runtime';
+import { createAccountStore } from '../storage/account-store';
+import { accountService, newUserSchema, roleSchema } from '../server/auth/service';
+import { EngineError } from '../engine/errors';
+
+type Open = () => Runtime;
+
+const CLI_ACTOR = 'cli';
+
+/** `users` and `tokens`: account administration from the shell, audited like the pages. */
+export function registerAccountCommands(program: Command, open: Open): void {
+  const withService = async <T>(work: (service: ReturnType<typeof accountService>, accounts: ReturnType<typeof createAccountStore>) => Promise<T> | T) => {
+    const runtime = open();
+    try {
+      const accounts = createAccountStore(runtime.db);
+      return await work(accountService(accounts, () => runtime.engine.clock.now()), accounts);
+    } finally {
+      runtime.close();
+    }
+  };
+
+  const users = program.command('users').description('Manage accounts (admin, coordinator, viewer).');
+  users
+    .command('list')
+    .description('List accounts.')
+    .action(() =>
+      withService((_s, accounts) => {
+        for (const u of accounts.users()) {
+          console.log(`${String(u.id).padStart(4)}  ${u.username.padEnd(20)} ${u.role.padEnd(12)} ${u.disabledAt ? 'disabled' : 'active'}  ${u.displayName}`);
+        }
+      }),
+    );
+  users
+    .command('add')
+    .description('Create an account. The password comes from --password or the NEW_USER_PASSWORD variable.')
+    .argument('<username>')
+    .requiredOption('--role <role>', 'admin, coordinator or viewer')
+    .option('--name <display name>', 'full name (default: the user name)')
+    .option('--email <email>')
+    .option('--password <password>', 'at least 10 characters')
+    .action((username: string, opts: { role: string; name?: string; email?: string; password?: string }) =>
+      withService(async (service) => {
+        const parsed = newUserSchema.safeParse({
+          username,
+          displayName: opts.name ?? username,
+          email: opts.email,
+          role: opts.role,
+          password: opts.password ?? process.env.NEW_USER_PASSWORD,
+        });
+        if (!parsed.success) throw new EngineError('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const user = await service.createUser(parsed.data, CLI_ACTOR);
+        console.log(`Created ${user.username} (${user.role}), id ${user.id}.`);
+      }),
+    );
+  users
+    .command('set-role')
+    .description("Change an account's role.")
+    .argument('<username>')
+    .argument('<role>')
+    .action((username: string, role: string) =>
+      withService(async (service, accounts) => {
+        const user = accounts.credentials(username)?.user;
+        if (!user) throw new EngineError('not_found', `No user "${username}".`);
+        await service.updateUser(user.id, { role: roleSchema.parse(role) }, CLI_ACTOR);
+        console.log(`${username} is now ${role}.`);
+      }),
+    );
+
+  const tokens = program.command('tokens').description('API tokens for scripts (Authorization: Bearer …).');
+  tokens
+    .command('create')
+    .description('Create a token for a user; it is printed once and stored hashed.')
+    .argument('<username>')
+    .argument('<name>', 'what the token is for')
+    .action((username: string, name: string) =>
+      withService((service, accounts) => {
+        const user = accounts.credentials(username)?.user;
+        if (!user) throw new EngineError('not_found', `No user "${username}".`);
+        const { token, record } = service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, name, user.id);
+        console.log(`Token ${record.id} for ${username} (${user.role}): ${token}`);
+        console.log('It is not shown again.');
+      }),
+    );
+  tokens
+    .command('revoke')
+    .description('Revoke a token by id.')
+    .argument('<id>')
+    .action((id: string) =>
+      withService((service) => {
+        const token = service.revokeToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, Number(id));
+        console.log(`Token ${token.id} (${token.name}) revoked.`);
+      }),
+    );
+}

@@ -1,0 +1,68 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Role } from '../../storage/account-store';
+import { HttpError } from '../errors';
+import type { Access, AnyRoute } from '../route';
+import type { Principal } from './principal';
+import { sameSecret } from './secrets';
+
+const RANK: Record<Access, number> = { public: 0, viewer: 1, coordinator: 2, admin: 3 };
+
+export function allows(role: Role, access: Access): boolean {
+  return RANK[role] >= RANK[access];
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Cookie-authenticated writes must come from our own pages: same Origin (when the browser sends
+ * one) and the session's CSRF token in `X-CSRF-Token` or the form field `_csrf`. Bearer tokens are
+ * not sent by browsers on their own, so they need neither.
+ */
+export function checkCsrf(req: Request, principal: Principal | null): void {
+  if (!UNSAFE.has(req.method)) return;
+  const origin = req.get('Origin');
+  if (origin && origin !== 'null') {
+    const host = req.get('Host');
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      originHost = undefined;
+    }
+    if (!host || originHost !== host) throw new HttpError(403, 'cross_site_request', 'Cross-site requests are not accepted.');
+  } else if (origin === 'null') {
+    throw new HttpError(403, 'cross_site_request', 'Cross-site requests are not accepted.');
+  }
+  if (principal?.kind !== 'session') return;
+  const body = req.body as Record<string, unknown> | undefined;
+  const sent = req.get('X-CSRF-Token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
+  if (!sent || !principal.csrfToken || !sameSecret(sent, principal.csrfToken)) {
+    throw new HttpError(403, 'csrf_token_invalid', 'The form has expired or did not come from this site. Reload the page and try again.');
+  }
+}
+
+/** Enforces a route's declared access; pages send signed-out visitors to the sign-in page instead. */
+export function authorize(spec: AnyRoute, req: Request, res: Response): boolean {
+  const principal = (res.locals.principal as Principal | null | undefined) ?? null;
+  checkCsrf(req, principal);
+  if (spec.access === 'public') return true;
+  if (!principal) {
+    if (res.locals.invalidCredentials) {
+      throw new HttpError(401, 'invalid_credentials', 'The bearer token is unknown, revoked or malformed.');
+    }
+    if (spec.produces === 'html' && req.method === 'GET') {
+      res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+      return false;
+    }
+    throw new HttpError(401, 'unauthenticated', 'Sign in, or send an API token as "Authorization: Bearer …".');
+  }
+  if (!allows(principal.role, spec.access)) {
+    throw new HttpError(403, 'forbidden', `This needs the ${spec.access} role; you are ${principal.role}.`, {
+      required: spec.access,
+      role: principal.role,
+    });
+  }
+  return true;
+}
+
+export type AuthMiddleware = (req: Request, res: Response, next: NextFunction) => void;

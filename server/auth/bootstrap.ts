@@ -1,0 +1,20 @@
+import type { AccountStore } from '../../storage/account-store';
+import { hashPassword, newSecret } from './secrets';
+
+/**
+ * First start: with no account at all, create `admin` with ADMIN_PASSWORD, or with a random
+ * password that is returned so the caller prints it once. Later starts change nothing.
+ */
+export async function ensureAdminAccount(
+  accounts: AccountStore,
+  adminPassword: string | undefined,
+  now: Date,
+): Promise<{ username: string; generatedPassword: string | null } | null> {
+  if (accounts.countUsers() > 0) return null;
+  const password = adminPassword ?? newSecret().slice(0, 20);
+  const passwordHash = await hashPassword(password);
+  if (accounts.countUsers() > 0) return null;
+  accounts.insertUser({ username: 'admin', displayName: 'Administrator', email: null, role: 'admin', passwordHash, createdAt: now.toISOString() });
+  accounts.audit(now.toISOString(), 'system', 'user.created', 'admin', { role: 'admin', firstStart: true });
+  return { username: 'admin', generatedPassword: adminPassword ? null : password };
+}

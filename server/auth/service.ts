@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { AccountStore, ApiToken, Role, User } from '../../storage/account-store';
+import { HttpError } from '../errors';
+import type { Principal } from './principal';
+import { hashPassword, hashSecret, newSecret } from './secrets';
+
+export const roleSchema = z.enum(['admin', 'coordinator', 'viewer']);
+
+export const newUserSchema = z.object({
+  username: z.string().trim().regex(/^[a-zA-Z0-9._-]{2,40}$/, '2–40 letters, digits, ".", "_" or "-"'),
+  displayName: z.string().trim().min(1).max(100),
+  email: z.email().max(320).optional().or(z.literal('').transform(() => undefined)),
+  role: roleSchema,
+  password: z.string().min(10, 'at least 10 characters').max(200),
+});
+
+export const userUpdateSchema = z
+  .object({
+    role: roleSchema.optional(),
+    disabled: z.boolean().optional(),
+    password: z.string().min(10, 'at least 10 characters').max(200).optional(),
+  })
+  .refine((u) => Object.keys(u).length > 0, { message: 'nothing to change' });
+
+export const newTokenSchema = z.object({ name: z.string().trim().min(1).max(80) });
+
+/** Account operations shared by the JSON API, the pages and the CLI; each leaves an audit row. */
+export function accountService(accounts: AccountStore, now: () => Date) {
+  const at = () => now().toISOString();
+  return {
+    async createUser(input: z.infer<typeof newUserSchema>, actor: string): Promise<User> {
+      if (accounts.credentials(input.username)) {
+        throw new HttpError(409, 'user_exists', `A user named "${input.username}" already exists.`);
+      }
+      const passwordHash = await hashPassword(input.password);
+      const user = accounts.insertUser({
+        username: input.username,
+        displayName: input.displayName,
+        email: input.email ?? null,
+        role: input.role,
+        passwordHash,
+        createdAt: at(),
+      });
+      accounts.audit(at(), actor, 'user.created', user.username, { role: user.role });
+      return user;
+    },
+
+    async updateUser(id: number, change: z.infer<typeof userUpdateSchema>, actor: string): Promise<User> {
+      const user = accounts.userById(id);
+      if (!user) throw new HttpError(404, 'user_not_found', `No user with id ${id}.`);
+      if (change.role) accounts.setRole(id, change.role);
+      if (change.disabled !== undefined) accounts.setDisabled(id, change.disabled ? at() : null);
+      if (change.password) accounts.setPassword(id, await hashPassword(change.password));
+      accounts.audit(at(), actor, 'user.updated', user.username, {
+        role: change.role,
+        disabled: change.disabled,
+        passwordChanged: change.password ? true : undefined,
+      });
+      return accounts.userById(id)!;
+    },
+
+    /** The token text is returned once; only its hash is kept. */
+    createToken(principal: Principal, name: string, forUserId?: number): { token: string; record: ApiToken } {
+      const userId = forUserId ?? principal.userId;
+      if (userId === null) throw new HttpError(400, 'no_user', 'The admin token has no user to own an API token; sign in as a user.');
+      const user = accounts.userById(userId);
+      if (!user) throw new HttpError(404, 'user_not_found', `No user with id ${userId}.`);
+      const token = newSecret('oo_');
+      const id = accounts.insertToken(userId, name, hashSecret(token), at());
+      accounts.audit(at(), principal.actor, 'token.created', `${user.username}/${name}`, { tokenId: id });
+      return { token, record: accounts.tokenById(id)! };
+    },
+
+    revokeToken(principal: Principal, id: number): ApiToken {
+      const token = accounts.tokenById(id);
+      if (!token || (principal.role !== 'admin' && token.userId !== principal.userId)) {
+        throw new HttpError(404, 'token_not_found', `No token with id ${id}.`);
+      }
+      accounts.revokeToken(id, at());
+      accounts.audit(at(), principal.actor, 'token.revoked', token.name, { tokenId: id });
+      return accounts.tokenById(id)!;
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof accountService>;
+
+export const publicUser = (u: User) => u;
+
+/** Only same-site paths: a `next` of `//evil.example` or `https://…` goes home instead. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
+}
+
+export type { Role };

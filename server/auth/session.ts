@@ -1,0 +1,29 @@
+import type { Response } from 'express';
+import type { AccountStore, User } from '../../storage/account-store';
+import { SESSION_COOKIE } from './principal';
+import { hashSecret, newSecret } from './secrets';
+
+export interface SessionSettings {
+  ttlHours: number;
+  secureCookies: boolean;
+}
+
+/** Starts a session: a random id in an HttpOnly cookie, only its hash in the database. */
+export function startSession(res: Response, accounts: AccountStore, user: User, now: Date, settings: SessionSettings): void {
+  const id = newSecret();
+  const expires = new Date(now.getTime() + settings.ttlHours * 3_600_000);
+  accounts.purgeSessions(now.toISOString());
+  accounts.insertSession(hashSecret(id), user.id, newSecret(), now.toISOString(), expires.toISOString());
+  res.cookie(SESSION_COOKIE, id, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: settings.secureCookies,
+    path: '/',
+    expires,
+  });
+}
+
+export function endSession(res: Response, accounts: AccountStore, sessionHash: string | undefined, secure: boolean): void {
+  if (sessionHash) accounts.deleteSession(sessionHash);
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+}

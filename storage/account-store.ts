@@ -1,0 +1,170 @@
+import type { Db } from './db';
+
+export type Role = 'admin' | 'coordinator' | 'viewer';
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  email: string | null;
+  role: Role;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export interface ApiToken {
+  id: number;
+  userId: number;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: Record<string, unknown>;
+}
+
+interface AuditRow {
+  at: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: string;
+}
+
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string;
+  email: string | null;
+  role: Role;
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+interface TokenRow {
+  id: number;
+  user_id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  email: r.email,
+  role: r.role,
+  createdAt: r.created_at,
+  disabledAt: r.disabled_at,
+});
+
+const toToken = (r: TokenRow): ApiToken => ({
+  id: r.id,
+  userId: r.user_id,
+  name: r.name,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+});
+
+export type AccountStore = ReturnType<typeof createAccountStore>;
+
+export function createAccountStore(db: Db) {
+  const stmt = {
+    countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
+    insertUser: db.prepare(`INSERT INTO users (username, display_name, email, role, password_hash, created_at)
+      VALUES (@username, @displayName, @email, @role, @passwordHash, @createdAt)`),
+    userById: db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?'),
+    userByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+    users: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
+    setRole: db.prepare('UPDATE users SET role = ? WHERE id = ?'),
+    setPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+    setDisabled: db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?'),
+    insertSession: db.prepare(
+      'INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    session: db.prepare<[string, string], { user_id: number; csrf_token: string; expires_at: string }>(
+      'SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?',
+    ),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+    deleteUserSessions: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
+    purgeSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    insertToken: db.prepare('INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)'),
+    tokenByHash: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
+    tokensOf: db.prepare<[number], TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id'),
+    allTokens: db.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY id'),
+    tokenById: db.prepare<[number], TokenRow>('SELECT * FROM api_tokens WHERE id = ?'),
+    revokeToken: db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    touchToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
+    audit: db.prepare('INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)'),
+    // Office transitions and account actions in one list, newest first; each side is cut to
+    // limit+offset rows through its (actor, at) or (at) index before the merge.
+    trail: db.prepare<{ actor: string; limit: number; offset: number }, AuditRow>(
+      `SELECT * FROM (
+         SELECT * FROM (SELECT at, actor, 'office.' || type AS action, office_id AS subject, payload AS details
+                        FROM history WHERE (@actor = '' OR actor = @actor) ORDER BY at DESC LIMIT @limit + @offset)
+         UNION ALL
+         SELECT * FROM (SELECT at, actor, action, subject, details
+                        FROM audit_log WHERE (@actor = '' OR actor = @actor) ORDER BY at DESC LIMIT @limit + @offset)
+       ) ORDER BY at DESC LIMIT @limit OFFSET @offset`,
+    ),
+  };
+
+  return {
+    countUsers: () => stmt.countUsers.get()!.n,
+    insertUser(user: { username: string; displayName: string; email: string | null; role: Role; passwordHash: string; createdAt: string }): User {
+      const id = Number(stmt.insertUser.run(user).lastInsertRowid);
+      return toUser(stmt.userById.get(id)!);
+    },
+    userById: (id: number) => {
+      const row = stmt.userById.get(id);
+      return row ? toUser(row) : undefined;
+    },
+    /** The user with the stored password hash, for sign-in only. */
+    credentials: (username: string) => {
+      const row = stmt.userByName.get(username);
+      return row ? { user: toUser(row), passwordHash: row.password_hash } : undefined;
+    },
+    users: () => stmt.users.all().map(toUser),
+    setRole: (id: number, role: Role) => stmt.setRole.run(role, id).changes === 1,
+    setPassword: (id: number, hash: string) => stmt.setPassword.run(hash, id).changes === 1,
+    setDisabled(id: number, at: string | null) {
+      const changed = stmt.setDisabled.run(at, id).changes === 1;
+      if (at) stmt.deleteUserSessions.run(id);
+      return changed;
+    },
+    insertSession: (idHash: string, userId: number, csrf: string, createdAt: string, expiresAt: string) =>
+      stmt.insertSession.run(idHash, userId, csrf, createdAt, expiresAt),
+    session: (idHash: string, now: string) => stmt.session.get(idHash, now),
+    deleteSession: (idHash: string) => stmt.deleteSession.run(idHash),
+    purgeSessions: (now: string) => stmt.purgeSessions.run(now).changes,
+    insertToken: (userId: number, name: string, hash: string, at: string) =>
+      Number(stmt.insertToken.run(userId, name, hash, at).lastInsertRowid),
+    activeTokenByHash: (hash: string) => {
+      const row = stmt.tokenByHash.get(hash);
+      return row ? toToken(row) : undefined;
+    },
+    tokens: (userId?: number) => (userId === undefined ? stmt.allTokens.all() : stmt.tokensOf.all(userId)).map(toToken),
+    tokenById: (id: number) => {
+      const row = stmt.tokenById.get(id);
+      return row ? toToken(row) : undefined;
+    },
+    revokeToken: (id: number, at: string) => stmt.revokeToken.run(at, id).changes === 1,
+    touchToken: (id: number, at: string) => stmt.touchToken.run(at, id),
+    audit: (at: string, actor: string, action: string, subject: string | null, details: Record<string, unknown> = {}) =>
+      stmt.audit.run(at, actor, action, subject, JSON.stringify(details)),
+    auditTrail: (filter: { actor?: string; limit?: number; offset?: number }): AuditEntry[] =>
+      stmt.trail
+        .all({ actor: filter.actor ?? '', limit: filter.limit ?? 100, offset: filter.offset ?? 0 })
+        .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
+  };
+}

@@ -1,0 +1,198 @@
+import { fixedClock } from '../engine/clock';
+import { ensureAdminAccount } from '../server/auth/bootstrap';
+import { hashSecret } from '../server/auth/secrets';
+import { registerOffice, startServer, type TestServer } from './helpers/server';
+import { rawRequest } from './helpers/raw-http';
+
+const clock = fixedClock('2026-03-02T10:00:00Z');
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer({ config: { SESSION_TTL_HOURS: 2, TRUST_PROXY: true }, runtime: { clock } });
+  await server.app.auth.service.createUser(
+    { username: 'alice', displayName: 'Alice Coordinator', role: 'coordinator', password: 'alice-password-1' },
+    'test',
+  );
+  await server.app.auth.service.createUser(
+    { username: 'victor', displayName: 'Victor Viewer', role: 'viewer', password: 'victor-password-1' },
+    'test',
+  );
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+async function signIn(username: string, password: string, forwardedFor: string) {
+  const res = await rawRequest(`${server.url}/signin`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': forwardedFor },
+    body: form({ username, password, next: '/offices' }),
+  });
+  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const cookie = setCookie.map((c) => c.split(';')[0]).join('; ');
+  return { res, setCookie, cookie };
+}
+
+async function csrfOf(cookie: string): Promise<string> {
+  const page = await rawRequest(`${server.url}/account`, { headers: { Cookie: cookie } });
+  const match = /name="csrf-token" content="([^"]+)"/.exec(page.body);
+  if (!match) throw new Error(`no csrf meta in page: ${page.status}`);
+  return match[1]!;
+}
+
+test('first start creates one admin, with ADMIN_PASSWORD or a random password printed once', async () => {
+  const fresh = await startServer();
+  try {
+    const accounts = fresh.app.auth.accounts;
+    const first = await ensureAdminAccount(accounts, undefined, new Date());
+    expect(first?.username).toBe('admin');
+    expect(first?.generatedPassword).toMatch(/^.{20}$/);
+    expect(await ensureAdminAccount(accounts, 'another-password', new Date())).toBeNull();
+    const signedIn = await rawRequest(`${fresh.url}/signin`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form({ username: 'admin', password: first!.generatedPassword! }),
+    });
+    expect(signedIn.status).toBe(303);
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('sign-in sets an HttpOnly SameSite=Lax session cookie; a wrong password does not', async () => {
+  const wrong = await signIn('alice', 'not-her-password', '10.0.0.1');
+  expect(wrong.res.status).toBe(401);
+  expect(wrong.setCookie).toEqual([]);
+  expect(wrong.res.body).toContain('Wrong user name or password');
+
+  const { res, setCookie, cookie } = await signIn('alice', 'alice-password-1', '10.0.0.2');
+  expect(res.status).toBe(303);
+  expect(res.headers.location).toBe('/offices');
+  expect(setCookie[0]).toMatch(/HttpOnly/i);
+  expect(setCookie[0]).toMatch(/SameSite=Lax/i);
+  const me = await rawRequest(`${server.url}/api/me`, { headers: { Cookie: cookie } });
+  expect(JSON.parse(me.body)).toMatchObject({ actor: 'user:alice', role: 'coordinator' });
+  // Only a hash of the session id is stored.
+  const sessionId = decodeURIComponent(cookie.split('=')[1]!);
+  const stored = server.runtime.db.prepare('SELECT id_hash FROM sessions').pluck().all() as string[];
+  expect(stored).toContain(hashSecret(sessionId));
+  expect(stored).not.toContain(sessionId);
+});
+
+test('a cookie-signed write needs the CSRF token, and history names the user', async () => {
+  const { cookie } = await signIn('alice', 'alice-password-1', '10.0.0.3');
+  const body = JSON.stringify({ name: 'Signed-in office', country: 'KE' });
+  const noToken = await rawRequest(`${server.url}/api/offices`, {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+    body,
+  });
+  expect(noToken.status).toBe(403);
+  expect(JSON.parse(noToken.body).error.code).toBe('csrf_token_invalid');
+
+  const crossSite = await rawRequest(`${server.url}/api/offices`, {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': await csrfOf(cookie), Origin: 'https://evil.example' },
+    body,
+  });
+  expect(crossSite.status).toBe(403);
+  expect(JSON.parse(crossSite.body).error.code).toBe('cross_site_request');
+  expect(server.runtime.store.listOffices({ q: 'Signed-in office' }).total).toBe(0);
+
+  const ok = await rawRequest(`${server.url}/api/offices`, {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': await csrfOf(cookie), Origin: server.url },
+    body,
+  });
+  expect(ok.status).toBe(201);
+  const id = JSON.parse(ok.body).id as string;
+  expect(server.runtime.store.history(id)[0]!.actor).toBe('user:alice');
+});
+
+test('a viewer cannot change anything', async () => {
+  const { cookie } = await signIn('victor', 'victor-password-1', '10.0.0.4');
+  const id = await registerOffice(server.url);
+  const res = await rawRequest(`${server.url}/api/offices/${id}/events`, {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': await csrfOf(cookie) },
+    body: JSON.stringify({ type: 'SEND_CIRCULAR' }),
+  });
+  expect(res.status).toBe(403);
+  expect(server.runtime.store.getOffice(id)!.version).toBe(0);
+});
+
+test('sign-out ends the session; an expired session and a tampered cookie sign nobody in', async () => {
+  const a = await signIn('alice', 'alice-password-1', '10.0.0.5');
+  const csrf = await csrfOf(a.cookie);
+  const out = await rawRequest(`${server.url}/signout`, {
+    method: 'POST',
+    headers: { Cookie: a.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: form({ _csrf: csrf }),
+  });
+  expect(out.status).toBe(303);
+  expect((await rawRequest(`${server.url}/api/me`, { headers: { Cookie: a.cookie } })).status).toBe(401);
+
+  const b = await signIn('alice', 'alice-password-1', '10.0.0.6');
+  const tampered = b.cookie.slice(0, -2) + (b.cookie.endsWith('AA') ? 'BB' : 'AA');
+  expect((await rawRequest(`${server.url}/api/me`, { headers: { Cookie: tampered } })).status).toBe(401);
+  const page = await rawRequest(`${server.url}/offices`, { headers: { Cookie: tampered } });
+  expect(page.status).toBe(303);
+  expect(page.headers.location).toMatch(/^\/signin\?next=/);
+
+  expect((await rawRequest(`${server.url}/api/me`, { headers: { Cookie: b.cookie } })).status).toBe(200);
+  clock.advance(2 * 3_600_000 + 1000);
+  expect((await rawRequest(`${server.url}/api/me`, { headers: { Cookie: b.cookie } })).status).toBe(401);
+});
+
+test('API tokens are shown once, stored hashed, and stop working when revoked; a forged one is refused', async () => {
+  const { cookie } = await signIn('alice', 'alice-password-1', '10.0.0.7');
+  const csrf = await csrfOf(cookie);
+  const created = await rawRequest(`${server.url}/api/tokens`, {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    body: JSON.stringify({ name: 'nightly import' }),
+  });
+  expect(created.status).toBe(201);
+  const { token, id } = JSON.parse(created.body) as { token: string; id: number };
+  const dump = JSON.stringify(server.runtime.db.prepare('SELECT * FROM api_tokens').all());
+  expect(dump).not.toContain(token);
+
+  const bearer = { Authorization: `Bearer ${token}` };
+  const me = JSON.parse((await rawRequest(`${server.url}/api/me`, { headers: bearer })).body);
+  expect(me.actor).toBe('token:nightly import (alice)');
+  const listed = JSON.parse((await rawRequest(`${server.url}/api/tokens`, { headers: bearer })).body);
+  expect(JSON.stringify(listed)).not.toContain(token);
+
+  const forged = await rawRequest(`${server.url}/api/me`, { headers: { Authorization: `Bearer ${token.slice(0, -1)}x` } });
+  expect(forged.status).toBe(401);
+  expect(JSON.parse(forged.body).error.code).toBe('invalid_credentials');
+
+  const revoked = await rawRequest(`${server.url}/api/tokens/${id}`, { method: 'DELETE', headers: bearer });
+  expect(revoked.status).toBe(200);
+  expect((await rawRequest(`${server.url}/api/me`, { headers: bearer })).status).toBe(401);
+});
+
+test('the audit trail lists who did what', async () => {
+  const res = await rawRequest(`${server.url}/api/audit?limit=200`, {
+    headers: { Authorization: `Bearer ${server.runtime.config.ADMIN_TOKEN}` },
+  });
+  const entries = JSON.parse(res.body).entries as { actor: string; action: string }[];
+  expect(entries).toEqual(expect.arrayContaining([
+    expect.objectContaining({ actor: 'user:alice', action: 'office.REGISTERED' }),
+    expect.objectContaining({ actor: 'user:alice', action: 'token.created' }),
+    expect.objectContaining({ actor: 'user:alice', action: 'signin' }),
+    expect.objectContaining({ action: 'signin.failed' }),
+  ]));
+});
+
+test('sign-in is rate limited per address', async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i++) statuses.push((await signIn('alice', 'wrong-password!', '10.9.9.9')).res.status);
+  expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+  expect(statuses.slice(10)).toEqual([429, 429]);
+});
