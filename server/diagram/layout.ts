@@ -50,7 +50,7 @@ export interface MachineLayout {
 
 const CHAR_WIDTH = 7.4;
 const LEAF_HEIGHT = 70;
-const LEAF_MIN_WIDTH = 132;
+const LEAF_MIN_WIDTH = 152;
 const HEADER = 30;
 const EDGE_CHAR_WIDTH = 6.2;
 

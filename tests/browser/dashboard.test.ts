@@ -78,7 +78,7 @@ async function sendEvent(page: Page, type: string, fields: Record<string, string
   const before = await timelineCount(page);
   for (const [name, value] of Object.entries(fields)) await page.fill(`form[data-event="${type}"] [name="${name}"]`, value);
   await page.click(`form[data-event="${type}"] button[type="submit"]`);
-  await page.waitForFunction((n) => Number(document.querySelector('#timeline')?.getAttribute('data-count')) === n, before + 1, { timeout: 5000 });
+  await page.waitForFunction(`Number(document.querySelector('#timeline')?.getAttribute('data-count')) === ${before + 1}`, undefined, { timeout: 5000 });
 }
 
 test('the overview shows, on the chart, the count of every state that /api/stats reports; names are text, not markup', async () => {
@@ -191,8 +191,8 @@ test('a coordinator registers an office and takes it from prospect to installed 
 
   // The overview, open all along, followed without a reload.
   await overview.page.waitForFunction(
-    (n) => Number(document.querySelector('[data-figure="installed"] .value')?.textContent) === n,
-    installedBefore + 1,
+    `Number(document.querySelector('[data-figure="installed"] .value')?.textContent) === ${installedBefore + 1}`,
+    undefined,
     { timeout: 5000 },
   );
   const after = (await api<Stats>(server.url, 'GET', '/api/stats')).body;
@@ -209,15 +209,15 @@ test('a second page on the same office updates live, within a second, when the f
   const first = await openPage(context, server.url + '/offices/LIVE-1');
   const second = await openPage(context, server.url + '/offices/LIVE-1');
   await waitForLive(second.page);
-  await second.page.evaluate(() => ((window as unknown as { marker: string }).marker = 'not reloaded'));
+  await second.page.evaluate(`window.marker = 'not reloaded'`);
 
   await sendEvent(first.page, 'SEND_CIRCULAR');
   const started = Date.now();
-  await second.page.waitForFunction(() => document.querySelector('#timeline')?.getAttribute('data-count') === '2', undefined, { timeout: 3000 });
+  await second.page.waitForFunction(`document.querySelector('#timeline')?.getAttribute('data-count') === '2'`, undefined, { timeout: 3000 });
   expect(Date.now() - started).toBeLessThan(1500);
   expect(await second.page.textContent('#office-status')).toContain('Invited');
   expect(await second.page.locator('form[data-event="REPLY_AFFIRMATIVE"]').count()).toBe(1);
-  expect(await second.page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('not reloaded');
+  expect(await second.page.evaluate('window.marker')).toBe('not reloaded');
   expect(second.problems).toEqual([]);
   await first.page.close();
   await second.page.close();
@@ -257,7 +257,7 @@ test('an event the office cannot take any more is a clear 409 message', async ()
   // Someone withdraws the office through the API while this page still offers its buttons,
   // and this page's version is forced to the current one so the engine answers 409, not 412.
   await api(server.url, 'POST', '/api/offices/GONE-1/events', { type: 'WITHDRAWN', reason: 'Left' });
-  await page.evaluate(() => document.querySelectorAll('form[data-event]').forEach((f) => f.setAttribute('data-version', '2')));
+  await page.$$eval('form[data-event]', (forms) => forms.forEach((f) => f.setAttribute('data-version', '2')));
   await page.click('form[data-event="REPLY_AFFIRMATIVE"] button[type="submit"]');
   await page.waitForSelector('#messages .message[data-kind="error"]');
   expect(await page.textContent('#messages')).toContain('Not possible now');
@@ -268,7 +268,7 @@ test('the chart is keyboard usable: Tab reaches a state and Enter opens its offi
   const { page } = await openPage(context, server.url + '/');
   await page.focus('svg.statechart a[href="/offices?state=invited"]');
   await page.keyboard.press('Tab');
-  expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toMatch(/^\/offices\?state=/);
+  expect(await page.evaluate(`document.activeElement?.getAttribute('href')`)).toMatch(/^\/offices\?state=/);
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Enter');
   await page.waitForURL(/state=invited/);

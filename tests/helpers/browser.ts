@@ -57,7 +57,7 @@ export async function openPage(context: BrowserContext, url: string): Promise<Wa
 
 /** Resolves once the page's EventSource is open (the header says "Live"). */
 export async function waitForLive(page: Page): Promise<void> {
-  await page.waitForSelector('body[data-live-connected="true"]', { timeout: 10_000 });
+  await page.waitForSelector('body[data-live-connected="true"]', { timeout: 20_000 });
 }
 
 export async function screenshot(page: Page, file: string, fullPage = true): Promise<string> {
