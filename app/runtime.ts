@@ -8,7 +8,7 @@ import type { ImportKind } from '../engine/import';
 import { migrate, openDatabase, type Db } from '../storage/db';
 import { createOfficeStore } from '../storage/office-store';
 import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
-import { programmeHooks } from '../programme/focal-points';
+import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
 import type { MailTransport } from '../notifications/transport';
@@ -54,6 +54,7 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     const engine = new Engine({ store, clock: options.clock });
     const programme = createProgrammeStore(db);
     engine.addHooks(programmeHooks(programme));
+    backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
     const reminders = createReminderFeature(config, db, engine, { transport: options.mailTransport });
     const live = new LiveBroadcaster();

@@ -1,5 +1,9 @@
-import type { EngineHooks, TransitionRecord } from '../engine/engine';
+import { transition } from 'xstate';
+import type { Engine, EngineHooks, TransitionRecord } from '../engine/engine';
 import { EngineError } from '../engine/errors';
+import { initialSnapshot } from '../engine/snapshot';
+import { isOfficeEventType, type OfficeEvent } from '../machines/events';
+import { officeMachine } from '../machines/office';
 import type { FocalPoint, ProgrammeStore } from '../storage/programme-store';
 
 /**
@@ -154,4 +158,42 @@ function noShow(store: ProgrammeStore, record: TransitionRecord): void {
 function shipped(store: ProgrammeStore, record: TransitionRecord): void {
   const version = payloadOf(record).goldDiskVersion ?? record.after.context.goldDiskVersion ?? store.currentGoldDisk();
   store.recordShipment(record.office.id, record.entry.seq, version, record.entry.at);
+}
+
+const TRACKED = ['FOCAL_POINT_NOMINATED', 'ENROLLED', 'TRAINING_COMPLETED', 'NO_SHOW', 'KIT_SHIPPED'];
+
+/**
+ * Databases whose history predates the focal-point register get it rebuilt once, at start-up, by
+ * replaying each concerned office's history through the machine and the same hook. It runs only
+ * while the register is empty and the history holds nominations, so it costs one probe afterwards.
+ */
+export function backfillFocalPoints(engine: Engine, programme: ProgrammeStore): number {
+  const db = programme.db;
+  const empty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM focal_points) AND NOT EXISTS (SELECT 1 FROM kit_shipments) AS empty').pluck().get();
+  const needed = empty && db.prepare("SELECT EXISTS (SELECT 1 FROM history WHERE type = 'FOCAL_POINT_NOMINATED')").pluck().get();
+  if (!needed) return 0;
+  const hooks = programmeHooks(programme);
+  const ids = db
+    .prepare<string[], { office_id: string }>(`SELECT DISTINCT office_id FROM history WHERE type IN (${TRACKED.map(() => '?').join(', ')})`)
+    .all(...TRACKED)
+    .map((r) => r.office_id);
+  engine.unitOfWork(() => {
+    for (const id of ids) {
+      const office = engine.store.getOffice(id);
+      if (!office) continue;
+      let snapshot = initialSnapshot({ track: office.track });
+      for (const entry of engine.store.history(id).slice(1)) {
+        if (!isOfficeEventType(entry.type)) break;
+        const before = snapshot;
+        snapshot = transition(officeMachine, before, { type: entry.type, ...entry.payload } as OfficeEvent)[0];
+        if (!TRACKED.includes(entry.type)) continue;
+        try {
+          hooks.inTransaction!({ office, entry, before, after: snapshot, entered: [], exited: [], at: new Date(entry.at) });
+        } catch {
+          // A history the rules of today would refuse (e.g. an over-full workshop) is still history.
+        }
+      }
+    }
+  });
+  return ids.length;
 }

@@ -227,6 +227,7 @@ export function createProgrammeStore(db: Db) {
   });
 
   return {
+    db,
     // --- workshops
     getWorkshop: (id: string) => {
       const row = s.workshop.get(id);

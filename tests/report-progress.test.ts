@@ -268,3 +268,27 @@ describe('quarterly progress report', () => {
     expect(notADate.status).toBe(400);
   });
 });
+
+describe('a database whose history predates the focal-point register', () => {
+  it('gets the register rebuilt from the history at start-up, with the same figures', async () => {
+    let fx = openFixture('2003-04-02T12:00:00.000Z');
+    fx.load(q1History());
+    const options = { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies };
+    const before = computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options);
+    const register = () => fx.runtime.db.prepare('SELECT office_id, email, status, workshop_id, nominated_at, enrolled_at, trained_at, no_show_at FROM focal_points ORDER BY office_id, email').all();
+    const rows = register();
+    const shipments = fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all();
+    fx.runtime.db.exec('DELETE FROM enrolments; DELETE FROM focal_points; DELETE FROM kit_shipments;');
+    expect(computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options).focalPointsTrained).toBe(0);
+    await fx.close(true);
+
+    fx = openFixture('2003-04-02T12:00:00.000Z', fx.dir);
+    try {
+      expect(register()).toEqual(rows);
+      expect(fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all()).toEqual(shipments);
+      expect(computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options)).toEqual(before);
+    } finally {
+      await fx.close();
+    }
+  });
+});
