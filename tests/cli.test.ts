@@ -8,6 +8,9 @@ import path from 'node:path';
 import { kitHappyPath, sampleEvent } from './fixtures/events';
 import { api, makeTempDir, registerOffice, removeTempDir, ROOT, runCli, startServer, type TestServer } from './helpers/server';
 
+// These tests start Node processes (server, CLI): allow for a slow, busy machine.
+jest.setTimeout(180_000);
+
 const COMMANDS = ['import', 'verify', 'backup', 'stats'];
 
 describe('--help', () => {

@@ -10,6 +10,9 @@ import { openDatabase } from '../storage/db';
 import { sampleEvent } from './fixtures/events';
 import { makeTempDir, removeTempDir, runCli, runServerToExit, spawnServer, testConfig } from './helpers/server';
 
+// These tests start Node processes (server, CLI): allow for a slow, busy machine.
+jest.setTimeout(180_000);
+
 let dir: string;
 let dbPath: string;
 

@@ -6,6 +6,9 @@
 import { sampleEvent } from './fixtures/events';
 import { api, registerOffice, spawnServer, startServer, type ApiResponse, type ChildServer, type TestServer } from './helpers/server';
 
+// These tests start Node processes (server, CLI): allow for a slow, busy machine.
+jest.setTimeout(180_000);
+
 let server: TestServer;
 beforeAll(async () => {
   server = await startServer();

@@ -9,6 +9,9 @@ import { openRuntime } from '../app/runtime';
 import { verify } from '../engine/verify';
 import { api, makeTempDir, removeTempDir, runCli, spawnServer, testConfig, type ChildServer } from './helpers/server';
 
+// These tests start Node processes (server, CLI): allow for a slow, busy machine.
+jest.setTimeout(180_000);
+
 const CLIENTS = 8;
 const KILL_AFTER_ACKS = 250;
 

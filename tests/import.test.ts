@@ -8,6 +8,9 @@ import { openRuntime } from '../app/runtime';
 import { verify } from '../engine/verify';
 import { api, makeTempDir, removeTempDir, runCli, startServer, testConfig, type TestServer } from './helpers/server';
 
+// These tests start Node processes (server, CLI): allow for a slow, busy machine.
+jest.setTimeout(180_000);
+
 const VALID_FILE = path.join(__dirname, 'fixtures', 'import-valid.jsonl');
 const valid = fs.readFileSync(VALID_FILE, 'utf8');
 const NDJSON = { 'content-type': 'application/x-ndjson' };

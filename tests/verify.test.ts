@@ -8,6 +8,9 @@ import { verify } from '../engine/verify';
 import { kitHappyPath, sampleEvent } from './fixtures/events';
 import { makeTempDir, removeTempDir, runCli, testConfig } from './helpers/server';
 
+// These tests start Node processes (server, CLI): allow for a slow, busy machine.
+jest.setTimeout(180_000);
+
 let dir: string;
 let dbPath: string;
 let runtime: Runtime;

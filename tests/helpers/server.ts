@@ -139,7 +139,7 @@ function childEnv(dbPath: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Process
  * `server/main.ts` as a child process (the crash test kills it). It listens on PORT=0; the port is
  * read from the start-up log line that pino writes as JSON.
  */
-export function spawnServer(dbPath: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<ChildServer> {
+export function spawnServer(dbPath: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 90_000): Promise<ChildServer> {
   const child = spawn(process.execPath, [...TSX, 'server/main.ts'], {
     cwd: ROOT,
     env: childEnv(dbPath, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
@@ -207,7 +207,7 @@ export function runCli(dbPath: string, args: string[], env: NodeJS.ProcessEnv = 
   return run([...TSX, 'cli/main.ts', ...args], childEnv(dbPath, env));
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CommandResult> {
+function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_000): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, args, { cwd: ROOT, env, timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
