@@ -85,6 +85,18 @@ describe('programme dashboard pages', () => {
     expect(stale.status).toBe(409);
   });
 
+  it('refuses a form post from a caller who is not signed in, changing nothing', async () => {
+    const broadcasts = fx.runtime.programme.listBroadcasts().length;
+    const res = await fetch(`${base}/programme/gold-disk/hold`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Bearer not-a-token' },
+      body: 'reason=Nope',
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(401);
+    expect(fx.runtime.programme.listBroadcasts()).toHaveLength(broadcasts);
+  });
+
   it('holds deployment from the Gold Disk page', async () => {
     expect((await get(`${base}/programme/gold-disk`)).text).toContain('Current version: <strong>none</strong>');
     const hold = await postForm(`${base}/programme/gold-disk/hold`, [['reason', 'Customs strike']]);
