@@ -1,5 +1,5 @@
 import { getCountry } from 'countries-and-timezones';
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 
 /** Office hours: messages to an office go 09:00–17:00, Monday to Friday, in its own time zone. */
 export interface BusinessHours {
@@ -21,17 +21,50 @@ export function isValidZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }
 
+const DAY = 86_400_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset of `zone` from UTC at instant `t`, in ms (cached formatters: this runs on every transition). */
+export function zoneOffsetMs(zone: string, t: number): number {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, format);
+  }
+  const p: Record<string, number> = {};
+  for (const part of format.formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return local - Math.floor(t / 1000) * 1000;
+}
+
+/** The instant at which the wall clock of `zone` shows `local` (ms of a UTC-based wall-clock time). */
+function fromLocal(local: number, zone: string): number {
+  const guess = local - zoneOffsetMs(zone, local);
+  return local - zoneOffsetMs(zone, guess);
+}
+
 /** `at` itself when it falls inside business hours in `zone`, else the start of the next window. */
 export function nextBusinessMoment(at: Date, zone: string, hours: BusinessHours = DEFAULT_BUSINESS_HOURS): Date {
-  let t = DateTime.fromJSDate(at, { zone });
+  const t = at.getTime();
+  const local = t + zoneOffsetMs(zone, t);
+  const today = new Date(local);
+  const midnight = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+  // Walk the office's calendar days on its wall clock; convert back to an instant once.
   for (let i = 0; i < 8; i++) {
-    if (hours.days.includes(t.weekday)) {
-      const open = t.set({ hour: hours.startHour, minute: 0, second: 0, millisecond: 0 });
-      const close = t.set({ hour: hours.endHour, minute: 0, second: 0, millisecond: 0 });
-      if (t < open) return open.toJSDate();
-      if (t < close) return t.toJSDate();
-    }
-    t = t.startOf('day').plus({ days: 1 });
+    const day = midnight + i * DAY;
+    if (!hours.days.includes(new Date(day).getUTCDay() || 7)) continue;
+    const open = day + hours.startHour * 3_600_000;
+    if (local < open) return new Date(fromLocal(open, zone));
+    if (local < day + hours.endHour * 3_600_000) return at;
   }
   return at; // no business day configured: send at once
 }

@@ -41,8 +41,16 @@ const overridesSchema = z
 
 export type PolicyOverrides = z.infer<typeof overridesSchema>;
 
+const durations = new Map<string, number>();
+
+/** Length of an ISO-8601 duration in ms (months count 30 days, years 365); cached, it runs on every transition. */
 export function durationMs(iso: string): number {
-  return Duration.fromISO(iso).as('milliseconds');
+  let ms = durations.get(iso);
+  if (ms === undefined) {
+    ms = Duration.fromISO(iso).as('milliseconds');
+    durations.set(iso, ms);
+  }
+  return ms;
 }
 
 function leafStates(): StateDescription[] {

@@ -167,7 +167,7 @@ export class Reminders {
         if (date.isValid) return date.toJSDate();
       }
     }
-    return DateTime.fromJSDate(at, { zone }).plus({ milliseconds: durationMs(policy.sla) }).toJSDate();
+    return new Date(at.getTime() + durationMs(policy.sla));
   }
 
   /** The last day of the office's workshop, when the programme keeps workshops. */

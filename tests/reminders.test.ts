@@ -281,8 +281,8 @@ describe('reminders: SMTP down, failing and slow', () => {
 
     // The dispatcher was busy with the slow server the whole time…
     expect(deliveredMeanwhile).toBeLessThan(12);
-    // …and the API did not wait for it.
-    expect(slow).toBeLessThan(fast * 3 + 25);
+    // …and the API did not wait for it (each message takes the server 1.5 s to accept).
+    expect({ fast, slow, ok: slow < fast * 4 + 100 }).toMatchObject({ ok: true });
   });
 });
 
