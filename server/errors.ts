@@ -58,6 +58,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const http = toHttpError(error);
     if (http.status >= 500) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    // A busy database clears within the busy timeout or so: tell clients when to come back.
+    if (http.status === 503) res.setHeader('Retry-After', '1');
     res.status(http.status).json(errorBody(http.code, http.message, http.details));
   };
 }
