@@ -1,3 +1,4 @@
+import { allStates } from '../machines/describe';
 import type { OfficeFilter, OfficeRecord, OfficeStore } from '../storage/types';
 import type { ReminderStatus } from './reminders';
 import { officeNotFound } from './errors';
@@ -23,8 +24,12 @@ export function listOfficeViews(
   return { offices: offices.map((o) => toOfficeView(o, store.enteredAt(o.id), reminders?.status(o) ?? null)), total };
 }
 
+const leafPaths = allStates()
+  .filter((s) => s.states.length === 0)
+  .map((s) => s.path);
+
 export function officeStats(store: OfficeStore) {
   const byStage = store.countByStage();
   const total = Object.values(byStage).reduce((a, b) => a + b, 0);
-  return { total, byStage, byState: store.countByLeafState() };
+  return { total, byStage, byState: store.countByLeafState(leafPaths) };
 }

@@ -71,7 +71,8 @@ export interface OfficeStore {
   history(officeId: string): HistoryEntry[];
   listOffices(filter: OfficeFilter): { offices: OfficeRecord[]; total: number };
   countByStage(): Record<string, number>;
-  countByLeafState(): Record<string, number>;
+  /** Offices in each of these leaf state paths (the machine's leaves); paths with none are left out. */
+  countByLeafState(leafPaths: readonly string[]): Record<string, number>;
   officeIds(): Iterable<string>;
   /** One row per distinct (state value, machine version) stored: what start-up checks resolve. */
   snapshotShapes(): { value: string; machineVersion: number; count: number; sampleId: string }[];
