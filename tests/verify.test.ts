@@ -56,6 +56,29 @@ test.each(tamperings)('%s is reported against that office only', (_label, statem
   expect(report.differences).toEqual([{ officeId: 'BR-TAMPERED', problem: expect.stringMatching(problem) }]);
 });
 
+test('verify reads one snapshot: a transition committed while it runs is neither seen nor a difference', () => {
+  seed(['BR-LIVE']);
+  // A second connection commits, as the running server would, between verify's reads of BR-LIVE.
+  const server = openRuntime(testConfig(dbPath));
+  let committed = false;
+  const store = {
+    ...runtime.store,
+    history: (id: string) => {
+      if (!committed) {
+        committed = true;
+        server.engine.apply(id, sampleEvent('KIT_DELIVERED'), { actor: 'server' });
+      }
+      return runtime.store.history(id);
+    },
+  };
+  try {
+    expect(verify(store)).toEqual({ offices: 1, events: 8, differences: [] });
+    expect(committed).toBe(true);
+  } finally {
+    server.close();
+  }
+});
+
 test('npm run cli -- verify prints the tampered office and exits 1', async () => {
   seed(['BR-CLEAN', 'BR-TAMPERED']);
   runtime.db.prepare(tamperings[0]![1]).run('BR-TAMPERED');
