@@ -19,6 +19,8 @@ export interface VerifyReport {
 /** Rebuilds every office by replaying its history through the machine and compares with what is stored. */
 export function verify(store: OfficeStore): VerifyReport {
   const report: VerifyReport = { offices: 0, events: 0, differences: [] };
+  // officeIds() iterates an open statement, so the whole pass reads one snapshot of the database:
+  // a transition the server commits meanwhile is not half seen (tests/verify.test.ts).
   for (const id of store.officeIds()) {
     report.offices++;
     const problem = verifyOffice(store, id, report);
