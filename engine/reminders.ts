@@ -189,6 +189,12 @@ export class Reminders {
     return this.deps.store.officeSettings(officeId).coordinator_email ?? this.deps.config.coordinatorEmail;
   }
 
+  /** Zone and coordinator of an office in one read. */
+  private settingsOf(office: OfficeRecord): { zone: string; coordinator: string } {
+    const settings = this.deps.store.officeSettings(office.id);
+    return { zone: zoneOf(office.country, settings.time_zone), coordinator: settings.coordinator_email ?? this.deps.config.coordinatorEmail };
+  }
+
   /**
    * Fires one due timer: claims it (exactly once, even with several schedulers on the same file),
    * writes its email to the outbox and schedules the next level. Call inside `engine.unitOfWork`.
@@ -201,10 +207,10 @@ export class Reminders {
     const policy = policies.get(timer.state);
     const office = this.deps.engine.store.getOffice(timer.office_id);
     if (!clock || clock.entry_seq !== timer.entry_seq || !policy || !office) return 'skipped';
-    const zone = this.zoneOf(office);
+    const { zone, coordinator } = this.settingsOf(office);
 
     if (timer.kind === 'reminder') {
-      const email = this.composeReminder(office, clock, policy, timer.level, zone, now);
+      const email = this.composeReminder(office, clock, policy, timer.level, zone, coordinator, now);
       const sendAfter = policy.recipient === 'office' ? nextBusinessMoment(now, zone) : now;
       const { messageId } = outbox.enqueue(
         { officeId: office.id, timerId: timer.id, kind: policy.template, ...email, createdAt: now, sendAfter },
@@ -227,7 +233,7 @@ export class Reminders {
       return 'reminder';
     }
 
-    const email = this.composeEscalation(office, policy, zone, now);
+    const email = this.composeEscalation(office, policy, zone, coordinator, now);
     const { messageId } = outbox.enqueue({
       officeId: office.id,
       timerId: timer.id,
@@ -267,8 +273,15 @@ export class Reminders {
     return names.of(country) ?? country;
   }
 
-  private composeReminder(office: OfficeRecord, clock: ClockRow, policy: ReminderPolicy, level: number, zone: string, now: Date) {
-    const coordinator = this.coordinatorOf(office.id);
+  private composeReminder(
+    office: OfficeRecord,
+    clock: ClockRow,
+    policy: ReminderPolicy,
+    level: number,
+    zone: string,
+    coordinator: string,
+    now: Date,
+  ) {
     const toOffice = policy.recipient === 'office';
     const language = toOffice ? office.language : 'en';
     const recipients = toOffice ? this.officeAddresses(office, policy) : [coordinator];
@@ -299,7 +312,7 @@ export class Reminders {
     return { recipients, subject: rendered.subject, text: rendered.text, html: rendered.html, language: rendered.language };
   }
 
-  private composeEscalation(office: OfficeRecord, policy: ReminderPolicy, zone: string, now: Date) {
+  private composeEscalation(office: OfficeRecord, policy: ReminderPolicy, zone: string, coordinator: string, now: Date) {
     const t = now.getTime();
     const overdue = this.deps.store
       .clocks(office.id)
@@ -320,7 +333,7 @@ export class Reminders {
       officeUrl: this.officeUrl(office.id),
     });
     return {
-      recipients: [this.coordinatorOf(office.id)],
+      recipients: [coordinator],
       subject: rendered.subject,
       text: rendered.text,
       html: rendered.html,
