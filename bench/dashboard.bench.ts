@@ -58,7 +58,7 @@ function replicate(db: Db, copies: number): void {
 async function buildDataSet(file: string, log: (m: string) => void): Promise<number> {
   removeDb(file);
   const clock = fixedClock(NOW);
-  const runtime = openRuntime(benchConfig(file, 'NORMAL', { OUTBOX_DIR: path.join(path.dirname(file), 'dashboard-outbox') } as never), { clock });
+  const runtime = openRuntime(benchConfig(file, 'NORMAL', { OUTBOX_DIR: path.join(path.dirname(file), 'dashboard-outbox') }), { clock });
   try {
     const t = performance.now();
     const demo = loadDemoData(runtime)!;
@@ -76,7 +76,7 @@ async function buildDataSet(file: string, log: (m: string) => void): Promise<num
 export async function run(args: BenchArgs): Promise<BenchResult[]> {
   const file = path.join(args.dir, 'dashboard.db');
   const offices = await buildDataSet(file, args.log);
-  const runtime = openRuntime(benchConfig(file, 'NORMAL', { ADMIN_TOKEN: BENCH_TOKEN } as never), { clock: fixedClock(NOW) });
+  const runtime = openRuntime(benchConfig(file, 'NORMAL', { ADMIN_TOKEN: BENCH_TOKEN }), { clock: fixedClock(NOW) });
   const { app } = createApp(runtime);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
