@@ -43,16 +43,23 @@ export interface PlannedWorkshop {
 
 export interface ProgressReport {
   period: Period;
+  /** Offices with a KIT_INSTALLED dated in the period. */
   installedInPeriod: number;
+  /** Offices installed or handed over at the end (handed-over Internet-track offices included). */
   installedTotal: number;
+  /** Kit-track offices that said yes and are not installed at the end: in preparing or deployment (on hold included). */
   preparingForDeployment: number;
+  /** SEND_CIRCULAR, REPLY_AFFIRMATIVE and REPLY_DECLINED events dated in the period. */
   circularLettersInPeriod: number;
   affirmativeRepliesInPeriod: number;
   declinedInPeriod: number;
+  /** Focal points trained by the end, the offices they belong to, and those offices' countries. */
   focalPointsTrained: number;
   officesTrained: number;
   countriesTrained: number;
+  /** Workshops known at the end, starting after the period, not cancelled by then. */
   workshopsPlanned: number;
+  /** Offices in deployment.onHold at the end. */
   awaitingGoldDisk: number;
   keyIssues: {
     /** Offices longer in a state than its SLA at the end of the period. */
