@@ -160,6 +160,8 @@
   function follow() {
     var status = $('#live-status');
     if (!('EventSource' in window)) { if (status) status.textContent = 'Live updates unavailable'; return; }
+    // Signed-out pages (sign-in) have no stream to follow.
+    if (pageKind === 'signin') { if (status) status.textContent = ''; return; }
     var source = new EventSource('/api/events/stream');
     source.addEventListener('open', function () {
       if (status) { status.textContent = 'Live'; status.classList.add('on'); }
@@ -252,15 +254,23 @@
     var office = encodeURIComponent(form.getAttribute('data-office'));
     var action = form.getAttribute('data-reminders');
     var payload;
-    if (action === 'pause') {
+    var method = 'POST';
+    var url = '/api/offices/' + office + '/reminders/' + action;
+    if (action === 'settings') {
+      var zone = form.elements.namedItem('timeZone').value.trim();
+      var coordinator = form.elements.namedItem('coordinatorEmail').value.trim();
+      payload = { timeZone: zone || null, coordinatorEmail: coordinator || null };
+      method = 'PUT';
+      url = '/api/offices/' + office + '/reminder-settings';
+    } else if (action === 'pause') {
       var until = form.elements.namedItem('until').value;
       var reason = form.elements.namedItem('reason').value.trim();
       if (!until || !reason) { showMessage('error', 'Please check the form.', 'A pause needs an end date and a reason.'); return; }
       payload = { until: until, reason: reason };
     }
-    api('POST', '/api/offices/' + office + '/reminders/' + action, payload).then(function (res) {
+    api(method, url, payload).then(function (res) {
       if (res.ok) {
-        showMessage('ok', action === 'pause' ? 'Reminders paused.' : 'Reminders resumed.', '');
+        showMessage('ok', { pause: 'Reminders paused.', resume: 'Reminders resumed.', settings: 'Reminder settings saved.' }[action], '');
         return refresh(true);
       }
       var info = describeError(res.status, res.body);
