@@ -44,6 +44,7 @@ function reminders(runtime: Runtime, office: OfficeRecord, finished: boolean): H
   const pending = feature.store.timers(office.id).filter((t) => t.status === 'pending' || t.status === 'paused');
   const emails = feature.outbox.ofOffice(office.id).map(toEmailView).reverse();
   const clocks = status.clocks;
+  const settings = feature.store.officeSettings(office.id);
   return html`${
     status.paused
       ? html`<div class="message warning"><strong>Reminders paused</strong> until ${when(status.paused.until, true)} by ${status.paused.by}: ${status.paused.reason}
@@ -77,6 +78,12 @@ ${
 <button class="btn secondary" type="submit">Pause reminders</button></form></details>`
     : ''
 }
+<details class="pause"><summary>Reminder settings…</summary>
+<form class="fields" data-reminders="settings" data-office="${office.id}" novalidate>
+<p class="small muted">Reminders to the office go out in business hours of ${status.timeZone}; WIPO-side ones go to ${feature.reminders.coordinatorOf(office.id)}. Leave a field empty for the default.</p>
+<label class="field" for="settings-zone">Time zone <span class="hint">(IANA, e.g. Africa/Nairobi)</span><input type="text" id="settings-zone" name="timeZone" maxlength="100" autocomplete="off" value="${settings.time_zone ?? ''}"></label>
+<label class="field" for="settings-coordinator">Responsible coordinator's email<input type="email" id="settings-coordinator" name="coordinatorEmail" maxlength="320" autocomplete="off" value="${settings.coordinator_email ?? ''}"></label>
+<button class="btn secondary" type="submit">Save settings</button></form></details>
 <h3>Emails</h3>
 ${
   emails.length

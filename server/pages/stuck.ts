@@ -49,23 +49,23 @@ export function renderStuck(runtime: Runtime, query: z.infer<typeof stuckQuery>)
 
 function stuckTable(rows: ReturnType<typeof listStuck>['rows']): Html {
   return html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">Office</th><th scope="col">Country</th><th scope="col">State</th><th scope="col">Waiting on</th>
+<thead><tr><th scope="col">Office</th><th scope="col">Country</th><th scope="col">State</th><th scope="col">Status</th><th scope="col">Waiting on</th>
 <th scope="col" class="num">Days in state</th><th scope="col" class="num">Days overdue</th><th scope="col" class="num">Reminders sent</th>
-<th scope="col">Last email</th><th scope="col">Next reminder</th><th scope="col">Status</th></tr></thead>
+<th scope="col">Last email</th><th scope="col">Next reminder</th></tr></thead>
 <tbody>${rows.map(
     (r) => html`<tr data-office="${r.officeId}">
 <td><a href="/offices/${encodeURIComponent(r.officeId)}">${r.name}</a><div class="small muted">${r.officeId}</div></td>
 <td>${countryName(r.country)}</td>
 <td>${stateLabel(r.state)}</td>
+<td>${r.escalated ? html`<span class="badge stuck">Stuck</span>` : html`<span class="badge stalled">Stalled</span>`}${
+      r.pauseReason ? html`<div class="small muted">${r.pauseReason}</div>` : ''
+    }</td>
 <td><span class="badge owner-${r.owner}">${r.owner === 'wipo' ? 'WIPO' : 'Office'}</span></td>
 <td class="num">${number(r.daysInState)}</td>
 <td class="num">${number(r.daysOverdue)}</td>
 <td class="num">${number(r.remindersSent)}</td>
 <td>${when(r.lastEmailAt, true)}</td>
 <td>${r.pausedUntil ? html`<span class="muted">paused until ${when(r.pausedUntil, true)}</span>` : when(r.nextReminderAt, true)}</td>
-<td>${r.escalated ? html`<span class="badge stuck">Stuck</span>` : html`<span class="badge stalled">Stalled</span>`}${
-      r.pauseReason ? html`<div class="small muted">${r.pauseReason}</div>` : ''
-    }</td>
 </tr>`,
   )}</tbody></table></div>`;
 }

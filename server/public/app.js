@@ -161,7 +161,7 @@
     var status = $('#live-status');
     if (!('EventSource' in window)) { if (status) status.textContent = 'Live updates unavailable'; return; }
     // Signed-out pages (sign-in) have no stream to follow.
-    if (pageKind === 'signin') { if (status) status.textContent = ''; return; }
+    if (body.dataset.page === 'signin') { if (status) status.textContent = ''; return; }
     var source = new EventSource('/api/events/stream');
     source.addEventListener('open', function () {
       if (status) { status.textContent = 'Live'; status.classList.add('on'); }

@@ -54,7 +54,7 @@ test('overview at 1280 px (docs/dashboard.png) and at tablet width', async () =>
 test('stuck list: most overdue first, filtered by owner and stage', async () => {
   const context = await newContext(browser);
   const { page, problems } = await openPage(context, server.url + '/stuck');
-  const overdue = await page.$$eval('tbody tr td:nth-child(6)', (cells) => cells.map((c) => Number(c.textContent!.replace(/,/g, ''))));
+  const overdue = await page.$$eval('tbody tr td:nth-child(7)', (cells) => cells.map((c) => Number(c.textContent!.replace(/,/g, ''))));
   expect(overdue.length).toBeGreaterThan(0);
   expect(overdue).toEqual([...overdue].sort((a, b) => b - a));
   await screenshot(page, path.join(RESULTS_DIR, 'stuck.png'), false);
@@ -63,7 +63,7 @@ test('stuck list: most overdue first, filtered by owner and stage', async () => 
   await page.selectOption('#f-stage', 'preparing');
   await page.click('form.filters button[type="submit"]');
   await page.waitForURL(/owner=wipo/);
-  const owners = await page.$$eval('tbody tr td:nth-child(4)', (cells) => cells.map((c) => c.textContent!.trim()));
+  const owners = await page.$$eval('tbody tr td:nth-child(5)', (cells) => cells.map((c) => c.textContent!.trim()));
   const states = await page.$$eval('tbody tr td:nth-child(3)', (cells) => cells.map((c) => c.textContent!.trim()));
   expect(owners.every((o) => o === 'WIPO')).toBe(true);
   expect(states.every((s) => s.startsWith('Preparing'))).toBe(true);
