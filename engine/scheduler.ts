@@ -9,8 +9,9 @@ export interface SchedulerPassResult {
   resumed: number;
 }
 
-const BATCH = 500;
-const MAX_BATCHES = 1000;
+/** Timers fired per write transaction: short transactions keep API writes from waiting long. */
+const BATCH = 100;
+const MAX_BATCHES = 5000;
 
 /**
  * One scheduler pass "as if it were `now`": ends pauses that ran out, then claims every due timer
@@ -19,24 +20,41 @@ const MAX_BATCHES = 1000;
  * pass is two probes of partial indexes.
  */
 export function runSchedulerPass(engine: Engine, reminders: Reminders, now: Date): SchedulerPassResult {
-  const result: SchedulerPassResult = { fired: 0, reminders: 0, escalations: 0, resumed: 0 };
-  const iso = now.toISOString();
+  const result = emptyResult();
   result.resumed = engine.unitOfWork(() => reminders.resumeExpired(now));
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const count = engine.unitOfWork(() => {
-      const due = reminders.deps.store.dueTimers(iso, BATCH);
-      for (const timer of due) {
-        const outcome = reminders.fire(timer, now);
-        if (outcome === 'skipped') continue;
-        result.fired++;
-        if (outcome === 'reminder') result.reminders++;
-        else result.escalations++;
-      }
-      return due.length;
-    });
-    if (count < BATCH) break;
+    if (fireBatch(engine, reminders, now, result) < BATCH) break;
   }
   return result;
+}
+
+/** The same pass, giving the event loop back between batches so requests are served meanwhile. */
+export async function runSchedulerPassAsync(engine: Engine, reminders: Reminders, now: Date): Promise<SchedulerPassResult> {
+  const result = emptyResult();
+  result.resumed = engine.unitOfWork(() => reminders.resumeExpired(now));
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    if (fireBatch(engine, reminders, now, result) < BATCH) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return result;
+}
+
+const emptyResult = (): SchedulerPassResult => ({ fired: 0, reminders: 0, escalations: 0, resumed: 0 });
+
+/** Claims and fires up to BATCH due timers in one transaction; returns how many were due. */
+function fireBatch(engine: Engine, reminders: Reminders, now: Date, result: SchedulerPassResult): number {
+  const iso = now.toISOString();
+  return engine.unitOfWork(() => {
+    const due = reminders.deps.store.dueTimers(iso, BATCH);
+    for (const timer of due) {
+      const outcome = reminders.fire(timer, now);
+      if (outcome === 'skipped') continue;
+      result.fired++;
+      if (outcome === 'reminder') result.reminders++;
+      else result.escalations++;
+    }
+    return due.length;
+  });
 }
 
 /** The scheduler loop: a pass at start (timers that fell due while stopped) and then every interval. */
@@ -49,9 +67,9 @@ export class Scheduler {
     private readonly options: { intervalMs: number; logger?: Logger; onFired?: () => void },
   ) {}
 
-  runOnce(now: Date = this.engine.clock.now()): SchedulerPassResult {
-    const result = runSchedulerPass(this.engine, this.reminders, now);
-    if (result.fired > 0) {
+  async runOnce(now: Date = this.engine.clock.now()): Promise<SchedulerPassResult> {
+    const result = await runSchedulerPassAsync(this.engine, this.reminders, now);
+    if (result.fired > 0 || result.resumed > 0) {
       this.options.logger?.info(result, 'scheduler pass');
       this.options.onFired?.();
     }
@@ -59,15 +77,20 @@ export class Scheduler {
   }
 
   start(): void {
-    const tick = () => {
+    let running = false;
+    const tick = async () => {
+      if (running) return;
+      running = true;
       try {
-        this.runOnce();
+        await this.runOnce();
       } catch (error) {
         this.options.logger?.error({ err: error }, 'scheduler pass failed');
+      } finally {
+        running = false;
       }
     };
-    tick();
-    this.timer = setInterval(tick, this.options.intervalMs);
+    void tick();
+    this.timer = setInterval(() => void tick(), this.options.intervalMs);
     this.timer.unref();
   }
 

@@ -48,6 +48,7 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
   const store = createReminderStore(db);
   const outbox = createOutbox(db, domainOf(config.MAIL_FROM));
   const templates = new Templates();
+  templates.check();
   const secret = config.LINK_SECRET ?? engine.unitOfWork(() => store.setting('link_secret', () => randomBytes(32).toString('base64url')));
   const links = new LinkSigner(secret);
   const reminders = new Reminders({

@@ -82,6 +82,19 @@ export class Templates {
     return templateKinds(this.dir);
   }
 
+  /** Parses every template file once, so a broken edit stops the start-up with its file name. */
+  check(): void {
+    for (const file of fs.readdirSync(this.dir).filter((f) => f.endsWith('.mustache'))) {
+      try {
+        Mustache.parse(fs.readFileSync(path.join(this.dir, file), 'utf8'));
+      } catch (error) {
+        throw new Error(`Email template ${file}: ${(error as Error).message}`, { cause: error });
+      }
+      const text = /^([a-z][a-z0-9-]*)\.([a-z]{2})\.txt\.mustache$/.exec(file);
+      if (text) this.load(text[1]!, text[2]!);
+    }
+  }
+
   private load(kind: string, lang: string): TemplateFiles | null {
     const key = `${kind}.${lang}`;
     if (this.cache.has(key)) return this.cache.get(key)!;
