@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { fixedClock } from '../engine/clock';
+import { effectivePolicies } from '../engine/reminder-policies';
 import { runSchedulerPass } from '../engine/scheduler';
 import { api, makeTempDir, removeTempDir, runCli, startServer, type TestServer } from './helpers/server';
 import { linksIn, startSmtp, type TestSmtp } from './helpers/smtp';
@@ -359,7 +360,6 @@ describe('reminders: business hours, pauses, policies', () => {
     const machine = await api(server.url, 'GET', '/api/machine');
     const invited = machine.body.root.states.find((s: { key: string }) => s.key === 'invited');
     expect(invited.meta.reminders).toEqual({ sla: 'P30D', every: 'P14D', reminders: 3, recipient: 'office', template: 'invited' });
-    const { effectivePolicies } = await import('../engine/reminder-policies');
     const overridden = effectivePolicies({ states: { invited: { sla: 'P21D' }, 'preparing.site.blocked': null } });
     expect(overridden.get('invited')).toMatchObject({ sla: 'P21D', every: 'P14D' });
     expect(overridden.has('preparing.site.blocked')).toBe(false);
