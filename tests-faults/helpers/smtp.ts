@@ -21,6 +21,8 @@ export class LoopbackSmtp {
   mode: SmtpMode = 'accept';
   /** Messages answered with 250: what the recipients got. */
   readonly received: ReceivedMail[] = [];
+  /** Connection errors (resets by a killed client). */
+  readonly connectionErrors: string[] = [];
   /** DATA commands seen in any mode. */
   dataAttempts = 0;
   port = 0;
@@ -60,6 +62,8 @@ export class LoopbackSmtp {
         });
       },
     });
+    // A client killed mid-session resets its connection: expected here, recorded, not thrown.
+    server.on('error', (error: Error) => this.connectionErrors.push(error.message));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => {
