@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, startServer, type TestServer } from '../helpers/server';
-import { launchBrowser, newContext, openPage, PATH, RESULTS_DIR, screenshot, seedOffice, waitForLive } from '../helpers/browser';
+import { launchBrowser, newContext, openPage, PATH, RESULTS_DIR, screenshot, seedOffice, waitForLive, waitUntil } from '../helpers/browser';
 
 /**
  * The dashboard in Debian's Chromium against the real server on a real SQLite file: counts on the
@@ -78,7 +78,7 @@ async function sendEvent(page: Page, type: string, fields: Record<string, string
   const before = await timelineCount(page);
   for (const [name, value] of Object.entries(fields)) await page.fill(`form[data-event="${type}"] [name="${name}"]`, value);
   await page.click(`form[data-event="${type}"] button[type="submit"]`);
-  await page.waitForFunction(`Number(document.querySelector('#timeline')?.getAttribute('data-count')) === ${before + 1}`, undefined, { timeout: 5000 });
+  await waitUntil(() => timelineCount(page), (n) => n === before + 1, 5000, `${type} on the timeline`);
 }
 
 test('the overview shows, on the chart, the count of every state that /api/stats reports; names are text, not markup', async () => {
@@ -190,11 +190,7 @@ test('a coordinator registers an office and takes it from prospect to installed 
   await screenshot(page, path.join(RESULTS_DIR, 'office-installed.png'));
 
   // The overview, open all along, followed without a reload.
-  await overview.page.waitForFunction(
-    `Number(document.querySelector('[data-figure="installed"] .value')?.textContent) === ${installedBefore + 1}`,
-    undefined,
-    { timeout: 5000 },
-  );
+  await waitUntil(() => headline(overview.page, 'installed'), (n) => n === installedBefore + 1, 5000, 'the overview to count the installation');
   const after = (await api<Stats>(server.url, 'GET', '/api/stats')).body;
   expect(after.byState.installed).toBe((before.byState.installed ?? 0) + 1);
   expect((await chartCounts(overview.page)).installed).toBe(after.byState.installed);
@@ -213,7 +209,7 @@ test('a second page on the same office updates live, within a second, when the f
 
   await sendEvent(first.page, 'SEND_CIRCULAR');
   const started = Date.now();
-  await second.page.waitForFunction(`document.querySelector('#timeline')?.getAttribute('data-count') === '2'`, undefined, { timeout: 3000 });
+  await waitUntil(() => timelineCount(second.page), (n) => n === 2, 3000, 'the second page to update');
   expect(Date.now() - started).toBeLessThan(1500);
   expect(await second.page.textContent('#office-status')).toContain('Invited');
   expect(await second.page.locator('form[data-event="REPLY_AFFIRMATIVE"]').count()).toBe(1);

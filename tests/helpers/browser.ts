@@ -60,6 +60,20 @@ export async function waitForLive(page: Page): Promise<void> {
   await page.waitForSelector('body[data-live-connected="true"]', { timeout: 20_000 });
 }
 
+/**
+ * Polls `read` from the test side until `ok` holds (page.waitForFunction would evaluate code in the
+ * page, which the dashboard's Content-Security-Policy rightly refuses).
+ */
+export async function waitUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
 export async function screenshot(page: Page, file: string, fullPage = true): Promise<string> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, fullPage });
