@@ -70,6 +70,7 @@ describe('reminders: 90 silent days', () => {
       expect(m.text).toContain(`Ceci est le rappel ${i + 1} sur 3`);
       expect(m.text).toContain('5 janvier 2026');
       expect(m.html).toContain('<a href="http://links.example/r/');
+      expect(m.html).toContain('Oui, nous sommes intéressés');
       expect(insideParisHours(m.date)).toBe(true);
       expect(linksIn(m.text)).toHaveLength(2);
     }
