@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   });
   const shutdown = (signal: string) => {
     logger.info(`${signal}: shutting down`);
+    // Live streams never end by themselves: end them, or close() would wait for the browsers.
+    runtime.live.close();
     server.close(() => {
       void runtime.reminders.stop().finally(() => {
         runtime.close();

@@ -21,7 +21,7 @@ const MAX_PENDING = 10_000;
  * `@statelyai/inspect` is ESM-only and loaded with `import()` only here, so nothing is paid when
  * INSPECT_URL is not set.
  */
-export function createInspectionBridge(url: string, onError: (error: unknown) => void = () => {}): InspectionBridge {
+export function createInspectionBridge(url: string, onError: (error: unknown) => void = warnOnce): InspectionBridge {
   let inspector: WebSocketInspector | undefined;
   let stopped = false;
   const pending: TransitionRecord[] = [];
@@ -85,4 +85,12 @@ export const sessionOf = (officeId: string) => `office:${officeId}`;
 
 function inspected(snapshot: TransitionRecord['after']) {
   return { status: snapshot.status, value: snapshot.value, context: snapshot.context };
+}
+
+let warned = false;
+/** Inspection is a debugging aid: a failure is reported once and never disturbs a transition. */
+function warnOnce(error: unknown): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`live inspection failed: ${error instanceof Error ? error.message : String(error)}`);
 }
