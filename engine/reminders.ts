@@ -94,8 +94,8 @@ export class Reminders {
 
   private onTransition(record: TransitionRecord): void {
     const { store } = this.deps;
+    // Every exited path, not only those with a policy now: an override may have removed one since.
     for (const path of record.exited) {
-      if (!this.deps.policies.has(path)) continue;
       store.cancelTimers(record.office.id, path);
       store.deleteClock(record.office.id, path);
     }
