@@ -53,7 +53,9 @@ export class Dispatcher {
       retryBaseMs: 60_000,
       retryMaxMs: 6 * 3_600_000,
       leaseMs: 5 * 60_000,
-      batchSize: 20,
+      // One claim per round of concurrent sends: a crash then strands at most `concurrency`
+      // leased rows (delayed until the lease expires), not a whole batch that was never tried.
+      batchSize: 4,
       concurrency: 4,
       random: Math.random,
       ...options,
