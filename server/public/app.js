@@ -69,6 +69,8 @@
       });
       return { title: 'Please check the form.', detail: issues.length ? issues.join('; ') : e.message || 'Some values are not valid.' };
     }
+    if (status === 401) return { title: 'You are signed out.', detail: 'Nothing was saved. Reload the page to sign in again.', reload: true };
+    if (status === 403) return { title: 'Not allowed.', detail: (e.message || 'Your role cannot do this.') + ' Nothing was saved.', reload: e.code === 'csrf_token_invalid' };
     if (status === 404) return { title: 'Not found.', detail: e.message || 'It no longer exists.' };
     if (status === 503) return { title: 'The server is busy.', detail: 'Nothing was saved; try again in a moment.' };
     return { title: 'Something went wrong (' + status + ').', detail: (e.message || '') + ' Nothing was saved.' };

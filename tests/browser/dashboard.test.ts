@@ -272,3 +272,33 @@ test('the chart is keyboard usable: Tab reaches a state and Enter opens its offi
   expect(await page.locator('tbody tr').count()).toBe(stats.byState.invited);
   await page.close();
 });
+
+test('signed in with a session (no token), a coordinator advances an office; a viewer is told no', async () => {
+  const auth = server.app.auth.service;
+  await auth.createUser({ username: 'cora', displayName: 'Cora Coordinator', role: 'coordinator', password: 'cora-password-1' }, 'test');
+  await auth.createUser({ username: 'vic', displayName: 'Vic Viewer', role: 'viewer', password: 'vic-password-1' }, 'test');
+  seedOffice(server.runtime, 'SESSION-1', []);
+  const signIn = async (username: string, password: string) => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems } = await openPage(ctx, `${server.url}/offices/SESSION-1`);
+    await page.fill('input[name=username]', username);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${server.url}/offices/SESSION-1`);
+    return { ctx, page, problems };
+  };
+
+  const viewer = await signIn('vic', 'vic-password-1');
+  await viewer.page.click('form[data-event="SEND_CIRCULAR"] button[type="submit"]');
+  await viewer.page.waitForSelector('#messages .message[data-kind="error"]');
+  expect(await viewer.page.textContent('#messages')).toContain('Not allowed');
+  await viewer.ctx.close();
+
+  const coordinator = await signIn('cora', 'cora-password-1');
+  await sendEvent(coordinator.page, 'SEND_CIRCULAR');
+  const history = (await api<{ events: { type: string; actor: string }[] }>(server.url, 'GET', '/api/offices/SESSION-1/history')).body.events;
+  expect(history.map((e) => e.type)).toEqual(['REGISTERED', 'SEND_CIRCULAR']);
+  expect(history[1]!.actor).toContain('cora');
+  expect(coordinator.problems).toEqual([]);
+  await coordinator.ctx.close();
+});
