@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { ReminderPolicy } from '../machines/meta';
-import { allStates } from '../machines/describe';
+import { allStates, describeMachine } from '../machines/describe';
 import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications/links';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
@@ -11,7 +11,6 @@ import type { Engine, EngineHooks, TransitionRecord } from './engine';
 import { EngineError, officeNotFound } from './errors';
 import { nextBusinessMoment, zoneOf } from './business-hours';
 import { durationMs, type PolicySet } from './reminder-policies';
-import { fromStored } from './snapshot';
 
 /**
  * Reminders: SLA clocks and durable timers kept beside each office. Entering a state with a policy
@@ -75,6 +74,24 @@ const TEMPLATE_LINKS: Record<string, LinkAction[]> = {
 
 const DAY = 86_400_000;
 const STATE_META = new Map(allStates().map((s) => [s.path, s.meta]));
+
+/**
+ * Events a leaf state takes, from the chart: its own transitions and its ancestors'. The link
+ * events never depend on a guard alone, so this answers "can the office reply this from here"
+ * without resolving its snapshot.
+ */
+const EVENTS_FROM = (() => {
+  const events = new Map<string, Set<string>>();
+  const walk = (state: ReturnType<typeof allStates>[number], inherited: Set<string>) => {
+    const own = new Set([...inherited, ...state.transitions.map((t) => t.event)]);
+    events.set(state.path, own);
+    for (const child of state.states) walk(child, own);
+  };
+  const root = describeMachine().root;
+  const rootEvents = new Set(root.transitions.map((t) => t.event));
+  for (const state of root.states) walk(state, rootEvents);
+  return events;
+})();
 
 export class Reminders {
   private workshopsTable: boolean | undefined;
@@ -288,10 +305,9 @@ export class Reminders {
     const expires = new Date(now.getTime() + this.deps.config.linkTtlMs);
     const links: Partial<Record<LinkAction, string>> = {};
     if (toOffice) {
-      const snapshot = fromStored(office.snapshot);
+      const allowed = EVENTS_FROM.get(clock.state);
       for (const action of TEMPLATE_LINKS[policy.template] ?? []) {
-        const event = LINK_ACTIONS[action].event;
-        if (!snapshot.can({ type: event } as Parameters<typeof snapshot.can>[0])) continue;
+        if (!allowed?.has(LINK_ACTIONS[action].event)) continue;
         links[action] = this.linkUrl(this.deps.links.create(office.id, action, expires));
       }
     }

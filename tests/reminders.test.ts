@@ -386,3 +386,35 @@ describe('reminders: business hours, pauses, policies', () => {
     expect(store.insertTimer({ ...timer, due_at: '2031-01-01T00:00:00.000Z' })).toBe(false);
   });
 });
+
+describe('reminders: links offered by state', () => {
+  let smtp: TestSmtp;
+  let server: TestServer;
+  const clock = fixedClock(new Date(START));
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    server = await startServer({ config: { SMTP_URL: smtp.url, PUBLIC_URL: 'http://links.example' }, runtime: { clock } });
+  });
+  afterAll(async () => {
+    await server.close();
+    await smtp.stop();
+  });
+
+  it('each parallel region gets its own reminder with only the replies its state can take', async () => {
+    const id = await invite(server, { ...frenchOffice, id: 'PARALLEL', language: 'es', country: 'ES' });
+    expect((await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'REPLY_AFFIRMATIVE' })).status).toBe(200);
+    clock.set(at(30));
+    const result = await server.runtime.reminders.sweep(clock.now());
+    expect(result.scheduler.reminders).toBe(2);
+    const site = smtp.received.find((m) => m.subject.includes('preparación del local'))!;
+    const training = smtp.received.find((m) => m.subject.includes('punto focal'))!;
+    const actionsOf = (text: string) =>
+      linksIn(text).map((l) => JSON.parse(Buffer.from(l.split('/r/')[1]!.split('.')[0]!, 'base64url').toString()).a as string);
+    expect(actionsOf(site.text)).toEqual(['surveyed']);
+    expect(actionsOf(training.text)).toEqual(['nominate']);
+    expect((await fetch(linksIn(site.text)[0]!.replace('http://links.example', server.url), { method: 'POST' })).status).toBe(200);
+    const office = await api(server.url, 'GET', `/api/offices/${id}`);
+    expect(office.body.states).toContain('preparing.site.inProgress');
+  });
+});
