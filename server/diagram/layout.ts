@@ -78,8 +78,6 @@ function toElkNode(state: StateDescription): ElkNode {
       'elk.padding': `[top=${HEADER + 10},left=14,bottom=14,right=14]`,
       'elk.nodeSize.constraints': 'MINIMUM_SIZE',
       'elk.nodeSize.minimum': `(${Math.max(160, labelWidth + 80)},80)`,
-      // The regions of a parallel state sit one above the other, each read left to right.
-      ...(state.type === 'parallel' ? { 'elk.layered.spacing.nodeNodeBetweenLayers': '20' } : {}),
     },
   };
 }

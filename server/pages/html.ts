@@ -36,11 +36,6 @@ export function raw(markup: string): Html {
   return new Html(markup);
 }
 
-/** Joins items (already `Html` or escaped by `html`). */
-export function join(items: Interpolation[], separator: Interpolation = ''): Html {
-  return new Html(items.map(render).join(render(separator)));
-}
-
 /** Query string from defined, non-empty values. */
 export function queryString(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
