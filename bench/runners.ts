@@ -72,8 +72,7 @@ export async function httpRunner(
   clients: number,
 ): Promise<Runner & { server: ChildServer }> {
   const server = await startServer(file, sync);
-  const agent = httpAgent(clients);
-  const client = async (indices: number[], steps: number[]) => {
+  const client = async (agent: ReturnType<typeof httpAgent>, indices: number[], steps: number[]) => {
     for (const step of steps) {
       for (const i of indices) {
         const event = happyPath(i)[step]!;
@@ -86,16 +85,20 @@ export async function httpRunner(
     name,
     server,
     run: async (indices, steps) => {
-      const t = performance.now();
-      const shares = Array.from({ length: clients }, (_, c) => indices.filter((_, k) => k % clients === c));
-      await Promise.all(shares.filter((s) => s.length > 0).map((share) => client(share, steps)));
-      return performance.now() - t;
+      // Fresh keep-alive connections per block: a connection left idle while the other variants run
+      // would be closed by the server's keep-alive timeout and could reset a request racing it.
+      const agent = httpAgent(clients);
+      try {
+        const t = performance.now();
+        const shares = Array.from({ length: clients }, (_, c) => indices.filter((_, k) => k % clients === c));
+        await Promise.all(shares.filter((s) => s.length > 0).map((share) => client(agent, share, steps)));
+        return performance.now() - t;
+      } finally {
+        agent.destroy();
+      }
     },
     memory: async () => procMemory(server.child.pid!),
-    close: async () => {
-      agent.destroy();
-      await server.stop();
-    },
+    close: () => server.stop(),
   };
 }
 
