@@ -107,6 +107,16 @@ const contacts = Array.from({ length: 50 }, (_, i) => ({
     // The refused registration left nothing behind.
     expect((await request(server.url, 'GET', `/api/offices/${refusedId}`)).status).toBe(404);
 
+    // A crash while the disk is full: the server comes back, serves reads and refuses writes cleanly.
+    const port = server.port;
+    await server.kill9();
+    server = await startServer({ databasePath: file, port });
+    expect((await request(server.url, 'GET', `/api/offices/${accepted.at(-1) ?? 'base-0'}`)).status).toBe(200);
+    const listAfterCrash = await request<{ total: number }>(server.url, 'GET', '/api/offices?limit=5');
+    expect(listAfterCrash.body.total).toBe(stored);
+    const refusedAfterCrash = await request<ErrorReply>(server.url, 'POST', '/api/offices', { body: { id: refusedId, name: 'Filler', country: 'ES', contacts } });
+    expect(refusedAfterCrash.status).toBe(507);
+
     // Space comes back: writes succeed again without a restart.
     fs.rmSync(filler);
     const again = await request<OfficeBody>(server.url, 'POST', '/api/offices', { body: { id: refusedId, name: 'Filler again', country: 'ES', contacts } });
