@@ -24,8 +24,25 @@ export function isValidZone(zone: string): boolean {
 const DAY = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Offset of `zone` from UTC at instant `t`, in ms (cached formatters: this runs on every transition). */
+const QUARTER_HOUR = 900_000;
+const offsets = new Map<string, number>();
+
+/**
+ * Offset of `zone` from UTC at instant `t`, in ms. It runs on every transition, so offsets are
+ * remembered per zone and quarter hour (time-zone changes happen on quarter hours).
+ */
 export function zoneOffsetMs(zone: string, t: number): number {
+  const key = `${zone}|${Math.floor(t / QUARTER_HOUR)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    if (offsets.size > 50_000) offsets.clear();
+    offset = computeOffset(zone, t);
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+function computeOffset(zone: string, t: number): number {
   let format = formatters.get(zone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {

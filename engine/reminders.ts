@@ -74,6 +74,7 @@ const TEMPLATE_LINKS: Record<string, LinkAction[]> = {
 
 const DAY = 86_400_000;
 const STATE_META = new Map(allStates().map((s) => [s.path, s.meta]));
+const LEAVES = new Set(allStates().filter((s) => s.states.length === 0).map((s) => s.path));
 
 /**
  * Events a leaf state takes, from the chart: its own transitions and its ancestors'. The link
@@ -111,8 +112,9 @@ export class Reminders {
 
   private onTransition(record: TransitionRecord): void {
     const { store } = this.deps;
-    // Every exited path, not only those with a policy now: an override may have removed one since.
+    // Every exited leaf, not only those with a policy now: an override may have removed one since.
     for (const path of record.exited) {
+      if (!LEAVES.has(path)) continue;
       store.cancelTimers(record.office.id, path);
       store.deleteClock(record.office.id, path);
     }

@@ -1,4 +1,3 @@
-import { allStates } from '../machines/describe';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/db';
 
@@ -141,23 +140,27 @@ export function listStuck(db: Db, now: Date, filter: StuckFilter = {}): { rows: 
   };
 }
 
-let leafStates: string[] | undefined;
-
-/** Stalled and stuck counts per leaf state path: one index range per leaf state of the machine. */
+/**
+ * Stalled and stuck counts per leaf state path: one range of the covering `deadline` index for
+ * running clocks (grouped by the state it carries) plus the few paused ones.
+ */
 export function stalledCountsByState(db: Db, now: Date): Record<string, { stalled: number; stuck: number }> {
-  const at = now.toISOString();
-  const states = leafStates ??= allStates()
-    .filter((s) => s.states.length === 0)
-    .map((s) => s.path);
-  const count = prepared(
-    db,
-    `SELECT count(*) AS stalled, count(escalated_at) AS stuck FROM sla_clocks
-     WHERE state = ? AND deadline <= ? AND (paused_at IS NULL OR deadline <= paused_at)`,
-  );
+  const params = { now: now.toISOString() };
+  const groups = [
+    'c.paused_at IS NULL AND c.deadline <= @now',
+    'c.paused_at IS NOT NULL AND c.deadline <= c.paused_at AND c.deadline <= @now',
+  ];
   const result: Record<string, { stalled: number; stuck: number }> = {};
-  for (const state of states) {
-    const row = count.get([state, at]) as { stalled: number; stuck: number };
-    if (row.stalled > 0) result[state] = row;
+  for (const where of groups) {
+    const rows = prepared(
+      db,
+      `SELECT c.state, count(*) AS stalled, count(c.escalated_at) AS stuck FROM sla_clocks c WHERE ${where} GROUP BY c.state`,
+    ).all(params) as { state: string; stalled: number; stuck: number }[];
+    for (const row of rows) {
+      const entry = (result[row.state] ??= { stalled: 0, stuck: 0 });
+      entry.stalled += row.stalled;
+      entry.stuck += row.stuck;
+    }
   }
   return result;
 }

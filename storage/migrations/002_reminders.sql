@@ -32,10 +32,10 @@ CREATE TABLE sla_clocks (
   PRIMARY KEY (office_id, state)
 ) STRICT, WITHOUT ROWID;
 
--- Covering for the stuck list's counts and filters.
+-- Covering (with the primary key's office_id and state) for the stuck list, its filters and the
+-- per-state counts. Few indexes on purpose: every transition writes these rows.
 CREATE INDEX sla_clocks_running ON sla_clocks (deadline, owner, stage, escalated_at, paused_at) WHERE paused_at IS NULL;
 CREATE INDEX sla_clocks_paused ON sla_clocks (office_id) WHERE paused_at IS NOT NULL;
-CREATE INDEX sla_clocks_state ON sla_clocks (state, deadline, paused_at, escalated_at);
 
 -- Durable timers: one per (office, state entry, reminder level); level = reminders + 1 is the
 -- escalation. `paused` timers wait for the office's pause to end.
@@ -56,7 +56,7 @@ CREATE TABLE reminder_timers (
 
 -- A pass with nothing due is one probe of this partial index.
 CREATE INDEX reminder_timers_due ON reminder_timers (due_at) WHERE status = 'pending';
-CREATE INDEX reminder_timers_office ON reminder_timers (office_id, status);
+-- Per-office lookups use the UNIQUE (office_id, state, entry_seq, level) index.
 
 -- Coordinator pauses: reminders for the office wait until `until` (or a resume), and the SLA
 -- clock does not count the paused time.
