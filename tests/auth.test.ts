@@ -196,3 +196,17 @@ test('sign-in is rate limited per address', async () => {
   expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
   expect(statuses.slice(10)).toEqual([429, 429]);
 });
+
+test('a signed-in person can still use an office reply link (public pages need no session token)', async () => {
+  const { cookie } = await signIn('alice', 'alice-password-1', '10.0.0.8');
+  const id = await registerOffice(server.url, { name: 'Link office' });
+  server.runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+  const token = server.runtime.reminders.links.create(id, 'confirm', new Date(clock.now().getTime() + 86_400_000));
+  const res = await rawRequest(`${server.url}/r/${token}`, {
+    method: 'POST',
+    headers: { Cookie: cookie, Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: '',
+  });
+  expect(res.status).toBe(200);
+  expect(server.runtime.store.getOffice(id)!.stage).toBe('preparing');
+});

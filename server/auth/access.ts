@@ -18,7 +18,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * one) and the session's CSRF token in `X-CSRF-Token` or the form field `_csrf`. Bearer tokens are
  * not sent by browsers on their own, so they need neither.
  */
-export function checkCsrf(req: Request, principal: Principal | null): void {
+export function checkCsrf(req: Request, principal: Principal | null, publicRoute: boolean): void {
   if (!UNSAFE.has(req.method)) return;
   const origin = req.get('Origin');
   if (origin && origin !== 'null') {
@@ -33,7 +33,8 @@ export function checkCsrf(req: Request, principal: Principal | null): void {
   } else if (origin === 'null') {
     throw new HttpError(403, 'cross_site_request', 'Cross-site requests are not accepted.');
   }
-  if (principal?.kind !== 'session') return;
+  // Public pages (sign-in, reply links) act on their own credentials, never on the session's.
+  if (principal?.kind !== 'session' || publicRoute) return;
   const body = req.body as Record<string, unknown> | undefined;
   const sent = req.get('X-CSRF-Token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
   if (!sent || !principal.csrfToken || !sameSecret(sent, principal.csrfToken)) {
@@ -44,7 +45,7 @@ export function checkCsrf(req: Request, principal: Principal | null): void {
 /** Enforces a route's declared access; pages send signed-out visitors to the sign-in page instead. */
 export function authorize(spec: AnyRoute, req: Request, res: Response): boolean {
   const principal = (res.locals.principal as Principal | null | undefined) ?? null;
-  checkCsrf(req, principal);
+  checkCsrf(req, principal, spec.access === 'public');
   if (spec.access === 'public') return true;
   if (!principal) {
     if (res.locals.invalidCredentials) {
