@@ -44,8 +44,5 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_at ON audit_log (at);
 
--- The coordinator responsible for an office receives its escalations.
-ALTER TABLE offices ADD COLUMN coordinator_id INTEGER REFERENCES users (id) ON DELETE SET NULL;
-
 -- The audit page lists office transitions by who made them.
 CREATE INDEX history_actor_at ON history (actor, at);
