@@ -8,6 +8,7 @@ import type { ImportKind } from '../engine/import';
 import { migrate, openDatabase, type Db } from '../storage/db';
 import { createOfficeStore } from '../storage/office-store';
 import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
+import { createAccountStore, type AccountStore } from '../storage/account-store';
 import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
@@ -24,6 +25,8 @@ export interface Runtime {
   importKinds: Record<string, ImportKind<unknown>>;
   /** Focal points, workshops, Gold Disk versions and broadcasts (programme/). */
   programme: ProgrammeStore;
+  /** Accounts, sessions, tokens and the audit log of actions that are not office transitions. */
+  accounts: AccountStore;
   /** Reminders: SLA clocks, timers, outbox, dispatcher and reply links (notifications/). */
   reminders: ReminderFeature;
   /** Every committed transition, for `GET /api/events/stream`. */
@@ -53,6 +56,7 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     }
     const engine = new Engine({ store, clock: options.clock });
     const programme = createProgrammeStore(db);
+    const accounts = createAccountStore(db);
     engine.addHooks(programmeHooks(programme));
     backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
@@ -67,7 +71,7 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds, programme, reminders, live, close };
+    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, close };
   } catch (error) {
     db.close();
     throw error;

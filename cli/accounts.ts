@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Runtime } from '../app/runtime';
-import { createAccountStore } from '../storage/account-store';
-import { accountService, newUserSchema, roleSchema } from '../server/auth/service';
+import type { AccountStore } from '../storage/account-store';
+import { accountService, newUserSchema, roleSchema, type AccountService } from '../server/auth/service';
 import { EngineError } from '../engine/errors';
 
 type Open = () => Runtime;
@@ -10,11 +10,10 @@ const CLI_ACTOR = 'cli';
 
 /** `users` and `tokens`: account administration from the shell, audited like the pages. */
 export function registerAccountCommands(program: Command, open: Open): void {
-  const withService = async <T>(work: (service: ReturnType<typeof accountService>, accounts: ReturnType<typeof createAccountStore>) => Promise<T> | T) => {
+  const withService = async <T>(work: (service: AccountService, accounts: AccountStore) => Promise<T> | T) => {
     const runtime = open();
     try {
-      const accounts = createAccountStore(runtime.db);
-      return await work(accountService(accounts, () => runtime.engine.clock.now()), accounts);
+      return await work(accountService(runtime.accounts, () => runtime.engine.clock.now()), runtime.accounts);
     } finally {
       runtime.close();
     }

@@ -36,7 +36,11 @@ export function buildCli(open: (opts?: RuntimeOptions) => Runtime): Command {
     .option('--actor <name>', 'recorded as the actor of every imported row', 'cli:import')
     .action((file: string, opts: { actor: string }) => {
       const text = fs.readFileSync(file, 'utf8');
-      const result = withRuntime((rt) => importJsonLines(rt.engine, text, opts.actor, rt.importKinds));
+      const result = withRuntime((rt) => {
+        const imported = importJsonLines(rt.engine, text, opts.actor, rt.importKinds);
+        rt.accounts.audit(rt.engine.clock.now().toISOString(), opts.actor, 'import', file, { ...imported });
+        return imported;
+      });
       console.log(`Imported ${result.offices} offices, ${result.events} events, ${result.other} other lines.`);
     });
 
@@ -61,6 +65,7 @@ export function buildCli(open: (opts?: RuntimeOptions) => Runtime): Command {
         // writes between steps, so under steady server writes a 100-page-per-step backup of a
         // large file never finishes. One step holds only a WAL read snapshot; writers go on.
         await runtime.db.backup(file, { progress: () => 0x7fffffff });
+        runtime.accounts.audit(runtime.engine.clock.now().toISOString(), 'cli', 'backup', file);
         console.log(`Backup written to ${file}.`);
       } finally {
         runtime.close();

@@ -210,3 +210,23 @@ test('a signed-in person can still use an office reply link (public pages need n
   expect(res.status).toBe(200);
   expect(server.runtime.store.getOffice(id)!.stage).toBe('preparing');
 });
+
+test('imports are in the audit trail with who made them', async () => {
+  const { cookie } = await signIn('alice', 'alice-password-1', '10.0.0.9');
+  const lines = JSON.stringify({ kind: 'office', id: 'AUDIT-IMP', name: 'Imported office', country: 'PE' });
+  const asAlice = await rawRequest(`${server.url}/api/import`, {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/x-ndjson', 'X-CSRF-Token': await csrfOf(cookie) },
+    body: lines,
+  });
+  expect(asAlice.status).toBe(403);
+  const token = server.runtime.config.ADMIN_TOKEN!;
+  const asAdmin = await rawRequest(`${server.url}/api/import`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-ndjson' },
+    body: lines,
+  });
+  expect(asAdmin.status).toBe(200);
+  const trail = server.runtime.accounts.auditTrail({ actor: 'admin-token' });
+  expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['import', 'office.REGISTERED']));
+});

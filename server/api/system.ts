@@ -28,7 +28,9 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
           throw new HttpError(415, 'unsupported_media_type', 'Send the import as JSON Lines: Content-Type: application/x-ndjson.');
         }
         const text = typeof req.body === 'string' ? req.body : '';
-        return importJsonLines(runtime.engine, text, actor, runtime.importKinds);
+        const result = importJsonLines(runtime.engine, text, actor, runtime.importKinds);
+        runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'import', 'offices and events', { ...result });
+        return result;
       },
     }),
     route({

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Runtime } from '../../app/runtime';
-import { createAccountStore, type AccountStore } from '../../storage/account-store';
+import type { AccountStore } from '../../storage/account-store';
 import type { AnyRoute } from '../route';
 import { accountRoutes } from './api';
 import { requestPrincipal } from './context';
@@ -21,7 +21,7 @@ export interface AuthFeature {
 
 export function createAuthFeature(runtime: Runtime): AuthFeature {
   const { config } = runtime;
-  const accounts = createAccountStore(runtime.db);
+  const { accounts } = runtime;
   const now = () => runtime.engine.clock.now();
   const service = accountService(accounts, now);
   const identify: RequestHandler = (req, res, next) => {
