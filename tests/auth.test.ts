@@ -230,3 +230,13 @@ test('imports are in the audit trail with who made them', async () => {
   const trail = server.runtime.accounts.auditTrail({ actor: 'admin-token' });
   expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['import', 'office.REGISTERED']));
 });
+
+test('public reply-link pages are rate limited per address', async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 62; i++) {
+    statuses.push((await rawRequest(`${server.url}/r/not-a-token`, { headers: { 'X-Forwarded-For': '10.8.8.8' } })).status);
+  }
+  expect(statuses.slice(0, 60).every((s) => s === 400)).toBe(true);
+  expect(statuses.slice(60)).toEqual([429, 429]);
+  expect((await rawRequest(`${server.url}/r/not-a-token`, { headers: { 'X-Forwarded-For': '10.8.8.9' } })).status).toBe(400);
+});
