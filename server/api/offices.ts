@@ -4,6 +4,7 @@ import { newOfficeSchema, countryCode } from '../../engine/office-input';
 import { getOfficeView, listOfficeViews, officeStats } from '../../engine/queries';
 import type { Runtime } from '../../app/runtime';
 import { HttpError } from '../errors';
+import { GroupCommit } from '../../engine/group-commit';
 import { officeNotFound } from '../../engine/errors';
 import { idParams, route, type AnyRoute } from '../route';
 import { allStates } from '../../machines/describe';
@@ -49,6 +50,7 @@ export const etagOf = (version: number) => `"${version}"`;
 
 export function officeRoutes(runtime: Runtime): AnyRoute[] {
   const { engine, store } = runtime;
+  const commits = new GroupCommit(engine);
   const reminders = runtime.reminders.reminders;
   return [
     route({
@@ -59,10 +61,10 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: newOfficeSchema,
       responses: { 201: { description: 'The registered office' } },
-      handler: ({ body, res, actor }) => {
-        const office = engine.register(body, { actor });
-        res.status(201).setHeader('ETag', etagOf(office.version));
-        return getOfficeView(store, office.id, reminders);
+      handler: async ({ body, res, actor }) => {
+        const view = await commits.run(() => getOfficeView(store, engine.register(body, { actor }).id, reminders));
+        res.status(201).setHeader('ETag', etagOf(view.version));
+        return view;
       },
     }),
     route({
@@ -101,12 +103,14 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
         409: { description: 'The event is not allowed now; details.allowedEvents lists those that are' },
         412: { description: 'If-Match does not match the current version' },
       },
-      handler: ({ params, body, req, res, actor }) => {
+      handler: async ({ params, body, req, res, actor }) => {
         const parsed = parseOfficeEvent(body);
         if (!parsed.ok) throw new HttpError(400, 'invalid_event', parsed.message, { issues: parsed.issues });
         const expectedVersion = parseIfMatch(req.get('If-Match'));
-        engine.apply(params.id, parsed.event, { actor, expectedVersion });
-        const view = getOfficeView(store, params.id, reminders);
+        const view = await commits.run(() => {
+          engine.apply(params.id, parsed.event, { actor, expectedVersion });
+          return getOfficeView(store, params.id, reminders);
+        });
         res.setHeader('ETag', etagOf(view.version));
         return view;
       },

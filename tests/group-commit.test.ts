@@ -1,0 +1,59 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openRuntime, type Runtime } from '../app/runtime';
+import { GroupCommit } from '../engine/group-commit';
+import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
+
+let dir: string;
+let runtime: Runtime;
+
+beforeEach(() => {
+  dir = makeTempDir();
+  runtime = openRuntime(testConfig(path.join(dir, 'db.sqlite'), { DB_BUSY_TIMEOUT_MS: 50 }));
+  for (const id of ['G1', 'G2', 'G3']) {
+    runtime.engine.register({ id, name: id, country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+  }
+});
+
+afterEach(() => {
+  runtime.close();
+  removeTempDir(dir);
+});
+
+const versionOf = (id: string) => runtime.store.getOffice(id)!.version;
+
+test('work queued together commits together, and a failing item rolls back alone', async () => {
+  const commits = new GroupCommit(runtime.engine);
+  const announced: string[] = [];
+  runtime.engine.addHooks({ afterCommit: (r) => announced.push(r.office.id) });
+  const results = await Promise.allSettled([
+    commits.run(() => runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
+    commits.run(() => runtime.engine.apply('G2', { type: 'KIT_INSTALLED' }, { actor: 't' })),
+    commits.run(() => runtime.engine.apply('G3', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
+    commits.run(() => runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't', expectedVersion: 0 })),
+  ]);
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+  expect((results[1] as PromiseRejectedResult).reason.code).toBe('event_not_allowed');
+  expect((results[3] as PromiseRejectedResult).reason.code).toBe('version_mismatch');
+  expect([versionOf('G1'), versionOf('G2'), versionOf('G3')]).toEqual([1, 0, 1]);
+  expect(runtime.store.history('G2')).toHaveLength(1);
+  expect(announced.sort()).toEqual(['G1', 'G3']);
+});
+
+test('when the commit itself cannot happen, every caller is refused and nothing is stored', async () => {
+  const commits = new GroupCommit(runtime.engine);
+  const blocker = new Database(runtime.config.DATABASE_PATH);
+  blocker.prepare('BEGIN IMMEDIATE').run();
+  try {
+    const results = await Promise.allSettled([
+      commits.run(() => runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't' })),
+      commits.run(() => runtime.engine.apply('G2', { type: 'SEND_CIRCULAR' }, { actor: 't' })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason.code).toBe('SQLITE_BUSY');
+  } finally {
+    blocker.prepare('ROLLBACK').run();
+    blocker.close();
+  }
+  expect([versionOf('G1'), versionOf('G2')]).toEqual([0, 0]);
+});
