@@ -19,7 +19,8 @@ export function startSession(res: Response, accounts: AccountStore, user: User, 
     sameSite: 'lax',
     secure: settings.secureCookies,
     path: '/',
-    expires,
+    // Relative, so the browser's own clock decides when to drop it; the server checks expires_at.
+    maxAge: settings.ttlHours * 3_600_000,
   });
 }
 

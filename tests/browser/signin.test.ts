@@ -1,17 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
+import { fixedClock } from '../../engine/clock';
 import { launchBrowser, openPage, seedOffice } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
 
 /** A person in a real browser, with no token: only what the sign-in page gives them. */
+const clock = fixedClock('2026-05-04T09:00:00Z');
 let server: TestServer;
 let browser: Browser;
 let evil: http.Server;
 let evilUrl: string;
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ config: { SESSION_TTL_HOURS: 8 }, runtime: { clock } });
   await server.app.auth.service.createUser(
     { username: 'carla', displayName: 'Carla Coordinator', role: 'coordinator', password: 'carla-password-1' },
     'test',
@@ -83,4 +85,20 @@ test('a cross-site form post with a valid session is rejected', async () => {
   expect((await response).status()).toBe(403);
   expect(server.app.auth.accounts.users().map((u) => u.username)).not.toContain('mallory');
   await adminContext.close();
+});
+
+test('a session ends by itself after SESSION_TTL_HOURS', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context, `${server.url}/signin`);
+  await page.fill('input[name=username]', 'carla');
+  await page.fill('input[name=password]', 'carla-password-1');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${server.url}/`);
+  clock.advance(7 * 3_600_000);
+  await page.goto(`${server.url}/stuck`);
+  expect(page.url()).toBe(`${server.url}/stuck`);
+  clock.advance(3_600_000 + 1000);
+  await page.goto(`${server.url}/stuck`);
+  expect(page.url()).toContain('/signin?next=%2Fstuck');
+  await context.close();
 });
