@@ -24,6 +24,7 @@ import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
 import { openRuntime } from '../app/runtime';
 import { benchConfig, removeDb } from './lib';
 import type { Synchronous } from './result';
+import { random } from '../demo/generate';
 
 export const GENERATOR_VERSION = 1;
 
@@ -38,17 +39,6 @@ const LANGUAGES = ['en', 'fr', 'es', 'ar', 'ru', 'zh', 'pt'];
 const WORDS = ['National', 'Federal', 'Regional', 'Industrial', 'Intellectual', 'Patent', 'Trademark', 'Copyright', 'Design', 'Innovation'];
 const KINDS = ['Property Office', 'Registry', 'Institute', 'Agency', 'Directorate', 'Bureau'];
 
-/** Mulberry32: small, fast, repeatable. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GeneratedOffice {
   office: NewOffice & { id: string };

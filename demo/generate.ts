@@ -36,8 +36,8 @@ export interface DemoData {
   events: DemoEvent[];
 }
 
-/** Mulberry32: small, fast and good enough for a repeatable demo. */
-function random(seed: number): () => number {
+/** Mulberry32: small, fast and good enough for repeatable demo and benchmark data. */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
