@@ -240,3 +240,22 @@ test('public reply-link pages are rate limited per address', async () => {
   expect(statuses.slice(60)).toEqual([429, 429]);
   expect((await rawRequest(`${server.url}/r/not-a-token`, { headers: { 'X-Forwarded-For': '10.8.8.9' } })).status).toBe(400);
 });
+
+test('a signed-in user changes their own password with the current one', async () => {
+  await server.app.auth.service.createUser(
+    { username: 'paula', displayName: 'Paula', role: 'viewer', password: 'paula-password-1' },
+    'test',
+  );
+  const { cookie } = await signIn('paula', 'paula-password-1', '10.0.1.1');
+  const change = async (current: string) =>
+    rawRequest(`${server.url}/account/password`, {
+      method: 'POST',
+      headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form({ current, password: 'paula-password-2', _csrf: await csrfOf(cookie) }),
+    });
+  expect((await change('not-her-password')).status).toBe(403);
+  expect((await signIn('paula', 'paula-password-2', '10.0.1.2')).res.status).toBe(401);
+  expect((await change('paula-password-1')).status).toBe(200);
+  expect((await signIn('paula', 'paula-password-2', '10.0.1.3')).res.status).toBe(303);
+  expect((await signIn('paula', 'paula-password-1', '10.0.1.4')).res.status).toBe(401);
+});

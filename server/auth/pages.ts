@@ -35,6 +35,11 @@ ${message ? html`<div class="message error" role="alert"><strong>${message}</str
 export function authPageRoutes(accounts: AccountStore, service: AccountService, now: () => Date, session: SessionSettings): AnyRoute[] {
   const signInForm = z.object({ username: z.string().max(100).default(''), password: z.string().max(200).default(''), next: z.string().max(2000).optional() });
   const tokenForm = newTokenSchema.extend({ _csrf: z.string().optional() });
+  const passwordForm = z.object({
+    current: z.string().max(200),
+    password: z.string().min(10, 'at least 10 characters').max(200),
+    _csrf: z.string().optional(),
+  });
   const revokeForm = z.object({ id: z.coerce.number().int().positive(), _csrf: z.string().optional() });
   const userForm = newUserSchema.extend({ _csrf: z.string().optional() });
   const userChangeForm = z.object({
@@ -46,7 +51,7 @@ export function authPageRoutes(accounts: AccountStore, service: AccountService, 
 
   const notice = (text: Interpolation) => html`<div class="message ok" role="status"><strong>${text}</strong></div>`;
 
-  function accountPage(p: Principal, newToken: string | null): string {
+  function accountPage(p: Principal, newToken: string | null, message: string | null = null): string {
     const tokens = accounts.tokens(p.userId ?? -1);
     const user = p.userId ? accounts.userById(p.userId) : undefined;
     return page({
@@ -56,7 +61,13 @@ export function authPageRoutes(accounts: AccountStore, service: AccountService, 
       body: html`<h1>Account</h1>
 <section class="card"><p>Signed in as <strong>${user ? `${user.displayName} (${user.username})` : p.actor}</strong>, role <strong>${p.role}</strong>.</p>
 <form method="post" action="/signout">${csrfField(p)}<button class="btn secondary" type="submit">Sign out</button></form></section>
+${user ? html`<section class="card" aria-labelledby="password-heading"><h2 id="password-heading">Change password</h2>
+<form method="post" action="/account/password" class="stack">${csrfField(p)}
+<label>Current password <input name="current" type="password" autocomplete="current-password" required></label>
+<label>New password (10+ characters) <input name="password" type="password" minlength="10" autocomplete="new-password" required></label>
+<button class="btn" type="submit">Change password</button></form></section>` : ''}
 <section class="card" aria-labelledby="tokens-heading"><h2 id="tokens-heading">API tokens</h2>
+${message ? notice(message) : ''}
 ${newToken ? notice(html`New token (copy it now, it is not shown again): <code class="token">${newToken}</code>`) : ''}
 <p class="muted">Scripts send a token as <code>Authorization: Bearer …</code>; it acts with your role.</p>
 <form method="post" action="/account/tokens" class="inline">${csrfField(p)}
@@ -164,6 +175,25 @@ ${accounts.users().map(
         const p = principalOf(res);
         const { token } = service.createToken(p, body.name);
         sendHtml(res, accountPage(p, token), 201);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/account/password',
+      summary: 'Change your own password (page form)',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      body: passwordForm,
+      handler: async ({ body, res, actor }) => {
+        const p = principalOf(res);
+        const user = p.userId ? accounts.userById(p.userId) : undefined;
+        const found = user ? accounts.credentials(user.username) : undefined;
+        if (!user || !found || !(await verifyPassword(body.current, found.passwordHash))) {
+          throw new HttpError(403, 'wrong_password', 'The current password is not right; nothing was changed.');
+        }
+        await service.updateUser(user.id, { password: body.password }, actor);
+        sendHtml(res, accountPage(p, null, 'Password changed.'));
       },
     }),
     route({
