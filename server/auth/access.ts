@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Role } from '../../storage/account-store';
 import { HttpError } from '../errors';
 import type { Access, AnyRoute } from '../route';
@@ -66,4 +66,3 @@ export function authorize(spec: AnyRoute, req: Request, res: Response): boolean 
   return true;
 }
 
-export type AuthMiddleware = (req: Request, res: Response, next: NextFunction) => void;

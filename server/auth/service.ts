@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AccountStore, ApiToken, Role, User } from '../../storage/account-store';
+import type { AccountStore, ApiToken, User } from '../../storage/account-store';
 import { HttpError } from '../errors';
 import type { Principal } from './principal';
 import { hashPassword, hashSecret, newSecret } from './secrets';
@@ -85,11 +85,9 @@ export function accountService(accounts: AccountStore, now: () => Date) {
 
 export type AccountService = ReturnType<typeof accountService>;
 
-export const publicUser = (u: User) => u;
 
 /** Only same-site paths: a `next` of `//evil.example` or `https://…` goes home instead. */
 export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-export type { Role };
