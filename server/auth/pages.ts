@@ -24,8 +24,8 @@ function signInPage(next: string, message: string | null): string {
 ${message ? html`<div class="message error" role="alert"><strong>${message}</strong></div>` : ''}
 <form method="post" action="/signin" class="stack">
 <input type="hidden" name="next" value="${next}">
-<label>User name <input name="username" autocomplete="username" required autofocus></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<label class="field">User name <input name="username" autocomplete="username" required autofocus></label>
+<label class="field">Password <input name="password" type="password" autocomplete="current-password" required></label>
 <button class="btn" type="submit">Sign in</button>
 </form></section>`,
   });
@@ -63,15 +63,15 @@ export function authPageRoutes(accounts: AccountStore, service: AccountService, 
 <form method="post" action="/signout">${csrfField(p)}<button class="btn secondary" type="submit">Sign out</button></form></section>
 ${user ? html`<section class="card" aria-labelledby="password-heading"><h2 id="password-heading">Change password</h2>
 <form method="post" action="/account/password" class="stack">${csrfField(p)}
-<label>Current password <input name="current" type="password" autocomplete="current-password" required></label>
-<label>New password (10+ characters) <input name="password" type="password" minlength="10" autocomplete="new-password" required></label>
+<label class="field">Current password <input name="current" type="password" autocomplete="current-password" required></label>
+<label class="field">New password (10+ characters) <input name="password" type="password" minlength="10" autocomplete="new-password" required></label>
 <button class="btn" type="submit">Change password</button></form></section>` : ''}
 <section class="card" aria-labelledby="tokens-heading"><h2 id="tokens-heading">API tokens</h2>
 ${message ? notice(message) : ''}
 ${newToken ? notice(html`New token (copy it now, it is not shown again): <code class="token">${newToken}</code>`) : ''}
 <p class="muted">Scripts send a token as <code>Authorization: Bearer …</code>; it acts with your role.</p>
 <form method="post" action="/account/tokens" class="inline">${csrfField(p)}
-<label>Name <input name="name" required maxlength="80"></label> <button class="btn" type="submit">Create token</button></form>
+<label class="field">Name <input name="name" required maxlength="80"></label> <button class="btn" type="submit">Create token</button></form>
 <div class="table-wrap"><table><thead><tr><th>Name</th><th>Created</th><th>Last used</th><th>Status</th><th></th></tr></thead><tbody>
 ${tokens.map(
   (t) => html`<tr><td>${t.name}</td><td>${when(t.createdAt)}</td><td>${when(t.lastUsedAt)}</td><td>${t.revokedAt ? 'revoked' : 'active'}</td>
@@ -98,11 +98,11 @@ ${accounts.users().map(
 )}</tbody></table></div></section>
 <section class="card" aria-labelledby="new-user"><h2 id="new-user">New user</h2>
 <form method="post" action="/admin/users" class="stack">${csrfField(p)}
-<label>User name <input name="username" required pattern="[a-zA-Z0-9._-]{2,40}"></label>
-<label>Full name <input name="displayName" required maxlength="100"></label>
-<label>Email <input name="email" type="email"></label>
-<label>Role <select name="role"><option>viewer</option><option selected>coordinator</option><option>admin</option></select></label>
-<label>Password (10+ characters) <input name="password" type="password" minlength="10" required autocomplete="new-password"></label>
+<label class="field">User name <input name="username" required pattern="[a-zA-Z0-9._-]{2,40}"></label>
+<label class="field">Full name <input name="displayName" required maxlength="100"></label>
+<label class="field">Email <input name="email" type="email"></label>
+<label class="field">Role <select name="role"><option>viewer</option><option selected>coordinator</option><option>admin</option></select></label>
+<label class="field">Password (10+ characters) <input name="password" type="password" minlength="10" required autocomplete="new-password"></label>
 <button class="btn" type="submit">Create user</button></form></section>`,
     });
   }
@@ -266,7 +266,7 @@ ${accounts.users().map(
             title: 'Audit',
             section: 'audit',
             body: html`<h1>Audit</h1>
-<form class="card filters" method="get" action="/audit" role="search"><label>Actor <input name="actor" value="${query.actor ?? ''}"></label> <button class="btn" type="submit">Filter</button></form>
+<form class="card filters" method="get" action="/audit" role="search"><label class="field">Actor <input name="actor" value="${query.actor ?? ''}"></label> <button class="btn" type="submit">Filter</button></form>
 <section class="card"><div class="table-wrap"><table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Details</th></tr></thead><tbody>
 ${entries.map(
   (e) => html`<tr><td>${when(e.at)}</td><td><a href="/audit?actor=${encodeURIComponent(e.actor)}">${e.actor}</a></td><td>${e.action}</td>
