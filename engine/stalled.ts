@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/db';
+import type { ClockRow as StoredClockRow } from '../storage/reminder-store';
 
 /**
  * Stalled and stuck offices, read from `sla_clocks` (one row per active leaf state with an SLA
@@ -33,22 +34,14 @@ export interface StuckFilter {
 
 const DAY = 86_400_000;
 
-interface ClockRow {
-  office_id: string;
+/** A stored clock joined with its office, pause and last email. */
+type ClockRow = Omit<StoredClockRow, 'entry_seq' | 'stage'> & {
   name: string;
   country: string;
-  state: string;
-  owner: 'office' | 'wipo';
-  entered_at: string;
-  deadline: string;
-  paused_at: string | null;
-  reminders_sent: number;
-  next_reminder_at: string | null;
-  escalated_at: string | null;
   pause_until: string | null;
   pause_reason: string | null;
   last_email_at: string | null;
-}
+};
 
 /** Details of one clock, fetched only for the rows on the page. */
 const DETAILS = `SELECT c.office_id, o.name, o.country, c.state, c.owner, c.entered_at, c.deadline, c.paused_at,
@@ -164,6 +157,3 @@ export function stalledCountsByState(db: Db, now: Date): Record<string, { stalle
   }
   return result;
 }
-
-/** SQL condition (on alias `c`) for "this clock is stalled at @now"; used by the office list filter. */
-export const STALLED_CLOCK_SQL = 'c.deadline <= @now AND (c.paused_at IS NULL OR c.deadline <= c.paused_at)';

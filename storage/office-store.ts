@@ -1,4 +1,4 @@
-import { STALLED_CLOCK_SQL } from '../engine/stalled';
+import { STALLED_CLOCK_SQL } from './reminder-store';
 import type { Db } from './db';
 import type {
   HistoryEntry,

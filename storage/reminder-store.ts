@@ -1,6 +1,9 @@
 import type { Db } from './db';
 
 /** Rows of the reminder tables (migration 002). All writes run inside the engine's unit of work. */
+/** SQL condition (on alias `c`) for "this clock is stalled at @now"; used by the office list filter. */
+export const STALLED_CLOCK_SQL = 'c.deadline <= @now AND (c.paused_at IS NULL OR c.deadline <= c.paused_at)';
+
 export interface ClockRow {
   office_id: string;
   state: string;

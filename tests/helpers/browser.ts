@@ -91,36 +91,24 @@ export function seedOffice(runtime: Runtime, id: string, events: OfficeEvent[], 
   });
 }
 
+const ACCEPTED: OfficeEvent[] = [{ type: 'SEND_CIRCULAR' }, { type: 'REPLY_AFFIRMATIVE' }];
+const NOMINATION: OfficeEvent = { type: 'FOCAL_POINT_NOMINATED', name: 'Ada Lovelace', email: 'ada@ipo.example' };
+const READY_FOR_KIT: OfficeEvent[] = [
+  ...ACCEPTED,
+  { type: 'SITE_SURVEYED' },
+  { type: 'SITE_READY' },
+  NOMINATION,
+  { type: 'ENROLLED', workshopId: 'WS-1' },
+  { type: 'TRAINING_COMPLETED' },
+];
+
 /** Prefixes of the kit track's happy path, by where they leave the office. */
 export const PATH = {
   invited: [{ type: 'SEND_CIRCULAR' }],
   declined: [{ type: 'SEND_CIRCULAR' }, { type: 'REPLY_DECLINED', reason: 'No budget' }],
-  preparing: [{ type: 'SEND_CIRCULAR' }, { type: 'REPLY_AFFIRMATIVE' }],
-  siteWork: [{ type: 'SEND_CIRCULAR' }, { type: 'REPLY_AFFIRMATIVE' }, { type: 'SITE_SURVEYED' }],
-  nominated: [
-    { type: 'SEND_CIRCULAR' },
-    { type: 'REPLY_AFFIRMATIVE' },
-    { type: 'FOCAL_POINT_NOMINATED', name: 'Ada Lovelace', email: 'ada@ipo.example' },
-  ],
-  deployment: [
-    { type: 'SEND_CIRCULAR' },
-    { type: 'REPLY_AFFIRMATIVE' },
-    { type: 'SITE_SURVEYED' },
-    { type: 'SITE_READY' },
-    { type: 'FOCAL_POINT_NOMINATED', name: 'Ada Lovelace', email: 'ada@ipo.example' },
-    { type: 'ENROLLED', workshopId: 'WS-1' },
-    { type: 'TRAINING_COMPLETED' },
-  ],
-  installed: [
-    { type: 'SEND_CIRCULAR' },
-    { type: 'REPLY_AFFIRMATIVE' },
-    { type: 'SITE_SURVEYED' },
-    { type: 'SITE_READY' },
-    { type: 'FOCAL_POINT_NOMINATED', name: 'Ada Lovelace', email: 'ada@ipo.example' },
-    { type: 'ENROLLED', workshopId: 'WS-1' },
-    { type: 'TRAINING_COMPLETED' },
-    { type: 'KIT_SHIPPED' },
-    { type: 'KIT_DELIVERED' },
-    { type: 'KIT_INSTALLED' },
-  ],
+  preparing: ACCEPTED,
+  siteWork: [...ACCEPTED, { type: 'SITE_SURVEYED' }],
+  nominated: [...ACCEPTED, NOMINATION],
+  deployment: READY_FOR_KIT,
+  installed: [...READY_FOR_KIT, { type: 'KIT_SHIPPED' }, { type: 'KIT_DELIVERED' }, { type: 'KIT_INSTALLED' }],
 } satisfies Record<string, OfficeEvent[]>;
