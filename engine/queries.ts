@@ -2,6 +2,7 @@ import { allStates } from '../machines/describe';
 import type { OfficeFilter, OfficeRecord, OfficeStore } from '../storage/types';
 import type { ReminderStatus } from './reminders';
 import { officeNotFound } from './errors';
+import { activeNodes } from './snapshot';
 import { toOfficeView, type OfficeView } from './view';
 
 /** Where the views get each office's reminder status (engine/reminders.ts). */
@@ -12,7 +13,7 @@ export interface ReminderStatusSource {
 export function getOfficeView(store: OfficeStore, id: string, reminders?: ReminderStatusSource): OfficeView {
   const office = store.getOffice(id);
   if (!office) throw officeNotFound(id);
-  return toOfficeView(office, store.enteredAt(id), reminders?.status(office) ?? null);
+  return toOfficeView(office, enteredAtOf(store, office), reminders?.status(office) ?? null);
 }
 
 export function listOfficeViews(
@@ -21,7 +22,11 @@ export function listOfficeViews(
   reminders?: ReminderStatusSource,
 ): { offices: OfficeView[]; total: number } {
   const { offices, total } = store.listOffices(filter);
-  return { offices: offices.map((o) => toOfficeView(o, store.enteredAt(o.id), reminders?.status(o) ?? null)), total };
+  return { offices: offices.map((o) => toOfficeView(o, enteredAtOf(store, o), reminders?.status(o) ?? null)), total };
+}
+
+function enteredAtOf(store: OfficeStore, office: OfficeRecord): Record<string, string> {
+  return store.enteredAt(office.id, activeNodes(office.snapshot.value).map((n) => n.path));
 }
 
 const leafPaths = allStates()

@@ -83,15 +83,18 @@ export function createOfficeStore(db: Db): OfficeStore {
       version = @version, updated_at = @updatedAt WHERE id = @id AND version = @version - 1`),
     insertNode: db.prepare('INSERT INTO office_states (office_id, path, is_leaf, entered_at) VALUES (?, ?, ?, ?)'),
     deleteNode: db.prepare('DELETE FROM office_states WHERE office_id = ? AND path = ?'),
-    enteredAt: db.prepare<[string], { path: string; entered_at: string }>(
-      'SELECT path, entered_at FROM office_states WHERE office_id = ?',
+    // Primary-key lookups of the office's known paths (migration 006 keys rows by path first).
+    enteredAt: db.prepare<[string, string], { path: string; entered_at: string }>(
+      'SELECT path, entered_at FROM office_states WHERE office_id = ? AND path IN (SELECT value FROM json_each(?))',
     ),
+    countStates: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM office_states'),
+    stateRows: db.prepare<[], { office_id: string; path: string }>('SELECT office_id, path FROM office_states'),
     appendHistory: db.prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     history: db.prepare<[string], HistoryRow>('SELECT * FROM history WHERE office_id = ? ORDER BY seq'),
     byStage: db.prepare<[], { stage: string; n: number }>('SELECT stage, count(*) AS n FROM offices GROUP BY stage'),
-    // One range of the (path, entered_at) index per leaf state: index-only, ~25 ms at 100,000
-    // offices, where grouping all rows by path and reading is_leaf from the table took ~750 ms.
+    // One range of the primary key per leaf state, where grouping all rows by path and reading
+    // is_leaf took ~750 ms at 100,000 offices.
     countPath: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM office_states WHERE path = ?'),
     ids: db.prepare<[], { id: string }>('SELECT id FROM offices ORDER BY id'),
     shapes: db.prepare<[], { value: string; machine_version: number; n: number; sample: string }>(
@@ -132,8 +135,16 @@ export function createOfficeStore(db: Db): OfficeStore {
       for (const node of entered) stmt.insertNode.run(officeId, node.path, node.isLeaf ? 1 : 0, at);
     },
 
-    enteredAt(officeId) {
-      return Object.fromEntries(stmt.enteredAt.all(officeId).map((r) => [r.path, r.entered_at]));
+    enteredAt(officeId, paths) {
+      return Object.fromEntries(stmt.enteredAt.all(officeId, JSON.stringify(paths)).map((r) => [r.path, r.entered_at]));
+    },
+
+    countActiveStateRows() {
+      return stmt.countStates.get()!.n;
+    },
+
+    activeStateRows() {
+      return stmt.stateRows.iterate();
     },
 
     appendHistory(e: HistoryEntry) {

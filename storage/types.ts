@@ -66,7 +66,11 @@ export interface OfficeStore {
   /** Returns false when the stored version is not `version - 1` (someone else won). */
   updateOfficeState(update: OfficeStateUpdate): boolean;
   replaceActiveNodes(officeId: string, exited: string[], entered: ActiveNode[], at: string): void;
-  enteredAt(officeId: string): Record<string, string>;
+  /** When the office entered each of `paths` (active node paths); paths it is not in are left out. */
+  enteredAt(officeId: string, paths: readonly string[]): Record<string, string>;
+  /** All active state rows, for `verify`'s check that no office has a row the replay does not. */
+  countActiveStateRows(): number;
+  activeStateRows(): Iterable<{ office_id: string; path: string }>;
   appendHistory(entry: HistoryEntry): void;
   history(officeId: string): HistoryEntry[];
   listOffices(filter: OfficeFilter): { offices: OfficeRecord[]; total: number };

@@ -46,6 +46,7 @@ const tamperings: [label: string, statement: string, problem: RegExp][] = [
   ['a history event of an unknown type', `UPDATE history SET type = 'TELEPORTED' WHERE office_id = ? AND seq = 8`, /unknown event type TELEPORTED/],
   ['the version moved without history', `UPDATE offices SET version = version + 1 WHERE id = ?`, /version 9 but 8 events/],
   ['an active state row lost', `DELETE FROM office_states WHERE office_id = ? AND path = 'deployment.inTransit'`, /active state rows/],
+  ['an active state row for a state it is not in', `INSERT INTO office_states (path, office_id, is_leaf, entered_at) VALUES ('declined', ?, 1, '2020-01-01T00:00:00.000Z')`, /active state row declined differs from replay/],
 ];
 
 test.each(tamperings)('%s is reported against that office only', (_label, statement, problem) => {
