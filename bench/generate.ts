@@ -6,7 +6,7 @@
  *
  * Histories go through the real engine (`engine.register` + `engine.apply` with each event's
  * historical time, every feature hook included) in large transactions, so every table the features
- * keep (SLA clocks, timers, programme records) is as a real import would leave it.
+ * keep (SLA clocks with their pending timers, programme records) is as a real import would leave it.
  * Deterministic for a given seed.
  *
  *   npx tsx bench/generate.ts --offices 100000 [--out data/bench/scale-100000.db] [--regenerate]
@@ -155,7 +155,7 @@ export const LIVE_TAIL = 2;
  * history is computed with XState's pure `transition()` and bulk-inserted with prepared statements
  * (office row, active state rows with their entered-at, history rows exactly as the engine writes
  * them); the last LIVE_TAIL events go through `engine.apply`, so the features' hooks leave the SLA
- * clocks, timers and programme records of each office's current states as a live run would.
+ * clocks (with their pending timers) and programme records of each office's current states as a live run would.
  */
 export function loadOffices(runtime: Runtime, from: number, count: number, now: Date, batch = 500, log?: (m: string) => void): GenerateResult {
   const { engine, db } = runtime;

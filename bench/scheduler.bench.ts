@@ -14,7 +14,7 @@ import type { MailTransport } from '../notifications/transport';
  * stuck-list queries at the same size (target under 50 ms).
  *
  * The offices are real rows (registered and invited through the engine once, then copied in SQL so
- * set-up takes seconds): every one has its SLA clock and its pending timer, as the hooks write them.
+ * set-up takes seconds): every one has its SLA clock with its pending timer, as the hooks write them.
  */
 interface BenchResult {
   name: string;
@@ -52,7 +52,7 @@ function timed<T>(work: () => T): [T, number] {
 
 /**
  * 100,000 offices in `invited`: one registered through the engine, the rest copied from it with
- * their states, history, SLA clock and first timer. ROUNDS × 1,000 timers fall due one hour apart
+ * their states, history and SLA clock (with its first timer). ROUNDS × 1,000 timers fall due one hour apart
  * just before NOW + k hours; the others are spread over the next 60 days; about 30 % are stalled.
  */
 function populate(runtime: Runtime): void {
@@ -83,12 +83,11 @@ function populate(runtime: Runtime): void {
       SELECT ${id}, s.path, s.is_leaf, s.entered_at FROM seq q, office_states s WHERE s.office_id = 'TEMPLATE'`);
     db.exec(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
       SELECT ${id}, h.seq, h.type, h.payload, h.from_states, h.to_states, h.actor, h.at FROM seq q, history h WHERE h.office_id = 'TEMPLATE'`);
-    db.exec(`INSERT INTO sla_clocks (office_id, state, entry_seq, stage, owner, entered_at, deadline, paused_at, reminders_sent, next_reminder_at, escalated_at)
-      SELECT ${id}, c.state, c.entry_seq, c.stage, c.owner, c.entered_at, ${deadline}, NULL, 0, ${due}, CASE WHEN q.n % 40 = 0 THEN c.entered_at END
+    db.exec(`INSERT INTO sla_clocks (office_id, state, entry_seq, stage, owner, entered_at, deadline, paused_at, reminders_sent, next_reminder_at,
+        escalated_at, next_level, next_nominal_at)
+      SELECT ${id}, c.state, c.entry_seq, c.stage, c.owner, c.entered_at, ${deadline}, NULL, 0, ${due}, CASE WHEN q.n % 40 = 0 THEN c.entered_at END,
+        c.next_level, ${due}
       FROM seq q, sla_clocks c WHERE c.office_id = 'TEMPLATE'`);
-    db.exec(`INSERT INTO reminder_timers (office_id, state, entry_seq, level, kind, nominal_at, due_at, status, created_at)
-      SELECT ${id}, t.state, t.entry_seq, t.level, t.kind, ${due}, ${due}, 'pending', t.created_at
-      FROM seq q, reminder_timers t WHERE t.office_id = 'TEMPLATE' AND t.status = 'pending'`);
   });
   db.exec('DROP TABLE temp.seq');
   db.exec('ANALYZE');

@@ -5,7 +5,7 @@ import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
 import type { Db } from '../storage/db';
-import type { ClockRow, ReminderStore, TimerRow } from '../storage/reminder-store';
+import type { ClockAdvance, ClockRow, FiredTimer, ReminderStore } from '../storage/reminder-store';
 import type { OfficeRecord } from '../storage/types';
 import type { Engine, EngineHooks, TransitionRecord } from './engine';
 import { EngineError, officeNotFound } from './errors';
@@ -14,9 +14,9 @@ import { durationMs, type PolicySet } from './reminder-policies';
 
 /**
  * Reminders: SLA clocks and durable timers kept beside each office. Entering a state with a policy
- * starts its clock and schedules its first timer in the transition's own transaction; leaving it
- * cancels them. Firing a timer (engine/scheduler.ts) writes the outbox row, the next timer and the
- * log row in one transaction, and never touches the office's version.
+ * writes its clock, which carries the pending timer, in the transition's own transaction; leaving
+ * it deletes the clock. Firing a timer (engine/scheduler.ts) writes the fired timer, the outbox row,
+ * the clock's next level and the log row in one transaction, and never touches the office's version.
  */
 export interface RemindersConfig {
   publicUrl: string;
@@ -47,13 +47,26 @@ export interface ReminderClockView {
   nextReminderAt: string | null;
 }
 
+/** One timer of an office: fired ones have an id; the pending (or paused) level of a clock has none. */
+export interface ReminderTimerView {
+  id: number | null;
+  state: string;
+  level: number;
+  kind: TimerKind;
+  dueAt: string;
+  status: 'fired' | 'pending' | 'paused';
+  firedAt: string | null;
+}
+
+type TimerKind = 'reminder' | 'escalation';
+
 export interface ReminderStatus {
   stalled: boolean;
   stuck: boolean;
   nextReminder: {
     at: string;
     state: string;
-    kind: 'reminder' | 'escalation';
+    kind: TimerKind;
     level: number;
     /** Time left before it, in milliseconds and as an ISO-8601 duration (0 when already due). */
     inMs: number;
@@ -73,6 +86,9 @@ const TEMPLATE_LINKS: Record<string, LinkAction[]> = {
 };
 
 const DAY = 86_400_000;
+const NOTHING_NEXT = { next_level: null, next_nominal_at: null, next_reminder_at: null } as const;
+/** Level reminders + 1 is the escalation. */
+const kindOf = (level: number, policy: ReminderPolicy): TimerKind => (level > policy.reminders ? 'escalation' : 'reminder');
 const STATE_META = new Map(allStates().map((s) => [s.path, s.meta]));
 const LEAVES = new Set(allStates().filter((s) => s.states.length === 0).map((s) => s.path));
 
@@ -105,7 +121,7 @@ export class Reminders {
     return this.deps.policies;
   }
 
-  /** The engine hook: timers commit (or roll back) with the transition that entered or left the state. */
+  /** The engine hook: clocks (and so their timers) commit or roll back with the transition. */
   hooks(): EngineHooks {
     return { inTransaction: (record) => this.onTransition(record) };
   }
@@ -114,16 +130,14 @@ export class Reminders {
     const { store } = this.deps;
     // Every exited leaf, not only those with a policy now: an override may have removed one since.
     for (const path of record.exited) {
-      if (!LEAVES.has(path)) continue;
-      store.cancelTimers(record.office.id, path);
-      store.deleteClock(record.office.id, path);
+      if (LEAVES.has(path)) store.deleteClock(record.office.id, path);
     }
     for (const node of record.entered) {
       if (node.isLeaf) this.startClock(record.office, node.path, record.entry.seq, record.at);
     }
   }
 
-  /** Starts the SLA clock of one state entry and schedules its first timer. */
+  /** Starts the SLA clock of one state entry with its first timer (level 1, at the deadline). */
   startClock(office: OfficeRecord, state: string, entrySeq: number, at: Date): void {
     const policy = this.deps.policies.get(state);
     if (!policy) return;
@@ -131,7 +145,6 @@ export class Reminders {
     const zone = this.zoneOf(office);
     const deadline = this.deadlineOf(office, policy, at, zone);
     const paused = store.pause(office.id) !== undefined;
-    const first = this.timerFor(office, state, entrySeq, 1, policy, deadline, zone, at, paused);
     store.insertClock({
       office_id: office.id,
       state,
@@ -142,39 +155,15 @@ export class Reminders {
       deadline: deadline.toISOString(),
       paused_at: paused ? at.toISOString() : null,
       reminders_sent: 0,
-      next_reminder_at: paused ? null : first.due_at,
+      next_reminder_at: paused ? null : this.dueAt(deadline, kindOf(1, policy), policy, zone).toISOString(),
       escalated_at: null,
+      next_level: 1,
+      next_nominal_at: deadline.toISOString(),
     });
-    store.insertTimer(first);
-  }
-
-  private timerFor(
-    office: OfficeRecord,
-    state: string,
-    entrySeq: number,
-    level: number,
-    policy: ReminderPolicy,
-    nominal: Date,
-    zone: string,
-    now: Date,
-    paused = false,
-  ) {
-    const kind: 'reminder' | 'escalation' = level > policy.reminders ? 'escalation' : 'reminder';
-    return {
-      office_id: office.id,
-      state,
-      entry_seq: entrySeq,
-      level,
-      kind,
-      nominal_at: nominal.toISOString(),
-      due_at: this.dueAt(nominal, kind, policy, zone).toISOString(),
-      status: paused ? ('paused' as const) : ('pending' as const),
-      created_at: now.toISOString(),
-    };
   }
 
   /** Reminders to an office wait for its business hours; coordinator messages go when due. */
-  private dueAt(nominal: Date, kind: 'reminder' | 'escalation', policy: ReminderPolicy, zone: string): Date {
+  private dueAt(nominal: Date, kind: TimerKind, policy: ReminderPolicy, zone: string): Date {
     return kind === 'reminder' && policy.recipient === 'office' ? nextBusinessMoment(nominal, zone) : nominal;
   }
 
@@ -215,61 +204,76 @@ export class Reminders {
   }
 
   /**
-   * Fires one due timer: claims it (exactly once, even with several schedulers on the same file),
-   * writes its email to the outbox and schedules the next level. Call inside `engine.unitOfWork`.
+   * Fires the pending timer of one due clock: claims it (exactly once, even with several schedulers
+   * on the same file, or a stale row), records it as fired, writes its email to the outbox and moves
+   * the clock to the next level. Call inside `engine.unitOfWork`.
    */
-  fire(timer: TimerRow, now: Date): 'reminder' | 'escalation' | 'skipped' {
+  fire(clock: ClockRow, now: Date): 'reminder' | 'escalation' | 'skipped' {
     const { store, outbox, policies } = this.deps;
+    const { next_level: level, next_nominal_at: nominalAt, next_reminder_at: dueAt } = clock;
+    if (level === null || nominalAt === null || dueAt === null) return 'skipped';
     const at = now.toISOString();
-    if (!store.markFired(timer.id, at)) return 'skipped';
-    const clock = store.clock(timer.office_id, timer.state);
-    const policy = policies.get(timer.state);
-    const office = this.deps.engine.store.getOffice(timer.office_id);
-    if (!clock || clock.entry_seq !== timer.entry_seq || !policy || !office) return 'skipped';
+    const claim = { office_id: clock.office_id, state: clock.state, entry_seq: clock.entry_seq, level };
+    const fired = { ...claim, nominal_at: nominalAt, due_at: dueAt, created_at: at, fired_at: at };
+    const policy = policies.get(clock.state);
+    const office = this.deps.engine.store.getOffice(clock.office_id);
+    if (!policy || !office) {
+      // The policy was removed since the state was entered: nothing more is due for this entry.
+      store.advanceClock({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: clock.escalated_at, ...NOTHING_NEXT });
+      return 'skipped';
+    }
     const { zone, coordinator } = this.settingsOf(office);
+    const kind = kindOf(level, policy);
 
-    if (timer.kind === 'reminder') {
-      const email = this.composeReminder(office, clock, policy, timer.level, zone, coordinator, now);
-      const sendAfter = policy.recipient === 'office' ? nextBusinessMoment(now, zone) : now;
-      const { messageId } = outbox.enqueue(
-        { officeId: office.id, timerId: timer.id, kind: policy.template, ...email, createdAt: now, sendAfter },
-        email.recipients.length === 0 ? 'no recipient: the office has no contact email' : undefined,
-      );
+    if (kind === 'reminder') {
       // The next level follows the policy's rhythm; after an outage it counts from now, so a
       // catch-up sends one message per state, not a burst.
-      let nominal = Date.parse(timer.nominal_at) + durationMs(policy.every);
+      let nominal = Date.parse(nominalAt) + durationMs(policy.every);
       if (nominal <= now.getTime()) nominal = now.getTime() + durationMs(policy.every);
-      const next = this.timerFor(office, timer.state, timer.entry_seq, timer.level + 1, policy, new Date(nominal), zone, now);
-      store.insertTimer(next);
-      store.updateClock({
-        office_id: office.id,
-        state: timer.state,
-        reminders_sent: timer.level,
-        next_reminder_at: next.due_at,
+      const next = new Date(nominal);
+      const advance = {
+        ...claim,
+        reminders_sent: level,
         escalated_at: clock.escalated_at,
-      });
-      store.log(office.id, at, 'REMINDER_SENT', timer.state, timer.level, { messageId, to: email.recipients, of: policy.reminders }, 'scheduler');
+        next_level: level + 1,
+        next_nominal_at: next.toISOString(),
+        next_reminder_at: this.dueAt(next, kindOf(level + 1, policy), policy, zone).toISOString(),
+      };
+      const timerId = this.claim(advance, { ...fired, kind });
+      if (timerId === null) return 'skipped';
+      const email = this.composeReminder(office, clock, policy, level, zone, coordinator, now);
+      const sendAfter = policy.recipient === 'office' ? nextBusinessMoment(now, zone) : now;
+      const { messageId } = outbox.enqueue(
+        { officeId: office.id, timerId, kind: policy.template, ...email, createdAt: now, sendAfter },
+        email.recipients.length === 0 ? 'no recipient: the office has no contact email' : undefined,
+      );
+      store.log(office.id, at, 'REMINDER_SENT', clock.state, level, { messageId, to: email.recipients, of: policy.reminders }, 'scheduler');
       return 'reminder';
     }
 
+    const timerId = this.claim({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: at, ...NOTHING_NEXT }, { ...fired, kind });
+    if (timerId === null) return 'skipped';
     const email = this.composeEscalation(office, policy, zone, coordinator, now);
     const { messageId } = outbox.enqueue({
       officeId: office.id,
-      timerId: timer.id,
+      timerId,
       kind: 'escalation',
       ...email,
       createdAt: now,
       sendAfter: now,
     });
-    store.updateClock({
-      office_id: office.id,
-      state: timer.state,
-      reminders_sent: clock.reminders_sent,
-      next_reminder_at: null,
-      escalated_at: at,
-    });
-    store.log(office.id, at, 'ESCALATED', timer.state, timer.level, { messageId, to: email.recipients }, 'scheduler');
+    store.log(office.id, at, 'ESCALATED', clock.state, level, { messageId, to: email.recipients }, 'scheduler');
     return 'escalation';
+  }
+
+  /**
+   * Both halves of the exactly-once claim: the clock moves on from the level being fired, and the
+   * fired row (UNIQUE per office, state entry and level; the outbox points at it) is new. Null when
+   * either was already done; if only the fired row existed, the clock has still moved on, no email.
+   */
+  private claim(advance: ClockAdvance, fired: FiredTimer): number | null {
+    const { store } = this.deps;
+    return store.advanceClock(advance) ? store.insertFiredTimer(fired) : null;
   }
 
   /** "5 janvier 2026" in the office's language and zone; formatters are built once each (they are costly). */
@@ -386,15 +390,12 @@ export class Reminders {
       const at = now.toISOString();
       const existing = store.pause(officeId);
       store.upsertPause({ office_id: officeId, paused_at: existing?.paused_at ?? at, until: until.toISOString(), reason, actor });
-      if (!existing) {
-        store.pauseClocks(officeId, at);
-        store.pauseTimers(officeId);
-      }
+      if (!existing) store.pauseClocks(officeId, at);
       store.log(officeId, at, 'PAUSED', null, null, { until: until.toISOString(), reason }, actor);
     });
   }
 
-  /** Ends a pause (at `at`, default now): deadlines and waiting timers move by the paused time. */
+  /** Ends a pause (at `at`, default now): deadlines and pending timers move by the paused time. */
   resume(officeId: string, actor: string, at: Date = this.deps.engine.clock.now()): void {
     const { engine } = this.deps;
     engine.unitOfWork(() => {
@@ -417,22 +418,53 @@ export class Reminders {
     const { store } = this.deps;
     const office = this.deps.engine.store.getOffice(officeId)!;
     const zone = this.zoneOf(office);
-    const timers = store.openTimers(officeId).filter((t) => t.status === 'paused');
     for (const clock of store.clocks(officeId)) {
       if (!clock.paused_at) continue;
       const shift = Math.max(0, at.getTime() - Date.parse(clock.paused_at));
-      const policy = this.deps.policies.get(clock.state);
-      let next: string | null = null;
-      for (const timer of timers.filter((t) => t.state === clock.state)) {
-        const nominal = new Date(Date.parse(timer.nominal_at) + shift);
-        const due = policy ? this.dueAt(nominal, timer.kind, policy, zone) : nominal;
-        store.resumeTimer(timer.id, nominal.toISOString(), due.toISOString());
-        if (!next || due.toISOString() < next) next = due.toISOString();
+      const deadline = new Date(Date.parse(clock.deadline) + shift).toISOString();
+      if (clock.next_level === null || clock.next_nominal_at === null) {
+        store.resumeClock(officeId, clock.state, deadline, null, null);
+        continue;
       }
-      store.resumeClock(officeId, clock.state, new Date(Date.parse(clock.deadline) + shift).toISOString(), next);
+      const nominal = new Date(Date.parse(clock.next_nominal_at) + shift);
+      const due = this.pendingDueAt(clock.state, clock.next_level, nominal, zone);
+      store.resumeClock(officeId, clock.state, deadline, nominal.toISOString(), due.toISOString());
     }
     store.deletePause(officeId);
     store.log(officeId, at.toISOString(), 'RESUMED', null, null, {}, actor);
+  }
+
+  /** Due time of a pending level (as `dueAt`); a state whose policy was removed fires (and clears) at its nominal time. */
+  private pendingDueAt(state: string, level: number, nominal: Date, zone: string): Date {
+    const policy = this.deps.policies.get(state);
+    return policy ? this.dueAt(nominal, kindOf(level, policy), policy, zone) : nominal;
+  }
+
+  private kindAt(state: string, level: number): TimerKind {
+    const policy = this.deps.policies.get(state);
+    return policy ? kindOf(level, policy) : 'reminder';
+  }
+
+  /**
+   * Every timer of an office: the fired ones, then the pending (or paused) level of each clock.
+   * A paused level shows the due time it had when the pause began.
+   */
+  timers(office: OfficeRecord): ReminderTimerView[] {
+    const { store } = this.deps;
+    const fired = store.firedTimers(office.id).map(
+      (t): ReminderTimerView => ({ id: t.id, state: t.state, level: t.level, kind: t.kind, dueAt: t.due_at, status: 'fired', firedAt: t.fired_at }),
+    );
+    let zone: string | undefined;
+    const pending = store
+      .clocks(office.id)
+      .flatMap((c): ReminderTimerView[] => {
+        if (c.next_level === null || c.next_nominal_at === null) return [];
+        const dueAt = c.next_reminder_at ?? this.pendingDueAt(c.state, c.next_level, new Date(c.next_nominal_at), (zone ??= this.zoneOf(office))).toISOString();
+        const status = c.paused_at ? 'paused' : 'pending';
+        return [{ id: null, state: c.state, level: c.next_level, kind: this.kindAt(c.state, c.next_level), dueAt, status, firedAt: null }];
+      })
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.state.localeCompare(b.state));
+    return [...fired, ...pending];
   }
 
   /** What the office view shows: next reminder and time left, pause, stalled/stuck, per-state clocks. */
@@ -440,7 +472,8 @@ export class Reminders {
     const { store } = this.deps;
     const t = now.getTime();
     const pause = store.pause(office.id);
-    const clocks = store.clocks(office.id).map((c): ReminderClockView => {
+    const rows = store.clocks(office.id);
+    const clocks = rows.map((c): ReminderClockView => {
       const until = c.paused_at ? Math.min(Date.parse(c.paused_at), t) : t;
       const overdue = until - Date.parse(c.deadline);
       return {
@@ -455,16 +488,20 @@ export class Reminders {
         nextReminderAt: c.paused_at ? null : c.next_reminder_at,
       };
     });
-    const next = pause ? undefined : store.openTimers(office.id).find((timer) => timer.status === 'pending');
-    const inMs = next ? Math.max(0, Date.parse(next.due_at) - t) : 0;
+    let next: { at: string; state: string; level: number } | undefined;
+    for (const c of pause ? [] : rows) {
+      if (c.paused_at || c.next_reminder_at === null || c.next_level === null) continue;
+      if (!next || c.next_reminder_at < next.at) next = { at: c.next_reminder_at, state: c.state, level: c.next_level };
+    }
+    const inMs = next ? Math.max(0, Date.parse(next.at) - t) : 0;
     return {
       stalled: clocks.some((c) => c.stalled),
       stuck: clocks.some((c) => c.escalated),
       nextReminder: next
         ? {
-            at: next.due_at,
+            at: next.at,
             state: next.state,
-            kind: next.kind,
+            kind: this.kindAt(next.state, next.level),
             level: next.level,
             inMs,
             in: isoDuration(inMs),

@@ -9,15 +9,16 @@ export interface SchedulerPassResult {
   resumed: number;
 }
 
-/** Timers fired per write transaction: short transactions keep API writes from waiting long. */
+/** Clocks fired per write transaction: short transactions keep API writes from waiting long. */
 const BATCH = 100;
 const MAX_BATCHES = 5000;
 
 /**
- * One scheduler pass "as if it were `now`": ends pauses that ran out, then claims every due timer
- * and fires it. Each batch is one SQLite write transaction (BEGIN IMMEDIATE), so a timer is claimed
- * by exactly one pass even when the server and `sweep` run on the same file. With nothing due the
- * pass is two probes of partial indexes.
+ * One scheduler pass "as if it were `now`": ends pauses that ran out, then claims every clock whose
+ * pending timer is due and fires it. Each batch is one SQLite write transaction (BEGIN IMMEDIATE)
+ * and each claim a conditional update of the clock row, so a timer is claimed by exactly one pass
+ * even when the server and `sweep` run on the same file. With nothing due the pass is two probes of
+ * partial indexes.
  */
 export function runSchedulerPass(engine: Engine, reminders: Reminders, now: Date): SchedulerPassResult {
   const result = emptyResult();
@@ -41,13 +42,13 @@ export async function runSchedulerPassAsync(engine: Engine, reminders: Reminders
 
 const emptyResult = (): SchedulerPassResult => ({ fired: 0, reminders: 0, escalations: 0, resumed: 0 });
 
-/** Claims and fires up to BATCH due timers in one transaction; returns how many were due. */
+/** Claims and fires up to BATCH due clocks in one transaction; returns how many were due. */
 function fireBatch(engine: Engine, reminders: Reminders, now: Date, result: SchedulerPassResult): number {
   const iso = now.toISOString();
   return engine.unitOfWork(() => {
-    const due = reminders.deps.store.dueTimers(iso, BATCH);
-    for (const timer of due) {
-      const outcome = reminders.fire(timer, now);
+    const due = reminders.deps.store.dueClocks(iso, BATCH);
+    for (const clock of due) {
+      const outcome = reminders.fire(clock, now);
       if (outcome === 'skipped') continue;
       result.fired++;
       if (outcome === 'reminder') result.reminders++;

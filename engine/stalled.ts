@@ -35,7 +35,7 @@ export interface StuckFilter {
 const DAY = 86_400_000;
 
 /** A stored clock joined with its office, pause and last email. */
-type ClockRow = Omit<StoredClockRow, 'entry_seq' | 'stage'> & {
+type ClockRow = Omit<StoredClockRow, 'entry_seq' | 'stage' | 'next_level' | 'next_nominal_at'> & {
   name: string;
   country: string;
   pause_until: string | null;

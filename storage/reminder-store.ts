@@ -1,6 +1,6 @@
 import type { Db } from './db';
 
-/** Rows of the reminder tables (migration 002). All writes run inside the engine's unit of work. */
+/** Rows of the reminder tables (migrations 002 and 005). All writes run inside the engine's unit of work. */
 /** SQL condition (on alias `c`) for "this clock is stalled at @now"; used by the office list filter. */
 export const STALLED_CLOCK_SQL = 'c.deadline <= @now AND (c.paused_at IS NULL OR c.deadline <= c.paused_at)';
 
@@ -14,10 +14,16 @@ export interface ClockRow {
   deadline: string;
   paused_at: string | null;
   reminders_sent: number;
+  /** Due time of the pending timer (business hours applied); NULL while paused or when none is pending. */
   next_reminder_at: string | null;
   escalated_at: string | null;
+  /** Level of the pending timer (reminders + 1 is the escalation); NULL when none is pending. */
+  next_level: number | null;
+  /** Its time by the policy alone; kept while paused, so a resume can shift it. */
+  next_nominal_at: string | null;
 }
 
+/** A timer that has fired (migration 005): pending timers live on their clock row. */
 export interface TimerRow {
   id: number;
   office_id: string;
@@ -27,9 +33,23 @@ export interface TimerRow {
   kind: 'reminder' | 'escalation';
   nominal_at: string;
   due_at: string;
-  status: 'pending' | 'paused' | 'fired' | 'cancelled';
+  status: 'fired';
   created_at: string;
-  fired_at: string | null;
+  fired_at: string;
+}
+
+/** The fired level and the clock's next one, written together when the scheduler claims a clock. */
+export interface ClockAdvance {
+  office_id: string;
+  state: string;
+  entry_seq: number;
+  /** The level being fired: the claim matches it, so a second attempt finds nothing to claim. */
+  level: number;
+  reminders_sent: number;
+  escalated_at: string | null;
+  next_level: number | null;
+  next_nominal_at: string | null;
+  next_reminder_at: string | null;
 }
 
 export interface PauseRow {
@@ -51,36 +71,31 @@ export interface LogRow {
   actor: string;
 }
 
-export type NewTimer = Omit<TimerRow, 'id' | 'fired_at'>;
+export type FiredTimer = Omit<TimerRow, 'id' | 'status'>;
 
 export function createReminderStore(db: Db) {
   const s = {
     insertClock: db.prepare(`INSERT OR REPLACE INTO sla_clocks
-      (office_id, state, entry_seq, stage, owner, entered_at, deadline, paused_at, reminders_sent, next_reminder_at, escalated_at)
-      VALUES (@office_id, @state, @entry_seq, @stage, @owner, @entered_at, @deadline, @paused_at, @reminders_sent, @next_reminder_at, @escalated_at)`),
+      (office_id, state, entry_seq, stage, owner, entered_at, deadline, paused_at, reminders_sent, next_reminder_at, escalated_at,
+       next_level, next_nominal_at)
+      VALUES (@office_id, @state, @entry_seq, @stage, @owner, @entered_at, @deadline, @paused_at, @reminders_sent, @next_reminder_at,
+       @escalated_at, @next_level, @next_nominal_at)`),
     deleteClock: db.prepare('DELETE FROM sla_clocks WHERE office_id = ? AND state = ?'),
     clock: db.prepare<[string, string], ClockRow>('SELECT * FROM sla_clocks WHERE office_id = ? AND state = ?'),
     clocks: db.prepare<[string], ClockRow>('SELECT * FROM sla_clocks WHERE office_id = ? ORDER BY state'),
-    updateClock: db.prepare(`UPDATE sla_clocks SET reminders_sent = @reminders_sent, next_reminder_at = @next_reminder_at,
-      escalated_at = @escalated_at WHERE office_id = @office_id AND state = @state`),
+    // Walks the partial index sla_clocks_due: with nothing due, one probe.
+    due: db.prepare<[string, number], ClockRow>('SELECT * FROM sla_clocks WHERE next_reminder_at <= ? ORDER BY next_reminder_at LIMIT ?'),
+    advance: db.prepare(`UPDATE sla_clocks SET reminders_sent = @reminders_sent, escalated_at = @escalated_at,
+        next_level = @next_level, next_nominal_at = @next_nominal_at, next_reminder_at = @next_reminder_at
+      WHERE office_id = @office_id AND state = @state AND entry_seq = @entry_seq AND next_level = @level
+        AND next_reminder_at IS NOT NULL`),
     pauseClocks: db.prepare('UPDATE sla_clocks SET paused_at = ?, next_reminder_at = NULL WHERE office_id = ? AND paused_at IS NULL'),
-    resumeClock: db.prepare('UPDATE sla_clocks SET paused_at = NULL, deadline = ?, next_reminder_at = ? WHERE office_id = ? AND state = ?'),
-    insertTimer: db.prepare(`INSERT OR IGNORE INTO reminder_timers
-      (office_id, state, entry_seq, level, kind, nominal_at, due_at, status, created_at)
-      VALUES (@office_id, @state, @entry_seq, @level, @kind, @nominal_at, @due_at, @status, @created_at)`),
-    cancelTimers: db.prepare(`UPDATE reminder_timers SET status = 'cancelled'
-      WHERE office_id = ? AND state = ? AND status IN ('pending', 'paused')`),
-    due: db.prepare<[string, number], TimerRow>(
-      `SELECT * FROM reminder_timers WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
-    ),
-    nextDue: db.prepare<[], { due_at: string }>(`SELECT due_at FROM reminder_timers WHERE status = 'pending' ORDER BY due_at LIMIT 1`),
-    markFired: db.prepare(`UPDATE reminder_timers SET status = 'fired', fired_at = ? WHERE id = ? AND status = 'pending'`),
-    openTimers: db.prepare<[string], TimerRow>(
-      `SELECT * FROM reminder_timers WHERE office_id = ? AND status IN ('pending', 'paused') ORDER BY due_at`,
-    ),
-    timersOf: db.prepare<[string], TimerRow>('SELECT * FROM reminder_timers WHERE office_id = ? ORDER BY id'),
-    pauseTimers: db.prepare(`UPDATE reminder_timers SET status = 'paused' WHERE office_id = ? AND status = 'pending'`),
-    resumeTimer: db.prepare(`UPDATE reminder_timers SET status = 'pending', nominal_at = ?, due_at = ? WHERE id = ? AND status = 'paused'`),
+    resumeClock: db.prepare(`UPDATE sla_clocks SET paused_at = NULL, deadline = ?, next_nominal_at = ?, next_reminder_at = ?
+      WHERE office_id = ? AND state = ?`),
+    insertFired: db.prepare(`INSERT OR IGNORE INTO reminder_timers
+      (office_id, state, entry_seq, level, kind, nominal_at, due_at, status, created_at, fired_at)
+      VALUES (@office_id, @state, @entry_seq, @level, @kind, @nominal_at, @due_at, 'fired', @created_at, @fired_at)`),
+    firedOf: db.prepare<[string], TimerRow>('SELECT * FROM reminder_timers WHERE office_id = ? ORDER BY id'),
     pause: db.prepare<[string], PauseRow>('SELECT * FROM reminder_pauses WHERE office_id = ?'),
     upsertPause: db.prepare(`INSERT INTO reminder_pauses (office_id, paused_at, until, reason, actor)
       VALUES (@office_id, @paused_at, @until, @reason, @actor)
@@ -106,22 +121,22 @@ export function createReminderStore(db: Db) {
     deleteClock: (officeId: string, state: string) => void s.deleteClock.run(officeId, state),
     clock: (officeId: string, state: string) => s.clock.get(officeId, state),
     clocks: (officeId: string) => s.clocks.all(officeId),
-    updateClock: (row: Pick<ClockRow, 'office_id' | 'state' | 'reminders_sent' | 'next_reminder_at' | 'escalated_at'>) =>
-      void s.updateClock.run(row),
+    /** Clocks whose pending timer is due at `now`, earliest first. */
+    dueClocks: (now: string, limit: number) => s.due.all(now, limit),
+    /**
+     * Claims a clock's pending level and moves it to the next one; false when another pass (or an
+     * earlier attempt) already did, the state was left, or the office is paused.
+     */
+    advanceClock: (row: ClockAdvance) => s.advance.run(row).changes === 1,
     pauseClocks: (officeId: string, at: string) => void s.pauseClocks.run(at, officeId),
-    resumeClock: (officeId: string, state: string, deadline: string, nextReminderAt: string | null) =>
-      void s.resumeClock.run(deadline, nextReminderAt, officeId, state),
-    /** Returns false when a timer with the same (office, state entry, level) already exists. */
-    insertTimer: (timer: NewTimer) => s.insertTimer.run(timer).changes === 1,
-    cancelTimers: (officeId: string, state: string) => void s.cancelTimers.run(officeId, state),
-    dueTimers: (now: string, limit: number) => s.due.all(now, limit),
-    nextDueAt: () => s.nextDue.get()?.due_at ?? null,
-    /** Claims a due timer; false when another pass has already fired or cancelled it. */
-    markFired: (id: number, at: string) => s.markFired.run(at, id).changes === 1,
-    openTimers: (officeId: string) => s.openTimers.all(officeId),
-    timers: (officeId: string) => s.timersOf.all(officeId),
-    pauseTimers: (officeId: string) => void s.pauseTimers.run(officeId),
-    resumeTimer: (id: number, nominalAt: string, dueAt: string) => void s.resumeTimer.run(nominalAt, dueAt, id),
+    resumeClock: (officeId: string, state: string, deadline: string, nextNominalAt: string | null, nextReminderAt: string | null) =>
+      void s.resumeClock.run(deadline, nextNominalAt, nextReminderAt, officeId, state),
+    /** Records a fired level; null when that (office, state entry, level) has already fired. */
+    insertFiredTimer: (timer: FiredTimer): number | null => {
+      const result = s.insertFired.run(timer);
+      return result.changes === 1 ? Number(result.lastInsertRowid) : null;
+    },
+    firedTimers: (officeId: string) => s.firedOf.all(officeId),
     pause: (officeId: string) => s.pause.get(officeId),
     upsertPause: (row: PauseRow) => void s.upsertPause.run(row),
     deletePause: (officeId: string) => void s.deletePause.run(officeId),

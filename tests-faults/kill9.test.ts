@@ -102,7 +102,7 @@ test(`kill -9 at ${KILLS} random moments under ${TOTAL_EVENTS} events from 4 cli
 
     // Let the waiting offices run through all their reminders and the dispatcher drain.
     const probe = new Database(file, { readonly: true });
-    const pendingTimers = probe.prepare("SELECT count(*) AS n FROM reminder_timers WHERE status = 'pending' AND office_id LIKE 'idle-%'");
+    const pendingTimers = probe.prepare("SELECT count(*) AS n FROM sla_clocks WHERE next_reminder_at IS NOT NULL AND office_id LIKE 'idle-%'");
     const pendingMail = probe.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'");
     const drainDeadline = Date.now() + 180_000;
     while (Date.now() < drainDeadline) {

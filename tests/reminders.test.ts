@@ -369,21 +369,20 @@ describe('reminders: business hours, pauses, policies', () => {
     expect(() => effectivePolicies({ states: { invited: { template: 'missing' } } })).toThrow(/no template "missing"/);
   });
 
-  it('a timer cannot be scheduled twice for the same office, state entry and level', () => {
-    const store = server.runtime.reminders.store;
-    const timer = {
-      office_id: 'WEEKEND',
-      state: 'invited',
-      entry_seq: 99,
-      level: 1,
-      kind: 'reminder' as const,
-      nominal_at: '2030-01-01T00:00:00.000Z',
-      due_at: '2030-01-01T00:00:00.000Z',
-      status: 'pending' as const,
-      created_at: '2026-01-01T00:00:00.000Z',
-    };
-    expect(store.insertTimer(timer)).toBe(true);
-    expect(store.insertTimer({ ...timer, due_at: '2031-01-01T00:00:00.000Z' })).toBe(false);
+  it('a due clock fires once: a second attempt with the same row claims nothing and sends nothing', async () => {
+    const { engine } = server.runtime;
+    const { reminders, store, outbox } = server.runtime.reminders;
+    const id = await invite(server, { ...frenchOffice, id: 'TWICE', contacts: [{ name: 'T', email: 'twice@office.example' }] });
+    const due = store.clock(id, 'invited')!;
+    expect(due).toMatchObject({ next_level: 1, reminders_sent: 0 });
+    const at = new Date(due.next_reminder_at!);
+    const outcomes = [0, 1].map(() => engine.unitOfWork(() => reminders.fire(due, at)));
+    expect(outcomes).toEqual(['reminder', 'skipped']);
+    expect(outbox.ofOffice(id)).toHaveLength(1);
+    expect(store.clock(id, 'invited')).toMatchObject({ next_level: 2, reminders_sent: 1 });
+    clock.set(at);
+    await server.runtime.reminders.sweep(at);
+    expect(smtp.received.filter((m) => m.to.includes('twice@office.example'))).toHaveLength(1);
   });
 });
 

@@ -46,15 +46,8 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
     return {
       officeId: id,
       ...feature.reminders.status(office),
-      timers: feature.store.timers(id).map((t) => ({
-        id: t.id,
-        state: t.state,
-        level: t.level,
-        kind: t.kind,
-        dueAt: t.due_at,
-        status: t.status,
-        firedAt: t.fired_at,
-      })),
+      // Fired timers (with their id), then each clock's pending or paused level (id null).
+      timers: feature.reminders.timers(office),
       log: feature.store.logOf(id).map((l) => ({
         at: l.at,
         type: l.type,
@@ -108,7 +101,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/offices/:id/reminders',
-      summary: "An office's SLA clocks, next reminder and time left, pause, timers and reminder log",
+      summary: "An office's SLA clocks, next reminder and time left, pause, timers (fired ones, then each pending or paused one, id null) and reminder log",
       tag: 'reminders',
       access: 'viewer',
       params: idParams,

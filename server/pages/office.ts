@@ -41,7 +41,7 @@ function payloadText(payload: Record<string, unknown>): Html | '' {
 function reminders(runtime: Runtime, office: OfficeRecord, finished: boolean): Html {
   const feature = runtime.reminders;
   const status = feature.reminders.status(office);
-  const pending = feature.store.timers(office.id).filter((t) => t.status === 'pending' || t.status === 'paused');
+  const pending = feature.reminders.timers(office).filter((t) => t.status !== 'fired');
   const emails = feature.outbox.ofOffice(office.id).map(toEmailView).reverse();
   const clocks = status.clocks;
   const settings = feature.store.officeSettings(office.id);
@@ -65,7 +65,7 @@ ${
 ${
   pending.length
     ? html`<ul class="email-list">${pending.map(
-        (t) => html`<li>${t.kind === 'escalation' ? 'Escalation' : `Reminder ${t.level}`} · ${stateLabel(t.state)} · due ${when(t.due_at)}${t.status === 'paused' ? html` <span class="badge">paused</span>` : ''}</li>`,
+        (t) => html`<li>${t.kind === 'escalation' ? 'Escalation' : `Reminder ${t.level}`} · ${stateLabel(t.state)} · due ${when(t.dueAt)}${t.status === 'paused' ? html` <span class="badge">paused</span>` : ''}</li>`,
       )}</ul>`
     : html`<p class="muted">Nothing scheduled.</p>`
 }
