@@ -13,6 +13,11 @@ export interface ReminderStatusSource {
 export function getOfficeView(store: OfficeStore, id: string, reminders?: ReminderStatusSource): OfficeView {
   const office = store.getOffice(id);
   if (!office) throw officeNotFound(id);
+  return officeView(store, office, reminders);
+}
+
+/** The view of an office already read (e.g. the one a transition has just written). */
+export function officeView(store: OfficeStore, office: OfficeRecord, reminders?: ReminderStatusSource): OfficeView {
   return toOfficeView(office, enteredAtOf(store, office), reminders?.status(office) ?? null);
 }
 
@@ -22,7 +27,7 @@ export function listOfficeViews(
   reminders?: ReminderStatusSource,
 ): { offices: OfficeView[]; total: number } {
   const { offices, total } = store.listOffices(filter);
-  return { offices: offices.map((o) => toOfficeView(o, enteredAtOf(store, o), reminders?.status(o) ?? null)), total };
+  return { offices: offices.map((o) => officeView(store, o, reminders)), total };
 }
 
 function enteredAtOf(store: OfficeStore, office: OfficeRecord): Record<string, string> {

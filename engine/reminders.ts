@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { ReminderPolicy } from '../machines/meta';
-import { allStates, describeMachine } from '../machines/describe';
+import { allStates, eventsByState } from '../machines/describe';
 import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications/links';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
@@ -93,22 +93,10 @@ const STATE_META = new Map(allStates().map((s) => [s.path, s.meta]));
 const LEAVES = new Set(allStates().filter((s) => s.states.length === 0).map((s) => s.path));
 
 /**
- * Events a leaf state takes, from the chart: its own transitions and its ancestors'. The link
- * events never depend on a guard alone, so this answers "can the office reply this from here"
- * without resolving its snapshot.
+ * Events a leaf state takes, from the chart. The link events never depend on a guard alone, so this
+ * answers "can the office reply this from here" without resolving its snapshot.
  */
-const EVENTS_FROM = (() => {
-  const events = new Map<string, Set<string>>();
-  const walk = (state: ReturnType<typeof allStates>[number], inherited: Set<string>) => {
-    const own = new Set([...inherited, ...state.transitions.map((t) => t.event)]);
-    events.set(state.path, own);
-    for (const child of state.states) walk(child, own);
-  };
-  const root = describeMachine().root;
-  const rootEvents = new Set(root.transitions.map((t) => t.event));
-  for (const state of root.states) walk(state, rootEvents);
-  return events;
-})();
+const EVENTS_FROM = eventsByState();
 
 export class Reminders {
   private workshopsTable: boolean | undefined;

@@ -1,5 +1,6 @@
 import { initialTransition, type SnapshotFrom, type StateValue } from 'xstate';
 import { officeEventTypes, type OfficeEventType } from '../machines/events';
+import { eventsByState } from '../machines/describe';
 import { officeMachine, type OfficeContext, type OfficeInput } from '../machines/office';
 
 export type OfficeSnapshot = SnapshotFrom<typeof officeMachine>;
@@ -59,10 +60,17 @@ export function stageOf(value: StateValue): string {
   return typeof value === 'string' ? value : Object.keys(value)[0]!;
 }
 
-/** Events the snapshot would take now; a finished office takes none. */
+const EVENTS_BY_STATE = eventsByState();
+
+/**
+ * Events the snapshot would take now; a finished office takes none. Only the events the chart
+ * gives its active leaves are asked of `can()` (a handful, not every type): every response that
+ * shows an office lists them.
+ */
 export function allowedEvents(snapshot: OfficeSnapshot): OfficeEventType[] {
   if (snapshot.status !== 'active') return [];
-  return officeEventTypes.filter((type) => snapshot.can(sampleEvent(type)));
+  const candidates = new Set(leafPaths(snapshot.value).flatMap((path) => [...(EVENTS_BY_STATE.get(path) ?? [])]));
+  return officeEventTypes.filter((type) => candidates.has(type) && snapshot.can(sampleEvent(type)));
 }
 
 // Guards read only context, never payload fields, so a type-only event answers `can()` truthfully.

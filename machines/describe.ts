@@ -86,3 +86,19 @@ export function describeMachine(policies?: PolicyLookup): MachineDescription {
 export function allStates(root: StateDescription = describeMachine().root): StateDescription[] {
   return root.states.flatMap((s) => [s, ...allStates(s)]);
 }
+
+/**
+ * The events each state path has a transition for, its own and its ancestors' (the root's
+ * included): a superset of what an office in that state can take, before guards.
+ */
+export function eventsByState(root: StateDescription = describeMachine().root): ReadonlyMap<string, ReadonlySet<string>> {
+  const events = new Map<string, Set<string>>();
+  const walk = (state: StateDescription, inherited: ReadonlySet<string>) => {
+    const own = new Set([...inherited, ...state.transitions.map((t) => t.event)]);
+    events.set(state.path, own);
+    for (const child of state.states) walk(child, own);
+  };
+  const rootEvents = new Set(root.transitions.map((t) => t.event));
+  for (const state of root.states) walk(state, rootEvents);
+  return events;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { eventPayloads, officeEventTypes, parseOfficeEvent } from '../../machines/events';
 import { newOfficeSchema, countryCode } from '../../engine/office-input';
-import { getOfficeView, listOfficeViews, officeStats } from '../../engine/queries';
+import { getOfficeView, listOfficeViews, officeStats, officeView } from '../../engine/queries';
 import type { Runtime } from '../../app/runtime';
 import { HttpError } from '../errors';
 import { GroupCommit } from '../../engine/group-commit';
@@ -62,7 +62,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       body: newOfficeSchema,
       responses: { 201: { description: 'The registered office' } },
       handler: async ({ body, res, actor }) => {
-        const view = await commits.run(() => getOfficeView(store, engine.register(body, { actor }).id, reminders));
+        const view = await commits.run(() => officeView(store, engine.register(body, { actor }), reminders));
         res.status(201).setHeader('ETag', etagOf(view.version));
         return view;
       },
@@ -108,8 +108,8 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
         if (!parsed.ok) throw new HttpError(400, 'invalid_event', parsed.message, { issues: parsed.issues });
         const expectedVersion = parseIfMatch(req.get('If-Match'));
         const view = await commits.run(() => {
-          engine.apply(params.id, parsed.event, { actor, expectedVersion });
-          return getOfficeView(store, params.id, reminders);
+          const { office } = engine.apply(params.id, parsed.event, { actor, expectedVersion });
+          return officeView(store, office, reminders);
         });
         res.setHeader('ETag', etagOf(view.version));
         return view;
