@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { request } from '../tests-faults/helpers/http';
 import { Load } from '../tests-faults/helpers/load';
 import { rssKiB, runCli, sleep, startServer, tempDir } from '../tests-faults/helpers/server';
-import { LoopbackSmtp } from '../tests-faults/helpers/smtp';
+import { TestSmtp } from '../tests/helpers/smtp';
 
 interface Sample {
   t: number;
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     policies,
     JSON.stringify({ states: { invited: { sla: 'PT5S', every: 'PT10S', reminders: 5, recipient: 'coordinator' } } }),
   );
-  const smtp = new LoopbackSmtp();
+  const smtp = new TestSmtp();
   await smtp.start();
   const env = {
     SMTP_URL: smtp.url,

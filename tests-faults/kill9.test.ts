@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { request, type HistoryBody, type OfficeBody } from './helpers/http';
 import { HAPPY_PATH, Load } from './helpers/load';
 import { runCli, sleep, startServer, tempDir, type ServerHandle } from './helpers/server';
-import { LoopbackSmtp } from './helpers/smtp';
+import { TestSmtp } from '../tests/helpers/smtp';
 
 // About 2 minutes on an idle 2-core machine; far longer when the machine is shared.
 jest.setTimeout(25 * 60_000);
@@ -26,7 +26,7 @@ test(`kill -9 at ${KILLS} random moments under ${TOTAL_EVENTS} events from 4 cli
     policies,
     JSON.stringify({ states: { invited: { sla: 'PT2S', every: 'PT4S', reminders: REMINDERS, recipient: 'coordinator' } } }),
   );
-  const smtp = new LoopbackSmtp();
+  const smtp = new TestSmtp();
   await smtp.start();
   const env = {
     DB_SYNCHRONOUS: 'FULL',

@@ -4,7 +4,7 @@ import { openRuntime, type Runtime } from '../app/runtime';
 import { fixedClock } from '../engine/clock';
 import type { OutboxRow } from '../notifications/outbox';
 import { verify } from '../engine/verify';
-import { LoopbackSmtp } from './helpers/smtp';
+import { TestSmtp } from '../tests/helpers/smtp';
 import { tempDir } from './helpers/server';
 
 jest.setTimeout(120_000);
@@ -19,7 +19,7 @@ const SMTP_TIMEOUT_MS = 800;
 
 describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', () => {
   const { dir, cleanup } = tempDir('fault-smtp');
-  const smtp = new LoopbackSmtp();
+  const smtp = new TestSmtp();
   const clock = fixedClock(T0);
   let runtime: Runtime;
   const rows = (): OutboxRow[] => (runtime.db.prepare('SELECT * FROM outbox ORDER BY id').all() as OutboxRow[]);

@@ -229,10 +229,10 @@ describe('reminders: SMTP down, failing and slow', () => {
 
   it('a permanent refusal ends failed with the reason, visible on the office and in the outbox', async () => {
     const id = await invite(server, { ...frenchOffice, id: 'PERM', contacts: [{ name: 'C', email: 'nobody@office.example' }] });
-    smtp.failWith = 550;
+    smtp.mode = 'permfail';
     clock.set('2026-03-10T09:00:00Z'); // a Tuesday, more than 30 days later
     const result = await server.runtime.reminders.sweep(clock.now());
-    smtp.failWith = null;
+    smtp.mode = 'accept';
     expect(result.delivery.failed).toBeGreaterThanOrEqual(1);
     const failed = await api(server.url, 'GET', '/api/outbox?status=failed');
     expect(failed.body.emails.find((e: { officeId: string }) => e.officeId === id).lastError).toMatch(/550/);

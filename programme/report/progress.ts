@@ -2,6 +2,7 @@ import { Duration } from 'luxon';
 import { allStates } from '../../machines/describe';
 import type { Owner, ReminderPolicy } from '../../machines/meta';
 import type { Db } from '../../storage/db';
+import type { Workshop } from '../../storage/programme-store';
 import { lastCompleteQuarter, makePeriod, quarterOf, quartersBetween, type Period } from './period';
 
 /**
@@ -32,14 +33,7 @@ export interface StalledGroup {
   longest: StalledOffice;
 }
 
-export interface PlannedWorkshop {
-  id: string;
-  title: string;
-  city: string;
-  country: string;
-  start: string;
-  end: string;
-}
+export type PlannedWorkshop = Pick<Workshop, 'id' | 'title' | 'city' | 'country' | 'start' | 'end'>;
 
 export interface ProgressReport {
   period: Period;

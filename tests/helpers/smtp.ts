@@ -4,11 +4,17 @@ import { SMTPServer } from 'smtp-server';
 
 /**
  * A real SMTP server on 127.0.0.1 (smtp-server); every accepted message is parsed with mailparser.
- * `delayMs` makes it answer slowly; `failWith` answers DATA with that code; `stop()` makes the port
- * refuse connections until `start()` again (on the same port).
+ * Used by the tests, the fault tests and the soak run.
+ *
+ * How it answers DATA: accept (250), tempfail (451), permfail (550), hang (reads DATA and never
+ * answers, so the client times out); `delayMs` answers late. `stop()` makes the port refuse
+ * connections until `start()` again (on the same port).
  */
+export type SmtpMode = 'accept' | 'tempfail' | 'permfail' | 'hang';
+
 export interface ReceivedMail {
   messageId: string;
+  /** Envelope recipients. */
   to: string[];
   subject: string;
   text: string;
@@ -17,12 +23,23 @@ export interface ReceivedMail {
   headers: Map<string, unknown>;
 }
 
+const REFUSALS = {
+  tempfail: { code: 451, message: 'Mailbox busy, try again later' },
+  permfail: { code: 550, message: 'No such user here' },
+} as const;
+
 export class TestSmtp {
-  readonly received: ReceivedMail[] = [];
+  mode: SmtpMode = 'accept';
   delayMs = 0;
-  failWith: number | null = null;
+  /** Messages answered with 250: what the recipients got. */
+  readonly received: ReceivedMail[] = [];
+  /** Connection errors (resets by a killed client): expected in the fault tests, recorded, not thrown. */
+  readonly connectionErrors: string[] = [];
+  /** DATA commands seen in any mode. */
+  dataAttempts = 0;
   port = 0;
   private server: SMTPServer | null = null;
+  private hanging: (() => void)[] = [];
 
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`;
@@ -34,13 +51,20 @@ export class TestSmtp {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onData: (stream, session, callback) => {
+        this.dataAttempts++;
+        const mode = this.mode;
         const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          const finish = async () => {
-            if (this.failWith) {
-              callback(Object.assign(new Error(`refused with ${this.failWith}`), { responseCode: this.failWith }));
+          const answer = async () => {
+            if (mode === 'hang') {
+              this.hanging.push(() => callback(new Error('closing')));
+              return;
+            }
+            if (mode !== 'accept') {
+              const { code, message } = REFUSALS[mode];
+              callback(Object.assign(new Error(message), { responseCode: code }));
               return;
             }
             const parsed: ParsedMail = await simpleParser(Buffer.concat(chunks));
@@ -55,12 +79,13 @@ export class TestSmtp {
             });
             callback();
           };
-          const run = () => void finish().catch((error: Error) => callback(error));
+          const run = () => void answer().catch((error: Error) => callback(error));
           if (this.delayMs > 0) setTimeout(run, this.delayMs);
           else run();
         });
       },
     });
+    server.on('error', (error: Error) => this.connectionErrors.push(error.message));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
@@ -70,9 +95,11 @@ export class TestSmtp {
     return this;
   }
 
+  /** Stops listening: new connections are refused; hanging answers are released. */
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    for (const release of this.hanging.splice(0)) release();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -84,6 +111,13 @@ export class TestSmtp {
       await new Promise((r) => setTimeout(r, 20));
     }
     return this.received;
+  }
+
+  /** Message-IDs received more than once. */
+  duplicates(): string[] {
+    const seen = new Map<string, number>();
+    for (const m of this.received) seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
   }
 }
 
