@@ -93,6 +93,9 @@
   // ---------------------------------------------------------------- live regions
   var refreshing = false;
   var again = false;
+  // A refresh asked for by this page's own submit while another was running: it must still replace
+  // the forms, or the user's filled-in form would read as unsaved work and show a stale notice.
+  var againForced = false;
   var timer = null;
   var lastRefresh = 0;
 
@@ -119,7 +122,7 @@
   }
 
   function refresh(force) {
-    if (refreshing) { again = true; return Promise.resolve(); }
+    if (refreshing) { again = true; againForced = againForced || Boolean(force); return Promise.resolve(); }
     refreshing = true;
     lastRefresh = Date.now();
     return fetch(location.href, { headers: { Accept: 'text/html' }, cache: 'no-store' })
@@ -148,7 +151,10 @@
       .catch(function () { /* the next event will try again */ })
       .then(function () {
         refreshing = false;
-        if (again) { again = false; schedule(); }
+        if (!again) return;
+        again = false;
+        if (againForced) { againForced = false; return refresh(true); }
+        schedule();
       });
   }
 
