@@ -61,7 +61,9 @@ export const officeMachine = setup({
 }).createMachine({
   id: 'office',
   context: ({ input }) => ({
-    track: input.track,
+    // XState's pure transition() builds a throwaway actor, without input, on every call: a default
+    // here spares it a thrown and caught TypeError per transition.
+    track: input?.track ?? 'kit',
     reason: null,
     focalPoint: null,
     workshopId: null,
