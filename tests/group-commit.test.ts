@@ -57,3 +57,53 @@ test('when the commit itself cannot happen, every caller is refused and nothing 
   }
   expect([versionOf('G1'), versionOf('G2')]).toEqual([0, 0]);
 });
+
+/** Office ids per commit, in commit order: afterCommit announces one commit's records in one go. */
+function recordCommits(): string[][] {
+  const commits: string[][] = [];
+  let current: string[] | null = null;
+  runtime.engine.addHooks({
+    afterCommit: (r) => {
+      if (!current) {
+        current = [];
+        const closing = current;
+        queueMicrotask(() => {
+          commits.push(closing);
+          current = null;
+        });
+      }
+      current.push(r.office.id);
+    },
+  });
+  return commits;
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const send = (commits: GroupCommit, id: string, type: 'SEND_CIRCULAR' | 'REPLY_AFFIRMATIVE') =>
+  commits.run(() => runtime.engine.apply(id, { type }, { actor: 't' }));
+
+test('requests arriving one by one after a commit wait for each other, up to the size of the last batch', async () => {
+  const commits = new GroupCommit(runtime.engine, { maxWaitMs: 60_000 });
+  const seen = recordCommits();
+  await Promise.all(['G1', 'G2', 'G3'].map((id) => send(commits, id, 'SEND_CIRCULAR')));
+  // Each on a later turn of the event loop: without the wait, each would be a commit of its own.
+  const second = [send(commits, 'G1', 'REPLY_AFFIRMATIVE')];
+  await nextTurn();
+  second.push(send(commits, 'G2', 'REPLY_AFFIRMATIVE'));
+  await nextTurn();
+  second.push(send(commits, 'G3', 'REPLY_AFFIRMATIVE'));
+  await Promise.all(second);
+  expect(seen).toEqual([
+    ['G1', 'G2', 'G3'],
+    ['G1', 'G2', 'G3'],
+  ]);
+});
+
+test('the wait is bounded: a request whose siblings never come is committed alone', async () => {
+  const commits = new GroupCommit(runtime.engine, { maxWaitMs: 20 });
+  const seen = recordCommits();
+  await Promise.all(['G1', 'G2'].map((id) => send(commits, id, 'SEND_CIRCULAR')));
+  await send(commits, 'G3', 'SEND_CIRCULAR');
+  expect(seen).toEqual([['G1', 'G2'], ['G3']]);
+  expect([versionOf('G1'), versionOf('G2'), versionOf('G3')]).toEqual([1, 1, 1]);
+});
