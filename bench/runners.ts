@@ -70,8 +70,10 @@ export async function httpRunner(
   file: string,
   sync: Synchronous,
   clients: number,
+  /** Extra environment for the server (bench/server-ab.ts compares two). */
+  env: Record<string, string> = {},
 ): Promise<Runner & { server: ChildServer }> {
-  const server = await startServer(file, sync);
+  const server = await startServer(file, sync, env);
   const client = async (agent: ReturnType<typeof httpAgent>, indices: number[], steps: number[]) => {
     for (const step of steps) {
       for (const i of indices) {
