@@ -60,6 +60,8 @@ export function openFloor(file: string, sync: Synchronous): Applier {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
   db.pragma('foreign_keys = ON');
+  // The same connection settings as storage/db.ts: the floor differs from the engine in code only.
+  db.pragma('temp_store = MEMORY');
   const load = db.prepare<[string], FloorRow>('SELECT snapshot, states, version FROM offices WHERE id = ?');
   const update = db.prepare(
     'UPDATE offices SET stage = ?, states = ?, snapshot = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',

@@ -24,6 +24,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   if (!options.readonly) db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
+  // Group commit runs each request in a savepoint; the pages a savepoint may have to restore go to a
+  // statement journal, which spills to a temporary file past 64 KiB. In memory, a batched
+  // transition costs ~100 µs less (docs/performance.md).
+  db.pragma('temp_store = MEMORY');
   return db;
 }
 
