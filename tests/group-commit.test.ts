@@ -107,3 +107,28 @@ test('the wait is bounded: a request whose siblings never come is committed alon
   expect(seen).toEqual([['G1', 'G2'], ['G3']]);
   expect([versionOf('G1'), versionOf('G2'), versionOf('G3')]).toEqual([1, 1, 1]);
 });
+
+test('savepoint journals are kept in memory, and a failing item of a 40-request batch still rolls back alone', async () => {
+  // SQLite spills a statement journal past 64 KiB; with temp_store = MEMORY it never goes to a file.
+  expect(runtime.db.pragma('temp_store', { simple: true })).toBe(2);
+  const ids = Array.from({ length: 40 }, (_, i) => `B${i}`);
+  for (const id of ids) {
+    runtime.engine.register({ id, name: id, country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+  }
+  const commits = new GroupCommit(runtime.engine);
+  const results = await Promise.allSettled(
+    ids.map((id, i) =>
+      commits.run(() => {
+        for (const type of ['SEND_CIRCULAR', 'REPLY_AFFIRMATIVE', 'SITE_SURVEYED'] as const) {
+          runtime.engine.apply(id, { type }, { actor: 't' });
+        }
+        if (i === 20) throw new Error('refused after writing');
+      }),
+    ),
+  );
+  expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+  expect(versionOf('B20')).toBe(0);
+  expect(runtime.store.history('B20')).toHaveLength(1);
+  expect(ids.filter((id) => id !== 'B20').map(versionOf)).toEqual(Array(39).fill(3));
+  expect(runtime.store.getOffice('B19')!.states).toEqual(['preparing.site.inProgress', 'preparing.training.awaitingNomination']);
+});
