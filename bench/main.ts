@@ -18,8 +18,7 @@ Options:
   --scale             the scale benchmark only, at 100,000 offices (same as --only scale
                       --scale-offices 100000)
   --all               every module, with the peer benchmark and the 100,000-office scale run
-  --offices N         offices for the engine benchmark, every setting (default: 10000 for FULL,
-                      the shipped setting, and 2000 for NORMAL, to keep the default run short)
+  --offices N         offices for the engine benchmark, each setting (default 10000)
   --peer-offices N    offices for the peer benchmark (default 300; bpmn-engine is slow)
   --scale-offices N   offices for the scale benchmark (default 10000, 100000 with --scale)
   --sync FULL|NORMAL  synchronous setting(s) to measure, comma-separated (default FULL,NORMAL)
@@ -86,7 +85,6 @@ function parseArgs(argv: string[]): BenchArgs & { json?: string; all: boolean } 
         break;
       case '--offices':
         args.offices = int(flag, next());
-        args.officesGiven = true;
         break;
       case '--peer-offices':
         args.peerOffices = int(flag, next());

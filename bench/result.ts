@@ -16,8 +16,6 @@ export type Synchronous = 'FULL' | 'NORMAL';
 export interface BenchArgs {
   /** Offices for the engine benchmark (default 10,000). */
   offices: number;
-  /** True when --offices was given: then every synchronous setting runs on `offices`. */
-  officesGiven?: boolean;
   /** synchronous settings to measure, in order; the shipped one (FULL) first by default. */
   sync: Synchronous[];
   /** Run the peer (bpmn-engine) comparison too. */
