@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { transition, type StateValue } from 'xstate';
 import type { OfficeEvent } from '../machines/events';
-import { officeMachine, type OfficeContext } from '../machines/office';
+import { officeMachine, OFFICE_MACHINE_VERSION, type OfficeContext } from '../machines/office';
 import { Engine } from '../engine/engine';
 import { migrate, openDatabase } from '../storage/db';
 import { createOfficeStore } from '../storage/office-store';
@@ -52,7 +52,7 @@ function pathCache(paths: (i: number) => OfficeEvent[]): (index: number, step: n
 /**
  * (a) The floor: no project code. Load the snapshot row, resolve it, XState's pure `transition()`,
  * then in the same IMMEDIATE transaction the same two writes the engine makes: the office row
- * (stage, leaf states, snapshot, version + 1, updated_at) and one history row.
+ * (stage, leaf states, snapshot, machine version, version + 1, updated_at) and one history row.
  */
 export function openFloor(file: string, sync: Synchronous): Applier {
   const db = new Database(file);
@@ -64,7 +64,7 @@ export function openFloor(file: string, sync: Synchronous): Applier {
   db.pragma('temp_store = MEMORY');
   const load = db.prepare<[string], FloorRow>('SELECT snapshot, states, version FROM offices WHERE id = ?');
   const update = db.prepare(
-    'UPDATE offices SET stage = ?, states = ?, snapshot = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
+    'UPDATE offices SET stage = ?, states = ?, snapshot = ?, machine_version = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
   );
   const insert = db.prepare(
     'INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -84,7 +84,7 @@ export function openFloor(file: string, sync: Synchronous): Applier {
     });
     const at = new Date().toISOString();
     const version = row.version + 1;
-    if (update.run(stage, states, snapshot, version, at, id, row.version).changes !== 1) throw new Error('conflict');
+    if (update.run(stage, states, snapshot, OFFICE_MACHINE_VERSION, version, at, id, row.version).changes !== 1) throw new Error('conflict');
     const { type, ...payload } = event;
     insert.run(id, version, type, JSON.stringify(payload), row.states, states, 'bench', at);
   });

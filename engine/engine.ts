@@ -173,6 +173,7 @@ export class Engine {
         stage: stageOf(after.value),
         states: leafPaths(after.value),
         snapshot: toStored(after),
+        machineVersion: OFFICE_MACHINE_VERSION,
         version: office.version + 1,
         updatedAt: iso,
       };

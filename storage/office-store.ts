@@ -80,7 +80,7 @@ export function createOfficeStore(db: Db): OfficeStore {
       (id, name, country, city, language, track, contacts, stage, states, snapshot, machine_version, version, created_at, updated_at)
       VALUES (@id, @name, @country, @city, @language, @track, @contacts, @stage, @states, @snapshot, @machineVersion, @version, @createdAt, @updatedAt)`),
     update: db.prepare(`UPDATE offices SET stage = @stage, states = @states, snapshot = @snapshot,
-      version = @version, updated_at = @updatedAt WHERE id = @id AND version = @version - 1`),
+      machine_version = @machineVersion, version = @version, updated_at = @updatedAt WHERE id = @id AND version = @version - 1`),
     insertNode: db.prepare('INSERT INTO office_states (office_id, path, is_leaf, entered_at) VALUES (?, ?, ?, ?)'),
     deleteNode: db.prepare('DELETE FROM office_states WHERE office_id = ? AND path = ?'),
     // Primary-key lookups of the office's known paths (migration 006 keys rows by path first).
@@ -97,9 +97,11 @@ export function createOfficeStore(db: Db): OfficeStore {
     // is_leaf took ~750 ms at 100,000 offices.
     countPath: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM office_states WHERE path = ?'),
     ids: db.prepare<[], { id: string }>('SELECT id FROM offices ORDER BY id'),
-    shapes: db.prepare<[], { value: string; machine_version: number; n: number; sample: string }>(
-      `SELECT snapshot -> '$.value' AS value, machine_version, count(*) AS n, min(id) AS sample
-       FROM offices GROUP BY 1, 2`,
+    shapes: db.prepare<[], { value: string; machine_version: number; n: number }>(
+      `SELECT snapshot -> '$.value' AS value, machine_version, count(*) AS n FROM offices GROUP BY 1, 2`,
+    ),
+    idsInShape: db.prepare<[string, number, number], { id: string }>(
+      `SELECT id FROM offices WHERE snapshot -> '$.value' = ? AND machine_version = ? ORDER BY id LIMIT ?`,
     ),
   };
 
@@ -211,12 +213,11 @@ export function createOfficeStore(db: Db): OfficeStore {
     },
 
     snapshotShapes() {
-      return stmt.shapes.all().map((r) => ({
-        value: r.value,
-        machineVersion: r.machine_version,
-        count: r.n,
-        sampleId: r.sample,
-      }));
+      return stmt.shapes.all().map((r) => ({ value: r.value, machineVersion: r.machine_version, count: r.n }));
+    },
+
+    officeIdsInShape(value, machineVersion, limit) {
+      return stmt.idsInShape.all(value, machineVersion, limit).map((r) => r.id);
     },
 
     *officeIds() {

@@ -51,6 +51,8 @@ export interface OfficeStateUpdate {
   stage: string;
   states: string[];
   snapshot: StoredSnapshot;
+  /** The machine version that computed `snapshot`: the office now runs on it. */
+  machineVersion: number;
   version: number;
   updatedAt: string;
 }
@@ -79,5 +81,7 @@ export interface OfficeStore {
   countByLeafState(leafPaths: readonly string[]): Record<string, number>;
   officeIds(): Iterable<string>;
   /** One row per distinct (state value, machine version) stored: what start-up checks resolve. */
-  snapshotShapes(): { value: string; machineVersion: number; count: number; sampleId: string }[];
+  snapshotShapes(): { value: string; machineVersion: number; count: number }[];
+  /** The first `limit` office ids, in id order, stored with this state value (as JSON) and machine version. */
+  officeIdsInShape(value: string, machineVersion: number, limit: number): string[];
 }

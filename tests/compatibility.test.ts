@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { openRuntime } from '../app/runtime';
-import { IncompatibleSnapshotsError } from '../engine/compatibility';
+import { IncompatibleSnapshotsError, LISTED_IDS } from '../engine/compatibility';
 import { OFFICE_MACHINE_VERSION } from '../machines/office';
 import { openDatabase } from '../storage/db';
 import { sampleEvent } from './fixtures/events';
@@ -48,7 +48,7 @@ test('a clean database opens', () => {
   expect(() => openRuntime(testConfig(dbPath)).close()).not.toThrow();
 });
 
-test('openRuntime refuses a database whose snapshots no longer resolve, and lists each kind', () => {
+test('openRuntime refuses a database whose snapshots no longer resolve, and lists each kind and its offices', () => {
   breakSnapshots();
   let error: unknown;
   try {
@@ -58,20 +58,52 @@ test('openRuntime refuses a database whose snapshots no longer resolve, and list
   }
   expect(error).toBeInstanceOf(IncompatibleSnapshotsError);
   const problems = (error as IncompatibleSnapshotsError).problems;
-  expect(problems.map((p) => [JSON.parse(p.value), p.count, p.sampleId]).sort()).toEqual(
+  expect(problems.map((p) => [JSON.parse(p.value), p.count, p.officeIds]).sort()).toEqual(
     [
-      ['teleported', 2, 'GONE-1'],
-      [{ deployment: 'awaitingPermit' }, 1, 'GONE-3'],
-      ['invited', 1, 'NEWER-1'],
+      ['teleported', 2, ['GONE-1', 'GONE-2']],
+      [{ deployment: 'awaitingPermit' }, 1, ['GONE-3']],
+      ['invited', 1, ['NEWER-1']],
     ].sort(),
   );
   const message = (error as Error).message;
   expect(message).toMatch(/^4 stored office\(s\) no longer resolve on office machine v\d+/);
   expect(message).toContain('"teleported"');
   expect(message).toContain('awaitingPermit');
-  expect(message).toContain('GONE-1');
+  expect(message).toContain('2 offices: GONE-1, GONE-2)');
   expect(message).toContain(`newer machine version ${OFFICE_MACHINE_VERSION + 1}`);
   expect(message).not.toContain('OK-1');
+});
+
+test('a kind shared by many offices lists the first ones by id and counts the rest', () => {
+  const runtime = openRuntime(testConfig(dbPath));
+  const ids = Array.from({ length: LISTED_IDS + 3 }, (_, i) => `LOST-${String(i).padStart(3, '0')}`);
+  for (const id of ids) runtime.engine.register({ id, name: id, country: 'DE', language: 'de', track: 'kit', contacts: [] }, { actor: 'test' });
+  runtime.close();
+  sql(`UPDATE offices SET snapshot = json_set(snapshot, '$.value', 'lost') WHERE id LIKE 'LOST-%'`);
+  let error: unknown;
+  try {
+    openRuntime(testConfig(dbPath)).close();
+  } catch (e) {
+    error = e;
+  }
+  const [problem] = (error as IncompatibleSnapshotsError).problems;
+  expect(problem!.count).toBe(LISTED_IDS + 3);
+  expect(problem!.officeIds).toEqual(ids.slice(0, LISTED_IDS));
+  expect((error as Error).message).toContain(`${ids.at(LISTED_IDS - 1)} and 3 more)`);
+  expect((error as Error).message).not.toContain(ids.at(-1));
+});
+
+test('an office stored by an older machine version records the current one at its next transition', () => {
+  sql(`UPDATE offices SET machine_version = ? WHERE id = 'OK-1'`, OFFICE_MACHINE_VERSION - 1);
+  const runtime = openRuntime(testConfig(dbPath));
+  try {
+    expect(runtime.store.getOffice('OK-1')!.machineVersion).toBe(OFFICE_MACHINE_VERSION - 1);
+    runtime.engine.apply('OK-1', sampleEvent('REPLY_AFFIRMATIVE'), { actor: 'test' });
+    expect(runtime.store.getOffice('OK-1')!.machineVersion).toBe(OFFICE_MACHINE_VERSION);
+    expect(runtime.store.getOffice('OK-2')!.machineVersion).toBe(OFFICE_MACHINE_VERSION);
+  } finally {
+    runtime.close();
+  }
 });
 
 test('the server process exits non-zero with that message instead of starting', async () => {
