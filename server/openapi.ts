@@ -1,5 +1,34 @@
-import { z } from 'zod';
-import type { AnyRoute } from './route';
+import { z, type ZodObject, type ZodType } from 'zod';
+import { SESSION_COOKIE } from './auth/principal';
+import type { AnyRoute, ResponseSpec, RouteSpec } from './route';
+
+type JsonSchema = Record<string, unknown>;
+type ParameterLocation = 'path' | 'query' | 'header';
+
+interface Parameter {
+  name: string;
+  in: ParameterLocation;
+  required: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+interface Header {
+  required: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+/** Scheme name to the roles (here: the least role) an operation needs; see SECURITY_SCHEMES. */
+type SecurityRequirement = Record<string, string[]>;
+
+/**
+ * Response schemas published once under `components.schemas` and referenced by `$ref`: the office
+ * view appears in several responses, and a client generator should see it as one type.
+ */
+export const openApiComponents = z.registry<{ id: string }>();
+
+const componentRef = (id: string) => `#/components/schemas/${id}`;
 
 const errorSchema = {
   type: 'object',
@@ -13,27 +42,126 @@ const errorSchema = {
   },
 };
 
+const ROLE_NOTE = 'Roles rank viewer < coordinator < admin; the role an operation lists is the least one it needs.';
+
+/** How server/auth/principal.ts identifies a request: a bearer token first, else the session cookie. */
+const SECURITY_SCHEMES = {
+  bearerToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: `An API token (POST /api/tokens, or the CLI's \`tokens create\`) or the server's ADMIN_TOKEN. A token that is sent but unknown or revoked answers 401; it never falls back to the session cookie. ${ROLE_NOTE}`,
+  },
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: `The session of a user signed in on the dashboard (POST /signin). ${ROLE_NOTE}`,
+  },
+  csrfToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-CSRF-Token',
+    description: "The session's CSRF token (the pages' csrf-token meta): cookie-authenticated POST, PUT, PATCH and DELETE need it; bearer tokens do not.",
+  },
+} as const;
+
+const UNSAFE_METHODS: ReadonlySet<RouteSpec['method']> = new Set(['post', 'put', 'patch', 'delete']);
+
+/** Public routes need nothing; the others take a bearer token or a session (plus its CSRF token when unsafe). */
+function securityOf(spec: AnyRoute): SecurityRequirement[] {
+  if (spec.access === 'public') return [];
+  const roles = [spec.access];
+  const session: SecurityRequirement = UNSAFE_METHODS.has(spec.method) ? { sessionCookie: roles, csrfToken: [] } : { sessionCookie: roles };
+  return [{ bearerToken: roles }, session];
+}
+
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-function parametersOf(spec: AnyRoute) {
-  const parameters: unknown[] = [];
-  for (const where of ['params', 'query'] as const) {
-    const schema = spec[where];
-    if (!schema) continue;
-    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
-      properties?: Record<string, unknown>;
-      required?: string[];
-    };
-    for (const [name, property] of Object.entries(json.properties ?? {})) {
-      parameters.push({
-        name,
-        in: where === 'params' ? 'path' : 'query',
-        required: where === 'params' || (json.required ?? []).includes(name),
-        schema: property,
-      });
-    }
+/** A zod schema as JSON Schema; registered response schemas become a `$ref` to their component. */
+function jsonSchemaOf(schema: ZodType, io: 'input' | 'output'): JsonSchema {
+  const id = openApiComponents.get(schema)?.id;
+  if (id !== undefined && io === 'output') return { $ref: componentRef(id) };
+  // The dialect is the document's (OpenAPI 3.1 is JSON Schema 2020-12), not repeated per schema.
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return json;
+}
+
+function componentSchemas(): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(openApiComponents, { uri: componentRef, unrepresentable: 'any' });
+  // zod gives each schema an `$id` equal to its `$ref`; an `$id` with a fragment is not valid JSON Schema.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema]));
+}
+
+/** One entry per property of an object schema: path, query and header parameters, response headers. */
+function fieldsOf(schema: ZodType, io: 'input' | 'output', location: ParameterLocation): Parameter[] {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  // A parameter's description belongs on the parameter, where documentation tools show it.
+  return Object.entries(json.properties ?? {}).map(([name, { description, ...schema }]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (json.required ?? []).includes(name),
+    ...(typeof description === 'string' ? { description } : {}),
+    schema,
+  }));
+}
+
+function parametersOf(spec: AnyRoute): Parameter[] {
+  const sources: [ZodType | undefined, ParameterLocation][] = [
+    [spec.params, 'path'],
+    [spec.query, 'query'],
+    [spec.headers, 'header'],
+  ];
+  return sources.flatMap(([schema, location]) => (schema ? fieldsOf(schema, 'input', location) : []));
+}
+
+function headersOf(schema: ZodObject): Record<string, Header> {
+  return Object.fromEntries(fieldsOf(schema, 'output', 'header').map(({ name, in: _in, ...header }) => [name, header]));
+}
+
+function responseOf(status: number, response: ResponseSpec) {
+  const schema = response.schema ? jsonSchemaOf(response.schema, 'output') : status >= 400 ? errorSchema : undefined;
+  return {
+    description: response.description,
+    ...(response.headers ? { headers: headersOf(response.headers) } : {}),
+    ...(schema ? { content: { 'application/json': { schema } } } : {}),
+  };
+}
+
+function responsesOf(spec: AnyRoute): Record<string, unknown> {
+  const declared: Record<number, ResponseSpec> = spec.responses ?? { 200: { description: 'OK' } };
+  const responses: Record<string, unknown> = Object.fromEntries(
+    Object.entries(declared).map(([status, response]) => [status, responseOf(Number(status), response)]),
+  );
+  responses['4XX'] = { description: 'Client error', content: { 'application/json': { schema: errorSchema } } };
+  return responses;
+}
+
+function requestBodyOf(spec: AnyRoute) {
+  if (spec.body) {
+    return { required: true, content: { 'application/json': { schema: jsonSchemaOf(spec.body, 'input') } } };
   }
-  return parameters;
+  if (spec.textBody) {
+    const schema = { type: 'string' };
+    return {
+      required: true,
+      description: spec.textBody.description,
+      content: Object.fromEntries(spec.textBody.mediaTypes.map((type) => [type, { schema }])),
+    };
+  }
+  return undefined;
+}
+
+function operationOf(spec: AnyRoute) {
+  const requestBody = requestBodyOf(spec);
+  return {
+    summary: spec.summary,
+    tags: [spec.tag],
+    'x-access': spec.access,
+    security: securityOf(spec),
+    parameters: parametersOf(spec),
+    ...(requestBody ? { requestBody } : {}),
+    responses: responsesOf(spec),
+  };
 }
 
 /** The OpenAPI 3.1 document, generated from the same route table and zod schemas that serve requests. */
@@ -42,35 +170,12 @@ export function openApiDocument(routes: AnyRoute[], version: string) {
   for (const spec of routes) {
     if (spec.produces === 'html') continue;
     const path = toOpenApiPath(spec.path);
-    const responses: Record<string, unknown> = {};
-    for (const [status, r] of Object.entries(spec.responses ?? { 200: { description: 'OK' } })) {
-      responses[status] = r.schema
-        ? { description: r.description, content: { 'application/json': { schema: z.toJSONSchema(r.schema, { unrepresentable: 'any' }) } } }
-        : { description: r.description };
-    }
-    responses['4XX'] = { description: 'Client error', content: { 'application/json': { schema: errorSchema } } };
-    paths[path] = {
-      ...paths[path],
-      [spec.method]: {
-        summary: spec.summary,
-        tags: [spec.tag],
-        'x-access': spec.access,
-        parameters: parametersOf(spec),
-        ...(spec.body
-          ? {
-              requestBody: {
-                required: true,
-                content: { 'application/json': { schema: z.toJSONSchema(spec.body, { io: 'input', unrepresentable: 'any' }) } },
-              },
-            }
-          : {}),
-        responses,
-      },
-    };
+    paths[path] = { ...paths[path], [spec.method]: operationOf(spec) };
   }
   return {
     openapi: '3.1.0',
     info: { title: 'office-onboarding API', version },
     paths,
+    components: { schemas: componentSchemas(), securitySchemes: SECURITY_SCHEMES },
   };
 }

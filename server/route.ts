@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import { z, type ZodType } from 'zod';
+import { z, type ZodObject, type ZodType } from 'zod';
 import { HttpError } from './errors';
 import { authorize } from './auth/access';
 
@@ -12,6 +12,13 @@ export interface RouteContext<P, Q, B> {
   req: Request;
   res: Response;
   actor: string;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: ZodType;
+  /** Response headers keyed by header name (e.g. `ETag`). */
+  headers?: ZodObject;
 }
 
 /**
@@ -28,8 +35,15 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
-  /** Response schema per status, for the OpenAPI document. */
-  responses?: Record<number, { description: string; schema?: ZodType }>;
+  /**
+   * Request headers the handler reads, keyed by header name, for the OpenAPI document only: the
+   * handler checks them itself so that its own error codes (e.g. `invalid_if_match`) stand.
+   */
+  headers?: ZodObject;
+  /** A body the handler reads as text (no JSON parser takes it), by media type, for the OpenAPI document. */
+  textBody?: { mediaTypes: readonly string[]; description: string };
+  /** Response per status, for the OpenAPI document. */
+  responses?: Record<number, ResponseSpec>;
   /** HTML pages and streams answer themselves; JSON routes return their body. */
   produces?: 'json' | 'html' | 'event-stream' | 'text';
   handler(ctx: RouteContext<P, Q, B>): unknown;

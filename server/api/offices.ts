@@ -8,6 +8,7 @@ import { GroupCommit } from '../../engine/group-commit';
 import { officeNotFound } from '../../engine/errors';
 import { idParams, route, type AnyRoute } from '../route';
 import { allStates } from '../../machines/describe';
+import { etagHeaders, ifMatchHeaders, officeHistorySchema, officeListSchema, officeStatsSchema, officeViewSchema } from './schemas';
 
 const stateNames = allStates().map((s) => s.path);
 const stageNames = allStates()
@@ -60,7 +61,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'coordinator',
       body: newOfficeSchema,
-      responses: { 201: { description: 'The registered office' } },
+      responses: { 201: { description: 'The registered office', schema: officeViewSchema, headers: etagHeaders } },
       handler: async ({ body, res, actor }) => {
         const view = await commits.run(() => officeView(store, engine.register(body, { actor }), reminders));
         res.status(201).setHeader('ETag', etagOf(view.version));
@@ -74,6 +75,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'viewer',
       query: listQuery,
+      responses: { 200: { description: 'One page of the matching offices', schema: officeListSchema } },
       handler: ({ query: { stalled, ...filter } }) =>
         listOfficeViews(store, { ...filter, stalledAt: stalled === 'true' ? engine.clock.now().toISOString() : undefined }, reminders),
     }),
@@ -84,6 +86,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: 'The office', schema: officeViewSchema, headers: etagHeaders } },
       handler: ({ params, res }) => {
         const view = getOfficeView(store, params.id, reminders);
         res.setHeader('ETag', etagOf(view.version));
@@ -98,8 +101,9 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       body: eventBody,
+      headers: ifMatchHeaders,
       responses: {
-        200: { description: 'The office after the transition' },
+        200: { description: 'The office after the transition', schema: officeViewSchema, headers: etagHeaders },
         409: { description: 'The event is not allowed now; details.allowedEvents lists those that are' },
         412: { description: 'If-Match does not match the current version' },
       },
@@ -122,6 +126,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: 'The transitions, oldest first', schema: officeHistorySchema } },
       handler: ({ params }) => {
         if (!store.getOffice(params.id)) throw officeNotFound(params.id);
         return {
@@ -143,6 +148,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Office counts per stage and per leaf state',
       tag: 'offices',
       access: 'viewer',
+      responses: { 200: { description: 'The counts', schema: officeStatsSchema } },
       handler: () => officeStats(store),
     }),
   ];

@@ -4,6 +4,7 @@ import { importJsonLines } from '../../engine/import';
 import type { Runtime } from '../../app/runtime';
 import { HttpError } from '../errors';
 import { route, type AnyRoute } from '../route';
+import { importResultSchema } from './schemas';
 
 export function systemRoutes(runtime: Runtime): AnyRoute[] {
   return [
@@ -22,7 +23,15 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Import JSON Lines (offices and events) in one transaction; any bad line imports nothing',
       tag: 'import',
       access: 'admin',
-      responses: { 200: { description: 'Counts of what was imported' }, 400: { description: 'Bad lines, by line number' } },
+      textBody: {
+        mediaTypes: ['application/x-ndjson', 'application/jsonl', 'text/plain'],
+        description:
+          'JSON Lines: one object per line, {"kind":"office", the POST /api/offices fields, "at"?} or {"kind":"event", "office", "type", "at", the event payload}, or a further kind such as "workshop". Blank lines are skipped; an empty file is refused.',
+      },
+      responses: {
+        200: { description: 'Counts of what was imported', schema: importResultSchema },
+        400: { description: 'Bad lines, by line number (details.errors)' },
+      },
       handler: ({ req, actor }) => {
         if (req.body !== undefined && typeof req.body !== 'string') {
           throw new HttpError(415, 'unsupported_media_type', 'Send the import as JSON Lines: Content-Type: application/x-ndjson.');
