@@ -153,15 +153,15 @@ export const LIVE_TAIL = 2;
 /**
  * Loads offices `from`..`from+count-1`, `batch` offices per transaction. The older part of each
  * history is computed with XState's pure `transition()` and bulk-inserted with prepared statements
- * (office row, active state rows with their entered-at, history rows exactly as the engine writes
+ * (office row with its entered-at, active state rows, history rows exactly as the engine writes
  * them); the last LIVE_TAIL events go through `engine.apply`, so the features' hooks leave the SLA
  * clocks (with their pending timers) and programme records of each office's current states as a live run would.
  */
 export function loadOffices(runtime: Runtime, from: number, count: number, now: Date, batch = 500, log?: (m: string) => void): GenerateResult {
   const { engine, db } = runtime;
   const insertOffice = db.prepare(`INSERT INTO offices
-    (id, name, country, city, language, track, contacts, stage, states, snapshot, machine_version, version, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    (id, name, country, city, language, track, contacts, stage, states, snapshot, entered_at, machine_version, version, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertNode = db.prepare('INSERT INTO office_states (office_id, path, is_leaf, entered_at) VALUES (?, ?, ?, ?)');
   const insertHistory = db.prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -199,9 +199,10 @@ export function loadOffices(runtime: Runtime, from: number, count: number, now: 
             states = to;
           });
           const o = g.office;
+          const enteredAtJson = JSON.stringify(Object.fromEntries(activeNodes(snapshot.value).map((n) => [n.path, enteredAt.get(n.path)!.at])));
           insertOffice.run(
             o.id, o.name, o.country, o.city ?? null, o.language, o.track, JSON.stringify(o.contacts), stageOf(snapshot.value),
-            JSON.stringify(states), JSON.stringify(toStored(snapshot)), OFFICE_MACHINE_VERSION, bulk.length, registered,
+            JSON.stringify(states), JSON.stringify(toStored(snapshot)), enteredAtJson, OFFICE_MACHINE_VERSION, bulk.length, registered,
             bulk[bulk.length - 1]!.at.toISOString(),
           );
           for (const [path, n] of enteredAt) insertNode.run(o.id, path, n.isLeaf ? 1 : 0, n.at);

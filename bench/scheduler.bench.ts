@@ -76,8 +76,8 @@ function populate(runtime: Runtime): void {
   // About 30 % past their deadline (stalled), the rest not yet.
   const deadline = `strftime('%Y-%m-%dT%H:%M:%fZ', ${NOW / 1000} + CASE WHEN q.n % 10 < 3 THEN -(q.n % 50 + 1) ELSE (q.n % 50 + 1) END * 86400, 'unixepoch')`;
   engine.unitOfWork(() => {
-    db.exec(`INSERT INTO offices (id, name, country, city, language, track, contacts, stage, states, snapshot, machine_version, version, created_at, updated_at)
-      SELECT ${id}, 'Office ' || q.n, ${country}, t.city, t.language, t.track, t.contacts, t.stage, t.states, t.snapshot, t.machine_version, t.version, t.created_at, t.updated_at
+    db.exec(`INSERT INTO offices (id, name, country, city, language, track, contacts, stage, states, snapshot, entered_at, machine_version, version, created_at, updated_at)
+      SELECT ${id}, 'Office ' || q.n, ${country}, t.city, t.language, t.track, t.contacts, t.stage, t.states, t.snapshot, t.entered_at, t.machine_version, t.version, t.created_at, t.updated_at
       FROM seq q, offices t WHERE t.id = 'TEMPLATE'`);
     db.exec(`INSERT INTO office_states (office_id, path, is_leaf, entered_at)
       SELECT ${id}, s.path, s.is_leaf, s.entered_at FROM seq q, office_states s WHERE s.office_id = 'TEMPLATE'`);

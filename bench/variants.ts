@@ -23,10 +23,12 @@ export type VariantKind = 'floor' | 'core' | 'engine' | 'peer';
 interface FloorRow {
   snapshot: string;
   states: string;
+  entered_at: string;
   version: number;
 }
 
-function leaves(value: StateValue, prefix = '', out: string[] = []): string[] {
+/** Paths of the active nodes of a state value, compound ones included; `leavesOnly` keeps the leaves. */
+function nodes(value: StateValue, leavesOnly: boolean, prefix = '', out: string[] = []): string[] {
   if (typeof value === 'string') {
     out.push(prefix + value);
     return out;
@@ -34,7 +36,10 @@ function leaves(value: StateValue, prefix = '', out: string[] = []): string[] {
   for (const [key, child] of Object.entries(value)) {
     if (child === undefined) continue;
     if (typeof child === 'object' && Object.keys(child).length === 0) out.push(prefix + key);
-    else leaves(child, prefix + key + '.', out);
+    else {
+      if (!leavesOnly) out.push(prefix + key);
+      nodes(child, leavesOnly, prefix + key + '.', out);
+    }
   }
   return out;
 }
@@ -52,7 +57,8 @@ function pathCache(paths: (i: number) => OfficeEvent[]): (index: number, step: n
 /**
  * (a) The floor: no project code. Load the snapshot row, resolve it, XState's pure `transition()`,
  * then in the same IMMEDIATE transaction the same two writes the engine makes: the office row
- * (stage, leaf states, snapshot, machine version, version + 1, updated_at) and one history row.
+ * (stage, leaf states, snapshot, entered-at of its active nodes, machine version, version + 1,
+ * updated_at) and one history row.
  */
 export function openFloor(file: string, sync: Synchronous): Applier {
   const db = new Database(file);
@@ -62,10 +68,9 @@ export function openFloor(file: string, sync: Synchronous): Applier {
   db.pragma('foreign_keys = ON');
   // The same connection settings as storage/db.ts: the floor differs from the engine in code only.
   db.pragma('temp_store = MEMORY');
-  const load = db.prepare<[string], FloorRow>('SELECT snapshot, states, version FROM offices WHERE id = ?');
-  const update = db.prepare(
-    'UPDATE offices SET stage = ?, states = ?, snapshot = ?, machine_version = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?',
-  );
+  const load = db.prepare<[string], FloorRow>('SELECT snapshot, states, entered_at, version FROM offices WHERE id = ?');
+  const update = db.prepare(`UPDATE offices SET stage = ?, states = ?, snapshot = ?, entered_at = ?, machine_version = ?, version = ?,
+    updated_at = ? WHERE id = ? AND version = ?`);
   const insert = db.prepare(
     'INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -75,7 +80,7 @@ export function openFloor(file: string, sync: Synchronous): Applier {
     const before = officeMachine.resolveState({ value: stored.value, context: stored.context });
     const [after] = transition(officeMachine, before, event);
     if (after === before) throw new Error(`${id} cannot take ${event.type}`);
-    const states = JSON.stringify(leaves(after.value));
+    const states = JSON.stringify(nodes(after.value, true));
     const stage = typeof after.value === 'string' ? after.value : Object.keys(after.value)[0]!;
     const snapshot = JSON.stringify({
       value: after.value,
@@ -83,8 +88,12 @@ export function openFloor(file: string, sync: Synchronous): Applier {
       status: after.status === 'done' ? 'done' : 'active',
     });
     const at = new Date().toISOString();
+    const wasIn = JSON.parse(row.entered_at) as Record<string, string>;
+    const enteredAt = JSON.stringify(Object.fromEntries(nodes(after.value, false).map((path) => [path, wasIn[path] ?? at])));
     const version = row.version + 1;
-    if (update.run(stage, states, snapshot, OFFICE_MACHINE_VERSION, version, at, id, row.version).changes !== 1) throw new Error('conflict');
+    if (update.run(stage, states, snapshot, enteredAt, OFFICE_MACHINE_VERSION, version, at, id, row.version).changes !== 1) {
+      throw new Error('conflict');
+    }
     const { type, ...payload } = event;
     insert.run(id, version, type, JSON.stringify(payload), row.states, states, 'bench', at);
   });

@@ -2,7 +2,6 @@ import { allStates } from '../machines/describe';
 import type { OfficeFilter, OfficeRecord, OfficeStore } from '../storage/types';
 import type { ReminderStatus } from './reminders';
 import { officeNotFound } from './errors';
-import { activeNodes } from './snapshot';
 import { toOfficeView, type OfficeView } from './view';
 
 /** Where the views get each office's reminder status (engine/reminders.ts). */
@@ -13,12 +12,12 @@ export interface ReminderStatusSource {
 export function getOfficeView(store: OfficeStore, id: string, reminders?: ReminderStatusSource): OfficeView {
   const office = store.getOffice(id);
   if (!office) throw officeNotFound(id);
-  return officeView(store, office, reminders);
+  return officeView(office, reminders);
 }
 
 /** The view of an office already read (e.g. the one a transition has just written). */
-export function officeView(store: OfficeStore, office: OfficeRecord, reminders?: ReminderStatusSource): OfficeView {
-  return toOfficeView(office, enteredAtOf(store, office), reminders?.status(office) ?? null);
+export function officeView(office: OfficeRecord, reminders?: ReminderStatusSource): OfficeView {
+  return toOfficeView(office, reminders?.status(office) ?? null);
 }
 
 export function listOfficeViews(
@@ -27,11 +26,7 @@ export function listOfficeViews(
   reminders?: ReminderStatusSource,
 ): { offices: OfficeView[]; total: number } {
   const { offices, total } = store.listOffices(filter);
-  return { offices: offices.map((o) => officeView(store, o, reminders)), total };
-}
-
-function enteredAtOf(store: OfficeStore, office: OfficeRecord): Record<string, string> {
-  return store.enteredAt(office.id, activeNodes(office.snapshot.value).map((n) => n.path));
+  return { offices: offices.map((o) => officeView(o, reminders)), total };
 }
 
 const leafPaths = allStates()

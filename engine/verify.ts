@@ -62,6 +62,7 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
   const history = store.history(id);
   if (history[0]?.type !== REGISTERED) return 'history does not start with REGISTERED';
   let snapshot = initialSnapshot({ track: office.track });
+  let enteredAt = timesOf(activeNodes(snapshot.value), {}, history[0].at);
   for (const [index, entry] of history.entries()) {
     if (entry.seq !== index) return `history seq ${entry.seq} found where ${index} was expected`;
     if (index === 0) continue;
@@ -71,8 +72,11 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
       return `seq ${entry.seq}: history says it left ${entry.from.join(', ')}, replay was in ${leafPaths(snapshot.value).join(', ')}`;
     }
     const event = { type: entry.type, ...entry.payload } as OfficeEvent;
+    // can() does not refuse events once the machine is done; the engine does, and so does the replay.
+    if (snapshot.status !== 'active') return `seq ${entry.seq}: ${entry.type} after the office finished in ${leafPaths(snapshot.value).join(', ')}`;
     if (!snapshot.can(event)) return `seq ${entry.seq}: ${entry.type} is not allowed in ${leafPaths(snapshot.value).join(', ')}`;
     snapshot = transition(officeMachine, snapshot, event)[0];
+    enteredAt = timesOf(activeNodes(snapshot.value), enteredAt, entry.at);
     if (JSON.stringify(leafPaths(snapshot.value)) !== JSON.stringify(entry.to)) {
       return `seq ${entry.seq}: history says it entered ${entry.to.join(', ')}, replay reached ${leafPaths(snapshot.value).join(', ')}`;
     }
@@ -81,10 +85,20 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
   if (JSON.stringify(toStored(snapshot)) !== JSON.stringify(office.snapshot)) {
     return `stored snapshot ${JSON.stringify(office.snapshot)} differs from replay ${JSON.stringify(toStored(snapshot))}`;
   }
-  const expected = activeNodes(snapshot.value).map((n) => n.path).sort();
-  const stored = Object.keys(store.enteredAt(id, expected)).sort();
-  if (JSON.stringify(stored) !== JSON.stringify(expected)) {
-    return `active state rows ${stored.join(', ')} differ from replay ${expected.join(', ')}`;
+  const expected = sorted(enteredAt);
+  if (JSON.stringify(sorted(office.enteredAt)) !== JSON.stringify(expected)) {
+    return `stored entered-at ${JSON.stringify(sorted(office.enteredAt))} differs from replay ${JSON.stringify(expected)}`;
+  }
+  const rows = sorted(store.enteredAt(id, Object.keys(enteredAt)));
+  if (JSON.stringify(rows) !== JSON.stringify(expected)) {
+    return `active state rows ${JSON.stringify(rows)} differ from replay ${JSON.stringify(expected)}`;
   }
   return expected.length;
 }
+
+/** Entered-at of the active nodes after a transition at `at`: nodes that stay active keep theirs. */
+function timesOf(nodes: { path: string }[], before: Record<string, string>, at: string): Record<string, string> {
+  return Object.fromEntries(nodes.map(({ path }) => [path, before[path] ?? at]));
+}
+
+const sorted = (times: Record<string, string>) => Object.entries(times).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

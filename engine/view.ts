@@ -23,11 +23,7 @@ export interface OfficeView {
   reminders: ReminderStatus | null;
 }
 
-export function toOfficeView(
-  office: OfficeRecord,
-  enteredAt: Record<string, string>,
-  reminders: ReminderStatus | null = null,
-): OfficeView {
+export function toOfficeView(office: OfficeRecord, reminders: ReminderStatus | null = null): OfficeView {
   return {
     id: office.id,
     name: office.name,
@@ -39,7 +35,7 @@ export function toOfficeView(
     stage: office.stage,
     states: office.states,
     version: office.version,
-    enteredAt,
+    enteredAt: office.enteredAt,
     allowedEvents: allowedEvents(fromStored(office.snapshot)),
     context: office.snapshot.context,
     createdAt: office.createdAt,

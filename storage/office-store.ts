@@ -19,6 +19,7 @@ interface OfficeRow {
   stage: string;
   states: string;
   snapshot: string;
+  entered_at: string;
   machine_version: number;
   version: number;
   created_at: string;
@@ -48,6 +49,7 @@ function toOffice(row: OfficeRow): OfficeRecord {
     stage: row.stage,
     states: JSON.parse(row.states) as string[],
     snapshot: JSON.parse(row.snapshot) as OfficeRecord['snapshot'],
+    enteredAt: JSON.parse(row.entered_at) as Record<string, string>,
     machineVersion: row.machine_version,
     version: row.version,
     createdAt: row.created_at,
@@ -77,9 +79,9 @@ export function createOfficeStore(db: Db): OfficeStore {
   const stmt = {
     get: db.prepare<[string], OfficeRow>('SELECT * FROM offices WHERE id = ?'),
     insert: db.prepare(`INSERT INTO offices
-      (id, name, country, city, language, track, contacts, stage, states, snapshot, machine_version, version, created_at, updated_at)
-      VALUES (@id, @name, @country, @city, @language, @track, @contacts, @stage, @states, @snapshot, @machineVersion, @version, @createdAt, @updatedAt)`),
-    update: db.prepare(`UPDATE offices SET stage = @stage, states = @states, snapshot = @snapshot,
+      (id, name, country, city, language, track, contacts, stage, states, snapshot, entered_at, machine_version, version, created_at, updated_at)
+      VALUES (@id, @name, @country, @city, @language, @track, @contacts, @stage, @states, @snapshot, @enteredAt, @machineVersion, @version, @createdAt, @updatedAt)`),
+    update: db.prepare(`UPDATE offices SET stage = @stage, states = @states, snapshot = @snapshot, entered_at = @enteredAt,
       machine_version = @machineVersion, version = @version, updated_at = @updatedAt WHERE id = @id AND version = @version - 1`),
     insertNode: db.prepare('INSERT INTO office_states (office_id, path, is_leaf, entered_at) VALUES (?, ?, ?, ?)'),
     deleteNode: db.prepare('DELETE FROM office_states WHERE office_id = ? AND path = ?'),
@@ -119,6 +121,7 @@ export function createOfficeStore(db: Db): OfficeStore {
         contacts: JSON.stringify(office.contacts),
         states: JSON.stringify(office.states),
         snapshot: JSON.stringify(office.snapshot),
+        enteredAt: JSON.stringify(office.enteredAt),
       });
       for (const node of nodes) stmt.insertNode.run(office.id, node.path, node.isLeaf ? 1 : 0, office.createdAt);
     },
@@ -128,6 +131,7 @@ export function createOfficeStore(db: Db): OfficeStore {
         ...update,
         states: JSON.stringify(update.states),
         snapshot: JSON.stringify(update.snapshot),
+        enteredAt: JSON.stringify(update.enteredAt),
       });
       return result.changes === 1;
     },

@@ -18,6 +18,8 @@ export interface OfficeRecord {
   stage: string;
   states: string[];
   snapshot: StoredSnapshot;
+  /** When the office entered each of its active nodes (compound and leaf), by path. */
+  enteredAt: Record<string, string>;
   machineVersion: number;
   version: number;
   createdAt: string;
@@ -51,6 +53,7 @@ export interface OfficeStateUpdate {
   stage: string;
   states: string[];
   snapshot: StoredSnapshot;
+  enteredAt: Record<string, string>;
   /** The machine version that computed `snapshot`: the office now runs on it. */
   machineVersion: number;
   version: number;

@@ -133,7 +133,7 @@ test('POST /api/offices/:id/events: random event sequences never give a 5xx; a r
         let body: unknown = c.body;
         if (typeof c.body === 'object' && c.body !== null && 'allowedPick' in c.body) {
           const office = server.runtime.store.getOffice(c.office);
-          const allowed = office ? toOfficeView(office, {}).allowedEvents : [];
+          const allowed = office ? toOfficeView(office).allowedEvents : [];
           const type = allowed.length ? allowed[(c.body.allowedPick as number) % allowed.length] : 'SEND_CIRCULAR';
           body = { type, ...VALID_PAYLOAD };
         }

@@ -29,7 +29,7 @@ function migrationsBefore(first: number): string {
   return older;
 }
 
-test('006 re-keys the active state rows by path and keeps every row and its entry time', () => {
+test('006 re-keys the active state rows by path and keeps every row and its entry time; 007 copies the times onto the office row', () => {
   const file = path.join(dir, 'old.db');
   const db = openDatabase(file);
   migrate(db, migrationsBefore(6));
@@ -62,6 +62,16 @@ test('006 re-keys the active state rows by path and keeps every row and its entr
     expect(view.states).toEqual(['preparing.site.surveying', 'preparing.training.nominated']);
     expect(view.enteredAt).toEqual(Object.fromEntries(rows.map((r) => [r[1], r[3]])));
     expect(runtime.db.prepare("SELECT name FROM sqlite_master WHERE name = 'office_states_path'").get()).toBeUndefined();
+    expect(runtime.store.getOffice('OLD-1')!.enteredAt).toEqual(Object.fromEntries(rows.map((r) => [r[1], r[3]])));
+    // The next transition keeps the migrated times of the states it stays in.
+    runtime.engine.apply('OLD-1', sampleEvent('SITE_SURVEYED'), { actor: 'test', at: new Date('2024-03-01T00:00:00.000Z') });
+    expect(runtime.store.getOffice('OLD-1')!.enteredAt).toEqual({
+      preparing: '2024-01-02T03:04:05.000Z',
+      'preparing.site': '2024-01-02T03:04:05.000Z',
+      'preparing.site.inProgress': '2024-03-01T00:00:00.000Z',
+      'preparing.training': '2024-01-02T03:04:05.000Z',
+      'preparing.training.nominated': '2024-02-03T04:05:06.000Z',
+    });
   } finally {
     runtime.close();
   }

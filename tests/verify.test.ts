@@ -45,6 +45,9 @@ const tamperings: [label: string, statement: string, problem: RegExp][] = [
   ['a history event rewritten', `UPDATE history SET type = 'SITE_DIFFICULTY', payload = '{"reason":"x"}' WHERE office_id = ? AND seq = 4`, /seq 4: history says it entered/],
   ['a history event of an unknown type', `UPDATE history SET type = 'TELEPORTED' WHERE office_id = ? AND seq = 8`, /unknown event type TELEPORTED/],
   ['the version moved without history', `UPDATE offices SET version = version + 1 WHERE id = ?`, /version 9 but 8 events/],
+  ['the stored entered-at of a state changed', `UPDATE offices SET entered_at = json_set(entered_at, '$."deployment.inTransit"', '2020-01-01T00:00:00.000Z') WHERE id = ?`, /stored entered-at .*2020-01-01.* differs from replay/],
+  ['a state missing from the stored entered-at', `UPDATE offices SET entered_at = json_remove(entered_at, '$."deployment"') WHERE id = ?`, /stored entered-at .* differs from replay/],
+  ['the time of an active state row changed', `UPDATE office_states SET entered_at = '2020-01-01T00:00:00.000Z' WHERE office_id = ? AND path = 'deployment'`, /active state rows .*2020-01-01.* differ from replay/],
   ['an active state row lost', `DELETE FROM office_states WHERE office_id = ? AND path = 'deployment.inTransit'`, /active state rows/],
   ['an active state row for a state it is not in', `INSERT INTO office_states (path, office_id, is_leaf, entered_at) VALUES ('declined', ?, 1, '2020-01-01T00:00:00.000Z')`, /active state row declined differs from replay/],
 ];
@@ -55,6 +58,19 @@ test.each(tamperings)('%s is reported against that office only', (_label, statem
   const report = verify(runtime.store);
   expect(report.offices).toBe(3);
   expect(report.differences).toEqual([{ officeId: 'BR-TAMPERED', problem: expect.stringMatching(problem) }]);
+});
+
+test('an event recorded after the office finished is reported', () => {
+  seed(['BR-CLEAN']);
+  runtime.engine.register({ id: 'BR-DONE', name: 'Done', country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
+  runtime.engine.apply('BR-DONE', { type: 'WITHDRAWN', reason: 'no longer taking part' }, { actor: 'test' });
+  expect(verify(runtime.store).differences).toEqual([]);
+  runtime.db
+    .prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
+      VALUES ('BR-DONE', 2, 'WITHDRAWN', '{"reason":"again"}', '["withdrawn"]', '["withdrawn"]', 'test', '2030-01-01T00:00:00.000Z')`)
+    .run();
+  runtime.db.prepare("UPDATE offices SET version = 2 WHERE id = 'BR-DONE'").run();
+  expect(verify(runtime.store).differences).toEqual([{ officeId: 'BR-DONE', problem: 'seq 2: WITHDRAWN after the office finished in withdrawn' }]);
 });
 
 test('verify reads one snapshot: a transition committed while it runs is neither seen nor a difference', () => {

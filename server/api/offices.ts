@@ -63,7 +63,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       body: newOfficeSchema,
       responses: { 201: { description: 'The registered office', schema: officeViewSchema, headers: etagHeaders } },
       handler: async ({ body, res, actor }) => {
-        const view = await commits.run(() => officeView(store, engine.register(body, { actor }), reminders));
+        const view = await commits.run(() => officeView(engine.register(body, { actor }), reminders));
         res.status(201).setHeader('ETag', etagOf(view.version));
         return view;
       },
@@ -113,7 +113,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
         const expectedVersion = parseIfMatch(req.get('If-Match'));
         const view = await commits.run(() => {
           const { office } = engine.apply(params.id, parsed.event, { actor, expectedVersion });
-          return officeView(store, office, reminders);
+          return officeView(office, reminders);
         });
         res.setHeader('ETag', etagOf(view.version));
         return view;
