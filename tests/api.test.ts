@@ -154,28 +154,34 @@ describe('GET /api/offices/:id/history', () => {
 
 describe('GET /api/offices', () => {
   let invited: string;
+  let other: string;
   beforeAll(async () => {
     invited = await registerOffice(url, { name: 'Filter 50% Office', country: 'KE' });
     await post(invited, 'SEND_CIRCULAR');
+    // Matches none of the filters below: still a prospect, in another country, another name.
+    other = await registerOffice(url, { name: 'Filter 5 Office', country: 'FR' });
   });
 
   test('lists offices', async () => {
     const res = await api(url, 'GET', '/api/offices');
     expect(res.status).toBe(200);
     expect(Array.isArray(res.body.offices)).toBe(true);
-    expect(res.body.offices.map((o: { id: string }) => o.id)).toContain(invited);
+    expect(res.body.offices.map((o: { id: string }) => o.id)).toEqual(expect.arrayContaining([invited, other]));
   });
 
-  test.each([
-    ['stage', 'stage=invited'],
-    ['state', 'state=invited'],
-    ['country (any case)', 'country=ke'],
-    ['text, with LIKE wildcards taken literally', `q=${encodeURIComponent('50%')}`],
-  ])('filters by %s', async (_label, query) => {
+  type Listed = { id: string; name: string; stage: string; states: string[]; country: string };
+  test.each<[string, string, (o: Listed) => boolean]>([
+    ['stage', 'stage=invited', (o) => o.stage === 'invited'],
+    ['state', 'state=invited', (o) => o.states.includes('invited')],
+    ['country (any case)', 'country=ke', (o) => o.country === 'KE'],
+    ['text, with LIKE wildcards taken literally', `q=${encodeURIComponent('50%')}`, (o) => o.name.includes('50%') || o.id.includes('50%')],
+  ])('filters by %s: the matching office in, every listed office matching, the other one out', async (_label, query, matches) => {
     const res = await api(url, 'GET', `/api/offices?${query}`);
     expect(res.status).toBe(200);
-    expect(res.body.offices.map((o: { id: string }) => o.id)).toContain(invited);
-    for (const office of res.body.offices) expect(office.id === invited || !query.startsWith('q=')).toBe(true);
+    const offices = res.body.offices as Listed[];
+    expect(offices.map((o) => o.id)).toContain(invited);
+    expect(offices.map((o) => o.id)).not.toContain(other);
+    expect(offices.filter((o) => !matches(o))).toEqual([]);
   });
 
   test('a parallel leaf state filters too', async () => {

@@ -90,3 +90,18 @@ test('after 006 a transition moves the rows of the states it leaves and enters, 
     runtime.close();
   }
 });
+
+test('the runtime connection runs WAL with FULL sync, foreign keys and the busy timeout, and records every migration', () => {
+  const runtime = openRuntime(testConfig(path.join(dir, 'settings.db'), { DB_BUSY_TIMEOUT_MS: 1234 }));
+  try {
+    const setting = (name: string) => runtime.db.pragma(name, { simple: true });
+    expect(setting('journal_mode')).toBe('wal');
+    expect(setting('synchronous')).toBe(2); // FULL
+    expect(setting('foreign_keys')).toBe(1);
+    expect(setting('busy_timeout')).toBe(1234);
+    const files = fs.readdirSync(MIGRATIONS).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+    expect(runtime.db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()).toEqual(files);
+  } finally {
+    runtime.close();
+  }
+});
