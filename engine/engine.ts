@@ -9,6 +9,7 @@ import type { NewOffice } from './office-input';
 import {
   activeNodes,
   allowedEvents,
+  enteredAtAfter,
   fromStored,
   initialSnapshot,
   leafPaths,
@@ -115,7 +116,7 @@ export class Engine {
       stage: stageOf(snapshot.value),
       states: leafPaths(snapshot.value),
       snapshot: toStored(snapshot),
-      enteredAt: Object.fromEntries(nodes.map((n) => [n.path, iso])),
+      enteredAt: enteredAtAfter({}, nodes, iso),
       machineVersion: OFFICE_MACHINE_VERSION,
       version: 0,
       createdAt: iso,
@@ -174,7 +175,7 @@ export class Engine {
         stage: stageOf(after.value),
         states: leafPaths(after.value),
         snapshot: toStored(after),
-        enteredAt: enteredAtAfter(office.enteredAt, afterNodes, entered, iso),
+        enteredAt: enteredAtAfter(office.enteredAt, afterNodes, iso),
         machineVersion: OFFICE_MACHINE_VERSION,
         version: office.version + 1,
         updatedAt: iso,
@@ -203,17 +204,6 @@ export class Engine {
     for (const hook of this.hooks) hook.inTransaction?.(record);
     this.committed.push(record);
   }
-}
-
-/** Nodes still active keep their time; nodes just entered take the transition's. */
-function enteredAtAfter(before: Record<string, string>, afterNodes: ActiveNode[], entered: ActiveNode[], at: string): Record<string, string> {
-  const enteredPaths = new Set(entered.map((n) => n.path));
-  const times: Record<string, string> = {};
-  for (const { path } of afterNodes) {
-    const time = enteredPaths.has(path) ? at : before[path];
-    if (time !== undefined) times[path] = time;
-  }
-  return times;
 }
 
 function versionMismatch(office: OfficeRecord, expected: number): EngineError {

@@ -50,6 +50,14 @@ export function activeNodes(value: StateValue, prefix = ''): ActiveNode[] {
   return nodes;
 }
 
+/**
+ * When the office entered each active node after a transition at `at`: nodes that stay active keep
+ * their time, the others take `at`. Registration is a transition from nothing.
+ */
+export function enteredAtAfter(before: Record<string, string>, nodes: readonly ActiveNode[], at: string): Record<string, string> {
+  return Object.fromEntries(nodes.map(({ path }) => [path, before[path] ?? at]));
+}
+
 export function leafPaths(value: StateValue): string[] {
   return activeNodes(value)
     .filter((n) => n.isLeaf)

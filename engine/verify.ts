@@ -3,7 +3,7 @@ import { isOfficeEventType, type OfficeEvent } from '../machines/events';
 import { officeMachine } from '../machines/office';
 import type { OfficeStore } from '../storage/types';
 import { REGISTERED } from './engine';
-import { activeNodes, initialSnapshot, leafPaths, toStored } from './snapshot';
+import { activeNodes, enteredAtAfter, initialSnapshot, leafPaths, toStored } from './snapshot';
 
 export interface VerifyDifference {
   officeId: string;
@@ -62,7 +62,7 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
   const history = store.history(id);
   if (history[0]?.type !== REGISTERED) return 'history does not start with REGISTERED';
   let snapshot = initialSnapshot({ track: office.track });
-  let enteredAt = timesOf(activeNodes(snapshot.value), {}, history[0].at);
+  let enteredAt = enteredAtAfter({}, activeNodes(snapshot.value), history[0].at);
   for (const [index, entry] of history.entries()) {
     if (entry.seq !== index) return `history seq ${entry.seq} found where ${index} was expected`;
     if (index === 0) continue;
@@ -76,7 +76,7 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
     if (snapshot.status !== 'active') return `seq ${entry.seq}: ${entry.type} after the office finished in ${leafPaths(snapshot.value).join(', ')}`;
     if (!snapshot.can(event)) return `seq ${entry.seq}: ${entry.type} is not allowed in ${leafPaths(snapshot.value).join(', ')}`;
     snapshot = transition(officeMachine, snapshot, event)[0];
-    enteredAt = timesOf(activeNodes(snapshot.value), enteredAt, entry.at);
+    enteredAt = enteredAtAfter(enteredAt, activeNodes(snapshot.value), entry.at);
     if (JSON.stringify(leafPaths(snapshot.value)) !== JSON.stringify(entry.to)) {
       return `seq ${entry.seq}: history says it entered ${entry.to.join(', ')}, replay reached ${leafPaths(snapshot.value).join(', ')}`;
     }
@@ -94,11 +94,6 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
     return `active state rows ${JSON.stringify(rows)} differ from replay ${JSON.stringify(expected)}`;
   }
   return expected.length;
-}
-
-/** Entered-at of the active nodes after a transition at `at`: nodes that stay active keep theirs. */
-function timesOf(nodes: { path: string }[], before: Record<string, string>, at: string): Record<string, string> {
-  return Object.fromEntries(nodes.map(({ path }) => [path, before[path] ?? at]));
 }
 
 const sorted = (times: Record<string, string>) => Object.entries(times).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
