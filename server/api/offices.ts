@@ -8,7 +8,7 @@ import { GroupCommit } from '../../engine/group-commit';
 import { officeNotFound } from '../../engine/errors';
 import { idParams, route, type AnyRoute } from '../route';
 import { allStates } from '../../machines/describe';
-import { etagHeaders, ifMatchHeaders, officeHistorySchema, officeListSchema, officeStatsSchema, officeViewSchema } from './schemas';
+import { etagHeaders, IF_MATCH_PATTERN, ifMatchHeaders, officeHistorySchema, officeListSchema, officeStatsSchema, officeViewSchema } from './schemas';
 
 const stateNames = allStates().map((s) => s.path);
 const stageNames = allStates()
@@ -40,7 +40,7 @@ const eventBody = z.looseObject({ type: z.string() }).meta({
 /** `If-Match: 3`, `"3"` or `W/"3"`: the office version the client last saw. */
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+  const match = IF_MATCH_PATTERN.exec(header);
   if (!match) {
     throw new HttpError(400, 'invalid_if_match', 'If-Match must be the office version, e.g. If-Match: "3".', { header });
   }

@@ -127,9 +127,11 @@ export const importResultSchema = z
   .register(openApiComponents, { id: 'ImportResult' });
 
 /** What `parseIfMatch` accepts: the office version, bare, quoted or weak (`3`, `"3"`, `W/"3"`). */
+export const IF_MATCH_PATTERN = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/;
+
 export const ifMatchHeader = z
   .string()
-  .regex(/^\s*(?:W\/)?"?\d{1,15}"?\s*$/)
+  .regex(IF_MATCH_PATTERN)
   .describe('The office version the client last saw (its ETag); a different current version answers 412');
 
 export const ifMatchHeaders = z.object({ 'If-Match': ifMatchHeader.optional() });

@@ -6,6 +6,9 @@ import { HttpError } from '../errors';
 import { route, type AnyRoute } from '../route';
 import { importResultSchema } from './schemas';
 
+/** Content types the import takes as JSON Lines text. */
+const JSON_LINES_MEDIA_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/plain'];
+
 export function systemRoutes(runtime: Runtime): AnyRoute[] {
   return [
     route({
@@ -24,7 +27,7 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'import',
       access: 'admin',
       textBody: {
-        mediaTypes: ['application/x-ndjson', 'application/jsonl', 'text/plain'],
+        mediaTypes: JSON_LINES_MEDIA_TYPES,
         description:
           'JSON Lines: one object per line, {"kind":"office", the POST /api/offices fields, "at"?} or {"kind":"event", "office", "type", "at", the event payload}, or a further kind such as "workshop". Blank lines are skipped; an empty file is refused.',
       },
@@ -57,5 +60,4 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
 }
 
 /** The import endpoint reads the raw JSON Lines text. */
-export const importBodyParser = (limit: string) =>
-  express.text({ type: ['application/x-ndjson', 'application/jsonl', 'text/plain'], limit });
+export const importBodyParser = (limit: string) => express.text({ type: JSON_LINES_MEDIA_TYPES, limit });
