@@ -112,6 +112,14 @@ export class CircularLetters {
     return { recipients, subject: rendered.subject, text: rendered.text, html: rendered.html, language: rendered.language, letterRef: options.letterRef };
   }
 
+  /**
+   * The letter exactly as `office` would get it if it were sent now, links shown as placeholders
+   * (they are signed only when the letter is written); without `letterRef`, the default one.
+   */
+  preview(office: OfficeRecord, letterRef?: string): ComposedLetter {
+    return this.compose(office, { letterRef: letterRef?.trim() || defaultLetterRef(office.id, office.version + 1), at: this.deps.now() });
+  }
+
   private formatDate(at: Date, zone: string, language: string): string {
     const key = `${language}|${zone}`;
     let format = this.dateFormats.get(key);

@@ -183,7 +183,7 @@ describe('one-click reply links', () => {
     const postWith = (headers: Record<string, string>) =>
       rawRequest(`${server.url}/r/${token}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: '' });
     // A foreign page's form: refused with a page, nothing changes.
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { Origin: 'https://evil.example' },
       { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
       { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' },
