@@ -37,7 +37,7 @@ function sampleView(sample: LetterSample, index: number): Html {
 <h3 id="sample-${index}">In ${language}${sample.track === 'internet' ? ' (Internet track)' : ''}, as ${sample.officeName} will read it</h3>
 <dl class="letter-head"><dt>To</dt><dd>${sample.recipients.length ? sample.recipients.join(', ') : html`<span class="badge stuck">no contact email: not delivered</span>`}</dd>
 <dt>Subject</dt><dd>${sample.subject}</dd></dl>
-<pre class="letter-text" tabindex="0" aria-label="Text of the letter in ${language}">${sample.text}</pre>
+<pre class="letter-text">${sample.text}</pre>
 </article>`;
 }
 

@@ -2,17 +2,13 @@ import { getAllCountries } from 'countries-and-timezones';
 import type { Runtime } from '../../app/runtime';
 import type { BroadcastView } from '../../programme/broadcast';
 import { listBroadcasts } from '../../programme/broadcast';
-import type { LettersPreview, Selection } from '../../programme/bulk-letters';
 import type { CsvImportResult } from '../../programme/csv-import';
 import { listGoldDisks } from '../../programme/gold-disk';
-import { REGIONS } from '../../programme/regions';
 import { renderReportArticle } from '../../programme/report/html';
 import type { ProgressReport } from '../../programme/report/progress';
 import { enrollableFocalPoints, getWorkshop, listWorkshops } from '../../programme/workshops';
-import { leafStates, stages, stateLabel } from './data';
 import { html, queryString, raw, type Html } from './html';
 import { countryName, number, page, when } from './layout';
-import { select } from './widgets';
 
 /**
  * Dashboard pages for running the programme: the progress report, workshops, Gold Disk releases,

@@ -113,7 +113,7 @@ afterAll(async () => {
 test('the letter arrives in French with two links; "yes" in Chromium makes the office preparing; the used link says so', async () => {
   await sendLetterFromPage(INPI.id, 'C.N. 2026/14', true);
   const [letter] = await mailTo(INPI.contacts[0]!.email, 1);
-  expect(letter!.subject).toBe("WIPOnet : invitation à rejoindre le réseau mondial d'information – C.N. 2026/14");
+  expect(letter!.subject).toBe("WIPOnet : Institut national de la propriété industrielle – invitation à rejoindre le réseau mondial d'information (C.N. 2026/14)");
   expect(letter!.text).toContain('Institut national de la propriété industrielle');
   expect(letter!.text).not.toContain("l'office Institut");
   expect(letter!.text).toContain('Préparer le site');
