@@ -230,4 +230,11 @@ describe('one-click reply links', () => {
     expect((await post(newConfirm!)).status).toBe(200);
     expect((await api(server.url, 'GET', `/api/offices/${id}`)).body.stage).toBe('preparing');
   });
+
+  // Last: it spends this address's budget for the minute.
+  it('too many requests from one address get a page too', async () => {
+    let res: RawResponse | undefined;
+    for (let i = 0; i < 100 && res?.status !== 429; i++) res = await rawRequest(`${server.url}/r/not-a-token`);
+    expectPage(res!, 429, 'en', 'Too many attempts');
+  });
 });

@@ -189,7 +189,7 @@ describe('reminders: restart in the middle, new processes, concurrent sweeps', (
     expect(new Set(ids).size).toBe(ids.length);
     expect(smtp.received.filter((m) => m.to.includes('claire.martin@inpi.example'))).toHaveLength(3);
     expect(smtp.received.filter((m) => m.to.includes('coordinator@wipo.example'))).toHaveLength(1);
-  });
+  }, 180_000);
 });
 
 describe('reminders: SMTP down, failing and slow', () => {

@@ -125,6 +125,10 @@ test('the letter arrives in French with two links; "yes" in Chromium makes the o
   // The office's emails list it, sent.
   const emails = await api(server.url, 'GET', `/api/offices/${INPI.id}/emails`);
   expect(emails.body.emails).toEqual([expect.objectContaining({ kind: 'circular', language: 'fr', status: 'sent', subject: letter!.subject })]);
+  const officePage = await coordinator.newPage();
+  await officePage.goto(`${server.url}/offices/${INPI.id}`);
+  expect(await officePage.textContent('#emails')).toContain(letter!.subject);
+  await officePage.close();
 
   const page = await ipo.newPage();
   const opened = await page.goto(yes!);
