@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { ReminderPolicy } from '../machines/meta';
 import { allStates, eventsByState } from '../machines/describe';
+import { languageOf, stateLabel } from '../machines/labels';
 import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications/links';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
@@ -302,13 +303,15 @@ export class Reminders {
       const allowed = EVENTS_FROM.get(clock.state);
       for (const action of TEMPLATE_LINKS[policy.template] ?? []) {
         if (!allowed?.has(LINK_ACTIONS[action].event)) continue;
-        links[action] = this.linkUrl(this.deps.links.create(office.id, action, expires));
+        // The link answers this state entry only: a later entry of the same state gets its own.
+        const entry = { state: clock.state, enteredAt: new Date(clock.entered_at) };
+        links[action] = this.linkUrl(this.deps.links.create(office.id, action, expires, entry));
       }
     }
     const meta = STATE_META.get(clock.state);
     const rendered = this.deps.templates.render(policy.template, language, {
       office: { ...office, countryName: this.countryName(office.country, language) },
-      state: { path: clock.state, label: meta?.label ?? clock.state, description: meta?.description ?? '' },
+      state: { path: clock.state, label: stateLabel(clock.state, languageOf(language)), description: meta?.description ?? '' },
       since: this.formatDate(clock.entered_at, zone, language),
       days: Math.max(0, Math.floor((now.getTime() - Date.parse(clock.entered_at)) / DAY)),
       deadline: this.formatDate(clock.deadline, zone, language),
@@ -329,7 +332,7 @@ export class Reminders {
       .filter((c) => Date.parse(c.deadline) <= t)
       .map((c) => ({
         state: c.state,
-        label: STATE_META.get(c.state)?.label ?? c.state,
+        label: stateLabel(c.state),
         since: this.formatDate(c.entered_at, zone, 'en'),
         daysOverdue: Math.floor((t - Date.parse(c.deadline)) / DAY),
         remindersSent: c.reminders_sent,

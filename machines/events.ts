@@ -11,7 +11,8 @@ const focalPointEmails = z.array(z.email().max(320)).min(1).max(50);
 export const eventPayloads = {
   SEND_CIRCULAR: z.object({ letterRef: z.string().max(200).optional() }),
   REPLY_AFFIRMATIVE: z.object({}),
-  REPLY_DECLINED: z.object({ reason }),
+  /** The office may say why it declines; a no without a reason is still a no. */
+  REPLY_DECLINED: z.object({ reason: reason.optional() }),
   REOPEN: z.object({}),
   SITE_SURVEYED: z.object({}),
   SITE_DIFFICULTY: z.object({ reason }),

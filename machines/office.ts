@@ -33,7 +33,7 @@ export const officeMachine = setup({
   },
   actions: {
     rememberReason: assign({
-      reason: ({ event }) => ('reason' in event ? event.reason : null),
+      reason: ({ event }) => ('reason' in event ? (event.reason ?? null) : null),
     }),
     clearReason: assign({ reason: null }),
     rememberFocalPoint: assign({

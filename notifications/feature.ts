@@ -8,6 +8,7 @@ import { Reminders } from '../engine/reminders';
 import { runSchedulerPass, Scheduler, type SchedulerPassResult } from '../engine/scheduler';
 import type { Db } from '../storage/db';
 import { createReminderStore, type ReminderStore } from '../storage/reminder-store';
+import { CircularLetters } from './circular';
 import { Dispatcher, type DispatchResult } from './dispatcher';
 import { LinkSigner } from './links';
 import { createOutbox, type Outbox } from './outbox';
@@ -20,6 +21,8 @@ export interface ReminderFeature {
   store: ReminderStore;
   outbox: Outbox;
   links: LinkSigner;
+  /** The circular letter, written with the transition that invites an office. */
+  letters: CircularLetters;
   policies: PolicySet;
   templates: Templates;
   transport: MailTransport;
@@ -80,12 +83,25 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
     retryBaseMs: config.MAIL_RETRY_BASE_MS,
   });
   let scheduler: Scheduler | null = null;
+  let started = false;
+  const letters = new CircularLetters({
+    templates,
+    links,
+    outbox,
+    reminders,
+    now: () => engine.clock.now(),
+    publicUrl: publicUrlOf(config),
+    linkTtlMs: config.LINK_TTL_DAYS * 86_400_000,
+  });
+  // A letter goes out at once once its transition has committed, when delivery runs here.
+  engine.addHooks(letters.hooks(() => started && void dispatcher.nudge()));
 
   return {
     reminders,
     store,
     outbox,
     links,
+    letters,
     policies,
     templates,
     transport,
@@ -103,9 +119,11 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
       });
       scheduler.start();
       dispatcher.start(config.DISPATCH_INTERVAL_MS);
+      started = true;
       logger?.info({ transport: transport.description, policies: policies.size }, 'reminders started');
     },
     async stop() {
+      started = false;
       scheduler?.stop();
       await dispatcher.stop();
       transport.close();

@@ -92,6 +92,46 @@ export function previewLetters(ctx: ProgrammeContext, selection: Selection): Let
   return { selection, count: offices.length, offices, notEligible, unknownIds };
 }
 
+/** The letter as one office of the selection would read it: one per language and track of the selection. */
+export interface LetterSample {
+  language: string;
+  officeId: string;
+  officeName: string;
+  track: OfficeRecord['track'];
+  recipients: string[];
+  subject: string;
+  text: string;
+}
+
+export type ComposeLetter = (office: OfficeRecord, letterRef: string | undefined) => Omit<LetterSample, 'officeId' | 'officeName' | 'track'>;
+
+/**
+ * The exact text of the letter for the first office of each language among those the preview will
+ * reach (and of each track), rendered by `compose` (the notifications feature's, the one that writes the real letters).
+ */
+export function sampleLetters(ctx: ProgrammeContext, preview: LettersPreview, letterRef: string | undefined, compose: ComposeLetter): LetterSample[] {
+  const samples = new Map<string, LetterSample>();
+  const seen = new Set<string>();
+  for (const summary of preview.offices) {
+    const office = ctx.store.getOffice(summary.id);
+    if (!office || seen.has(`${office.language}|${office.track}`)) continue;
+    seen.add(`${office.language}|${office.track}`);
+    const letter = compose(office, letterRef);
+    // The kit and the Internet tracks are asked different things: a sample of each.
+    const key = `${letter.language}|${office.track}`;
+    if (!samples.has(key)) samples.set(key, { officeId: office.id, officeName: office.name, track: office.track, ...letter });
+  }
+  return [...samples.values()];
+}
+
+/** The notifications feature's letter, as `sampleLetters` needs it. */
+export function composeLetter(runtime: { reminders: { letters: { preview(office: OfficeRecord, letterRef?: string): ReturnType<ComposeLetter> } } }): ComposeLetter {
+  return (office, letterRef) => {
+    const { recipients, subject, text, language } = runtime.reminders.letters.preview(office, letterRef);
+    return { recipients, subject, text, language };
+  };
+}
+
 export const sendLettersSchema = z.object({
   selection: selectionSchema,
   letterRef: z.preprocess(blankIsAbsent, z.string().trim().max(200).optional()),

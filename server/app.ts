@@ -11,6 +11,7 @@ import { programmeFormParsers, programmePageRoutes } from './pages/programme-rou
 import { importBodyParser, systemRoutes } from './api/system';
 import { reminderRoutes } from './api/reminders';
 import { linkRoutes } from './links/pages';
+import { linkFallbacks } from './links/render';
 import { errorHandler, notFoundHandler } from './errors';
 import { liveRoutes } from './live/routes';
 import { openApiDocument } from './openapi';
@@ -77,10 +78,14 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   app.use(cookieParser());
   app.use(auth.identify);
   app.post('/signin', auth.signInLimit);
-  app.use('/r', auth.publicPageLimit);
+  const linkPages = linkFallbacks(runtime);
+  app.use('/r', linkPages.rateLimit);
   const router = express.Router();
   mountRoutes(router, routes);
   app.use(router);
+  // Reply-link pages answer every problem with a page in the office's language, never JSON.
+  app.use('/r', linkPages.notFound);
+  app.use('/r', linkPages.errors);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return { app, routes, auth };

@@ -115,7 +115,8 @@ test(`kill -9 at ${KILLS} random moments under ${TOTAL_EVENTS} events from 4 cli
     // A graceful stop waits for the message in flight, so every row left `sending` was stranded by a kill.
     await server.stop();
     const after = new Database(file, { readonly: true });
-    const rows = after.prepare('SELECT office_id, timer_id, message_id, status FROM outbox').all() as {
+    // The reminders' rows: the circular letters of these contact-less offices are failed by design.
+    const rows = after.prepare("SELECT office_id, timer_id, message_id, status FROM outbox WHERE kind <> 'circular'").all() as {
       office_id: string;
       timer_id: number;
       message_id: string;

@@ -37,6 +37,9 @@ describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', 
       LINK_SECRET: 'fault-test-link-secret-0123456789',
     });
     runtime = openRuntime(config, { clock });
+    // The offices were invited at T0, recorded afterwards: their circular letters went then, so
+    // only the reminders are sent here.
+    clock.set(new Date(T0.getTime() + HOUR));
     for (let i = 0; i < OFFICES; i++) {
       const id = `smtp-${i}`;
       runtime.engine.register(
@@ -45,6 +48,7 @@ describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', 
       );
       runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test', at: T0 });
     }
+    clock.set(T0);
   });
 
   afterAll(async () => {

@@ -59,7 +59,7 @@ const cases: Case[] = [
   ['an event type that is an Object.prototype key', 'POST', events, { type: 'constructor' }, {}, 400, 'invalid_event'],
   ['a lower-case event type', 'POST', events, { type: 'reply_affirmative' }, {}, 400, 'invalid_event'],
   ['an event type that is not a string', 'POST', events, { type: 42 }, {}, 400, 'invalid_input'],
-  ['a missing payload field', 'POST', events, { type: 'REPLY_DECLINED' }, {}, 400, 'invalid_event'],
+  ['a missing payload field', 'POST', events, { type: 'SITE_DIFFICULTY' }, {}, 400, 'invalid_event'],
   ['a payload field of the wrong type', 'POST', events, { type: 'REPLY_DECLINED', reason: 42 }, {}, 400, 'invalid_event'],
   ['a blank reason', 'POST', events, { type: 'REPLY_DECLINED', reason: '   ' }, {}, 400, 'invalid_event'],
   ['a reason past its maximum length', 'POST', events, { type: 'REPLY_DECLINED', reason: 'r'.repeat(2001) }, {}, 400, 'invalid_event'],

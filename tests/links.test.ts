@@ -1,6 +1,8 @@
 import { fixedClock } from '../engine/clock';
 import type { LinkAction } from '../notifications/links';
+import { rawRequest, type RawResponse } from './helpers/raw-http';
 import { api, startServer, type TestServer } from './helpers/server';
+import { linksIn } from './helpers/smtp';
 
 const DAY = 86_400_000;
 
@@ -20,7 +22,7 @@ describe('one-click reply links', () => {
   }
 
   beforeAll(async () => {
-    server = await startServer({ runtime: { clock } });
+    server = await startServer({ runtime: { clock }, config: { COORDINATOR_EMAIL: 'coordination@wipo.example' } });
   });
   afterAll(() => server.close());
 
@@ -101,9 +103,9 @@ describe('one-click reply links', () => {
   it('links that need input validate it, then apply the event with its payload', async () => {
     const id = await invitedOffice('L-FORM', { track: 'internet', language: 'fr' });
     const decline = link(id, 'decline');
-    const empty = await post(decline, { reason: '   ' });
-    expect(empty.status).toBe(400);
-    expect(await empty.text()).toContain('Veuillez corriger le formulaire');
+    const tooLong = await post(decline, { reason: 'r'.repeat(2001) });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.text()).toContain('Veuillez corriger le formulaire');
     expect(await version(id)).toBe(1);
     expect((await post(link(id, 'confirm'))).status).toBe(200);
 
@@ -128,5 +130,111 @@ describe('one-click reply links', () => {
     const res = await fetch(link('NO-SUCH-OFFICE', 'confirm'));
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  /** An HTML page in `lang`, readable on a phone, with the programme's name and the coordinator's address. */
+  function expectPage(res: RawResponse, status: number, lang: 'en' | 'fr' | 'es', text: string): void {
+    expect({ status: res.status, type: res.headers['content-type'] }).toEqual({ status, type: expect.stringMatching(/^text\/html/) });
+    expect(res.body).toMatch(/^<!doctype html>/);
+    expect(res.body).toContain(`<html lang="${lang}">`);
+    expect(res.body).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(res.body).toContain({ en: 'WIPOnet Project', fr: 'Projet WIPOnet', es: 'Proyecto WIPOnet' }[lang]);
+    expect(res.body).toContain('href="mailto:coordination@wipo.example"');
+    expect(res.body).toContain(text);
+  }
+
+  it('every problem is an HTML page in the office language (English when the office is unknown), never JSON', async () => {
+    const id = await invitedOffice('L-PAGES', { language: 'fr' });
+    const valid = link(id, 'confirm').split('/r/')[1]!;
+    const [payload, signature] = valid.split('.') as [string, string];
+    const flipped = `${payload}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
+    const unknownAction = server.runtime.reminders.links.create(id, 'teleport' as LinkAction, new Date(clock.now().getTime() + DAY));
+    const get = (path: string, headers: Record<string, string> = {}) => rawRequest(`${server.url}${path}`, { headers });
+    const cases: [RawResponse, number, 'en' | 'fr', string][] = [
+      [await get('/r/not-a-token'), 400, 'en', 'This link is not valid'],
+      [await get(`/r/${flipped}`), 400, 'en', 'This link is not valid'],
+      [await get(`/r/${unknownAction}`), 400, 'en', 'This link is not valid'],
+      [await get(`/r/${'a'.repeat(3000)}.${signature}`), 414, 'en', 'This link is too long'],
+      [await get('/r/'), 404, 'en', 'Page not found'],
+      [await get('/r/a/b/c'), 404, 'en', 'Page not found'],
+      [await get(`/r/${valid}/extra`), 404, 'fr', 'Page introuvable'],
+      [await get(`/r/${server.runtime.reminders.links.create(id, 'installed', new Date(clock.now().getTime() + DAY))}`), 409, 'fr', 'Cette réponse ne peut plus être donnée'],
+      [
+        await rawRequest(`${server.url}/r/${valid}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: `reason=${'x'.repeat(20_000)}`,
+        }),
+        413,
+        'fr',
+        'La réponse est trop longue',
+      ],
+    ];
+    for (const [res, status, lang, text] of cases) expectPage(res, status, lang, text);
+    expect(await version(id)).toBe(1);
+    const page = await get(`/r/${valid}`);
+    expectPage(page, 200, 'fr', 'Oui, nous souhaitons participer');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
+  });
+
+  it("the reply page's own form passes, a foreign site's does not", async () => {
+    const id = await invitedOffice('L-CSRF', { language: 'fr' });
+    const token = link(id, 'confirm').split('/r/')[1]!;
+    const postWith = (headers: Record<string, string>) =>
+      rawRequest(`${server.url}/r/${token}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: '' });
+    // A foreign page's form: refused with a page, nothing changes.
+    for (const headers of <Record<string, string>[]>[
+      { Origin: 'https://evil.example' },
+      { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+      { Origin: 'null' },
+    ]) {
+      expectPage(await postWith(headers), 403, 'fr', 'Ce formulaire ne vient pas de cette page');
+    }
+    expect(await version(id)).toBe(1);
+    // Chromium posts `Origin: null` from a no-referrer page; Sec-Fetch-Site says it is our own.
+    expectPage(await postWith({ Origin: 'null', 'Sec-Fetch-Site': 'same-origin' }), 200, 'fr', 'Merci. Votre réponse a été enregistrée.');
+    expect(await version(id)).toBe(2);
+    const other = await invitedOffice('L-CSRF-2', { language: 'fr' });
+    const second = link(other, 'confirm').split('/r/')[1]!;
+    const own = await rawRequest(`${server.url}/r/${second}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url, 'Sec-Fetch-Site': 'same-origin' },
+      body: '',
+    });
+    expectPage(own, 200, 'fr', 'Votre Office est maintenant à l’étape : Préparation.');
+  });
+
+  it('the circular letter carries links for its own state entry: after a decline and a new invitation, the old ones say so', async () => {
+    const id = await invitedOffice('L-AGAIN', { language: 'fr', contacts: [{ name: 'Claire', email: 'claire@office.example' }] });
+    const letters = () => server.runtime.reminders.outbox.ofOffice(id).filter((m) => m.kind === 'circular');
+    expect(letters()).toHaveLength(1);
+    const [confirm, decline] = linksIn(letters()[0]!.text_body).map((l) => l.replace(/^https?:\/\/[^/]+/, server.url));
+    expect(await (await fetch(decline!)).text()).toContain('Raison (facultatif)');
+    // A no without a reason is a no.
+    const no = await post(decline!, { reason: '' });
+    expect(no.status).toBe(200);
+    expect(await no.text()).toContain('Réponse enregistrée : l’office décline');
+    const declined = await api(server.url, 'GET', `/api/offices/${id}`);
+    expect(declined.body.states).toEqual(['declined']);
+    clock.advance(DAY);
+    expect((await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'REOPEN' })).status).toBe(200);
+    expect(letters()).toHaveLength(2);
+    const earlier = await rawRequest(confirm!);
+    expectPage(earlier, 410, 'fr', 'Ce lien appartient à une lettre précédente');
+    const earlierPost = await rawRequest(confirm!, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
+    expectPage(earlierPost, 410, 'fr', 'Ce lien appartient à une lettre précédente');
+    expect((await api(server.url, 'GET', `/api/offices/${id}`)).body.states).toEqual(['invited']);
+    const [newConfirm] = linksIn(letters()[1]!.text_body).map((l) => l.replace(/^https?:\/\/[^/]+/, server.url));
+    expect((await post(newConfirm!)).status).toBe(200);
+    expect((await api(server.url, 'GET', `/api/offices/${id}`)).body.stage).toBe('preparing');
+  });
+
+  // Last: it spends this address's budget for the minute.
+  it('too many requests from one address get a page too', async () => {
+    let res: RawResponse | undefined;
+    for (let i = 0; i < 100 && res?.status !== 429; i++) res = await rawRequest(`${server.url}/r/not-a-token`);
+    expectPage(res!, 429, 'en', 'Too many attempts');
   });
 });

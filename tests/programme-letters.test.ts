@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { previewLetters, selectionSchema, sendLetters } from '../programme/bulk-letters';
+import { composeLetter, previewLetters, sampleLetters, selectionSchema, sendLetters } from '../programme/bulk-letters';
+import { linksIn } from './helpers/smtp';
 import { event, office, openFixture, postJson, type ProgrammeFixture } from './programme-fixture';
 
 const T = (day: string) => `${day}T09:00:00.000Z`;
@@ -11,7 +12,11 @@ const offices = [
   office('DE-IPO', 'DE', T('2003-01-02')),
   office('KE-IPO', 'KE', T('2003-01-02')),
   office('GH-IPO', 'GH', T('2003-01-02'), { track: 'internet' }),
-  office('SN-IPO', 'SN', T('2003-01-02')),
+  office('SN-IPO', 'SN', T('2003-01-02'), {
+    name: 'Agence sénégalaise pour la propriété industrielle',
+    language: 'fr',
+    contacts: [{ name: 'Awa Diop', email: 'awa.diop@aspit.example' }],
+  }),
   office('BR-IPO', 'BR', T('2003-01-02')),
   // Already invited: matched by a filter but not eligible.
   office('NG-IPO', 'NG', T('2003-01-02')),
@@ -53,19 +58,70 @@ describe('bulk circular letters', () => {
     expect(result.kind).toBe('letters');
     expect(result.counts).toEqual({ pending: 0, done: 2, skipped: 0, failed: 0 });
     expect(result.offices.map((o) => [o.officeId, o.status, o.version])).toEqual([
-      ['GH-IPO', 'done', 1],
+      // By name: "Agence sénégalaise…" before "Industrial Property Office GH-IPO".
       ['SN-IPO', 'done', 1],
+      ['GH-IPO', 'done', 1],
     ]);
     const last = fx.runtime.store.history('SN-IPO').at(-1)!;
     expect(last).toMatchObject({ type: 'SEND_CIRCULAR', payload: { letterRef: 'C.N. 2003/12' }, actor: 'coordinator', to: ['invited'] });
     expect(() => sendLetters(fx.runtime, { selection }, { actor: 'coordinator' })).toThrow(/No office in the selection/);
   });
 
+  it('emails each office the letter in its language, with its reference and two links, in the transaction of the transition', () => {
+    const selection = select({ region: 'Africa', track: 'kit' });
+    const preview = previewLetters(fx.runtime, selection);
+    const samples = sampleLetters(fx.runtime, preview, 'C.N. 2003/12', composeLetter(fx.runtime));
+    // One sample per language of the selection: KE-IPO writes English, SN-IPO French.
+    expect(Object.fromEntries(samples.map((x) => [x.language, x.officeId]))).toEqual({ en: 'KE-IPO', fr: 'SN-IPO' });
+    const frSample = samples.find((x) => x.language === 'fr')!;
+    expect(fx.runtime.reminders.outbox.ofOffice('SN-IPO')).toEqual([]);
+
+    sendLetters(fx.runtime, { selection, expectedCount: 2, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' });
+    const [letter, ...others] = fx.runtime.reminders.outbox.ofOffice('SN-IPO');
+    expect(others).toEqual([]);
+    expect(letter).toMatchObject({ kind: 'circular', language: 'fr', status: 'pending', recipients: JSON.stringify(['awa.diop@aspit.example']) });
+    expect(letter!.subject).toBe(frSample.subject);
+    expect(letter!.subject).toContain('C.N. 2003/12');
+    for (const words of ['Lettre circulaire C.N. 2003/12', 'Agence sénégalaise pour la propriété industrielle', 'Préparer le site', 'Désigner un correspondant pour la formation', 'Recevoir et installer le kit']) {
+      expect(letter!.text_body).toContain(words);
+    }
+    // The preview was the letter's exact text, but for its personal links.
+    const placeholder = /https?:\/\/\S+\/r\/\S+/g;
+    expect(letter!.text_body.replace(placeholder, 'LINK')).toBe(frSample.text.replace(placeholder, 'LINK'));
+    expect(letter!.text_body).not.toContain("l'office Agence");
+    expect(linksIn(letter!.text_body)).toHaveLength(2);
+    const claims = linksIn(letter!.text_body).map((l) => JSON.parse(Buffer.from(l.split('/r/')[1]!.split('.')[0]!, 'base64url').toString()));
+    expect(claims).toEqual([
+      expect.objectContaining({ o: 'SN-IPO', a: 'confirm', s: 'invited', e: fx.clock.now().getTime() }),
+      expect.objectContaining({ o: 'SN-IPO', a: 'decline', s: 'invited', e: fx.clock.now().getTime() }),
+    ]);
+    // An office without a contact gets its letter recorded as undeliverable, never silently dropped.
+    expect(fx.runtime.reminders.outbox.ofOffice('KE-IPO')).toEqual([expect.objectContaining({ kind: 'circular', status: 'failed', last_error: expect.stringContaining('no recipient') })]);
+    // The office's emails list it.
+    expect(fx.runtime.reminders.outbox.ofOffice('NG-IPO')).toEqual([]);
+  });
+
+  it('a letter that cannot be written rolls the transition back with it', () => {
+    const outbox = fx.runtime.reminders.outbox;
+    const enqueue = outbox.enqueue;
+    outbox.enqueue = () => {
+      throw new Error('disk full');
+    };
+    try {
+      expect(() => fx.runtime.engine.apply('FR-IPO', { type: 'SEND_CIRCULAR' }, { actor: 'test' })).toThrow('disk full');
+    } finally {
+      outbox.enqueue = enqueue;
+    }
+    expect(fx.runtime.store.getOffice('FR-IPO')!.states).toEqual(['prospect']);
+    expect(outbox.ofOffice('FR-IPO')).toEqual([]);
+  });
+
   it('works over HTTP: preview, then apply', async () => {
     const base = await fx.serve();
-    const preview = await postJson(`${base}/api/letters/preview`, { selection: { country: ['BR', 'FR'] } });
+    const preview = await postJson(`${base}/api/letters/preview`, { selection: { country: ['BR', 'FR'] }, letterRef: 'C.N. 9' });
     expect(preview.status).toBe(200);
     expect(preview.body.count).toBe(2);
+    expect(preview.body.samples).toEqual([expect.objectContaining({ language: 'en', subject: expect.stringContaining('C.N. 9'), text: expect.stringContaining('Circular letter C.N. 9') })]);
     const sent = await postJson(`${base}/api/letters`, { selection: { country: ['BR', 'FR'] }, expectedCount: 2 });
     expect(sent.status).toBe(200);
     expect(sent.body.counts.done).toBe(2);

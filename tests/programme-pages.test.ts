@@ -73,9 +73,17 @@ describe('programme dashboard pages', () => {
   });
 
   it('previews then sends circular letters, showing the result per office', async () => {
-    const preview = await get(`${base}/programme/letters?region=Africa&preview=1`);
+    const preview = await get(`${base}/programme/letters?region=Africa&letterRef=C.N.+1&preview=1`);
     expect(preview.text).toContain('2 office(s) will receive the letter');
-    expect(preview.text).toContain('name="expectedCount" value="2"');
+    // The letter itself, before anything is sent; then a confirmation naming the offices.
+    expect(preview.text).toContain('Circular letter C.N. 1');
+    expect(preview.text).toContain('What your Office will be asked to do');
+    expect(preview.text).not.toContain('name="expectedCount"');
+    const confirm = await get(`${base}/programme/letters?region=Africa&letterRef=C.N.+1&confirm=1`);
+    expect(confirm.text).toContain('Send the circular letter C.N. 1 to 2 office(s)?');
+    expect(confirm.text).toContain('name="expectedCount" value="2"');
+    expect(confirm.text).toContain('name="letterRef" value="C.N. 1"');
+    expect(fx.runtime.store.listOffices({ stage: 'invited' }).total).toBe(0);
     const sent = await postForm(`${base}/programme/letters`, [['region', 'Africa'], ['expectedCount', '2'], ['letterRef', 'C.N. 1']]);
     expect(sent.status).toBe(303);
     const result = await get(`${base}${sent.headers.get('location')}`);

@@ -33,16 +33,18 @@ describe('reminders in the server process', () => {
 
     const env = { SMTP_URL: smtp.url, COORDINATOR_EMAIL: 'coordinator@wipo.example', SCHEDULER_INTERVAL_MS: '200', DISPATCH_INTERVAL_MS: '200' };
     let server = await spawnServer(dbPath, env);
-    const [mail] = await smtp.waitFor(1);
-    expect(mail!.to).toEqual(['coordinator@wipo.example']);
+    // The circular letter, written with SEND_CIRCULAR 20 days ago and not sent then, goes too.
+    const received = await smtp.waitFor(2);
+    expect(received.map((m) => m.to)).toEqual(expect.arrayContaining([['c@office.example'], ['coordinator@wipo.example']]));
+    const mail = received.find((m) => m.to.includes('coordinator@wipo.example'));
     expect(mail!.subject).toContain('Site difficulty');
     await server.kill('SIGTERM');
 
     server = await spawnServer(dbPath, env);
     await new Promise((r) => setTimeout(r, 1500));
     const emails = (await api(server.url, 'GET', '/api/offices/BLOCKED/emails')).body.emails as { status: string }[];
-    expect(emails.map((e) => e.status)).toEqual(['sent']);
-    expect(smtp.received).toHaveLength(1);
+    expect(emails.map((e) => e.status)).toEqual(['sent', 'sent']);
+    expect(smtp.received).toHaveLength(2);
     await server.kill('SIGTERM');
   });
 });

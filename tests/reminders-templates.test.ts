@@ -28,7 +28,7 @@ describe('email templates', () => {
   const templates = new Templates();
 
   it('every kind renders in every language it has, with a subject naming the office and no placeholder left', () => {
-    expect(templates.kinds()).toEqual(['coordinator', 'escalation', 'installing', 'invited', 'site', 'training', 'workshop']);
+    expect(templates.kinds()).toEqual(['circular', 'coordinator', 'escalation', 'installing', 'invited', 'site', 'training', 'workshop']);
     for (const kind of templates.kinds()) {
       for (const language of ['en', 'fr', 'es']) {
         const email = templates.render(kind, language, view);
@@ -38,12 +38,14 @@ describe('email templates', () => {
         // Text is plain; HTML escapes what came from the data.
         expect(email.html).not.toContain('<img');
         expect(email.html).toMatch(/&lt;img src(=|&#x3D;)x onerror(=|&#x3D;)alert\(1\)&gt; &amp; Co/);
+        // The office's name stands on its own: never "l'office Office de…", "the Instituto…".
+        for (const before of ['the ', "l'office ", 'la oficina ']) expect(email.text.toLowerCase()).not.toContain(`${before}${view.office.name}`.toLowerCase());
       }
     }
   });
 
   it('office templates exist in English, French and Spanish; other languages fall back to English', () => {
-    for (const kind of ['invited', 'site', 'training', 'workshop', 'installing']) {
+    for (const kind of ['circular', 'invited', 'site', 'training', 'workshop', 'installing']) {
       expect(templates.render(kind, 'fr', view).language).toBe('fr');
       expect(templates.render(kind, 'es', view).language).toBe('es');
       expect(templates.render(kind, 'de', view).language).toBe('en');

@@ -19,11 +19,19 @@ const frenchOffice = {
   contacts: [{ name: 'Claire Martin', email: 'claire.martin@inpi.example' }],
 };
 
-async function invite(server: TestServer, office: Record<string, unknown> = frenchOffice): Promise<string> {
+/**
+ * Registers and invites an office. The circular letter goes at once (it is not a reminder): it is
+ * delivered and checked here, so each test counts the reminders that follow.
+ */
+async function invite(smtp: TestSmtp, server: TestServer, office: Record<string, unknown> = frenchOffice): Promise<string> {
   const created = await api(server.url, 'POST', '/api/offices', office);
   expect(created.status).toBe(201);
   const sent = await api(server.url, 'POST', `/api/offices/${created.body.id}/events`, { type: 'SEND_CIRCULAR' });
   expect(sent.status).toBe(200);
+  const before = smtp.received.length;
+  await server.runtime.reminders.dispatcher.runPass(server.runtime.engine.clock.now());
+  const letters = smtp.received.splice(before);
+  expect(letters.map((m) => m.headers.get('x-reminder-kind'))).toEqual(['circular']);
   return created.body.id as string;
 }
 
@@ -50,7 +58,7 @@ describe('reminders: 90 silent days', () => {
   });
 
   it('sends exactly the policy reminders in French, then one escalation, each with working links', async () => {
-    const id = await invite(server);
+    const id = await invite(smtp, server);
     for (let day = 1; day <= 90; day++) {
       clock.set(at(day));
       await server.runtime.reminders.sweep(clock.now());
@@ -97,6 +105,7 @@ describe('reminders: 90 silent days', () => {
     expect(stalled.body.offices.map((o: { id: string }) => o.id)).toEqual([id]);
     const emails = await api(server.url, 'GET', `/api/offices/${id}/emails`);
     expect(emails.body.emails.map((e: { status: string; kind: string }) => `${e.kind}:${e.status}`)).toEqual([
+      'circular:sent',
       'invited:sent',
       'invited:sent',
       'invited:sent',
@@ -147,7 +156,7 @@ describe('reminders: restart in the middle, new processes, concurrent sweeps', (
     const config = { SMTP_URL: smtp.url, COORDINATOR_EMAIL: 'coordinator@wipo.example' };
     const clock = fixedClock(new Date(START));
     let server = await startServer({ dbPath, config, runtime: { clock } });
-    await invite(server);
+    await invite(smtp, server);
     for (let day = 1; day <= 29; day++) {
       clock.set(at(day));
       await server.runtime.reminders.sweep(clock.now());
@@ -180,7 +189,7 @@ describe('reminders: restart in the middle, new processes, concurrent sweeps', (
     expect(new Set(ids).size).toBe(ids.length);
     expect(smtp.received.filter((m) => m.to.includes('claire.martin@inpi.example'))).toHaveLength(3);
     expect(smtp.received.filter((m) => m.to.includes('coordinator@wipo.example'))).toHaveLength(1);
-  });
+  }, 180_000);
 });
 
 describe('reminders: SMTP down, failing and slow', () => {
@@ -201,7 +210,7 @@ describe('reminders: SMTP down, failing and slow', () => {
   });
 
   it('retries while the server is down and delivers everything once it is back', async () => {
-    for (let i = 0; i < 5; i++) await invite(server, { ...frenchOffice, id: `DOWN-${i}`, contacts: [{ name: 'C', email: `c${i}@office.example` }] });
+    for (let i = 0; i < 5; i++) await invite(smtp, server, { ...frenchOffice, id: `DOWN-${i}`, contacts: [{ name: 'C', email: `c${i}@office.example` }] });
     await smtp.stop();
     clock.set(at(30));
     const first = await server.runtime.reminders.sweep(clock.now());
@@ -223,12 +232,14 @@ describe('reminders: SMTP down, failing and slow', () => {
     expect(smtp.received).toHaveLength(5);
     expect(new Set(smtp.received.map((m) => m.messageId)).size).toBe(5);
     const sent = await api(server.url, 'GET', '/api/outbox?status=sent');
-    expect(sent.body.emails.every((e: { attempts: number }) => e.attempts === 3)).toBe(true);
+    const reminders = sent.body.emails.filter((e: { kind: string }) => e.kind !== 'circular');
+    expect(reminders).toHaveLength(5);
+    expect(reminders.every((e: { attempts: number }) => e.attempts === 3)).toBe(true);
     expect((await server.runtime.reminders.sweep(clock.now())).delivery.sent).toBe(0);
   });
 
   it('a permanent refusal ends failed with the reason, visible on the office and in the outbox', async () => {
-    const id = await invite(server, { ...frenchOffice, id: 'PERM', contacts: [{ name: 'C', email: 'nobody@office.example' }] });
+    const id = await invite(smtp, server, { ...frenchOffice, id: 'PERM', contacts: [{ name: 'C', email: 'nobody@office.example' }] });
     smtp.mode = 'permfail';
     clock.set('2026-03-10T09:00:00Z'); // a Tuesday, more than 30 days later
     const result = await server.runtime.reminders.sweep(clock.now());
@@ -237,7 +248,7 @@ describe('reminders: SMTP down, failing and slow', () => {
     const failed = await api(server.url, 'GET', '/api/outbox?status=failed');
     expect(failed.body.emails.find((e: { officeId: string }) => e.officeId === id).lastError).toMatch(/550/);
     const emails = await api(server.url, 'GET', `/api/offices/${id}/emails`);
-    expect(emails.body.emails[0].status).toBe('failed');
+    expect(emails.body.emails.map((e: { kind: string; status: string }) => `${e.kind}:${e.status}`)).toEqual(['circular:sent', 'invited:failed']);
   });
 
   it('a slow SMTP server does not slow POST /events', async () => {
@@ -260,7 +271,7 @@ describe('reminders: SMTP down, failing and slow', () => {
     // Queue 12 reminders, then measure while the dispatcher loop sends them.
     const queue = async (prefix: string) => {
       clock.set(new Date(base - 40 * DAY));
-      for (let i = 0; i < 12; i++) await invite(server, { ...frenchOffice, id: `${prefix}-${i}` });
+      for (let i = 0; i < 12; i++) await invite(smtp, server, { ...frenchOffice, id: `${prefix}-${i}` });
       clock.set(new Date(base));
       runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now());
     };
@@ -303,7 +314,7 @@ describe('reminders: business hours, pauses, policies', () => {
   });
 
   it('a reminder due on a Saturday in the office zone goes on Monday at 09:00 office time', async () => {
-    const id = await invite(server, { ...frenchOffice, id: 'WEEKEND' });
+    const id = await invite(smtp, server, { ...frenchOffice, id: 'WEEKEND' });
     const view = await api(server.url, 'GET', `/api/offices/${id}`);
     // Due 30 days later: Saturday 31 January 2026, 11:00 in Paris -> Monday 2 February, 09:00 Paris (08:00Z).
     expect(view.body.reminders.nextReminder).toMatchObject({ at: '2026-02-02T08:00:00.000Z', state: 'invited', kind: 'reminder', level: 1 });
@@ -321,7 +332,7 @@ describe('reminders: business hours, pauses, policies', () => {
 
   it('a pause stops reminders and the SLA clock; resuming moves the deadline by the paused time', async () => {
     clock.set('2026-03-02T09:00:00Z'); // Monday
-    const id = await invite(server, { ...frenchOffice, id: 'PAUSED' });
+    const id = await invite(smtp, server, { ...frenchOffice, id: 'PAUSED' });
     clock.set('2026-03-22T09:00:00Z'); // day 20
     const paused = await api(server.url, 'POST', `/api/offices/${id}/reminders/pause`, {
       until: '2026-04-21T09:00:00Z', // day 50
@@ -333,12 +344,12 @@ describe('reminders: business hours, pauses, policies', () => {
     // Day 35: past the original deadline, but paused: nothing sent, not stalled.
     clock.set('2026-04-06T09:00:00Z');
     await server.runtime.reminders.sweep(clock.now());
-    expect((await api(server.url, 'GET', `/api/offices/${id}/emails`)).body.emails).toHaveLength(0);
+    expect((await api(server.url, 'GET', `/api/offices/${id}/emails`)).body.emails.map((e: { kind: string }) => e.kind)).toEqual(['circular']);
     expect((await api(server.url, 'GET', `/api/offices/${id}`)).body.reminders.stalled).toBe(false);
     // Day 50: the pause ends by itself; 30 paused days move the deadline from day 30 to day 60.
     clock.set('2026-04-21T09:00:00Z');
     expect((await server.runtime.reminders.sweep(clock.now())).scheduler.resumed).toBe(1);
-    expect((await api(server.url, 'GET', `/api/offices/${id}/emails`)).body.emails).toHaveLength(0);
+    expect((await api(server.url, 'GET', `/api/offices/${id}/emails`)).body.emails.map((e: { kind: string }) => e.kind)).toEqual(['circular']);
     const view = await api(server.url, 'GET', `/api/offices/${id}/reminders`);
     expect(view.body.paused).toBeNull();
     expect(view.body.clocks[0].deadline).toBe('2026-05-01T09:00:00.000Z');
@@ -372,13 +383,13 @@ describe('reminders: business hours, pauses, policies', () => {
   it('a due clock fires once: a second attempt with the same row claims nothing and sends nothing', async () => {
     const { engine } = server.runtime;
     const { reminders, store, outbox } = server.runtime.reminders;
-    const id = await invite(server, { ...frenchOffice, id: 'TWICE', contacts: [{ name: 'T', email: 'twice@office.example' }] });
+    const id = await invite(smtp, server, { ...frenchOffice, id: 'TWICE', contacts: [{ name: 'T', email: 'twice@office.example' }] });
     const due = store.clock(id, 'invited')!;
     expect(due).toMatchObject({ next_level: 1, reminders_sent: 0 });
     const at = new Date(due.next_reminder_at!);
     const outcomes = [0, 1].map(() => engine.unitOfWork(() => reminders.fire(due, at)));
     expect(outcomes).toEqual(['reminder', 'skipped']);
-    expect(outbox.ofOffice(id)).toHaveLength(1);
+    expect(outbox.ofOffice(id).map((m) => m.kind)).toEqual(['circular', 'invited']);
     expect(store.clock(id, 'invited')).toMatchObject({ next_level: 2, reminders_sent: 1 });
     clock.set(at);
     await server.runtime.reminders.sweep(at);
@@ -401,7 +412,7 @@ describe('reminders: links offered by state', () => {
   });
 
   it('each parallel region gets its own reminder with only the replies its state can take', async () => {
-    const id = await invite(server, { ...frenchOffice, id: 'PARALLEL', language: 'es', country: 'ES' });
+    const id = await invite(smtp, server, { ...frenchOffice, id: 'PARALLEL', language: 'es', country: 'ES' });
     expect((await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'REPLY_AFFIRMATIVE' })).status).toBe(200);
     clock.set(at(30));
     const result = await server.runtime.reminders.sweep(clock.now());

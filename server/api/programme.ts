@@ -4,7 +4,7 @@ import type { Runtime } from '../../app/runtime';
 import { officeNotFound } from '../../engine/errors';
 import { eventPayloads } from '../../machines/events';
 import { broadcastView, listBroadcasts, runBroadcast } from '../../programme/broadcast';
-import { previewLetters, selectionSchema, sendLetters, sendLettersSchema } from '../../programme/bulk-letters';
+import { composeLetter, previewLetters, sampleLetters, selectionSchema, sendLetters, sendLettersSchema } from '../../programme/bulk-letters';
 import { importOfficesCsv } from '../../programme/csv-import';
 import { declareHold, listGoldDisks, reasonSchema, recallGoldDisk, releaseGoldDisk, releaseSchema } from '../../programme/gold-disk';
 import {
@@ -227,11 +227,14 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'post',
       path: '/api/letters/preview',
-      summary: 'Which offices a circular letter to this selection would reach (changes nothing)',
+      summary: 'Which offices a circular letter to this selection would reach, and its exact text per language (changes nothing)',
       tag: 'letters',
       access: 'coordinator',
-      body: z.object({ selection: selectionSchema }),
-      handler: ({ body }) => previewLetters(ctx, body.selection),
+      body: z.object({ selection: selectionSchema, letterRef: z.string().trim().max(200).optional() }),
+      handler: ({ body }) => {
+        const preview = previewLetters(ctx, body.selection);
+        return { ...preview, samples: sampleLetters(ctx, preview, body.letterRef, composeLetter(runtime)) };
+      },
     }),
     route({
       method: 'post',

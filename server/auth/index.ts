@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Runtime } from '../../app/runtime';
 import type { AccountStore } from '../../storage/account-store';
 import type { AnyRoute } from '../route';
@@ -16,7 +15,6 @@ export interface AuthFeature {
   identify: RequestHandler;
   routes: AnyRoute[];
   signInLimit: RequestHandler;
-  publicPageLimit: RequestHandler;
 }
 
 export function createAuthFeature(runtime: Runtime): AuthFeature {
@@ -41,15 +39,6 @@ export function createAuthFeature(runtime: Runtime): AuthFeature {
     identify,
     routes,
     signInLimit: createSignInRateLimit(),
-    publicPageLimit: createPublicPageRateLimit(),
   };
 }
 
-/** Public pages that anyone on the Internet can reach (reply links) get a per-address budget. */
-export const createPublicPageRateLimit = () => rateLimit({
-  windowMs: 60_000,
-  limit: 60,
-  standardHeaders: 'draft-8',
-  legacyHeaders: false,
-  message: { error: { code: 'rate_limited', message: 'Too many requests; wait a minute and try again.', details: {} } },
-});

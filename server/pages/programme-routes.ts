@@ -3,7 +3,7 @@ import { z, type ZodType } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { EngineError } from '../../engine/errors';
 import { broadcastView, runBroadcast } from '../../programme/broadcast';
-import { previewLetters, selectionSchema, sendLetters } from '../../programme/bulk-letters';
+import { composeLetter, previewLetters, sampleLetters, selectionSchema, sendLetters } from '../../programme/bulk-letters';
 import { importOfficesCsv } from '../../programme/csv-import';
 import { declareHold, recallGoldDisk, releaseGoldDisk } from '../../programme/gold-disk';
 import { computeProgressReport } from '../../programme/report/progress';
@@ -15,12 +15,12 @@ import {
   renderBroadcast,
   renderGoldDisk,
   renderImport,
-  renderLetters,
   renderProgrammeHome,
   renderReportPage,
   renderWorkshop,
   renderWorkshops,
 } from './programme-views';
+import { renderLetters, type LetterQuery } from './letters-views';
 
 function send(res: Response, body: string, status = 200): void {
   res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
@@ -105,7 +105,9 @@ const selectionQuery = z.object({
   region: z.string().max(50).optional(),
   track: z.string().max(20).optional(),
   ids: z.string().max(100_000).optional(),
+  letterRef: z.string().max(200).optional(),
   preview: z.string().optional(),
+  confirm: z.string().optional(),
 });
 const doneQuery = z.object({ done: z.string().max(20).optional() });
 
@@ -190,15 +192,19 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
       formAction(res, '/programme/gold-disk', () => `/programme/broadcasts/${encodeURIComponent(runBroadcast(runtime, params.id).id)}`),
     ),
 
-    page('/programme/letters', 'Dashboard: select offices and preview a circular letter', ({ query, res }) => {
-      const { preview: wanted, ...raw } = query as z.infer<typeof selectionQuery>;
-      if (!wanted) return send(res, renderLetters(raw, null, null, csrfToken(res)));
-      const parsed = selectionSchema.safeParse(raw);
+    page('/programme/letters', 'Dashboard: select offices, preview the circular letter, confirm', ({ query, res }) => {
+      const { preview: wanted, confirm, ...raw } = query as z.infer<typeof selectionQuery>;
+      const letterQuery = raw as LetterQuery;
+      if (!wanted && !confirm) return send(res, renderLetters(letterQuery, null, null, csrfToken(res)));
+      const { letterRef, ...selectionRaw } = raw;
+      const parsed = selectionSchema.safeParse(selectionRaw);
       if (!parsed.success) {
         const problem = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        return send(res, renderLetters(raw, null, problem, csrfToken(res)), 400);
+        return send(res, renderLetters(letterQuery, null, problem, csrfToken(res)), 400);
       }
-      send(res, renderLetters(raw, previewLetters(runtime, parsed.data), null, csrfToken(res)));
+      const preview = previewLetters(runtime, parsed.data);
+      const samples = confirm ? [] : sampleLetters(runtime, preview, letterRef, composeLetter(runtime));
+      send(res, renderLetters(letterQuery, { preview, samples, confirm: Boolean(confirm) }, null, csrfToken(res)));
     }, { query: selectionQuery }),
     form('/programme/letters', 'Dashboard form: send the circular letter to the previewed offices', ({ req, res, actor }) =>
       formAction(res, '/programme/letters', () => {

@@ -2,17 +2,13 @@ import { getAllCountries } from 'countries-and-timezones';
 import type { Runtime } from '../../app/runtime';
 import type { BroadcastView } from '../../programme/broadcast';
 import { listBroadcasts } from '../../programme/broadcast';
-import type { LettersPreview, Selection } from '../../programme/bulk-letters';
 import type { CsvImportResult } from '../../programme/csv-import';
 import { listGoldDisks } from '../../programme/gold-disk';
-import { REGIONS } from '../../programme/regions';
 import { renderReportArticle } from '../../programme/report/html';
 import type { ProgressReport } from '../../programme/report/progress';
 import { enrollableFocalPoints, getWorkshop, listWorkshops } from '../../programme/workshops';
-import { leafStates, stages, stateLabel } from './data';
 import { html, queryString, raw, type Html } from './html';
 import { countryName, number, page, when } from './layout';
-import { select } from './widgets';
 
 /**
  * Dashboard pages for running the programme: the progress report, workshops, Gold Disk releases,
@@ -20,7 +16,7 @@ import { select } from './widgets';
  * carries the session's CSRF token as `_csrf` and answers with a redirect to the page that shows
  * its result.
  */
-const csrf = (token: string | undefined) => (token ? html`<input type="hidden" name="_csrf" value="${token}">` : '');
+export const csrf = (token: string | undefined) => (token ? html`<input type="hidden" name="_csrf" value="${token}">` : '');
 
 const countries = Object.values(getAllCountries())
   .map((c) => ({ code: c.id, name: c.name }))
@@ -52,7 +48,7 @@ function subnav(current: string): Html {
   )}</nav>`;
 }
 
-function shell(title: string, current: string, body: Html, csrfToken?: string): string {
+export function shell(title: string, current: string, body: Html, csrfToken?: string): string {
   return page({ title, section: 'programme', csrfToken, body: html`${subnav(current)}${body}` });
 }
 
@@ -250,54 +246,6 @@ ${
         )}</tbody></table></div>`
   }</section>`;
   return shell(b.description, '/programme/gold-disk', body, csrfToken);
-}
-
-// --- circular letters
-
-function selectionFields(s: Partial<Record<keyof Selection, string>>): Html {
-  return html`${select('state', 'State', s.state, [['', 'Any state'], ...[...stages, ...leafStates].map((st) => [st.path, stateLabel(st.path)] as [string, string])])}
-${select('region', 'Region', s.region, [['', 'Any region'], ...REGIONS.map((r) => [r, r] as [string, string])])}
-${select('track', 'Track', s.track, [['', 'Any track'], ['kit', 'Kit'], ['internet', 'Internet']])}
-<label class="field" for="f-country">Countries <span class="hint">(codes, e.g. FR, KE)</span><input type="text" id="f-country" name="country" value="${s.country ?? ''}" autocomplete="off"></label>
-<label class="field" for="f-ids">Office ids <span class="hint">(separated by commas)</span><input type="text" id="f-ids" name="ids" value="${s.ids ?? ''}" autocomplete="off"></label>`;
-}
-
-export function renderLetters(
-  raw: Partial<Record<keyof Selection, string>>,
-  preview: LettersPreview | null,
-  problem: string | null,
-  csrfToken?: string,
-): string {
-  const hidden = Object.entries(raw)
-    .filter(([, v]) => v)
-    .map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`);
-  const body = html`<div class="page-head"><div><h1>Circular letters</h1>
-<p class="muted">Choose the offices, preview who will receive the letter, then send it: each office gets SEND_CIRCULAR, with a result per office.</p></div></div>
-<form class="card filters" method="get" action="/programme/letters" aria-label="Select offices">
-${selectionFields(raw)}
-<input type="hidden" name="preview" value="1">
-<button class="btn" type="submit">Preview</button>
-</form>
-${problem ? html`<div class="message error" role="alert">${problem}</div>` : ''}
-${
-  preview
-    ? html`<section class="card"><h2>${number(preview.count)} office(s) will receive the letter</h2>
-${preview.notEligible.length ? html`<p class="muted">${preview.notEligible.length} other selected office(s) cannot receive it now (already invited or further along).</p>` : ''}
-${preview.unknownIds.length ? html`<p class="message warning">Unknown ids: ${preview.unknownIds.join(', ')}</p>` : ''}
-${
-  preview.count > 0
-    ? html`<form method="post" action="/programme/letters" class="filters">${csrf(csrfToken)}${hidden}
-<input type="hidden" name="expectedCount" value="${preview.count}">
-<label class="field" for="l-ref">Letter reference <span class="hint">(optional)</span><input type="text" id="l-ref" name="letterRef" maxlength="200" autocomplete="off"></label>
-<button class="btn" type="submit">Send to ${number(preview.count)} office(s)</button></form>
-<div class="table-wrap"><table><thead><tr><th scope="col">Office</th><th scope="col">Country</th><th scope="col">State</th></tr></thead><tbody>${preview.offices.map(
-        (o) => html`<tr><td><a href="/offices/${encodeURIComponent(o.id)}">${o.name}</a><div class="small muted">${o.id}</div></td><td>${countryName(o.country)}</td><td>${o.states.map(stateLabel).join(' + ')}</td></tr>`,
-      )}</tbody></table></div>`
-    : html`<p class="empty">No office in this selection can receive the circular letter.</p>`
-}</section>`
-    : ''
-}`;
-  return shell('Circular letters', '/programme/letters', body, csrfToken);
 }
 
 // --- CSV import

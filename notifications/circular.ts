@@ -1,0 +1,141 @@
+import type { EngineHooks, TransitionRecord } from '../engine/engine';
+import type { Reminders } from '../engine/reminders';
+import { languageOf } from '../machines/labels';
+import type { OfficeRecord } from '../storage/types';
+import type { LinkEntry, LinkSigner } from './links';
+import type { Outbox } from './outbox';
+import type { Templates } from './templates';
+
+/**
+ * The circular letter: when an office enters `invited` (SEND_CIRCULAR, or REOPEN to invite it
+ * again) its contacts get the letter in the office's language, with its reference and signed links
+ * to answer yes or no, written to the outbox in the transition's own transaction.
+ */
+export const CIRCULAR_TEMPLATE = 'circular';
+export const INVITED = 'invited';
+
+/**
+ * A transition is live when it happens now. Imports and the demo replay a programme's past with
+ * their own dates: letters of the past were sent then, so they are not written again.
+ */
+const LIVE_TOLERANCE_MS = 60_000;
+
+export interface ComposedLetter {
+  recipients: string[];
+  subject: string;
+  text: string;
+  html: string;
+  language: string;
+  letterRef: string;
+}
+
+export interface CircularLettersDeps {
+  templates: Templates;
+  links: LinkSigner;
+  outbox: Outbox;
+  reminders: Reminders;
+  now: () => Date;
+  publicUrl: string;
+  linkTtlMs: number;
+}
+
+/** The reference of a letter sent without one: the office and the version that invited it. */
+export function defaultLetterRef(officeId: string, version: number): string {
+  return `WIPOnet/${officeId}/${version}`;
+}
+
+export class CircularLetters {
+  private readonly dateFormats = new Map<string, Intl.DateTimeFormat>();
+  private readonly regionNames = new Map<string, Intl.DisplayNames>();
+  /** Letters written by the transaction in progress, so the dispatcher can be nudged after commit. */
+  written = 0;
+
+  constructor(private readonly deps: CircularLettersDeps) {}
+
+  hooks(onWritten: () => void): EngineHooks {
+    return {
+      inTransaction: (record) => this.onTransition(record),
+      afterCommit: () => {
+        if (this.written === 0) return;
+        this.written = 0;
+        onWritten();
+      },
+    };
+  }
+
+  private onTransition(record: TransitionRecord): void {
+    if (!record.entered.some((n) => n.path === INVITED)) return;
+    if (record.at.getTime() < this.deps.now().getTime() - LIVE_TOLERANCE_MS) return;
+    const payloadRef = record.entry.payload.letterRef;
+    const letterRef = typeof payloadRef === 'string' && payloadRef.trim() ? payloadRef.trim() : defaultLetterRef(record.office.id, record.office.version);
+    const letter = this.compose(record.office, { letterRef, at: record.at, entry: { state: INVITED, enteredAt: record.at } });
+    this.deps.outbox.enqueue(
+      {
+        officeId: record.office.id,
+        timerId: null,
+        kind: CIRCULAR_TEMPLATE,
+        language: letter.language,
+        recipients: letter.recipients,
+        subject: letter.subject,
+        text: letter.text,
+        html: letter.html,
+        createdAt: record.at,
+        sendAfter: record.at,
+      },
+      letter.recipients.length === 0 ? 'no recipient: the office has no contact email' : undefined,
+    );
+    this.written++;
+  }
+
+  /**
+   * The letter for one office. With `entry` its links are signed for that state entry; without it
+   * (a preview) they are shown as placeholders and nothing is signed.
+   */
+  compose(office: OfficeRecord, options: { letterRef: string; at: Date; entry?: LinkEntry }): ComposedLetter {
+    const language = languageOf(office.language);
+    const zone = this.deps.reminders.zoneOf(office);
+    const expires = new Date(options.at.getTime() + this.deps.linkTtlMs);
+    const base = this.deps.publicUrl.replace(/\/$/, '');
+    const link = (action: 'confirm' | 'decline') =>
+      options.entry ? `${base}/r/${this.deps.links.create(office.id, action, expires, options.entry)}` : `${base}/r/…`;
+    const rendered = this.deps.templates.render(CIRCULAR_TEMPLATE, language, {
+      office: { ...office, countryName: this.countryName(office.country, language) },
+      letterRef: options.letterRef,
+      date: this.formatDate(options.at, zone, language),
+      kit: office.track === 'kit',
+      internet: office.track === 'internet',
+      links: { confirm: link('confirm'), decline: link('decline') },
+      linkExpires: this.formatDate(expires, zone, language),
+      coordinator: { email: this.deps.reminders.coordinatorOf(office.id) },
+    });
+    const recipients = [...new Set(office.contacts.map((c) => c.email.trim()).filter(Boolean))];
+    return { recipients, subject: rendered.subject, text: rendered.text, html: rendered.html, language: rendered.language, letterRef: options.letterRef };
+  }
+
+  /**
+   * The letter exactly as `office` would get it if it were sent now, links shown as placeholders
+   * (they are signed only when the letter is written); without `letterRef`, the default one.
+   */
+  preview(office: OfficeRecord, letterRef?: string): ComposedLetter {
+    return this.compose(office, { letterRef: letterRef?.trim() || defaultLetterRef(office.id, office.version + 1), at: this.deps.now() });
+  }
+
+  private formatDate(at: Date, zone: string, language: string): string {
+    const key = `${language}|${zone}`;
+    let format = this.dateFormats.get(key);
+    if (!format) {
+      format = new Intl.DateTimeFormat([language, 'en'], { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone });
+      this.dateFormats.set(key, format);
+    }
+    return format.format(at);
+  }
+
+  private countryName(country: string, language: string): string {
+    let names = this.regionNames.get(language);
+    if (!names) {
+      names = new Intl.DisplayNames([language, 'en'], { type: 'region', fallback: 'code' });
+      this.regionNames.set(language, names);
+    }
+    return names.of(country) ?? country;
+  }
+}
