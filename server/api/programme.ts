@@ -252,6 +252,10 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'import',
       access: 'admin',
       query: z.object({ dryRun: flag.default(false) }),
+      textBody: {
+        mediaTypes: ['text/csv'],
+        description: 'CSV with a header line naming its columns, in any order: id, name, country (required), city, language, contact name, contact email, track.',
+      },
       responses: { 200: { description: 'Created, updated and unchanged offices' }, 400: { description: 'Bad lines, by line number' } },
       handler: async ({ req, res, query, actor }) => {
         const text = await textBody(req, res, runtime.config.BODY_LIMIT);
