@@ -141,12 +141,20 @@ function headersOf(schema: ZodObject): Record<string, Header> {
 
 const textSchema = { type: 'string' };
 
+/** OpenAPI 3.1 has no keyword for the items of a stream: the JSON data of each event goes in an extension. */
+function eventStreamOf(response: ResponseSpec) {
+  return {
+    schema: { ...textSchema, description: 'Server-Sent Events; the data of each event is JSON, as x-event-data describes' },
+    ...(response.events ? { 'x-event-data': jsonSchemaOf(response.events, 'output') } : {}),
+  };
+}
+
 function responseOf(spec: AnyRoute, status: number, response: ResponseSpec) {
   const schema = response.schema ? jsonSchemaOf(response.schema, 'output') : status >= 400 ? errorSchema : undefined;
   const content: Record<string, { schema: JsonSchema }> = {
     ...(schema ? { 'application/json': { schema } } : {}),
     ...Object.fromEntries((response.text ?? []).map((type) => [type, { schema: textSchema }])),
-    ...(spec.produces === 'event-stream' && status < 300 ? { 'text/event-stream': { schema: textSchema } } : {}),
+    ...(spec.produces === 'event-stream' && status < 300 ? { 'text/event-stream': eventStreamOf(response) } : {}),
   };
   return {
     description: response.description,

@@ -23,6 +23,8 @@ export interface ResponseSpec<R = unknown> {
   schema?: ZodType<R>;
   /** Other media types the same status answers with, as text (e.g. `text/markdown` for `?format=md`). */
   text?: readonly string[];
+  /** For `produces: 'event-stream'`: the JSON `data` of each Server-Sent Event. */
+  events?: ZodType;
   /** Response headers keyed by header name (e.g. `ETag`). */
   headers?: ZodObject;
 }

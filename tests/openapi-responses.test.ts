@@ -12,11 +12,11 @@ import { loadDemoData } from '../demo/load';
 import { inDocument } from '../server/openapi';
 import type { AnyRoute } from '../server/route';
 import { sampleEvent } from './fixtures/events';
-import { api, startServer, type ApiResponse, type TestServer } from './helpers/server';
+import { api, startServer, TEST_ADMIN_TOKEN, type ApiResponse, type TestServer } from './helpers/server';
 
 type Json = Record<string, unknown>;
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema: Json }> }>;
+  responses: Record<string, { content?: Record<string, { schema: Json; 'x-event-data'?: Json }> }>;
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>;
@@ -101,8 +101,12 @@ function documented(method: string, path: string, status: number): ValidateFunct
   const response = responses[String(status)] ?? (status >= 400 && status < 500 ? responses['4XX'] : undefined);
   const schema = response?.content?.['application/json']?.schema;
   if (!schema) throw new Error(`the document has no JSON answer for ${method.toUpperCase()} ${path} ${status}`);
+  return compiled(schema, `${method.toUpperCase()} ${path} ${status}`);
+}
+
+function compiled(schema: Json, where: string): ValidateFunction {
   if (typeof schema.$ref !== 'string' || !schema.$ref.startsWith('#/components/schemas/')) {
-    throw new Error(`${method.toUpperCase()} ${path} ${status}: expected a component $ref, got ${JSON.stringify(schema)}`);
+    throw new Error(`${where}: expected a component $ref, got ${JSON.stringify(schema)}`);
   }
   const ref = `${DOC_ID}${schema.$ref}`;
   let validate = validators.get(ref);
@@ -138,6 +142,7 @@ function fill(path: string): string {
 }
 
 const plainGets = () => server.app.routes.filter((r) => r.method === 'get' && inDocument(r) && r.produces !== 'event-stream');
+const streams = () => server.app.routes.filter((r) => r.method === 'get' && r.produces === 'event-stream');
 
 describe('every GET of the route table, on the demo data', () => {
   const answers = new Map<string, ApiResponse>();
@@ -200,9 +205,46 @@ describe('every GET of the route table, on the demo data', () => {
     expect(problems(routeOf('get', '/api/me'), me)).toEqual([]);
   });
 
-  test('the live stream and the report documents are documented as what they are', async () => {
-    const stream = doc.paths['/api/events/stream']!.get!.responses['200']!;
-    expect(Object.keys(stream.content ?? {})).toEqual(['text/event-stream']);
+  test('each stream declares the data of its events, and a real event matches it', async () => {
+    expect(streams().map((r) => r.path)).toEqual(['/api/events/stream']);
+    for (const spec of streams()) expect({ path: spec.path, events: Boolean(spec.responses?.[200]?.events) }).toEqual({ path: spec.path, events: true });
+    const media = doc.paths['/api/events/stream']!.get!.responses['200']!.content!;
+    expect(Object.keys(media)).toEqual(['text/event-stream']);
+    // Inlined (lint tools do not follow a $ref in an extension), so it compiles on its own.
+    const validate = ajv.compile(media['text/event-stream']!['x-event-data']!);
+
+    expect((await api(server.url, 'POST', '/api/offices', { id: 'OA-DOC-LIVE', name: 'Document live office', country: 'PY' })).status).toBe(201);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 30_000);
+    const stream = await fetch(`${server.url}/api/events/stream`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, signal: controller.signal });
+    expect(stream.status).toBe(200);
+    let text = '';
+    let sent = false;
+    const decoder = new TextDecoder();
+    const transition = /event: transition\ndata: (.*)\n\n/;
+    try {
+      // The stream says `: connected` first; the event is sent once the stream is open.
+      for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (!sent && text.includes(': connected')) {
+          sent = true;
+          expect((await api(server.url, 'POST', '/api/offices/OA-DOC-LIVE/events', sampleEvent('SEND_CIRCULAR'))).status).toBe(200);
+        }
+        if (transition.test(text)) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+    const data = transition.exec(text)?.[1];
+    expect(data).toEqual(expect.any(String));
+    const message = JSON.parse(data!) as Json;
+    expect(message).toEqual(expect.objectContaining({ office: 'OA-DOC-LIVE', type: 'SEND_CIRCULAR' }));
+    expect(validate(message) ? [] : validate.errors).toEqual([]);
+    expect(streams()[0]!.responses![200]!.events!.safeParse(message).success).toBe(true);
+  });
+
+  test('the report documents are documented as what they are', async () => {
     const report = doc.paths['/api/reports/progress']!.get!.responses['200']!;
     expect(Object.keys(report.content ?? {}).sort()).toEqual(['application/json', 'text/html', 'text/markdown']);
     for (const [format, type] of [

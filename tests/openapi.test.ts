@@ -134,6 +134,22 @@ test('every operation is well formed: responses, path parameters, request bodies
   }
 });
 
+test('every operation documents the body of its 2xx answer, JSON from a zod schema unless it streams', () => {
+  const undocumented = jsonRoutes()
+    .filter((spec) => {
+      const declared = Object.entries(spec.responses ?? {}).filter(([status]) => Number(status) < 300);
+      return !declared.some(([, response]) => (spec.produces === 'event-stream' ? response.events : response.schema));
+    })
+    .map((spec) => `${spec.method.toUpperCase()} ${spec.path}`);
+  expect(undocumented).toEqual([]);
+  for (const spec of jsonRoutes().filter((r) => r.produces !== 'event-stream')) {
+    const where = `${spec.method.toUpperCase()} ${spec.path}`;
+    const responses = doc.paths[toOpenApiPath(spec.path)]![spec.method]!.responses;
+    const json = Object.entries(responses).filter(([status, r]) => /^2\d\d$/.test(status) && r.content?.['application/json']);
+    expect({ where, json: json.length }).toEqual({ where, json: 1 });
+  }
+});
+
 test('bodies and query parameters come from the zod schemas', () => {
   const register = doc.paths['/api/offices']!.post!;
   const schema = register.requestBody!.content['application/json']!.schema as { properties: Record<string, unknown>; required: string[] };
