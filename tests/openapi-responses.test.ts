@@ -144,6 +144,14 @@ function fill(path: string): string {
 const plainGets = () => server.app.routes.filter((r) => r.method === 'get' && inDocument(r) && r.produces !== 'event-stream');
 const streams = () => server.app.routes.filter((r) => r.method === 'get' && r.produces === 'event-stream');
 
+test('every component schema of the document compiles as strict JSON Schema 2020-12', () => {
+  const names = Object.keys(doc.components.schemas);
+  expect(names.length).toBeGreaterThanOrEqual(40);
+  for (const name of names) {
+    expect({ name, compiles: typeof compiled({ $ref: `#/components/schemas/${name}` }, name) }).toEqual({ name, compiles: 'function' });
+  }
+});
+
 describe('every GET of the route table, on the demo data', () => {
   const answers = new Map<string, ApiResponse>();
 
