@@ -1,6 +1,7 @@
 import { z, type ZodObject, type ZodType } from 'zod';
 import packageJson from '../package.json';
 import { SESSION_COOKIE } from './auth/principal';
+import type { Same } from './api/schemas';
 import type { ErrorBody } from './errors';
 import type { AnyRoute, ResponseSpec, RouteSpec } from './route';
 
@@ -43,7 +44,6 @@ export const errorBodySchema = z
   })
   .register(openApiComponents, { id: 'Error' });
 
-type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const _errorBodyAgrees: Same<z.output<typeof errorBodySchema>, ErrorBody> = true;
 
 const errorSchema = { $ref: componentRef('Error') };
