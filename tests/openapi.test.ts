@@ -7,7 +7,7 @@ import { officeEventTypes } from '../machines/events';
 import { parseIfMatch } from '../server/api/offices';
 import { SESSION_COOKIE } from '../server/auth/principal';
 import { inDocument, operationIdOf } from '../server/openapi';
-import type { AnyRoute } from '../server/route';
+import { route, type AnyRoute } from '../server/route';
 import { sampleEvent } from './fixtures/events';
 import { api, startServer, type ApiResponse, type TestServer } from './helpers/server';
 
@@ -148,6 +148,23 @@ test('every operation documents the body of its 2xx answer, JSON from a zod sche
     const json = Object.entries(responses).filter(([status, r]) => /^2\d\d$/.test(status) && r.content?.['application/json']);
     expect({ where, json: json.length }).toEqual({ where, json: 1 });
   }
+});
+
+test("route() types a handler's return by its declared 2xx schema", () => {
+  const schema = z.strictObject({ count: z.number().int() });
+  const typed = route({
+    method: 'get',
+    path: '/typed',
+    summary: 'A route whose handler departs from its schema',
+    tag: 'test',
+    access: 'public',
+    responses: { 200: { description: 'A count', schema } },
+    // @ts-expect-error `tsc` refuses a handler whose body is not what the schema describes
+    handler: () => ({ count: 'three' }),
+  });
+  expect(schema.safeParse(typed.handler({} as never)).success).toBe(false);
+  const untyped = route({ method: 'get', path: '/untyped', summary: 'No schema', tag: 'test', access: 'public', handler: () => ({ anything: true }) });
+  expect(untyped.handler({} as never)).toEqual({ anything: true });
 });
 
 test('bodies and query parameters come from the zod schemas', () => {
