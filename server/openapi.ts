@@ -163,8 +163,23 @@ function responseOf(spec: AnyRoute, status: number, response: ResponseSpec) {
   };
 }
 
+/** The errors every route of its kind can give, from server/route.ts and server/auth/access.ts. */
+function errorsOf(spec: AnyRoute): Record<number, ResponseSpec> {
+  const errors: Record<number, ResponseSpec> = {};
+  if (spec.params ?? spec.query ?? spec.body ?? spec.textBody) errors[400] = { description: 'Invalid input: details.issues says where' };
+  if (spec.params) errors[404] = { description: 'Nothing with the id in the path' };
+  if (spec.access !== 'public') errors[401] = { description: 'No credentials, or a bearer token that is unknown or revoked' };
+  // Every principal is at least a viewer; unsafe methods also check the Origin and the CSRF token.
+  const forbidden = [
+    ...(spec.access === 'coordinator' || spec.access === 'admin' ? [`the principal's role is below ${spec.access}`] : []),
+    ...(UNSAFE_METHODS.has(spec.method) ? ['a cross-site request, or a session cookie without its CSRF token'] : []),
+  ];
+  if (forbidden.length > 0) errors[403] = { description: `Forbidden: ${forbidden.join('; or ')}` };
+  return errors;
+}
+
 function responsesOf(spec: AnyRoute): Record<string, unknown> {
-  const declared: Record<number, ResponseSpec> = spec.responses ?? { 200: { description: 'OK' } };
+  const declared: Record<number, ResponseSpec> = { ...errorsOf(spec), ...(spec.responses ?? { 200: { description: 'OK' } }) };
   const responses: Record<string, unknown> = Object.fromEntries(
     Object.entries(declared).map(([status, response]) => [status, responseOf(spec, Number(status), response)]),
   );

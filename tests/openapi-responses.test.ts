@@ -9,6 +9,7 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import type { ZodType } from 'zod';
 import { loadDemoData } from '../demo/load';
+import { SESSION_COOKIE } from '../server/auth/principal';
 import { inDocument } from '../server/openapi';
 import type { AnyRoute } from '../server/route';
 import { sampleEvent } from './fixtures/events';
@@ -285,20 +286,33 @@ describe('writes and errors', () => {
     expect(problems(routeOf('post', '/api/offices/:id/events'), event)).toEqual([]);
   });
 
-  test('errors 400, 404, 409 and 412 have the shared error shape the document declares', async () => {
+  test('errors 400, 403, 404, 409 and 412 have the shared error shape the document declares', async () => {
     const cases: [string, string, string, unknown, Record<string, string>, number, string][] = [
       ['post', '/api/offices', '/api/offices', { name: '' }, {}, 400, 'invalid_input'],
       ['get', '/api/offices/:id', '/api/offices/NO-SUCH-OFFICE', undefined, {}, 404, 'office_not_found'],
       ['get', '/api/workshops/:id', '/api/workshops/NO-SUCH-WORKSHOP', undefined, {}, 404, 'not_found'],
       ['post', '/api/offices/:id/events', `/api/offices/${encodeURIComponent(sample.offices!)}/events`, sampleEvent('SEND_CIRCULAR'), {}, 409, 'event_not_allowed'],
-      ['post', '/api/offices/:id/events', '/api/offices/OA-DOC-RESP/events', sampleEvent('REPLY_AFFIRMATIVE'), { 'If-Match': '"0"' }, 412, 'version_mismatch'],
+      ['post', '/api/offices/:id/events', '/api/offices/OA-DOC-ERR/events', sampleEvent('SEND_CIRCULAR'), { 'If-Match': '"7"' }, 412, 'version_mismatch'],
       ['post', '/api/users', '/api/users', { username: 'doc-viewer', displayName: 'Again', password: 'viewer-password-1', role: 'viewer' }, {}, 409, 'user_exists'],
+      ['get', '/api/users', '/api/users', undefined, { authorization: `Bearer ${viewerToken}` }, 403, 'forbidden'],
     ];
+    expect((await api(server.url, 'POST', '/api/offices', { id: 'OA-DOC-ERR', name: 'Document error office', country: 'BO' })).status).toBe(201);
     for (const [method, path, url, body, headers, status, code] of cases) {
       const res = await api(server.url, method.toUpperCase(), url, body, headers);
       expect({ url, status: res.status, code: res.body?.error?.code }).toEqual({ url, status, code });
+      // Each of these statuses is listed on its operation, not only under 4XX.
+      expect({ url, listed: String(status) in doc.paths[toOpenApiPath(path)]![method]!.responses }).toEqual({ url, listed: true });
       expect({ url, problems: problems(routeOf(method, path), res) }).toEqual({ url, problems: [] });
     }
+  });
+
+  test('a request with no credentials gets the documented 401', async () => {
+    // A cookie of no session and no bearer token: nobody (the test client adds its token only when neither is sent).
+    const res = await fetch(`${server.url}/api/offices`, { headers: { cookie: `${SESSION_COOKIE}=no-such-session` } });
+    const answer: ApiResponse = { status: res.status, headers: res.headers, body: await res.json() };
+    expect({ status: answer.status, code: answer.body.error?.code }).toEqual({ status: 401, code: 'unauthenticated' });
+    expect('401' in doc.paths['/api/offices']!.get!.responses).toBe(true);
+    expect(problems(routeOf('get', '/api/offices'), answer)).toEqual([]);
   });
 
   test('a body that departs from the document fails the check (the check can fail)', async () => {

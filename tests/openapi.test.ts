@@ -167,6 +167,22 @@ test("route() types a handler's return by its declared 2xx schema", () => {
   expect(untyped.handler({} as never)).toEqual({ anything: true });
 });
 
+test('each operation lists the errors its kind of route gives: 400 when it takes input, 404 with a path parameter, 401 unless public, 403 for a role or a CSRF check', () => {
+  for (const spec of jsonRoutes()) {
+    const where = `${spec.method.toUpperCase()} ${spec.path}`;
+    const statuses = Object.keys(doc.paths[toOpenApiPath(spec.path)]![spec.method]!.responses);
+    const takesInput = Boolean(spec.params ?? spec.query ?? spec.body ?? spec.textBody);
+    const forbids = spec.access === 'coordinator' || spec.access === 'admin' || spec.method !== 'get';
+    expect({ where, 400: statuses.includes('400'), 404: statuses.includes('404'), 401: statuses.includes('401'), 403: statuses.includes('403') }).toEqual({
+      where,
+      400: takesInput,
+      404: spec.params !== undefined,
+      401: spec.access !== 'public',
+      403: forbids,
+    });
+  }
+});
+
 test('bodies and query parameters come from the zod schemas', () => {
   const register = doc.paths['/api/offices']!.post!;
   const schema = register.requestBody!.content['application/json']!.schema as { properties: Record<string, unknown>; required: string[] };
