@@ -9,6 +9,7 @@ import { programmeRoutes } from './api/programme';
 import { reportRoutes } from './api/reports';
 import { programmeFormParsers, programmePageRoutes } from './pages/programme-routes';
 import { importBodyParser, systemRoutes } from './api/system';
+import { openApiDocumentSchema } from './api/system-schemas';
 import { reminderRoutes } from './api/reminders';
 import { linkRoutes } from './links/pages';
 import { linkFallbacks } from './links/render';
@@ -34,6 +35,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
     summary: 'This document',
     tag: 'system',
     access: 'public',
+    responses: { 200: { description: 'The OpenAPI 3.1 document', schema: openApiDocumentSchema } },
     handler: () => openApiDocument(routes, process.env.npm_package_version ?? '0.0.0'),
   });
   routes.push(openApi);

@@ -1,5 +1,8 @@
 import { z, type ZodObject, type ZodType } from 'zod';
+import packageJson from '../package.json';
 import { SESSION_COOKIE } from './auth/principal';
+import type { Same } from './api/schemas';
+import type { ErrorBody } from './errors';
 import type { AnyRoute, ResponseSpec, RouteSpec } from './route';
 
 type JsonSchema = Record<string, unknown>;
@@ -30,17 +33,20 @@ export const openApiComponents = z.registry<{ id: string }>();
 
 const componentRef = (id: string) => `#/components/schemas/${id}`;
 
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message', 'details'],
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } },
-    },
-  },
-};
+/** The one shape of every error answer (`errorBody` in server/errors.ts). */
+export const errorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().describe('Stable and machine-readable, e.g. office_not_found'),
+      message: z.string().describe('For people'),
+      details: z.record(z.string(), z.unknown()).describe('What the code needs, e.g. allowedEvents or issues'),
+    }),
+  })
+  .register(openApiComponents, { id: 'Error' });
+
+const _errorBodyAgrees: Same<z.output<typeof errorBodySchema>, ErrorBody> = true;
+
+const errorSchema = { $ref: componentRef('Error') };
 
 const ROLE_NOTE = 'Roles rank viewer < coordinator < admin; the role an operation lists is the least one it needs.';
 
@@ -76,6 +82,21 @@ function securityOf(spec: AnyRoute): SecurityRequirement[] {
 }
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/**
+ * `get /api/offices/:id/events` is `getOfficesByIdEvents`: the method, then each path segment in
+ * camel case (`/api` left out), a parameter as `By<Name>`. Derived from the method and path alone,
+ * so it stays the same as long as the route does; tests/openapi.test.ts checks they are unique.
+ */
+export function operationIdOf(spec: Pick<RouteSpec, 'method' | 'path'>): string {
+  const words = spec.path
+    .replace(/^\/api(?=\/|$)/, '')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .flatMap((segment) => (segment.startsWith(':') ? ['by', ...segment.slice(1).split(/[^A-Za-z0-9]+/)] : segment.split(/[^A-Za-z0-9]+/)))
+    .filter((word) => word !== '');
+  return [spec.method, ...words.map((word) => word[0]!.toUpperCase() + word.slice(1))].join('');
+}
 
 /** A zod schema as JSON Schema; registered response schemas become a `$ref` to their component. */
 function jsonSchemaOf(schema: ZodType, io: 'input' | 'output'): JsonSchema {
@@ -118,19 +139,49 @@ function headersOf(schema: ZodObject): Record<string, Header> {
   return Object.fromEntries(fieldsOf(schema, 'output', 'header').map(({ name, in: _in, ...header }) => [name, header]));
 }
 
-function responseOf(status: number, response: ResponseSpec) {
-  const schema = response.schema ? jsonSchemaOf(response.schema, 'output') : status >= 400 ? errorSchema : undefined;
+const textSchema = { type: 'string' };
+
+/** OpenAPI 3.1 has no keyword for the items of a stream: the JSON data of each event goes in an extension. */
+function eventStreamOf(response: ResponseSpec) {
   return {
-    description: response.description,
-    ...(response.headers ? { headers: headersOf(response.headers) } : {}),
-    ...(schema ? { content: { 'application/json': { schema } } } : {}),
+    schema: { ...textSchema, description: 'Server-Sent Events; the data of each event is JSON, as x-event-data describes' },
+    ...(response.events ? { 'x-event-data': jsonSchemaOf(response.events, 'output') } : {}),
   };
 }
 
+function responseOf(spec: AnyRoute, status: number, response: ResponseSpec) {
+  const schema = response.schema ? jsonSchemaOf(response.schema, 'output') : status >= 400 ? errorSchema : undefined;
+  const content: Record<string, { schema: JsonSchema }> = {
+    ...(schema ? { 'application/json': { schema } } : {}),
+    ...Object.fromEntries((response.text ?? []).map((type) => [type, { schema: textSchema }])),
+    ...(spec.produces === 'event-stream' && status < 300 ? { 'text/event-stream': eventStreamOf(response) } : {}),
+  };
+  return {
+    description: response.description,
+    ...(response.headers ? { headers: headersOf(response.headers) } : {}),
+    ...(Object.keys(content).length > 0 ? { content } : {}),
+  };
+}
+
+/** The errors every route of its kind can give, from server/route.ts and server/auth/access.ts. */
+function errorsOf(spec: AnyRoute): Record<number, ResponseSpec> {
+  const errors: Record<number, ResponseSpec> = {};
+  if (spec.params ?? spec.query ?? spec.body ?? spec.textBody) errors[400] = { description: 'Invalid input: details.issues says where' };
+  if (spec.params) errors[404] = { description: 'Nothing with the id in the path' };
+  if (spec.access !== 'public') errors[401] = { description: 'No credentials, or a bearer token that is unknown or revoked' };
+  // Every principal is at least a viewer; unsafe methods also check the Origin and the CSRF token.
+  const forbidden = [
+    ...(spec.access === 'coordinator' || spec.access === 'admin' ? [`the principal's role is below ${spec.access}`] : []),
+    ...(UNSAFE_METHODS.has(spec.method) ? ['a cross-site request, or a session cookie without its CSRF token'] : []),
+  ];
+  if (forbidden.length > 0) errors[403] = { description: `Forbidden: ${forbidden.join('; or ')}` };
+  return errors;
+}
+
 function responsesOf(spec: AnyRoute): Record<string, unknown> {
-  const declared: Record<number, ResponseSpec> = spec.responses ?? { 200: { description: 'OK' } };
+  const declared: Record<number, ResponseSpec> = { ...errorsOf(spec), ...(spec.responses ?? { 200: { description: 'OK' } }) };
   const responses: Record<string, unknown> = Object.fromEntries(
-    Object.entries(declared).map(([status, response]) => [status, responseOf(Number(status), response)]),
+    Object.entries(declared).map(([status, response]) => [status, responseOf(spec, Number(status), response)]),
   );
   responses['4XX'] = { description: 'Client error', content: { 'application/json': { schema: errorSchema } } };
   return responses;
@@ -141,11 +192,10 @@ function requestBodyOf(spec: AnyRoute) {
     return { required: true, content: { 'application/json': { schema: jsonSchemaOf(spec.body, 'input') } } };
   }
   if (spec.textBody) {
-    const schema = { type: 'string' };
     return {
       required: true,
       description: spec.textBody.description,
-      content: Object.fromEntries(spec.textBody.mediaTypes.map((type) => [type, { schema }])),
+      content: Object.fromEntries(spec.textBody.mediaTypes.map((type) => [type, { schema: textSchema }])),
     };
   }
   return undefined;
@@ -154,6 +204,7 @@ function requestBodyOf(spec: AnyRoute) {
 function operationOf(spec: AnyRoute) {
   const requestBody = requestBodyOf(spec);
   return {
+    operationId: operationIdOf(spec),
     summary: spec.summary,
     tags: [spec.tag],
     'x-access': spec.access,
@@ -164,17 +215,21 @@ function operationOf(spec: AnyRoute) {
   };
 }
 
+/** Pages and the stylesheet they load are for browsers; the document is for API clients. */
+export const inDocument = (spec: AnyRoute) => spec.produces !== 'html' && spec.produces !== 'css';
+
 /** The OpenAPI 3.1 document, generated from the same route table and zod schemas that serve requests. */
 export function openApiDocument(routes: AnyRoute[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const spec of routes) {
-    if (spec.produces === 'html') continue;
+  for (const spec of routes.filter(inDocument)) {
     const path = toOpenApiPath(spec.path);
     paths[path] = { ...paths[path], [spec.method]: operationOf(spec) };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'office-onboarding API', version },
+    info: { title: 'office-onboarding API', version, license: { name: packageJson.license } },
+    // Relative: the paths are on the server that serves this document, whatever its address.
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     paths,
     components: { schemas: componentSchemas(), securitySchemes: SECURITY_SCHEMES },
   };

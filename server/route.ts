@@ -14,9 +14,17 @@ export interface RouteContext<P, Q, B> {
   actor: string;
 }
 
-export interface ResponseSpec {
+export interface ResponseSpec<R = unknown> {
   description: string;
-  schema?: ZodType;
+  /**
+   * The JSON body. Errors (4xx) need none: they have the shared error shape. A route's 2xx schema
+   * types its handler: the handler must return what the schema describes (see `RouteSpec.handler`).
+   */
+  schema?: ZodType<R>;
+  /** Other media types the same status answers with, as text (e.g. `text/markdown` for `?format=md`). */
+  text?: readonly string[];
+  /** For `produces: 'event-stream'`: the JSON `data` of each Server-Sent Event. */
+  events?: ZodType;
   /** Response headers keyed by header name (e.g. `ETag`). */
   headers?: ZodObject;
 }
@@ -25,7 +33,7 @@ export interface ResponseSpec {
  * One entry of the route table: the single place a route is declared. The router, the OpenAPI
  * document and the access checks are all generated from these.
  */
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R = unknown> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path, e.g. "/api/offices/:id". */
   path: string;
@@ -42,21 +50,28 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   headers?: ZodObject;
   /** A body the handler reads as text (no JSON parser takes it), by media type, for the OpenAPI document. */
   textBody?: { mediaTypes: readonly string[]; description: string };
-  /** Response per status, for the OpenAPI document. */
-  responses?: Record<number, ResponseSpec>;
-  /** HTML pages and streams answer themselves; JSON routes return their body. */
-  produces?: 'json' | 'html' | 'event-stream' | 'text';
-  handler(ctx: RouteContext<P, Q, B>): unknown;
+  /** Response per status, for the OpenAPI document and the handler's return type. */
+  responses?: Record<number, ResponseSpec<R>>;
+  /**
+   * HTML pages, streams and the pages' stylesheet answer themselves; JSON routes return their body.
+   * Pages and their stylesheet are for browsers: the OpenAPI document leaves them out.
+   */
+  produces?: 'json' | 'html' | 'event-stream' | 'text' | 'css';
+  /**
+   * Returns the JSON body, or nothing when it answered itself (`res.send`). R comes from the declared
+   * response schemas only (NoInfer), so a body that departs from them fails to type-check.
+   */
+  handler(ctx: RouteContext<P, Q, B>): NoInfer<R> | void | Promise<NoInfer<R> | void>;
 }
 
-/** Identity helper that keeps the zod schemas and the handler's argument types in step. */
-export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, Q, B>): RouteSpec<P, Q, B> {
+/** Identity helper that keeps the zod schemas, the handler's argument types and its return type in step. */
+export function route<P = unknown, Q = unknown, B = unknown, R = unknown>(spec: RouteSpec<P, Q, B, R>): RouteSpec<P, Q, B, R> {
   return spec;
 }
 
-// The table holds routes of many input types; the handler only sees its own validated input.
+// The table holds routes of many input and output types; each handler only sees its own.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteSpec<any, any, any>;
+export type AnyRoute = RouteSpec<any, any, any, any>;
 
 function validate<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return value as T;

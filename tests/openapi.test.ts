@@ -6,7 +6,8 @@ import { z, type ZodType } from 'zod';
 import { officeEventTypes } from '../machines/events';
 import { parseIfMatch } from '../server/api/offices';
 import { SESSION_COOKIE } from '../server/auth/principal';
-import type { AnyRoute } from '../server/route';
+import { inDocument, operationIdOf } from '../server/openapi';
+import { route, type AnyRoute } from '../server/route';
 import { sampleEvent } from './fixtures/events';
 import { api, startServer, type ApiResponse, type TestServer } from './helpers/server';
 
@@ -15,6 +16,7 @@ interface MediaType {
   schema: Json;
 }
 interface Operation {
+  operationId: string;
   summary?: string;
   'x-access'?: string;
   security?: Record<string, string[]>[];
@@ -24,7 +26,8 @@ interface Operation {
 }
 interface Document {
   openapi: string;
-  info: { title: string; version: string };
+  info: { title: string; version: string; license: { name: string } };
+  servers: { url: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Json>; securitySchemes: Record<string, Json> };
 }
@@ -43,12 +46,33 @@ afterAll(async () => {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-const jsonRoutes = () => server.app.routes.filter((r) => r.produces !== 'html');
+const jsonRoutes = () => server.app.routes.filter(inDocument);
 
-test('is an OpenAPI 3.1 document with info and paths', () => {
+test('is an OpenAPI 3.1 document with info, a licence, a server and paths', () => {
   expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
-  expect(doc.info).toEqual({ title: expect.any(String), version: expect.any(String) });
+  expect(doc.info).toEqual({ title: expect.any(String), version: expect.any(String), license: { name: 'UNLICENSED' } });
+  // Relative to the document: the server that served it.
+  expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
   expect(Object.keys(doc.paths).length).toBeGreaterThan(0);
+});
+
+test('pages and the stylesheet of the reply-link pages are not API operations', () => {
+  expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/api/') && p !== '/healthz')).toEqual([]);
+  const pages = server.app.routes.filter((r) => !inDocument(r));
+  expect(pages.map((r) => r.path)).toEqual(expect.arrayContaining(['/reply-links.css', '/r/:token', '/signin']));
+});
+
+test('every operation has an operationId derived from its method and path, unique in the document', () => {
+  const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+  expect(ids).toHaveLength(jsonRoutes().length);
+  expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  for (const id of ids) expect(id).toMatch(/^(get|post|put|patch|delete)[A-Z][A-Za-z0-9]*$/);
+  expect(doc.paths['/api/offices/{id}/events']!.post!.operationId).toBe('postOfficesByIdEvents');
+  expect(doc.paths['/api/openapi.json']!.get!.operationId).toBe('getOpenapiJson');
+  expect(doc.paths['/healthz']!.get!.operationId).toBe('getHealthz');
+  expect(doc.paths['/api/gold-disk/{version}/recall']!.post!.operationId).toBe('postGoldDiskByVersionRecall');
+  // Two routes that differ only in punctuation would collide: the test above is what catches it.
+  expect(operationIdOf({ method: 'get', path: '/api/gold-disk' })).toBe(operationIdOf({ method: 'get', path: '/api/gold/disk' }));
 });
 
 test('every route of the route table is in it, with its method', () => {
@@ -107,6 +131,55 @@ test('every operation is well formed: responses, path parameters, request bodies
         for (const media of Object.values(op.requestBody.content)) expect(media.schema).toEqual(expect.any(Object));
       }
     }
+  }
+});
+
+test('every operation documents the body of its 2xx answer, JSON from a zod schema unless it streams', () => {
+  const undocumented = jsonRoutes()
+    .filter((spec) => {
+      const declared = Object.entries(spec.responses ?? {}).filter(([status]) => Number(status) < 300);
+      return !declared.some(([, response]) => (spec.produces === 'event-stream' ? response.events : response.schema));
+    })
+    .map((spec) => `${spec.method.toUpperCase()} ${spec.path}`);
+  expect(undocumented).toEqual([]);
+  for (const spec of jsonRoutes().filter((r) => r.produces !== 'event-stream')) {
+    const where = `${spec.method.toUpperCase()} ${spec.path}`;
+    const responses = doc.paths[toOpenApiPath(spec.path)]![spec.method]!.responses;
+    const json = Object.entries(responses).filter(([status, r]) => /^2\d\d$/.test(status) && r.content?.['application/json']);
+    expect({ where, json: json.length }).toEqual({ where, json: 1 });
+  }
+});
+
+test("route() types a handler's return by its declared 2xx schema", () => {
+  const schema = z.strictObject({ count: z.number().int() });
+  const typed = route({
+    method: 'get',
+    path: '/typed',
+    summary: 'A route whose handler departs from its schema',
+    tag: 'test',
+    access: 'public',
+    responses: { 200: { description: 'A count', schema } },
+    // @ts-expect-error `tsc` refuses a handler whose body is not what the schema describes
+    handler: () => ({ count: 'three' }),
+  });
+  expect(schema.safeParse(typed.handler({} as never)).success).toBe(false);
+  const untyped = route({ method: 'get', path: '/untyped', summary: 'No schema', tag: 'test', access: 'public', handler: () => ({ anything: true }) });
+  expect(untyped.handler({} as never)).toEqual({ anything: true });
+});
+
+test('each operation lists the errors its kind of route gives: 400 when it takes input, 404 with a path parameter, 401 unless public, 403 for a role or a CSRF check', () => {
+  for (const spec of jsonRoutes()) {
+    const where = `${spec.method.toUpperCase()} ${spec.path}`;
+    const statuses = Object.keys(doc.paths[toOpenApiPath(spec.path)]![spec.method]!.responses);
+    const takesInput = Boolean(spec.params ?? spec.query ?? spec.body ?? spec.textBody);
+    const forbids = spec.access === 'coordinator' || spec.access === 'admin' || spec.method !== 'get';
+    expect({ where, 400: statuses.includes('400'), 404: statuses.includes('404'), 401: statuses.includes('401'), 403: statuses.includes('403') }).toEqual({
+      where,
+      400: takesInput,
+      404: spec.params !== undefined,
+      401: spec.access !== 'public',
+      403: forbids,
+    });
   }
 });
 
@@ -349,6 +422,16 @@ test('POST /api/import documents its JSON Lines body, and the server takes every
   // A JSON body is not an import: the document must not offer it.
   const json = await api(server.url, 'POST', '/api/import', { kind: 'office' });
   expect(json.status).toBe(415);
+});
+
+test('POST /api/import/offices documents its CSV body, and the server takes it', async () => {
+  const body = doc.paths['/api/import/offices']!.post!.requestBody!;
+  expect(body.required).toBe(true);
+  expect(Object.keys(body.content)).toEqual(['text/csv']);
+  expect(body.content['text/csv']!.schema).toEqual({ type: 'string' });
+  const csv = 'id,name,country\nOA-CSV-DOC,Imported from CSV,PE\n';
+  const res = await api(server.url, 'POST', '/api/import/offices?dryRun=true', csv, { 'content-type': 'text/csv' });
+  expect(res.status).toBe(200);
 });
 
 test('the security schemes are the bearer token, the session cookie and its CSRF header', () => {

@@ -19,6 +19,23 @@ import {
 } from '../../programme/workshops';
 import { HttpError } from '../errors';
 import { idParams, route, type AnyRoute } from '../route';
+import {
+  broadcastListSchema,
+  broadcastSchema,
+  candidatesSchema,
+  csvImportResultSchema,
+  enrolResultSchema,
+  focalPointPageSchema,
+  goldDiskListSchema,
+  goldDiskOperationSchema,
+  holdSchema,
+  lettersPreviewWithSamplesSchema,
+  officeFocalPointsSchema,
+  workshopDetailSchema,
+  workshopListSchema,
+  workshopOutcomeSchema,
+  workshopSchema,
+} from './programme-schemas';
 
 const focalPointIds = z.array(z.number().int().positive()).max(10_000);
 const flag = z.preprocess((v) => v === 'true' || v === '1' || v === true, z.boolean());
@@ -51,6 +68,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
         limit: z.coerce.number().int().min(1).max(1000).default(100),
         offset: z.coerce.number().int().min(0).default(0),
       }),
+      responses: { 200: { description: 'One page of the matching focal points', schema: focalPointPageSchema } },
       handler: ({ query }) => runtime.programme.listFocalPoints({ ...query, officeId: query.office }),
     }),
     route({
@@ -60,6 +78,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'workshops',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: "The office's focal points", schema: officeFocalPointsSchema } },
       handler: ({ params }) => {
         if (!runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
         return { focalPoints: runtime.programme.focalPointsOf(params.id) };
@@ -73,7 +92,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       body: eventPayloads.FOCAL_POINT_NOMINATED,
-      responses: { 201: { description: "The office's focal points" } },
+      responses: { 201: { description: "The office's focal points", schema: officeFocalPointsSchema } },
       handler: ({ params, body, res, actor }) => {
         runtime.engine.apply(params.id, { type: 'FOCAL_POINT_NOMINATED', ...body }, { actor });
         res.status(201);
@@ -88,6 +107,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Training workshops with their places taken',
       tag: 'workshops',
       access: 'viewer',
+      responses: { 200: { description: 'Every workshop', schema: workshopListSchema } },
       handler: () => ({ workshops: listWorkshops(ctx) }),
     }),
     route({
@@ -97,7 +117,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'workshops',
       access: 'coordinator',
       body: newWorkshopSchema,
-      responses: { 201: { description: 'The planned workshop' } },
+      responses: { 201: { description: 'The planned workshop', schema: workshopSchema } },
       handler: ({ body, res }) => {
         res.status(201);
         return createWorkshop(ctx, body);
@@ -110,6 +130,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'workshops',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: 'The workshop and its enrolments', schema: workshopDetailSchema } },
       handler: ({ params }) => getWorkshop(ctx, params.id),
     }),
     route({
@@ -119,6 +140,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'workshops',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: 'The focal points that can be enrolled', schema: candidatesSchema } },
       handler: ({ params }) => {
         getWorkshop(ctx, params.id);
         return { focalPoints: enrollableFocalPoints(ctx) };
@@ -132,7 +154,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       body: z.object({ focalPointIds: focalPointIds.min(1) }),
-      responses: { 200: { description: 'ENROLLED per office' }, 409: { description: 'Over capacity, or not enrollable' } },
+      responses: { 200: { description: 'ENROLLED per office', schema: enrolResultSchema }, 409: { description: 'Over capacity, or not enrollable' } },
       handler: ({ params, body, actor }) => ({
         offices: enrol(ctx, params.id, body.focalPointIds, { actor }),
         workshop: getWorkshop(ctx, params.id),
@@ -146,6 +168,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       body: z.object({ attended: focalPointIds }),
+      responses: { 200: { description: 'The held workshop and the event per office', schema: workshopOutcomeSchema } },
       handler: ({ params, body, actor }) => recordAttendance(ctx, params.id, body.attended, { actor }),
     }),
     route({
@@ -155,6 +178,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'workshops',
       access: 'coordinator',
       params: idParams,
+      responses: { 200: { description: 'The cancelled workshop and the event per office', schema: workshopOutcomeSchema } },
       handler: ({ params, actor }) => cancelWorkshop(ctx, params.id, { actor }),
     }),
 
@@ -165,6 +189,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Gold Disk versions, the current one, and kits shipped with each',
       tag: 'gold-disk',
       access: 'viewer',
+      responses: { 200: { description: 'The versions, newest first', schema: goldDiskListSchema } },
       handler: () => listGoldDisks(ctx),
     }),
     route({
@@ -174,6 +199,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'coordinator',
       body: releaseSchema,
+      responses: { 200: { description: 'The version and its broadcast', schema: goldDiskOperationSchema } },
       handler: ({ body, actor }) => releaseGoldDisk(ctx, body, { actor }),
     }),
     route({
@@ -183,6 +209,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'coordinator',
       body: reasonSchema,
+      responses: { 200: { description: 'The hold broadcast', schema: holdSchema } },
       handler: ({ body, actor }) => ({ broadcast: declareHold(ctx, body, { actor }) }),
     }),
     route({
@@ -193,6 +220,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: z.object({ version: z.string().min(1).max(50) }),
       body: reasonSchema,
+      responses: { 200: { description: 'The recalled version and the hold broadcast', schema: goldDiskOperationSchema } },
       handler: ({ params, body, actor }) => recallGoldDisk(ctx, { version: params.version, reason: body.reason }, { actor }),
     }),
     route({
@@ -202,6 +230,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'viewer',
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+      responses: { 200: { description: 'The broadcasts, newest first', schema: broadcastListSchema } },
       handler: ({ query }) => ({ broadcasts: listBroadcasts(ctx, query.limit) }),
     }),
     route({
@@ -211,6 +240,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: 'The broadcast', schema: broadcastSchema } },
       handler: ({ params }) => broadcastView(ctx, params.id),
     }),
     route({
@@ -220,6 +250,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'coordinator',
       params: idParams,
+      responses: { 200: { description: 'The broadcast', schema: broadcastSchema } },
       handler: ({ params }) => runBroadcast(ctx, params.id),
     }),
 
@@ -231,6 +262,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'letters',
       access: 'coordinator',
       body: z.object({ selection: selectionSchema, letterRef: z.string().trim().max(200).optional() }),
+      responses: { 200: { description: 'The offices the letter would reach and its text', schema: lettersPreviewWithSamplesSchema } },
       handler: ({ body }) => {
         const preview = previewLetters(ctx, body.selection);
         return { ...preview, samples: sampleLetters(ctx, preview, body.letterRef, composeLetter(runtime)) };
@@ -243,7 +275,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'letters',
       access: 'coordinator',
       body: sendLettersSchema,
-      responses: { 200: { description: 'The broadcast with each office outcome' }, 409: { description: 'The selection changed since the preview' } },
+      responses: { 200: { description: 'The broadcast with each office outcome', schema: broadcastSchema }, 409: { description: 'The selection changed since the preview' } },
       handler: ({ body, actor }) => sendLetters(ctx, body, { actor }),
     }),
 
@@ -255,7 +287,11 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'import',
       access: 'admin',
       query: z.object({ dryRun: flag.default(false) }),
-      responses: { 200: { description: 'Created, updated and unchanged offices' }, 400: { description: 'Bad lines, by line number' } },
+      textBody: {
+        mediaTypes: ['text/csv'],
+        description: 'CSV with a header line naming its columns, in any order: id, name, country (required), city, language, contact name, contact email, track.',
+      },
+      responses: { 200: { description: 'Created, updated and unchanged offices', schema: csvImportResultSchema }, 400: { description: 'Bad lines, by line number' } },
       handler: async ({ req, res, query, actor }) => {
         const text = await textBody(req, res, runtime.config.BODY_LIMIT);
         return importOfficesCsv(ctx, text, { actor, dryRun: query.dryRun });

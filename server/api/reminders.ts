@@ -7,6 +7,7 @@ import { allStates } from '../../machines/describe';
 import { OUTBOX_STATUSES, toEmailView } from '../../notifications/outbox';
 import { HttpError } from '../errors';
 import { idParams, route, type AnyRoute } from '../route';
+import { officeEmailsSchema, officeRemindersSchema, outboxPageSchema, reminderSettingsSchema, stalledCountsSchema, stuckListSchema } from './reminder-schemas';
 
 const stageNames = allStates()
   .filter((s) => !s.path.includes('.'))
@@ -67,6 +68,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'reminders',
       access: 'viewer',
       query: z.object({ owner: z.enum(['office', 'wipo']).optional(), stage: z.enum(stageNames).optional(), ...page }),
+      responses: { 200: { description: 'One page of the stalled clocks', schema: stuckListSchema } },
       handler: ({ query }) => listStuck(db, engine.clock.now(), query),
     }),
     route({
@@ -75,6 +77,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Stalled and stuck counts per leaf state',
       tag: 'reminders',
       access: 'viewer',
+      responses: { 200: { description: 'The counts', schema: stalledCountsSchema } },
       handler: () => stalledCountsByState(db, engine.clock.now()),
     }),
     route({
@@ -84,6 +87,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'reminders',
       access: 'viewer',
       query: z.object({ status: z.enum(OUTBOX_STATUSES as [string, ...string[]]).optional(), ...page }),
+      responses: { 200: { description: 'One page of the outbox', schema: outboxPageSchema } },
       handler: ({ query }) => feature.outbox.list(query.status as never, query.limit, query.offset),
     }),
     route({
@@ -93,6 +97,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'reminders',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: "The office's emails", schema: officeEmailsSchema } },
       handler: ({ params }) => {
         officeOr404(params.id);
         return { emails: feature.outbox.ofOffice(params.id).map(toEmailView) };
@@ -105,6 +110,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'reminders',
       access: 'viewer',
       params: idParams,
+      responses: { 200: { description: "The office's reminders", schema: officeRemindersSchema } },
       handler: ({ params }) => reminderView(params.id),
     }),
     route({
@@ -115,6 +121,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       body: pauseBody,
+      responses: { 200: { description: "The office's reminders, paused", schema: officeRemindersSchema } },
       handler: ({ params, body, actor }) => {
         const until = new Date(body.until);
         if (Number.isNaN(until.getTime())) throw new HttpError(400, 'invalid_input', 'until is not a valid date.');
@@ -129,6 +136,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'reminders',
       access: 'coordinator',
       params: idParams,
+      responses: { 200: { description: "The office's reminders, running again", schema: officeRemindersSchema } },
       handler: ({ params, actor }) => {
         feature.reminders.resume(params.id, actor);
         return reminderView(params.id);
@@ -142,6 +150,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       body: settingsBody,
+      responses: { 200: { description: 'The effective settings', schema: reminderSettingsSchema } },
       handler: ({ params, body }) => {
         officeOr404(params.id);
         const current = feature.store.officeSettings(params.id);

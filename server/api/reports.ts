@@ -5,6 +5,7 @@ import { REPORT_STYLE, renderReportHtml } from '../../programme/report/html';
 import { renderMarkdown } from '../../programme/report/markdown';
 import { computeProgressReport } from '../../programme/report/progress';
 import { route, type AnyRoute } from '../route';
+import { progressReportSchema } from './report-schemas';
 
 const day = z.iso.date();
 
@@ -25,6 +26,13 @@ export function reportRoutes(runtime: Runtime): AnyRoute[] {
         to: day.optional(),
         format: z.enum(['json', 'md', 'html']).default('json'),
       }),
+      responses: {
+        200: {
+          description: 'The report: JSON, or with format=md or html the Markdown or standalone HTML document',
+          schema: progressReportSchema,
+          text: ['text/markdown', 'text/html'],
+        },
+      },
       handler: ({ query, res }) => {
         const report = computeProgressReport(runtime.db, runtime.engine.clock.now(), { from: query.from, to: query.to, policies: runtime.reminders.policies });
         const name = `progress-report-${report.period.from}-to-${report.period.to}`;

@@ -15,10 +15,10 @@ import type { HistoryEntry } from '../../storage/types';
 import { openApiComponents } from '../openapi';
 
 /** Every time the API returns is `Date.toISOString()`; an offset is accepted as imported data may carry one. */
-const timestamp = z.iso.datetime({ offset: true });
-const counts = z.record(z.string(), z.number().int().min(0));
+export const timestamp = z.iso.datetime({ offset: true });
+export const counts = z.record(z.string(), z.number().int().min(0));
 
-const trackSchema = z.enum(['kit', 'internet']);
+export const trackSchema = z.enum(['kit', 'internet']);
 
 const contactSchema = z.strictObject({
   name: z.string(),
@@ -148,7 +148,7 @@ export const etagHeaders = z.object({
  * True only when A and B are the same type. Mutual assignability would be weaker: it lets an
  * optional field exist on one side only.
  */
-type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 type HistoryResponse = { events: Pick<HistoryEntry, 'seq' | 'type' | 'payload' | 'from' | 'to' | 'actor' | 'at'>[] };
 

@@ -5,6 +5,7 @@ import type { Runtime } from '../../app/runtime';
 import { HttpError } from '../errors';
 import { route, type AnyRoute } from '../route';
 import { importResultSchema } from './schemas';
+import { healthSchema, machineDescriptionSchema } from './system-schemas';
 
 /** Content types the import takes as JSON Lines text. */
 const JSON_LINES_MEDIA_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/plain'];
@@ -17,6 +18,7 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'The office lifecycle machine: every state with its meta, transitions and event payloads',
       tag: 'machine',
       access: 'viewer',
+      responses: { 200: { description: 'The chart as JSON', schema: machineDescriptionSchema } },
       // Each state's meta shows the effective reminder policy (defaults merged with config/policies.json).
       handler: () => describeMachine(runtime.reminders.policies),
     }),
@@ -51,9 +53,10 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Liveness: the database answers',
       tag: 'system',
       access: 'public',
+      responses: { 200: { description: 'The database answers', schema: healthSchema } },
       handler: () => {
         runtime.db.prepare('SELECT 1').get();
-        return { status: 'ok' };
+        return { status: 'ok' as const };
       },
     }),
   ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AccountStore } from '../../storage/account-store';
 import { HttpError } from '../errors';
 import { route, type AnyRoute } from '../route';
+import { apiTokenSchema, auditTrailSchema, createdTokenSchema, meSchema, tokenListSchema, userListSchema, userSchema } from './api-schemas';
 import type { Principal } from './principal';
 import { newTokenSchema, newUserSchema, userUpdateSchema, type AccountService } from './service';
 
@@ -22,9 +23,10 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       summary: 'Who the request is authenticated as',
       tag: 'accounts',
       access: 'viewer',
+      responses: { 200: { description: 'The principal', schema: meSchema } },
       handler: ({ res }) => {
         const p = principalOf(res);
-        return { actor: p.actor, role: p.role, kind: p.kind, user: p.userId ? accounts.userById(p.userId) : null };
+        return { actor: p.actor, role: p.role, kind: p.kind, user: (p.userId ? accounts.userById(p.userId) : undefined) ?? null };
       },
     }),
     route({
@@ -33,6 +35,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       summary: 'Every account',
       tag: 'accounts',
       access: 'admin',
+      responses: { 200: { description: 'Every account', schema: userListSchema } },
       handler: () => ({ users: accounts.users() }),
     }),
     route({
@@ -42,7 +45,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       tag: 'accounts',
       access: 'admin',
       body: newUserSchema,
-      responses: { 201: { description: 'The new account' } },
+      responses: { 201: { description: 'The new account', schema: userSchema }, 409: { description: 'The username is taken' } },
       handler: async ({ body, res, actor }) => {
         const user = await service.createUser(body, actor);
         res.status(201);
@@ -57,6 +60,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       access: 'admin',
       params: numericId,
       body: userUpdateSchema,
+      responses: { 200: { description: 'The account as changed', schema: userSchema } },
       handler: ({ params, body, actor }) => service.updateUser(params.id, body, actor),
     }),
     route({
@@ -65,6 +69,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       summary: 'API tokens: your own (all of them for an admin)',
       tag: 'accounts',
       access: 'viewer',
+      responses: { 200: { description: 'The tokens, none of their secrets', schema: tokenListSchema } },
       handler: ({ res }) => {
         const p = principalOf(res);
         return { tokens: accounts.tokens(p.role === 'admin' ? undefined : (p.userId ?? -1)) };
@@ -77,7 +82,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       tag: 'accounts',
       access: 'viewer',
       body: newTokenSchema,
-      responses: { 201: { description: 'The token (shown once) and its record' } },
+      responses: { 201: { description: 'The token (shown once) and its record', schema: createdTokenSchema } },
       handler: ({ body, res }) => {
         const { token, record } = service.createToken(principalOf(res), body.name);
         res.status(201);
@@ -91,6 +96,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       tag: 'accounts',
       access: 'viewer',
       params: numericId,
+      responses: { 200: { description: 'The token as revoked', schema: apiTokenSchema } },
       handler: ({ params, res }) => service.revokeToken(principalOf(res), params.id),
     }),
     route({
@@ -104,6 +110,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
         limit: z.coerce.number().int().min(1).max(500).default(100),
         offset: z.coerce.number().int().min(0).default(0),
       }),
+      responses: { 200: { description: 'One page of the trail, newest first', schema: auditTrailSchema } },
       handler: ({ query }) => ({ entries: accounts.auditTrail(query) }),
     }),
   ];

@@ -137,7 +137,7 @@ export function linkRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Style of the reply-link pages',
       tag: 'links',
       access: 'public',
-      produces: 'text',
+      produces: 'css',
       handler: ({ res }) => {
         res.type('css').set('Cache-Control', 'public, max-age=3600').send(CSS);
       },
