@@ -163,6 +163,18 @@ export const holdSchema = z.strictObject({ broadcast: broadcastSchema }).registe
 
 const selectedOfficeSchema = z.strictObject({ id: z.string(), name: z.string(), country: z.string(), states: z.array(z.string()) });
 
+export const letterSampleSchema = z
+  .strictObject({
+    language: z.string(),
+    officeId: z.string(),
+    officeName: z.string(),
+    track: trackSchema,
+    recipients: z.array(z.string()),
+    subject: z.string(),
+    text: z.string().describe('The exact text of the letter, with its reply links'),
+  })
+  .register(openApiComponents, { id: 'LetterSample' });
+
 export const lettersPreviewSchema = z
   .strictObject({
     selection: z.strictObject({
@@ -176,24 +188,9 @@ export const lettersPreviewSchema = z
     offices: z.array(selectedOfficeSchema),
     notEligible: z.array(selectedOfficeSchema.extend({ reason: z.string() })),
     unknownIds: z.array(z.string()).describe('Ids asked for that do not exist'),
+    samples: z.array(letterSampleSchema).describe('The letter as one office of each language and track would receive it'),
   })
   .register(openApiComponents, { id: 'LettersPreview' });
-
-export const letterSampleSchema = z
-  .strictObject({
-    language: z.string(),
-    officeId: z.string(),
-    officeName: z.string(),
-    track: trackSchema,
-    recipients: z.array(z.string()),
-    subject: z.string(),
-    text: z.string().describe('The exact text of the letter, with its reply links'),
-  })
-  .register(openApiComponents, { id: 'LetterSample' });
-
-export const lettersPreviewWithSamplesSchema = lettersPreviewSchema
-  .extend({ samples: z.array(letterSampleSchema).describe('The letter as one office of each language and track would receive it') })
-  .register(openApiComponents, { id: 'LettersPreviewWithSamples' });
 
 // --- CSV import
 

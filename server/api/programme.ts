@@ -29,7 +29,7 @@ import {
   goldDiskListSchema,
   goldDiskOperationSchema,
   holdSchema,
-  lettersPreviewWithSamplesSchema,
+  lettersPreviewSchema,
   officeFocalPointsSchema,
   workshopDetailSchema,
   workshopListSchema,
@@ -262,7 +262,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'letters',
       access: 'coordinator',
       body: z.object({ selection: selectionSchema, letterRef: z.string().trim().max(200).optional() }),
-      responses: { 200: { description: 'The offices the letter would reach and its text', schema: lettersPreviewWithSamplesSchema } },
+      responses: { 200: { description: 'The offices the letter would reach and its text', schema: lettersPreviewSchema } },
       handler: ({ body }) => {
         const preview = previewLetters(ctx, body.selection);
         return { ...preview, samples: sampleLetters(ctx, preview, body.letterRef, composeLetter(runtime)) };
