@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../config/env';
+import { loadPolicies } from '../engine/reminder-policies';
 import { quartersBetween } from '../programme/report/period';
 import { api, makeTempDir, registerOffice, removeTempDir, runCli, spawnServer, startServer, TEST_ADMIN_TOKEN, type ChildServer, type TestServer } from './helpers/server';
 
@@ -115,4 +118,28 @@ describe('date bounds in the CLI', () => {
     expect(report.code).not.toBe(0);
     expect(report.stderr).toMatch(/between 1990-01-01 and 2100-12-31/);
   }, 120_000);
+});
+
+describe('bounds of the loops and timers that configuration drives', () => {
+  it('an interval or timeout past what a Node timer holds is refused at start, not run every millisecond', () => {
+    for (const name of ['SCHEDULER_INTERVAL_MS', 'DISPATCH_INTERVAL_MS', 'SMTP_TIMEOUT_MS', 'DB_BUSY_TIMEOUT_MS', 'MAIL_RETRY_BASE_MS']) {
+      expect(() => loadConfig({ [name]: '99999999999' })).toThrow(name);
+    }
+    expect(loadConfig({ SCHEDULER_INTERVAL_MS: '60000' }).SCHEDULER_INTERVAL_MS).toBe(60000);
+  });
+
+  it('a reminder policy longer than ten years is refused, so deadlines stay inside the date range', () => {
+    const dir = makeTempDir();
+    try {
+      const file = path.join(dir, 'policies.json');
+      fs.writeFileSync(file, JSON.stringify({ states: { 'invited': { sla: 'P9000Y' } } }));
+      expect(() => loadPolicies(file)).toThrow(/ten years/);
+      fs.writeFileSync(file, JSON.stringify({ states: { 'invited': { every: 'P20Y' } } }));
+      expect(() => loadPolicies(file)).toThrow(/ten years/);
+      fs.writeFileSync(file, JSON.stringify({ states: { 'invited': { sla: 'P60D' } } }));
+      expect(loadPolicies(file).get('invited')?.sla).toBe('P60D');
+    } finally {
+      removeTempDir(dir);
+    }
+  });
 });
