@@ -106,7 +106,7 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
       logger?.info({ transport: transport.description, policies: policies.size }, 'reminders started');
     },
     async stop() {
-      scheduler?.stop();
+      await scheduler?.stop();
       await dispatcher.stop();
       transport.close();
     },
