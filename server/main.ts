@@ -5,6 +5,7 @@ import { loadDemoData } from '../demo/load';
 import { createApp } from './app';
 import { ensureAdminAccount } from './auth/bootstrap';
 import { installShutdown } from './shutdown';
+import { publicUrlOf } from '../notifications/feature';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     logger.info({ port, database: config.DATABASE_PATH }, `office-onboarding listening on http://${config.HOST}:${port}/`);
+    if (!config.PUBLIC_URL) logger.warn({ publicUrl: publicUrlOf(config) }, 'PUBLIC_URL is not set: links in emails use this address');
   });
   const shutdown = installShutdown(server, runtime, logger, { exit: (code) => process.exit(code) });
   process.on('SIGINT', () => void shutdown('SIGINT'));
