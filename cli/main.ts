@@ -68,6 +68,14 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
       }
       const runtime = open();
       try {
+        if (fs.existsSync(file)) {
+          // --force must never delete the database being copied (or its WAL) from under the server.
+          const live = fs.realpathSync(runtime.config.DATABASE_PATH);
+          const target = fs.realpathSync(file);
+          if ([live, `${live}-wal`, `${live}-shm`].includes(target)) {
+            throw new EngineError('invalid_input', `${file} is the database itself; back it up to another file.`);
+          }
+        }
         // The copy holds the same secrets as the database: a new file, readable by its owner only.
         fs.rmSync(file, { force: true });
         createPrivateFile(file);

@@ -145,6 +145,11 @@ describe('operator commands', () => {
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/Verified 1 offices/);
 
+    const onItself = await runCli(dbPath, ['backup', dbPath, '--force']);
+    expect(onItself.code).not.toBe(0);
+    expect(onItself.stderr).toMatch(/is the database itself/);
+    expect((await runCli(dbPath, ['verify'])).stdout).toMatch(/Verified 1 offices/);
+
     const fresh = path.join(dir, 'fresh.db');
     expect((await runCli(dbPath, ['backup', fresh])).code).toBe(0);
     expect(mode(fresh)).toBe(0o600);
