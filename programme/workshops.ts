@@ -19,6 +19,7 @@ const workshopFields = z.object({
   capacity: z.coerce.number().int().min(1).max(10_000),
 });
 
+// Validated YYYY-MM-DD days of four-digit years: as strings they order as dates.
 const datesInOrder = (w: { start: string; end: string }) => w.end >= w.start;
 const datesMessage = { message: 'end must not be before start', path: ['end'] };
 

@@ -1,6 +1,10 @@
 import type { Db } from './db';
 
-/** Rows of the reminder tables (migrations 002 and 005). All writes run inside the engine's unit of work. */
+/**
+ * Rows of the reminder tables (migrations 002 and 005). All writes run inside the engine's unit of work.
+ * Times are `toISOString()` of dates inside the accepted range (engine/dates.ts), all of one width,
+ * so the comparisons below (`deadline <= @now`, `next_reminder_at <= ?`, `until <= ?`) order instants.
+ */
 /** SQL condition (on alias `c`) for "this clock is stalled at @now"; used by the office list filter. */
 export const STALLED_CLOCK_SQL = 'c.deadline <= @now AND (c.paused_at IS NULL OR c.deadline <= c.paused_at)';
 
