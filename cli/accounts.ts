@@ -91,4 +91,21 @@ export function registerAccountCommands(program: Command, open: Open): void {
         console.log(`Token ${token.id} (${token.name}) revoked.`);
       }),
     );
+  tokens
+    .command('list')
+    .description('List tokens: id, owner, name, created, last used, revoked (never the token itself: only its hash is stored).')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withService((_s, accounts) => {
+        const names = new Map(accounts.users().map((u) => [u.id, u.username]));
+        const list = accounts.tokens().map((t) => ({ ...t, user: names.get(t.userId) ?? `#${t.userId}` }));
+        if (opts.json) return console.log(JSON.stringify(list, null, 2));
+        if (list.length === 0) return console.log('No tokens.');
+        for (const t of list) {
+          const state = t.revokedAt ? `revoked ${t.revokedAt.slice(0, 16)}` : 'active';
+          const used = t.lastUsedAt ? `used ${t.lastUsedAt.slice(0, 16)}` : 'never used';
+          console.log(`${String(t.id).padStart(4)}  ${t.user.padEnd(20)} ${t.name.padEnd(24)} created ${t.createdAt.slice(0, 16)}  ${used}  ${state}`);
+        }
+      }),
+    );
 }

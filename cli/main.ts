@@ -10,12 +10,15 @@ import { loadDemoData } from '../demo/load';
 import { registerProgrammeCommands } from './programme';
 import { registerAccountCommands } from './accounts';
 import { registerSweepCommand } from './sweep';
+import { createPrivateFile } from '../storage/private-files';
+import { warningOnEmails } from './public-url';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
  * database file whether or not the server is running (SQLite WAL with a busy timeout).
  */
-export function buildCli(open: (opts?: RuntimeOptions) => Runtime): Command {
+export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Command {
+  const open = warningOnEmails(openRuntimeOf);
   const program = new Command('office-onboarding')
     .description('Operator commands for the office-onboarding engine (DATABASE_PATH selects the database).')
     .showHelpAfterError();
@@ -57,10 +60,25 @@ export function buildCli(open: (opts?: RuntimeOptions) => Runtime): Command {
   program
     .command('backup')
     .description("Write a consistent copy of the database with SQLite's online backup (safe while the server runs).")
-    .argument('<file>', 'destination file')
-    .action(async (file: string) => {
+    .argument('<file>', 'destination file (refused if it exists, unless --force)')
+    .option('--force', 'overwrite the destination file if it exists')
+    .action(async (file: string, opts: { force?: boolean }) => {
+      if (!opts.force && fs.existsSync(file)) {
+        throw new EngineError('conflict', `${file} exists; choose another file or add --force to overwrite it.`);
+      }
       const runtime = open();
       try {
+        if (fs.existsSync(file)) {
+          // --force must never delete the database being copied (or its WAL) from under the server.
+          const live = fs.realpathSync(runtime.config.DATABASE_PATH);
+          const target = fs.realpathSync(file);
+          if ([live, `${live}-wal`, `${live}-shm`].includes(target)) {
+            throw new EngineError('invalid_input', `${file} is the database itself; back it up to another file.`);
+          }
+        }
+        // The copy holds the same secrets as the database: a new file, readable by its owner only.
+        fs.rmSync(file, { force: true });
+        createPrivateFile(file);
         // All pages in one step: SQLite restarts a stepwise backup whenever another connection
         // writes between steps, so under steady server writes a 100-page-per-step backup of a
         // large file never finishes. One step holds only a WAL read snapshot; writers go on.

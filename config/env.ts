@@ -5,12 +5,19 @@ import { z } from 'zod';
  * Every setting the server and the CLI read, with its default. The README's configuration table
  * lists the same names; both read this one schema.
  */
+/**
+ * Node runs a timer longer than 2^31-1 ms after 1 ms instead: an interval that large would turn a
+ * 30-second loop into a busy one. Every delay is capped well below it.
+ */
+const TEN_MINUTES = 600_000;
+const ONE_DAY = 86_400_000;
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default(path.join('data', 'onboarding.db')),
   DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
-  DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
+  DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(TEN_MINUTES).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.string().default('1mb'),
   /** `auto`: load the demo programme when the database is empty, so a first `npm start` shows something real. */
@@ -37,17 +44,17 @@ const envSchema = z.object({
   COORDINATOR_EMAIL: z.string().trim().min(3).default('wiponet-coordinator@localhost'),
   /** Where the embedded mail transport writes `.eml` files (default: `outbox/` beside the database). */
   OUTBOX_DIR: z.string().min(1).optional(),
-  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(TEN_MINUTES).default(30000),
   MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** First retry delay; doubles with each attempt (with jitter), capped at 6 hours. */
-  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(0).default(60000),
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(0).max(ONE_DAY).default(60000),
   /** HMAC key of the reply links (16+ characters). Empty: one is generated once and kept in the database. */
   LINK_SECRET: z.string().min(16).optional().or(z.literal('').transform(() => undefined)),
   LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(45),
   /** Base URL of the links in emails (default http://HOST:PORT). */
   PUBLIC_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).default(30000),
-  DISPATCH_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).max(ONE_DAY).default(30000),
+  DISPATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(ONE_DAY).default(5000),
   /** Operator overrides of the reminder policies (validated at start). */
   POLICIES_PATH: z.string().min(1).default(path.join('config', 'policies.json')),
   /** WebSocket URL of a Stately inspector (e.g. ws://127.0.0.1:8080): every transition is streamed there. Off when empty. */

@@ -1,13 +1,12 @@
 import { z, type ZodType } from 'zod';
 import { parseOfficeEvent, type OfficeEvent } from '../machines/events';
 import type { Engine } from './engine';
+import { boundedInstant } from './dates';
 import { EngineError } from './errors';
 import { newOfficeSchema, officeIdSchema, type NewOffice } from './office-input';
 
-const isoTime = z.iso.datetime({ offset: true });
-
-const officeLine = newOfficeSchema.extend({ kind: z.literal('office'), at: isoTime.optional() });
-const eventLine = z.looseObject({ kind: z.literal('event'), office: officeIdSchema, type: z.string(), at: isoTime });
+const officeLine = newOfficeSchema.extend({ kind: z.literal('office'), at: boundedInstant.optional() });
+const eventLine = z.looseObject({ kind: z.literal('event'), office: officeIdSchema, type: z.string(), at: boundedInstant });
 
 /** A further kind of import line (workshops, …): validated first, applied in file order. */
 export interface ImportKind<T> {

@@ -14,12 +14,18 @@ import { templateKinds } from '../notifications/templates';
  */
 export type PolicySet = ReadonlyMap<string, ReminderPolicy>;
 
+/**
+ * At most ten years: deadlines and reminder times are stored as ISO strings compared in SQL, which
+ * holds only while they stay inside the accepted date range (engine/dates.ts).
+ */
+const MAX_DURATION_MS = 10 * 365 * 86_400_000;
+
 const isoDuration = z
   .string()
   .refine((d) => {
     const parsed = Duration.fromISO(d);
-    return parsed.isValid && parsed.as('milliseconds') > 0;
-  }, 'not a positive ISO-8601 duration (e.g. P30D, P2W, PT12H)');
+    return parsed.isValid && parsed.as('milliseconds') > 0 && parsed.as('milliseconds') <= MAX_DURATION_MS;
+  }, 'not a positive ISO-8601 duration of at most ten years (e.g. P30D, P2W, PT12H)');
 
 const policyFields = z
   .object({

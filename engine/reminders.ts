@@ -10,6 +10,7 @@ import type { ClockAdvance, ClockRow, FiredTimer, ReminderStore } from '../stora
 import type { OfficeRecord } from '../storage/types';
 import type { Engine, EngineHooks, TransitionRecord } from './engine';
 import { EngineError, officeNotFound } from './errors';
+import { assertInRange } from './dates';
 import { nextBusinessMoment, zoneOf } from './business-hours';
 import { durationMs, type PolicySet } from './reminder-policies';
 
@@ -373,6 +374,7 @@ export class Reminders {
   pause(officeId: string, until: Date, reason: string, actor: string): void {
     const { engine, store } = this.deps;
     const now = engine.clock.now();
+    assertInRange(until, 'until');
     if (until.getTime() <= now.getTime()) {
       throw new EngineError('invalid_input', 'A pause must end in the future.', { until: until.toISOString() });
     }
@@ -400,7 +402,10 @@ export class Reminders {
 
   /** Resumes offices whose pause has run out (at the pause's own end). Call inside a unit of work. */
   resumeExpired(now: Date): number {
-    const expired = this.deps.store.expiredPauses(now.toISOString(), 500);
+    // The query compares ISO strings, which is sound because every stored `until` is inside the
+    // accepted range (fixed width, engine/dates.ts); a row written before that bound (`+010000-…`
+    // sorts first) is checked again as an instant and left paused.
+    const expired = this.deps.store.expiredPauses(now.toISOString(), 500).filter((p) => Date.parse(p.until) <= now.getTime());
     for (const pause of expired) this.endPause(pause.office_id, new Date(pause.until), 'scheduler');
     return expired.length;
   }

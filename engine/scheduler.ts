@@ -29,13 +29,17 @@ export function runSchedulerPass(engine: Engine, reminders: Reminders, now: Date
   return result;
 }
 
-/** The same pass, giving the event loop back between batches so requests are served meanwhile. */
-export async function runSchedulerPassAsync(engine: Engine, reminders: Reminders, now: Date): Promise<SchedulerPassResult> {
+/**
+ * The same pass, giving the event loop back between batches so requests are served meanwhile;
+ * `stopped()` true ends it between two batches (a shutdown), the rest waiting for the next pass.
+ */
+export async function runSchedulerPassAsync(engine: Engine, reminders: Reminders, now: Date, stopped: () => boolean = () => false): Promise<SchedulerPassResult> {
   const result = emptyResult();
   result.resumed = engine.unitOfWork(() => reminders.resumeExpired(now));
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     if (fireBatch(engine, reminders, now, result) < BATCH) break;
     await new Promise((resolve) => setImmediate(resolve));
+    if (stopped()) break;
   }
   return result;
 }
@@ -61,6 +65,8 @@ function fireBatch(engine: Engine, reminders: Reminders, now: Date, result: Sche
 /** The scheduler loop: a pass at start (timers that fell due while stopped) and then every interval. */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly engine: Engine,
@@ -69,7 +75,7 @@ export class Scheduler {
   ) {}
 
   async runOnce(now: Date = this.engine.clock.now()): Promise<SchedulerPassResult> {
-    const result = await runSchedulerPassAsync(this.engine, this.reminders, now);
+    const result = await runSchedulerPassAsync(this.engine, this.reminders, now, () => this.stopped);
     if (result.fired > 0 || result.resumed > 0) {
       this.options.logger?.info(result, 'scheduler pass');
       this.options.onFired?.();
@@ -78,25 +84,27 @@ export class Scheduler {
   }
 
   start(): void {
-    let running = false;
+    this.stopped = false;
     const tick = async () => {
-      if (running) return;
-      running = true;
-      try {
-        await this.runOnce();
-      } catch (error) {
-        this.options.logger?.error({ err: error }, 'scheduler pass failed');
-      } finally {
-        running = false;
-      }
+      if (this.running || this.stopped) return;
+      this.running = this.runOnce()
+        .then(() => undefined)
+        .catch((error: unknown) => this.options.logger?.error({ err: error }, 'scheduler pass failed'))
+        .finally(() => {
+          this.running = null;
+        });
+      await this.running;
     };
     void tick();
     this.timer = setInterval(() => void tick(), this.options.intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the loop; resolves once a pass in progress has finished its current batch. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.running) await this.running;
   }
 }

@@ -124,7 +124,7 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
     },
     async stop() {
       started = false;
-      scheduler?.stop();
+      await scheduler?.stop();
       await dispatcher.stop();
       transport.close();
     },

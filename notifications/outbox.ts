@@ -102,6 +102,8 @@ export function createOutbox(db: Db, messageDomain: string) {
     countAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
     ofOffice: db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE office_id = ? ORDER BY id'),
     get: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?'),
+    lastId: db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM outbox'),
+    due: db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND send_after <= ? ORDER BY send_after, id"),
   };
 
   return {
@@ -148,6 +150,10 @@ export function createOutbox(db: Db, messageDomain: string) {
 
     ofOffice: (officeId: string) => s.ofOffice.all(officeId),
     get: (id: number) => s.get.get(id),
+    /** The newest message's id (0 when empty). */
+    lastId: () => s.lastId.get()!.id,
+    /** Pending messages a delivery pass at `now` would send. */
+    due: (now: Date) => s.due.all(now.toISOString()),
   };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import { ensurePrivateDir, writePrivateFile } from '../storage/private-files';
 
 /**
  * Where messages go. With SMTP_URL, nodemailer's SMTP transport (`smtp://user:pass@host:587`
@@ -58,10 +59,11 @@ export function fileTransport(dir: string): MailTransport {
     description: `files in ${dir}`,
     async send(m) {
       const info = (await transporter.sendMail({ ...m, to: m.to.join(', ') })) as unknown as { message: Buffer };
-      await fs.promises.mkdir(dir, { recursive: true });
+      // Each file holds live reply links: readable by the server's user only (storage/private-files.ts).
+      ensurePrivateDir(dir);
       const name = m.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9@._-]/g, '_') + '.eml';
       const target = path.join(dir, name);
-      await fs.promises.writeFile(target + '.tmp', info.message);
+      await writePrivateFile(target + '.tmp', info.message);
       await fs.promises.rename(target + '.tmp', target);
     },
     close: () => transporter.close(),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { boundedDay } from '../engine/dates';
 import { EngineError } from '../engine/errors';
 import type { ImportKind } from '../engine/import';
 import { countryCode } from '../engine/office-input';
@@ -9,17 +10,16 @@ import type { ActorOptions, ProgrammeContext } from './context';
 const TRAINING_NOMINATED = 'preparing.training.nominated';
 const TRAINING_ENROLLED = 'preparing.training.enrolled';
 
-const day = z.iso.date();
-
 const workshopFields = z.object({
   title: z.string().trim().min(1).max(300),
   city: z.string().trim().min(1).max(200),
   country: countryCode,
-  start: day,
-  end: day,
+  start: boundedDay,
+  end: boundedDay,
   capacity: z.coerce.number().int().min(1).max(10_000),
 });
 
+// Validated YYYY-MM-DD days of four-digit years: as strings they order as dates.
 const datesInOrder = (w: { start: string; end: string }) => w.end >= w.start;
 const datesMessage = { message: 'end must not be before start', path: ['end'] };
 

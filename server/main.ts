@@ -4,6 +4,8 @@ import { openRuntime } from '../app/runtime';
 import { loadDemoData } from '../demo/load';
 import { createApp } from './app';
 import { ensureAdminAccount } from './auth/bootstrap';
+import { installShutdown } from './shutdown';
+import { publicUrlOf } from '../notifications/feature';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -27,21 +29,11 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     logger.info({ port, database: config.DATABASE_PATH }, `office-onboarding listening on http://${config.HOST}:${port}/`);
+    if (!config.PUBLIC_URL) logger.warn({ publicUrl: publicUrlOf(config) }, 'PUBLIC_URL is not set: links in emails use this address');
   });
-  const shutdown = (signal: string) => {
-    logger.info(`${signal}: shutting down`);
-    // Live streams never end by themselves: end them, or close() would wait for the browsers.
-    runtime.live.close();
-    server.close(() => {
-      void runtime.reminders.stop().finally(() => {
-        runtime.close();
-        process.exit(0);
-      });
-    });
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const shutdown = installShutdown(server, runtime, logger, { exit: (code) => process.exit(code) });
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createPrivateFile, ensurePrivateDir } from './private-files';
 
 export type Db = Database.Database;
 export type Synchronous = 'NORMAL' | 'FULL';
@@ -18,7 +19,11 @@ export interface OpenOptions {
 const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:' && !options.readonly) {
+    ensurePrivateDir(path.dirname(path.resolve(file)));
+    // SQLite gives the -wal and -shm files the mode of the database file, so 0600 here covers all three.
+    createPrivateFile(file);
+  }
   const db = new Database(file, { readonly: options.readonly ?? false });
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   if (!options.readonly) db.pragma('journal_mode = WAL');

@@ -1,6 +1,10 @@
 import type { Db } from './db';
 
-/** Rows of the reminder tables (migrations 002 and 005). All writes run inside the engine's unit of work. */
+/**
+ * Rows of the reminder tables (migrations 002 and 005). All writes run inside the engine's unit of work.
+ * Times are `toISOString()` of dates inside the accepted range (engine/dates.ts), all of one width,
+ * so the comparisons below (`deadline <= @now`, `next_reminder_at <= ?`, `until <= ?`) order instants.
+ */
 /** SQL condition (on alias `c`) for "this clock is stalled at @now"; used by the office list filter. */
 export const STALLED_CLOCK_SQL = 'c.deadline <= @now AND (c.paused_at IS NULL OR c.deadline <= c.paused_at)';
 
@@ -104,6 +108,8 @@ export function createReminderStore(db: Db) {
     expiredPauses: db.prepare<[string, number], PauseRow>('SELECT * FROM reminder_pauses WHERE until <= ? ORDER BY until LIMIT ?'),
     log: db.prepare(`INSERT INTO reminder_log (office_id, at, type, state, level, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     logOf: db.prepare<[string], LogRow>('SELECT * FROM reminder_log WHERE office_id = ? ORDER BY id'),
+    lastLogId: db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM reminder_log'),
+    logSince: db.prepare<[number], LogRow>('SELECT * FROM reminder_log WHERE id > ? ORDER BY id'),
     setting: db.prepare<[string], { value: string }>('SELECT value FROM reminder_settings WHERE key = ?'),
     insertSetting: db.prepare('INSERT OR IGNORE INTO reminder_settings (key, value) VALUES (?, ?)'),
     officeSettings: db.prepare<[string], { time_zone: string | null; coordinator_email: string | null }>(
@@ -144,6 +150,9 @@ export function createReminderStore(db: Db) {
     log: (officeId: string, at: string, type: string, state: string | null, level: number | null, detail: object, actor: string) =>
       void s.log.run(officeId, at, type, state, level, JSON.stringify(detail), actor),
     logOf: (officeId: string) => s.logOf.all(officeId),
+    /** The newest log row's id (0 when empty), then what was logged after it: what one `sweep` did. */
+    lastLogId: () => s.lastLogId.get()!.id,
+    logSince: (afterId: number) => s.logSince.all(afterId),
     /** Reads a setting, storing `create()` first if absent (first writer wins). */
     setting: (key: string, create: () => string): string => {
       const existing = s.setting.get(key);

@@ -1,3 +1,4 @@
+import { DATE_MAX, DATE_MIN, instantInRange } from '../../engine/dates';
 import { EngineError } from '../../engine/errors';
 
 /** A report period: calendar days `from`..`to` inclusive, in UTC. */
@@ -22,6 +23,9 @@ function parseDay(day: string, name: string): number {
   if (Number.isNaN(ms) || isoDay(ms) !== day) {
     throw new EngineError('invalid_input', `"${name}" must be a date YYYY-MM-DD, not "${day}".`, { [name]: day });
   }
+  if (!instantInRange(ms)) {
+    throw new EngineError('invalid_input', `"${name}" must be between ${DATE_MIN} and ${DATE_MAX}, not ${day}.`, { [name]: day });
+  }
   return ms;
 }
 
@@ -45,12 +49,6 @@ export function quarterDays(quarter: string): { from: string; to: string } {
   return { from: isoDay(start), to: isoDay(next - DAY) };
 }
 
-export function nextQuarter(quarter: string): string {
-  const year = Number(quarter.slice(0, 4));
-  const q = Number(quarter.slice(6));
-  return q === 4 ? `${year + 1}-Q1` : `${year}-Q${q + 1}`;
-}
-
 export function makePeriod(from: string, to: string): Period {
   const startMs = parseDay(from, 'from');
   const toMs = parseDay(to, 'to');
@@ -70,9 +68,24 @@ export function lastCompleteQuarter(now: Date): Period {
   return makePeriod(isoDay(start), isoDay(end - DAY));
 }
 
+/** Quarters since year 0: compared as numbers, since "10000-Q1" sorts before "9999-Q4" as a string. */
+function quarterIndex(quarter: string): number {
+  const match = /^(\d{4,})-Q([1-4])$/.exec(quarter);
+  if (!match) throw new EngineError('invalid_input', `Not a quarter: "${quarter}".`, { quarter });
+  return Number(match[1]) * 4 + Number(match[2]) - 1;
+}
+
+/** More quarters than the accepted date range holds is a fault, never a long loop. */
+const MAX_QUARTERS = (Number(DATE_MAX.slice(0, 4)) - Number(DATE_MIN.slice(0, 4)) + 1) * 4;
+
 /** Every quarter from `first` to `last` inclusive. */
 export function quartersBetween(first: string, last: string): string[] {
+  const from = quarterIndex(first);
+  const to = quarterIndex(last);
+  if (to - from >= MAX_QUARTERS) {
+    throw new EngineError('invalid_input', `${first} to ${last} spans more than ${MAX_QUARTERS} quarters.`, { first, last });
+  }
   const out: string[] = [];
-  for (let q = first; q <= last; q = nextQuarter(q)) out.push(q);
+  for (let i = from; i <= to; i++) out.push(`${Math.floor(i / 4)}-Q${(i % 4) + 1}`);
   return out;
 }

@@ -8,6 +8,7 @@ import { OUTBOX_STATUSES, toEmailView } from '../../notifications/outbox';
 import { HttpError } from '../errors';
 import { idParams, route, type AnyRoute } from '../route';
 import { officeEmailsSchema, officeRemindersSchema, outboxPageSchema, reminderSettingsSchema, stalledCountsSchema, stuckListSchema } from './reminder-schemas';
+import { boundedDay, boundedInstant } from './schemas';
 
 const stageNames = allStates()
   .filter((s) => !s.path.includes('.'))
@@ -19,7 +20,7 @@ const page = {
 };
 
 const pauseBody = z.object({
-  until: z.iso.datetime({ offset: true }).or(z.iso.date()),
+  until: boundedInstant.or(boundedDay),
   reason: z.string().trim().min(1).max(2000),
 });
 

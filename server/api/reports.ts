@@ -4,10 +4,9 @@ import type { Runtime } from '../../app/runtime';
 import { REPORT_STYLE, renderReportHtml } from '../../programme/report/html';
 import { renderMarkdown } from '../../programme/report/markdown';
 import { computeProgressReport } from '../../programme/report/progress';
+import { boundedDay } from './schemas';
 import { route, type AnyRoute } from '../route';
 import { progressReportSchema } from './report-schemas';
-
-const day = z.iso.date();
 
 // The standalone HTML carries its own stylesheet; this policy allows exactly that stylesheet.
 const STANDALONE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(REPORT_STYLE).digest('base64')}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
@@ -22,8 +21,8 @@ export function reportRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'reports',
       access: 'viewer',
       query: z.object({
-        from: day.optional(),
-        to: day.optional(),
+        from: boundedDay.optional(),
+        to: boundedDay.optional(),
         format: z.enum(['json', 'md', 'html']).default('json'),
       }),
       responses: {

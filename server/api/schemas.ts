@@ -14,6 +14,9 @@ import type { officeStats, listOfficeViews } from '../../engine/queries';
 import type { HistoryEntry } from '../../storage/types';
 import { openApiComponents } from '../openapi';
 
+/** Every date the API accepts is one of these (1990-01-01..2100-12-31): see engine/dates.ts. */
+export { boundedDay, boundedInstant } from '../../engine/dates';
+
 /** Every time the API returns is `Date.toISOString()`; an offset is accepted as imported data may carry one. */
 export const timestamp = z.iso.datetime({ offset: true });
 export const counts = z.record(z.string(), z.number().int().min(0));
