@@ -32,8 +32,9 @@ export interface TransitionRecord {
 
 /**
  * Extension points. `inTransaction` writes what must commit with the transition (timers, outbox
- * rows); throwing there aborts it. `afterCommit` tells the outside world (live streams, inspection)
- * and must not throw.
+ * rows); throwing there aborts it. `afterCommit` tells the outside world (live streams, inspection);
+ * by then the change is on disk, so a hook that throws is reported to `onHookError` and changes
+ * neither the answer nor the other hooks.
  */
 export interface EngineHooks {
   inTransaction?(record: TransitionRecord): void;
@@ -52,7 +53,16 @@ export interface EngineOptions {
   clock?: Clock;
   hooks?: EngineHooks[];
   newId?: () => string;
+  /** Told of an `afterCommit` hook that threw; defaults to a process warning. */
+  onHookError?: HookErrorHandler;
 }
+
+export type HookErrorHandler = (error: unknown, record: TransitionRecord) => void;
+
+const warnHookError: HookErrorHandler = (error, record) =>
+  process.emitWarning(
+    `after-commit hook failed for office ${record.office.id} at version ${record.office.version}: ${error instanceof Error ? error.message : String(error)}`,
+  );
 
 export const REGISTERED = 'REGISTERED';
 
@@ -61,6 +71,8 @@ export class Engine {
   readonly clock: Clock;
   private readonly hooks: EngineHooks[];
   private readonly newId: () => string;
+  /** Where a failing `afterCommit` hook is reported (the server points it at its log). */
+  onHookError: HookErrorHandler;
   private depth = 0;
   private committed: TransitionRecord[] = [];
 
@@ -69,6 +81,7 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks ?? [];
     this.newId = options.newId ?? (() => randomUUID());
+    this.onHookError = options.onHookError ?? warnHookError;
   }
 
   addHooks(hooks: EngineHooks): void {
@@ -95,7 +108,7 @@ export class Engine {
     if (this.depth === 0) {
       const records = this.committed;
       this.committed = [];
-      for (const record of records) for (const hook of this.hooks) hook.afterCommit?.(record);
+      for (const record of records) for (const hook of this.hooks) this.announce(hook, record);
     }
     return result;
   }
@@ -198,6 +211,18 @@ export class Engine {
       this.record(record);
       return record;
     });
+  }
+
+  private announce(hook: EngineHooks, record: TransitionRecord): void {
+    try {
+      hook.afterCommit?.(record);
+    } catch (error) {
+      try {
+        this.onHookError(error, record);
+      } catch {
+        // The reporter itself failed: the change is committed all the same.
+      }
+    }
   }
 
   private record(record: TransitionRecord): void {
