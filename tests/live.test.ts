@@ -1,3 +1,4 @@
+import { accountService } from '../server/auth/service';
 import { api, registerOffice, startServer, type TestServer } from './helpers/server';
 
 /** `GET /api/events/stream`: one Server-Sent Event per committed transition, readable by any script. */
@@ -151,8 +152,7 @@ describe('a stream ends once its credentials no longer hold', () => {
   const viewerWithToken = async (username: string) => {
     const user = await api(server.url, 'POST', '/api/users', { username, displayName: username, role: 'viewer', password: 'a long password 1' });
     expect(user.status).toBe(201);
-    const { createAuthFeature } = await import('../server/auth');
-    const service = createAuthFeature(server.runtime).service;
+    const service = accountService(server.runtime.accounts, () => new Date());
     const { token, record } = service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: 'test' }, 'stream', user.body.id);
     return { userId: user.body.id as number, token, tokenId: record.id };
   };

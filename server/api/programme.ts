@@ -18,10 +18,10 @@ import {
   recordAttendance,
 } from '../../programme/workshops';
 import { HttpError } from '../errors';
+import { flag } from '../input';
 import { idParams, route, type AnyRoute } from '../route';
 
 const focalPointIds = z.array(z.number().int().positive()).max(10_000);
-const flag = z.preprocess((v) => v === 'true' || v === '1' || v === true, z.boolean());
 
 /** Reads a text body (CSV) that no global parser took; JSON bodies are refused. */
 async function textBody(req: Request, res: Response, limit: string): Promise<string> {

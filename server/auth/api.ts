@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { AccountStore } from '../../storage/account-store';
 import { HttpError } from '../errors';
+import { numericIdParams as numericId } from '../input';
 import { route, type AnyRoute } from '../route';
 import type { Principal } from './principal';
 import { newTokenSchema, newUserSchema, userUpdateSchema, type AccountService } from './service';
 
-const numericId = z.object({ id: z.coerce.number().int().positive() });
 
 export function principalOf(res: { locals: Record<string, unknown> }): Principal {
   const principal = res.locals.principal as Principal | null | undefined;
@@ -57,7 +57,11 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       access: 'admin',
       params: numericId,
       body: userUpdateSchema,
-      handler: ({ params, body, actor }) => service.updateUser(params.id, body, actor),
+      handler: ({ params, body, actor, res }) => {
+        const p = principalOf(res);
+        // Changing your own password here keeps the session that asked; every other one ends.
+        return service.updateUser(params.id, body, actor, { keepSession: p.userId === params.id ? p.sessionHash : undefined });
+      },
     }),
     route({
       method: 'get',
