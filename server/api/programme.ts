@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { officeNotFound } from '../../engine/errors';
 import { eventPayloads } from '../../machines/events';
-import { broadcastView, listBroadcasts, runBroadcast } from '../../programme/broadcast';
+import { broadcastView, listBroadcasts, runBroadcastInBackground } from '../../programme/broadcast';
 import { previewLetters, selectionSchema, sendLetters, sendLettersSchema } from '../../programme/bulk-letters';
 import { importOfficesCsv } from '../../programme/csv-import';
 import { declareHold, listGoldDisks, reasonSchema, recallGoldDisk, releaseGoldDisk, releaseSchema } from '../../programme/gold-disk';
@@ -174,7 +174,10 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'coordinator',
       body: releaseSchema,
-      handler: ({ body, actor }) => releaseGoldDisk(ctx, body, { actor }),
+      handler: async ({ body, actor }) => {
+        const released = releaseGoldDisk(ctx, body, { actor, limit: 0 });
+        return { ...released, broadcast: await runBroadcastInBackground(ctx, released.broadcast.id) };
+      },
     }),
     route({
       method: 'post',
@@ -183,7 +186,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'coordinator',
       body: reasonSchema,
-      handler: ({ body, actor }) => ({ broadcast: declareHold(ctx, body, { actor }) }),
+      handler: async ({ body, actor }) => ({ broadcast: await runBroadcastInBackground(ctx, declareHold(ctx, body, { actor, limit: 0 }).id) }),
     }),
     route({
       method: 'post',
@@ -193,7 +196,10 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: z.object({ version: z.string().min(1).max(50) }),
       body: reasonSchema,
-      handler: ({ params, body, actor }) => recallGoldDisk(ctx, { version: params.version, reason: body.reason }, { actor }),
+      handler: async ({ params, body, actor }) => {
+        const recalled = recallGoldDisk(ctx, { version: params.version, reason: body.reason }, { actor, limit: 0 });
+        return { ...recalled, broadcast: await runBroadcastInBackground(ctx, recalled.broadcast.id) };
+      },
     }),
     route({
       method: 'get',
@@ -207,7 +213,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/broadcasts/:id',
-      summary: 'One broadcast with the outcome for each office',
+      summary: 'One broadcast with the outcome for each office; while it runs, `running` is true and the counts move',
       tag: 'gold-disk',
       access: 'viewer',
       params: idParams,
@@ -220,7 +226,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'gold-disk',
       access: 'coordinator',
       params: idParams,
-      handler: ({ params }) => runBroadcast(ctx, params.id),
+      handler: ({ params }) => runBroadcastInBackground(ctx, params.id),
     }),
 
     // --- circular letters
@@ -241,7 +247,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: sendLettersSchema,
       responses: { 200: { description: 'The broadcast with each office outcome' }, 409: { description: 'The selection changed since the preview' } },
-      handler: ({ body, actor }) => sendLetters(ctx, body, { actor }),
+      handler: ({ body, actor }) => runBroadcastInBackground(ctx, sendLetters(ctx, body, { actor, limit: 0 }).id),
     }),
 
     // --- CSV office import
