@@ -88,7 +88,7 @@ ${
 ${
   emails.length
     ? html`<ul class="email-list" id="emails">${emails.map(
-        (e) => html`<li><strong>${e.subject}</strong> <span class="badge">${e.status}</span>
+        (e) => html`<li><strong>${e.subject}</strong> <span class="badge">${e.status}</span>${e.possiblySentTwice ? html` <span class="badge stalled">possibly sent twice</span>` : ''}
 <div class="small muted">${e.kind} · to ${e.recipients.join(', ')} · ${e.sentAt ? html`sent ${when(e.sentAt)}` : html`queued ${when(e.createdAt)}`}${e.lastError ? html` · ${e.lastError}` : ''}</div></li>`,
       )}</ul>`
     : html`<p class="muted" id="emails">No email yet.</p>`
