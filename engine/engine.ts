@@ -22,6 +22,8 @@ import {
 /** Everything one committed change did; handed to the hooks. */
 export interface TransitionRecord {
   office: OfficeRecord;
+  /** The office row before this change; null for a registration. */
+  previous: OfficeRecord | null;
   entry: HistoryEntry;
   before: OfficeSnapshot | null;
   after: OfficeSnapshot;
@@ -151,7 +153,7 @@ export class Engine {
       }
       this.store.insertOffice(office, nodes);
       this.store.appendHistory(entry);
-      this.record({ office, entry, before: null, after: snapshot, entered: nodes, exited: [], at });
+      this.record({ office, previous: null, entry, before: null, after: snapshot, entered: nodes, exited: [], at });
       return office;
     });
   }
@@ -185,6 +187,7 @@ export class Engine {
 
       const updated: OfficeRecord = {
         ...office,
+        ...(event.type === 'DETAILS_UPDATED' ? detailsOf(event) : {}),
         stage: stageOf(after.value),
         states: leafPaths(after.value),
         snapshot: toStored(after),
@@ -193,7 +196,8 @@ export class Engine {
         version: office.version + 1,
         updatedAt: iso,
       };
-      if (!this.store.updateOfficeState(updated)) throw versionMismatch(office, office.version);
+      const details = event.type === 'DETAILS_UPDATED' ? updated : undefined;
+      if (!this.store.updateOfficeState({ ...updated, details })) throw versionMismatch(office, office.version);
       this.store.replaceActiveNodes(officeId, exited, entered, iso);
       const { type, ...payload } = event;
       const entry: HistoryEntry = {
@@ -207,7 +211,7 @@ export class Engine {
         at: iso,
       };
       this.store.appendHistory(entry);
-      const record: TransitionRecord = { office: updated, entry, before, after, entered, exited, at };
+      const record: TransitionRecord = { office: updated, previous: office, entry, before, after, entered, exited, at };
       this.record(record);
       return record;
     });
@@ -229,6 +233,12 @@ export class Engine {
     for (const hook of this.hooks) hook.inTransaction?.(record);
     this.committed.push(record);
   }
+}
+
+/** The fields a DETAILS_UPDATED event sets (absent ones stay as they are). */
+function detailsOf(event: Extract<OfficeEvent, { type: 'DETAILS_UPDATED' }>): Partial<OfficeRecord> {
+  const { type: _type, ...fields } = event;
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<OfficeRecord>;
 }
 
 function versionMismatch(office: OfficeRecord, expected: number): EngineError {

@@ -159,7 +159,10 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
       ${
         finished
           ? html`<p class="muted">This office has finished its lifecycle (${view.states.map(stateLabel).join(', ')}); no event applies any more.</p>`
-          : html`<div class="actions">${view.allowedEvents.map((type) => eventForm(view.id, view.version, type, consequence(view, type)))}</div>`
+          : html`<div class="actions">${view.allowedEvents
+              // Details (name, country, contacts) change through the CSV import or the API: one form field cannot hold a contact list.
+              .filter((type) => type !== 'DETAILS_UPDATED')
+              .map((type) => eventForm(view.id, view.version, type, consequence(view, type)))}</div>`
       }
     </section>
     <section class="card" aria-labelledby="chart-heading" data-live-region="office-chart">
