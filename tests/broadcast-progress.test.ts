@@ -45,6 +45,7 @@ test('a 2,000-office hold: /healthz answers throughout and the progress is seen 
   const healthz: number[] = [];
   const progress: number[] = [];
   let id: string | undefined;
+  let pageSeen: number | undefined;
   while (!finished) {
     healthz.push((await api(server.url, 'GET', '/healthz')).status);
     id ??= (await api(server.url, 'GET', '/api/broadcasts?limit=1')).body.broadcasts[0]?.id;
@@ -52,6 +53,11 @@ test('a 2,000-office hold: /healthz answers throughout and the progress is seen 
       const view = await api(server.url, 'GET', `/api/broadcasts/${id}`);
       expect(view.status).toBe(200);
       if (view.body.running) progress.push(view.body.counts.done);
+      if (view.body.running && pageSeen === undefined) {
+        const page = await fetch(`${server.url}/programme/broadcasts/${id}`);
+        const text = await page.text();
+        if (/Running: \d+ of 2000 office\(s\) processed/.test(text)) pageSeen = page.status;
+      }
     }
   }
   const res = await hold;
@@ -64,5 +70,6 @@ test('a 2,000-office hold: /healthz answers throughout and the progress is seen 
   const between = progress.filter((done) => done > 0 && done < OFFICES);
   expect(new Set(between).size).toBeGreaterThanOrEqual(2);
   expect([...between].sort((a, b) => a - b)).toEqual(between);
+  expect(pageSeen).toBe(200); // the broadcast's page showed the run in progress
   expect(server.runtime.store.getOffice('BP-0000')!.states).toEqual(['deployment.onHold']);
 });
