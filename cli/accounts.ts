@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { Runtime } from '../app/runtime';
 import type { AccountStore } from '../storage/account-store';
-import { accountService, newUserSchema, roleSchema, type AccountService } from '../server/auth/service';
+import { accountService, newUserSchema, roleSchema, userUpdateSchema, type AccountService } from '../server/auth/service';
+import { newSecret } from '../server/auth/secrets';
+import { digitsId } from '../server/input';
 import { EngineError } from '../engine/errors';
 
 type Open = () => Runtime;
@@ -65,6 +67,34 @@ export function registerAccountCommands(program: Command, open: Open): void {
         console.log(`${username} is now ${role}.`);
       }),
     );
+  // The way back in for an operator locked out of every admin account: the CLI needs the database, not a sign-in.
+  users
+    .command('reset-password')
+    .description('Set a new password (from --password or NEW_USER_PASSWORD, else a random one printed once); ends every session of the account.')
+    .argument('<username>')
+    .option('--password <password>', 'at least 10 characters')
+    .action((username: string, opts: { password?: string }) =>
+      withService(async (service, accounts) => {
+        const user = userNamed(accounts, username);
+        const given = opts.password ?? process.env.NEW_USER_PASSWORD;
+        const password = given || newSecret().slice(0, 20);
+        const parsed = userUpdateSchema.safeParse({ password });
+        if (!parsed.success) throw new EngineError('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        await service.updateUser(user.id, parsed.data, CLI_ACTOR);
+        console.log(given ? `Password of ${username} changed.` : `Password of ${username} is now: ${password}\nIt is not shown again.`);
+      }),
+    );
+  users
+    .command('enable')
+    .description('Let a disabled account sign in again.')
+    .argument('<username>')
+    .action((username: string) =>
+      withService(async (service, accounts) => {
+        const user = userNamed(accounts, username);
+        await service.updateUser(user.id, { disabled: false }, CLI_ACTOR);
+        console.log(`${username} (${user.role}) is enabled.`);
+      }),
+    );
 
   const tokens = program.command('tokens').description('API tokens for scripts (Authorization: Bearer …).');
   tokens
@@ -87,7 +117,9 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .argument('<id>')
     .action((id: string) =>
       withService((service) => {
-        const token = service.revokeToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, Number(id));
+        const parsed = digitsId.safeParse(id);
+        if (!parsed.success) throw new EngineError('invalid_input', `Token id "${id}": ${parsed.error.issues[0]!.message}.`);
+        const token = service.revokeToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, parsed.data);
         console.log(`Token ${token.id} (${token.name}) revoked.`);
       }),
     );
@@ -108,4 +140,10 @@ export function registerAccountCommands(program: Command, open: Open): void {
         }
       }),
     );
+}
+
+function userNamed(accounts: AccountStore, username: string) {
+  const user = accounts.credentials(username)?.user;
+  if (!user) throw new EngineError('not_found', `No user "${username}".`);
+  return user;
 }

@@ -22,6 +22,8 @@ import {
 /** Everything one committed change did; handed to the hooks. */
 export interface TransitionRecord {
   office: OfficeRecord;
+  /** The office row before this change; null for a registration. */
+  previous: OfficeRecord | null;
   entry: HistoryEntry;
   before: OfficeSnapshot | null;
   after: OfficeSnapshot;
@@ -32,8 +34,9 @@ export interface TransitionRecord {
 
 /**
  * Extension points. `inTransaction` writes what must commit with the transition (timers, outbox
- * rows); throwing there aborts it. `afterCommit` tells the outside world (live streams, inspection)
- * and must not throw.
+ * rows); throwing there aborts it. `afterCommit` tells the outside world (live streams, inspection);
+ * by then the change is on disk, so a hook that throws is reported to `onHookError` and changes
+ * neither the answer nor the other hooks.
  */
 export interface EngineHooks {
   inTransaction?(record: TransitionRecord): void;
@@ -52,7 +55,16 @@ export interface EngineOptions {
   clock?: Clock;
   hooks?: EngineHooks[];
   newId?: () => string;
+  /** Told of an `afterCommit` hook that threw; defaults to a process warning. */
+  onHookError?: HookErrorHandler;
 }
+
+export type HookErrorHandler = (error: unknown, record: TransitionRecord) => void;
+
+const warnHookError: HookErrorHandler = (error, record) =>
+  process.emitWarning(
+    `after-commit hook failed for office ${record.office.id} at version ${record.office.version}: ${error instanceof Error ? error.message : String(error)}`,
+  );
 
 export const REGISTERED = 'REGISTERED';
 
@@ -61,6 +73,8 @@ export class Engine {
   readonly clock: Clock;
   private readonly hooks: EngineHooks[];
   private readonly newId: () => string;
+  /** Where a failing `afterCommit` hook is reported (the server points it at its log). */
+  onHookError: HookErrorHandler;
   private depth = 0;
   private committed: TransitionRecord[] = [];
 
@@ -69,6 +83,7 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks ?? [];
     this.newId = options.newId ?? (() => randomUUID());
+    this.onHookError = options.onHookError ?? warnHookError;
   }
 
   addHooks(hooks: EngineHooks): void {
@@ -95,7 +110,7 @@ export class Engine {
     if (this.depth === 0) {
       const records = this.committed;
       this.committed = [];
-      for (const record of records) for (const hook of this.hooks) hook.afterCommit?.(record);
+      for (const record of records) for (const hook of this.hooks) this.announce(hook, record);
     }
     return result;
   }
@@ -138,7 +153,7 @@ export class Engine {
       }
       this.store.insertOffice(office, nodes);
       this.store.appendHistory(entry);
-      this.record({ office, entry, before: null, after: snapshot, entered: nodes, exited: [], at });
+      this.record({ office, previous: null, entry, before: null, after: snapshot, entered: nodes, exited: [], at });
       return office;
     });
   }
@@ -172,6 +187,7 @@ export class Engine {
 
       const updated: OfficeRecord = {
         ...office,
+        ...(event.type === 'DETAILS_UPDATED' ? detailsOf(event) : {}),
         stage: stageOf(after.value),
         states: leafPaths(after.value),
         snapshot: toStored(after),
@@ -180,7 +196,8 @@ export class Engine {
         version: office.version + 1,
         updatedAt: iso,
       };
-      if (!this.store.updateOfficeState(updated)) throw versionMismatch(office, office.version);
+      const details = event.type === 'DETAILS_UPDATED' ? updated : undefined;
+      if (!this.store.updateOfficeState({ ...updated, details })) throw versionMismatch(office, office.version);
       this.store.replaceActiveNodes(officeId, exited, entered, iso);
       const { type, ...payload } = event;
       const entry: HistoryEntry = {
@@ -194,16 +211,34 @@ export class Engine {
         at: iso,
       };
       this.store.appendHistory(entry);
-      const record: TransitionRecord = { office: updated, entry, before, after, entered, exited, at };
+      const record: TransitionRecord = { office: updated, previous: office, entry, before, after, entered, exited, at };
       this.record(record);
       return record;
     });
+  }
+
+  private announce(hook: EngineHooks, record: TransitionRecord): void {
+    try {
+      hook.afterCommit?.(record);
+    } catch (error) {
+      try {
+        this.onHookError(error, record);
+      } catch {
+        // The reporter itself failed: the change is committed all the same.
+      }
+    }
   }
 
   private record(record: TransitionRecord): void {
     for (const hook of this.hooks) hook.inTransaction?.(record);
     this.committed.push(record);
   }
+}
+
+/** The fields a DETAILS_UPDATED event sets (absent ones stay as they are). */
+function detailsOf(event: Extract<OfficeEvent, { type: 'DETAILS_UPDATED' }>): Partial<OfficeRecord> {
+  const { type: _type, ...fields } = event;
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<OfficeRecord>;
 }
 
 function versionMismatch(office: OfficeRecord, expected: number): EngineError {

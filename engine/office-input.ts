@@ -1,29 +1,7 @@
 import { z } from 'zod';
-import { getCountry } from 'countries-and-timezones';
+import { cityName, contactList, contactSchema, countryCode, languageCode, officeName } from '../machines/office-fields';
 
-const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
-
-/** ISO 3166-1 alpha-2, upper case ("FR"); a lower-case code is accepted and normalised. */
-export const countryCode = z
-  .string()
-  .trim()
-  .length(2)
-  .transform((c) => c.toUpperCase())
-  .refine((c) => getCountry(c) !== null, { message: 'not an ISO 3166-1 alpha-2 country code' });
-
-/** ISO 639-1: two letters that ICU knows as a language. */
-export const languageCode = z
-  .string()
-  .trim()
-  .regex(/^[a-zA-Z]{2}$/, 'not an ISO 639-1 language code')
-  .transform((c) => c.toLowerCase())
-  .refine((c) => languageNames.of(c) !== c, { message: 'not an ISO 639-1 language code' });
-
-export const contactSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  email: z.email().max(320),
-  role: z.string().trim().min(1).max(100).optional(),
-});
+export { contactSchema, countryCode, languageCode };
 
 export const officeIdSchema = z
   .string()
@@ -32,12 +10,12 @@ export const officeIdSchema = z
 
 export const newOfficeSchema = z.object({
   id: officeIdSchema.optional(),
-  name: z.string().trim().min(1).max(300),
+  name: officeName,
   country: countryCode,
-  city: z.string().trim().min(1).max(200).optional(),
+  city: cityName.optional(),
   language: languageCode.default('en'),
   track: z.enum(['kit', 'internet']).default('kit'),
-  contacts: z.array(contactSchema).max(50).default([]),
+  contacts: contactList.default([]),
 });
 
 export type NewOffice = z.infer<typeof newOfficeSchema>;

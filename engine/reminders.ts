@@ -125,6 +125,33 @@ export class Reminders {
     for (const node of record.entered) {
       if (node.isLeaf) this.startClock(record.office, node.path, record.entry.seq, record.at);
     }
+    if (record.previous && record.previous.country !== record.office.country) this.retime(record.previous, record.office);
+  }
+
+  /**
+   * The office moved to another country, so maybe to another time zone: its running clocks are
+   * re-timed there. A deadline set by the calendar (`until: workshopEnd`, the start of a day) keeps
+   * its wall-clock time in the new zone; pending reminders move into the new zone's business hours.
+   * Paused clocks are left alone: their due time is computed when the pause ends, in the zone then.
+   */
+  private retime(before: OfficeRecord, after: OfficeRecord): void {
+    const from = this.zoneOf(before);
+    const to = this.zoneOf(after);
+    if (from === to) return;
+    const { store, policies } = this.deps;
+    const sameWallClock = (iso: string) => DateTime.fromISO(iso, { zone: from }).setZone(to, { keepLocalTime: true }).toUTC().toISO()!;
+    for (const clock of store.clocks(after.id)) {
+      if (clock.paused_at) continue;
+      const byCalendar = policies.get(clock.state)?.until === 'workshopEnd';
+      const deadline = byCalendar ? sameWallClock(clock.deadline) : clock.deadline;
+      if (clock.next_level === null || clock.next_nominal_at === null) {
+        store.resumeClock(after.id, clock.state, deadline, null, null);
+        continue;
+      }
+      const nominal = byCalendar && clock.next_nominal_at === clock.deadline ? deadline : clock.next_nominal_at;
+      const due = this.pendingDueAt(clock.state, clock.next_level, new Date(nominal), to);
+      store.resumeClock(after.id, clock.state, deadline, nominal, due.toISOString());
+    }
   }
 
   /** Starts the SLA clock of one state entry with its first timer (level 1, at the deadline). */

@@ -79,6 +79,9 @@ export class Scheduler {
     if (result.fired > 0 || result.resumed > 0) {
       this.options.logger?.info(result, 'scheduler pass');
       this.options.onFired?.();
+    } else {
+      // Every pass is visible at debug: a test (or an operator) can wait for one instead of guessing.
+      this.options.logger?.debug(result, 'scheduler pass');
     }
     return result;
   }

@@ -1,5 +1,5 @@
 import { transition } from 'xstate';
-import { isOfficeEventType, type OfficeEvent } from '../machines/events';
+import { isOfficeEventType, parseOfficeEvent } from '../machines/events';
 import { officeMachine } from '../machines/office';
 import type { OfficeStore } from '../storage/types';
 import { REGISTERED } from './engine';
@@ -71,7 +71,9 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
     if (JSON.stringify(leafPaths(snapshot.value)) !== JSON.stringify(entry.from)) {
       return `seq ${entry.seq}: history says it left ${entry.from.join(', ')}, replay was in ${leafPaths(snapshot.value).join(', ')}`;
     }
-    const event = { type: entry.type, ...entry.payload } as OfficeEvent;
+    const parsed = parseOfficeEvent({ ...entry.payload, type: entry.type });
+    if (!parsed.ok) return `seq ${entry.seq}: the ${entry.type} payload ${JSON.stringify(entry.payload)} does not fit its schema: ${JSON.stringify(parsed.issues)}`;
+    const event = parsed.event;
     // can() does not refuse events once the machine is done; the engine does, and so does the replay.
     if (snapshot.status !== 'active') return `seq ${entry.seq}: ${entry.type} after the office finished in ${leafPaths(snapshot.value).join(', ')}`;
     if (!snapshot.can(event)) return `seq ${entry.seq}: ${entry.type} is not allowed in ${leafPaths(snapshot.value).join(', ')}`;

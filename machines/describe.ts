@@ -77,7 +77,7 @@ function withPolicy(meta: StateMeta | undefined, policy: ReminderPolicy | undefi
 /** `policies`: the effective reminder policies to show instead of the machine's defaults. */
 export function describeMachine(policies?: PolicyLookup): MachineDescription {
   const events = Object.fromEntries(
-    Object.entries(eventPayloads).map(([type, schema]) => [type, { payload: z.toJSONSchema(schema) }]),
+    Object.entries(eventPayloads).map(([type, schema]) => [type, { payload: z.toJSONSchema(schema, { io: 'input' }) }]),
   ) as MachineDescription['events'];
   return { id: officeMachine.id, version: OFFICE_MACHINE_VERSION, root: describeState(officeMachine.root, policies), events };
 }

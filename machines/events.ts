@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cityName, contactList, countryCode, languageCode, officeName } from './office-fields';
 
 /**
  * The payload each event carries, keyed by event type. This table is the single source for
@@ -46,6 +47,16 @@ export const eventPayloads = {
   SERVICES_CONNECTED: z.object({}),
   HANDED_OVER: z.object({}),
   WITHDRAWN: z.object({ reason }),
+  /** The office's descriptive fields that change, with their new values; at least one. */
+  DETAILS_UPDATED: z
+    .object({
+      name: officeName.optional(),
+      country: countryCode.optional(),
+      city: cityName.optional(),
+      language: languageCode.optional(),
+      contacts: contactList.optional(),
+    })
+    .refine((d) => Object.values(d).some((v) => v !== undefined), { message: 'give at least one field to change' }),
 } as const;
 
 export type OfficeEventType = keyof typeof eventPayloads;

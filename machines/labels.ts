@@ -154,6 +154,11 @@ export const EVENT_WORDING: Readonly<Record<OfficeEventType, Record<Language, Ev
     fr: { action: 'Retirer l’office', done: 'Office retiré' },
     es: { action: 'Retirar la oficina', done: 'Oficina retirada' },
   },
+  DETAILS_UPDATED: {
+    en: { action: 'Update the details', done: 'Details updated' },
+    fr: { action: 'Mettre à jour les coordonnées', done: 'Coordonnées mises à jour' },
+    es: { action: 'Actualizar los datos', done: 'Datos actualizados' },
+  },
 };
 
 /**

@@ -32,6 +32,7 @@ export const officeMachine = setup({
     isInternetTrack: ({ context }) => context.track === 'internet',
   },
   actions: {
+    noteDetails: () => {},
     rememberReason: assign({
       reason: ({ event }) => ('reason' in event ? (event.reason ?? null) : null),
     }),
@@ -72,6 +73,9 @@ export const officeMachine = setup({
   initial: 'prospect',
   on: {
     WITHDRAWN: { target: '.withdrawn', actions: 'rememberReason' },
+    // Name, country, contacts…: the engine writes them; the chart stays where it is. A targetless
+    // transition counts (for can()) only with an action, hence the no-op.
+    DETAILS_UPDATED: { actions: 'noteDetails' },
   },
   states: {
     prospect: {

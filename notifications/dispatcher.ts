@@ -114,6 +114,10 @@ export class Dispatcher {
       return this.running;
     }
     this.running = this.runPass()
+      .then((result) => {
+        this.o.logger?.debug(result, 'delivery pass');
+        return result;
+      })
       .catch((error: unknown) => {
         this.o.logger?.error({ err: error }, 'dispatcher pass failed');
         return { sent: 0, retried: 0, failed: 0 };
@@ -128,7 +132,8 @@ export class Dispatcher {
     return this.running;
   }
 
-  start(intervalMs: number): void {
+  start(intervalMs: number, logger?: Logger): void {
+    this.o.logger ??= logger;
     this.stopped = false;
     void this.nudge();
     this.timer = setInterval(() => void this.nudge(), intervalMs);

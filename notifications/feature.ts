@@ -118,7 +118,7 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
         onFired: () => void dispatcher.nudge(),
       });
       scheduler.start();
-      dispatcher.start(config.DISPATCH_INTERVAL_MS);
+      dispatcher.start(config.DISPATCH_INTERVAL_MS, logger);
       started = true;
       logger?.info({ transport: transport.description, policies: policies.size }, 'reminders started');
     },

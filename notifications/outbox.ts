@@ -4,7 +4,9 @@ import type { Db } from '../storage/db';
 /**
  * The outbox: an email is a row written in the transaction that decides to send it; the dispatcher
  * sends it later. Rows are leased while being sent so two dispatchers (or a restart) never send the
- * same row at the same time; each row has a stable Message-ID reused on every attempt.
+ * same row at the same time; each row has a stable Message-ID reused on every attempt. The attempt
+ * is recorded (claimed, counted) before the message goes out, so after a crash an attempt whose
+ * outcome is unknown is known to be in doubt: it is retried at most once, and flagged.
  */
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
 export const OUTBOX_STATUSES: OutboxStatus[] = ['pending', 'sending', 'sent', 'failed'];
@@ -28,6 +30,8 @@ export interface OutboxRow {
   lease_owner: string | null;
   lease_until: string | null;
   sent_at: string | null;
+  /** Attempts whose outcome is unknown (lease expired while sending). */
+  in_doubt: number;
 }
 
 export interface NewEmail {
@@ -59,6 +63,8 @@ export interface EmailView {
   createdAt: string;
   sendAfter: string;
   sentAt: string | null;
+  /** An attempt's outcome was unknown after a crash and the message was sent again: the recipient may have it twice. */
+  possiblySentTwice: boolean;
 }
 
 export function toEmailView(row: OutboxRow): EmailView {
@@ -76,6 +82,7 @@ export function toEmailView(row: OutboxRow): EmailView {
     createdAt: row.created_at,
     sendAfter: row.send_after,
     sentAt: row.sent_at,
+    possiblySentTwice: row.in_doubt > 0 && row.status === 'sent',
   };
 }
 
@@ -84,13 +91,21 @@ export function createOutbox(db: Db, messageDomain: string) {
     insert: db.prepare(`INSERT INTO outbox
       (message_id, office_id, timer_id, kind, language, recipients, subject, text_body, html_body, status, last_error, created_at, send_after)
       VALUES (@message_id, @office_id, @timer_id, @kind, @language, @recipients, @subject, @text_body, @html_body, @status, @last_error, @created_at, @send_after)`),
-    reclaim: db.prepare(`UPDATE outbox SET status = 'pending', lease_owner = NULL, lease_until = NULL
+    // An expired lease means the attempt's outcome is unknown: SMTP may have taken the message
+    // before the process died. Retried once; a second unknown outcome is not risked again.
+    reclaim: db.prepare(`UPDATE outbox SET
+        in_doubt = in_doubt + 1,
+        status = CASE WHEN in_doubt = 0 THEN 'pending' ELSE 'failed' END,
+        last_error = CASE WHEN in_doubt = 0
+          THEN 'an attempt was interrupted; it may have been delivered; retried once'
+          ELSE 'two attempts were interrupted; either may have been delivered; not sent again' END,
+        lease_owner = NULL, lease_until = NULL
       WHERE status = 'sending' AND lease_until <= ?`),
     claim: db.prepare<[string, string, string, number], OutboxRow>(`UPDATE outbox
       SET status = 'sending', lease_owner = ?, lease_until = ?, attempts = attempts + 1
       WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND send_after <= ? ORDER BY send_after, id LIMIT ?)
       RETURNING *`),
-    sent: db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL
+    sent: db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = CASE WHEN in_doubt > 0 THEN 'possibly sent twice: an earlier attempt was interrupted' END, lease_owner = NULL, lease_until = NULL
       WHERE id = ? AND status = 'sending' AND lease_owner = ?`),
     retry: db.prepare(`UPDATE outbox SET status = 'pending', send_after = ?, last_error = ?, lease_owner = NULL, lease_until = NULL
       WHERE id = ? AND status = 'sending' AND lease_owner = ?`),

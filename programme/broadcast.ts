@@ -20,6 +20,8 @@ export interface NewBroadcast {
 }
 
 export interface BroadcastView extends Broadcast {
+  /** Being processed by this process now (a background run): reload for progress. */
+  running: boolean;
   counts: Record<BroadcastRowStatus, number>;
   total: number;
   offices: (BroadcastRow & { name: string | null; country: string | null })[];
@@ -31,8 +33,6 @@ export interface RunOptions {
   /** Called after each office's transaction has committed; tests use it to simulate a crash. */
   afterOffice?(row: { officeId: string; status: BroadcastRowStatus }): void;
 }
-
-const BATCH = 200;
 
 export function createBroadcast(ctx: ProgrammeContext, spec: NewBroadcast, options: { actor: string }): Broadcast {
   const broadcast: Broadcast = {
@@ -54,24 +54,64 @@ function loadBroadcast(ctx: ProgrammeContext, id: string): Broadcast {
   return b;
 }
 
-/** Processes the pending offices of a broadcast, each in its own transaction. Safe to call again at any time. */
-export function runBroadcast(ctx: ProgrammeContext, id: string, options: RunOptions = {}): BroadcastView {
+/**
+ * The offices processed between two yields to the event loop in a background run: each is one
+ * transaction (an fsync), so a batch holds the server for a few tens of milliseconds at most.
+ */
+export const YIELD_EVERY = 20;
+
+/** Background runs of this process, by broadcast id: a second start joins the first. */
+const running = new Map<string, Promise<BroadcastView>>();
+
+/** The run itself, one batch of offices per step; the caller decides whether to pause between steps. */
+function* steps(ctx: ProgrammeContext, id: string, options: RunOptions): Generator<void, BroadcastView> {
   const broadcast = loadBroadcast(ctx, id);
   const parsed = parseOfficeEvent(broadcast.event);
   if (!parsed.ok) throw new EngineError('invalid_input', `Broadcast "${id}" holds an invalid event: ${parsed.message}`);
   const event = parsed.event;
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   while (budget > 0) {
-    const rows = ctx.programme.pendingRows(id, Math.min(BATCH, budget));
+    const rows = ctx.programme.pendingRows(id, Math.min(YIELD_EVERY, budget));
     if (rows.length === 0) break;
     for (const row of rows) {
       budget--;
       const status = processOne(ctx, broadcast, event, row);
       if (status) options.afterOffice?.({ officeId: row.officeId, status });
     }
+    yield;
   }
   ctx.engine.unitOfWork(() => ctx.programme.finishBroadcast(id, ctx.engine.clock.now().toISOString()));
   return broadcastView(ctx, id);
+}
+
+/** Processes the pending offices of a broadcast, each in its own transaction, in one go (CLI). Safe to call again at any time. */
+export function runBroadcast(ctx: ProgrammeContext, id: string, options: RunOptions = {}): BroadcastView {
+  const run = steps(ctx, id, options);
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same run as background work for the server: it yields to the event loop after every
+ * `YIELD_EVERY` offices, so requests, heartbeats and live streams carry on meanwhile, and
+ * `GET /api/broadcasts/:id` shows the counts moving. Resolves with the finished broadcast.
+ */
+export function runBroadcastInBackground(ctx: ProgrammeContext, id: string, options: RunOptions = {}): Promise<BroadcastView> {
+  const existing = running.get(id);
+  if (existing) return existing;
+  loadBroadcast(ctx, id); // an unknown id fails here, before anything is scheduled
+  const run = steps(ctx, id, options);
+  const promise = (async () => {
+    for (;;) {
+      const step = run.next();
+      if (step.done) return { ...step.value, running: false };
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  })().finally(() => running.delete(id));
+  running.set(id, promise);
+  return promise;
 }
 
 /** One office: the event and its row in one transaction. Returns null if another run got there first. */
@@ -106,7 +146,7 @@ export function broadcastView(ctx: ProgrammeContext, id: string): BroadcastView 
     const office = ctx.store.getOffice(r.officeId);
     return { ...r, name: office?.name ?? null, country: office?.country ?? null };
   });
-  return { ...broadcast, counts, total: offices.length, offices };
+  return { ...broadcast, running: running.has(id), counts, total: offices.length, offices };
 }
 
 /** Broadcasts, newest first, with their counts. */

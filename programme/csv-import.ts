@@ -2,6 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { EngineError } from '../engine/errors';
 import { contactSchema, countryCode, languageCode, newOfficeSchema, officeIdSchema } from '../engine/office-input';
+import { allowedEvents, fromStored } from '../engine/snapshot';
+import type { OfficeEvent } from '../machines/events';
 import type { Contact, OfficeRecord } from '../storage/types';
 import type { ActorOptions, ProgrammeContext } from './context';
 
@@ -10,7 +12,9 @@ import type { ActorOptions, ProgrammeContext } from './context';
  * (header row required, any order, optional `track`). Every line is checked first, against the
  * file and the database; if one is wrong nothing is imported and the report names each bad line.
  * Then, in one transaction, new ids are registered through the engine and existing offices get
- * their descriptive fields updated where they differ: re-importing the same file changes nothing.
+ * their descriptive fields updated where they differ, as a DETAILS_UPDATED event (versioned, in
+ * history, on the live stream): re-importing the same file changes nothing. An office in a final
+ * state (withdrawn, handed over) takes no more events, so a change to it is a bad line.
  * A blank optional cell leaves the stored value as it is.
  */
 const COLUMNS = {
@@ -148,6 +152,12 @@ function changedFields(office: OfficeRecord, details: Plan['details']): string[]
   return changes;
 }
 
+/** Only what changed, as the event history keeps it. */
+function detailsEvent(plan: Plan): OfficeEvent {
+  const fields = Object.fromEntries(plan.changes.map((key) => [key, plan.details[key as keyof Plan['details']] ?? undefined]));
+  return { type: 'DETAILS_UPDATED', ...fields } as OfficeEvent;
+}
+
 export function importOfficesCsv(
   ctx: ProgrammeContext,
   text: string,
@@ -188,7 +198,12 @@ export function importOfficesCsv(
             language: row.language ?? 'en',
             contacts: row.contactEmail ? [{ name: row.contactName!, email: row.contactEmail }] : [],
           };
-      plans.push({ line, row, existing, details, changes: existing ? changedFields(existing, details) : [] });
+      const changes = existing ? changedFields(existing, details) : [];
+      if (existing && changes.length > 0 && !allowedEvents(fromStored(existing.snapshot)).includes('DETAILS_UPDATED')) {
+        errors.push({ line, message: `office "${row.id}" is ${existing.states.join(' + ')}: its details can no longer change` });
+        continue;
+      }
+      plans.push({ line, row, existing, details, changes });
     }
     if (errors.length > 0) throw invalid(errors.sort((a, b) => a.line - b.line));
 
@@ -208,7 +223,7 @@ export function importOfficesCsv(
         result.created++;
         result.offices.push({ line: plan.line, id: plan.row.id, action: 'created', changes: [] });
       } else if (plan.changes.length > 0) {
-        if (!options.dryRun) ctx.programme.updateOfficeDetails(plan.row.id, plan.details, at.toISOString());
+        if (!options.dryRun) ctx.engine.apply(plan.row.id, detailsEvent(plan), { actor: options.actor, at });
         result.updated++;
         result.offices.push({ line: plan.line, id: plan.row.id, action: 'updated', changes: plan.changes });
       } else {

@@ -2,7 +2,7 @@ import { transition } from 'xstate';
 import type { Engine, EngineHooks, TransitionRecord } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { initialSnapshot } from '../engine/snapshot';
-import { isOfficeEventType, type OfficeEvent } from '../machines/events';
+import { parseOfficeEvent, type OfficeEvent, type OfficeEventType } from '../machines/events';
 import { officeMachine } from '../machines/office';
 import type { FocalPoint, ProgrammeStore } from '../storage/programme-store';
 
@@ -31,24 +31,26 @@ export function programmeHooks(store: ProgrammeStore): EngineHooks {
   };
 }
 
-interface Payload {
-  name?: string;
-  email?: string;
-  role?: string;
-  workshopId?: string;
-  focalPoints?: string[];
-  workshopCancelled?: boolean;
-  goldDiskVersion?: string;
+/**
+ * The payload of the transition, read back through the event's schema (it is stored JSON, and the
+ * backfill replays rows written long ago): a row that no longer fits is an error, not a guess.
+ */
+function payloadOf<T extends OfficeEventType>(record: TransitionRecord, type: T): Extract<OfficeEvent, { type: T }> {
+  const parsed = parseOfficeEvent({ ...record.entry.payload, type: record.entry.type });
+  if (!parsed.ok || parsed.event.type !== type) {
+    throw new EngineError('invalid_input', `History row ${record.office.id}#${record.entry.seq} (${record.entry.type}) does not fit the ${type} schema.`, {
+      issues: parsed.ok ? [] : parsed.issues,
+    });
+  }
+  return parsed.event as Extract<OfficeEvent, { type: T }>;
 }
 
-const payloadOf = (record: TransitionRecord) => record.entry.payload as Payload;
-
 function nominated(store: ProgrammeStore, record: TransitionRecord): void {
-  const { name, email, role } = payloadOf(record);
+  const { name, email, role } = payloadOf(record, 'FOCAL_POINT_NOMINATED');
   const officeId = record.office.id;
-  const existing = store.focalPointByEmail(officeId, email!);
-  if (existing) store.renominate(existing.id, name!, role ?? null);
-  else store.insertFocalPoint(officeId, name!, email!, role ?? null, record.entry.at);
+  const existing = store.focalPointByEmail(officeId, email);
+  if (existing) store.renominate(existing.id, name, role ?? null);
+  else store.insertFocalPoint(officeId, name, email, role ?? null, record.entry.at);
 }
 
 /** Focal points of the office, creating the one the office context names if the register has none. */
@@ -77,7 +79,7 @@ function named(list: FocalPoint[], emails: string[], officeId: string): FocalPoi
 }
 
 function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
-  const { workshopId, focalPoints } = payloadOf(record);
+  const { workshopId, focalPoints } = payloadOf(record, 'ENROLLED');
   const officeId = record.office.id;
   const at = record.entry.at;
   const previous = record.before?.context.workshopId;
@@ -122,7 +124,7 @@ function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
 }
 
 function trained(store: ProgrammeStore, record: TransitionRecord): void {
-  const payload = payloadOf(record);
+  const payload = payloadOf(record, 'TRAINING_COMPLETED');
   const officeId = record.office.id;
   const at = record.entry.at;
   const workshopId = payload.workshopId ?? record.before?.context.workshopId ?? null;
@@ -145,7 +147,7 @@ function trained(store: ProgrammeStore, record: TransitionRecord): void {
 }
 
 function noShow(store: ProgrammeStore, record: TransitionRecord): void {
-  const payload = payloadOf(record);
+  const payload = payloadOf(record, 'NO_SHOW');
   const workshopId = payload.workshopId ?? record.before?.context.workshopId ?? null;
   for (const f of focalPointsOf(store, record)) {
     if (f.status !== 'enrolled' || (workshopId !== null && f.workshopId !== workshopId)) continue;
@@ -156,7 +158,7 @@ function noShow(store: ProgrammeStore, record: TransitionRecord): void {
 }
 
 function shipped(store: ProgrammeStore, record: TransitionRecord): void {
-  const version = payloadOf(record).goldDiskVersion ?? record.after.context.goldDiskVersion ?? store.currentGoldDisk();
+  const version = payloadOf(record, 'KIT_SHIPPED').goldDiskVersion ?? record.after.context.goldDiskVersion ?? store.currentGoldDisk();
   store.recordShipment(record.office.id, record.entry.seq, version, record.entry.at);
 }
 
@@ -183,12 +185,13 @@ export function backfillFocalPoints(engine: Engine, programme: ProgrammeStore): 
       if (!office) continue;
       let snapshot = initialSnapshot({ track: office.track });
       for (const entry of engine.store.history(id).slice(1)) {
-        if (!isOfficeEventType(entry.type)) break;
+        const parsed = parseOfficeEvent({ ...entry.payload, type: entry.type });
+        if (!parsed.ok) break; // what follows cannot be replayed; `verify` names the row
         const before = snapshot;
-        snapshot = transition(officeMachine, before, { type: entry.type, ...entry.payload } as OfficeEvent)[0];
+        snapshot = transition(officeMachine, before, parsed.event)[0];
         if (!TRACKED.includes(entry.type)) continue;
         try {
-          hooks.inTransaction!({ office, entry, before, after: snapshot, entered: [], exited: [], at: new Date(entry.at) });
+          hooks.inTransaction!({ office, previous: office, entry, before, after: snapshot, entered: [], exited: [], at: new Date(entry.at) });
         } catch {
           // A history the rules of today would refuse (e.g. an over-full workshop) is still history.
         }

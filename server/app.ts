@@ -28,6 +28,8 @@ export interface App {
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
   const auth = createAuthFeature(runtime);
+  runtime.engine.onHookError = (error, record) =>
+    logger.error({ err: error, office: record.office.id, version: record.office.version }, 'after-commit hook failed; the change is committed');
   const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
   const openApi = route({
     method: 'get',

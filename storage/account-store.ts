@@ -97,6 +97,8 @@ export function createAccountStore(db: Db) {
     ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
     deleteUserSessions: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
+    deleteOtherSessions: db.prepare('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?'),
+    enabledAdmins: db.prepare<[], { id: number }>("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL"),
     purgeSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     insertToken: db.prepare('INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)'),
     tokenByHash: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
@@ -120,7 +122,13 @@ export function createAccountStore(db: Db) {
   };
 
   return {
+    /** Runs `work` as one transaction (joins an open one). */
+    transaction: <T>(work: () => T): T => db.transaction(work)(),
     countUsers: () => stmt.countUsers.get()!.n,
+    /** Ids of the admins who can sign in. */
+    enabledAdminIds: () => stmt.enabledAdmins.all().map((r) => r.id),
+    /** Ends every session of a user but `keepHash` (the one that asked, if any). */
+    endOtherSessions: (userId: number, keepHash: string | null) => stmt.deleteOtherSessions.run(userId, keepHash).changes,
     insertUser(user: { username: string; displayName: string; email: string | null; role: Role; passwordHash: string; createdAt: string }): User {
       const id = Number(stmt.insertUser.run(user).lastInsertRowid);
       return toUser(stmt.userById.get(id)!);

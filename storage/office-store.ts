@@ -83,6 +83,7 @@ export function createOfficeStore(db: Db): OfficeStore {
       VALUES (@id, @name, @country, @city, @language, @track, @contacts, @stage, @states, @snapshot, @enteredAt, @machineVersion, @version, @createdAt, @updatedAt)`),
     update: db.prepare(`UPDATE offices SET stage = @stage, states = @states, snapshot = @snapshot, entered_at = @enteredAt,
       machine_version = @machineVersion, version = @version, updated_at = @updatedAt WHERE id = @id AND version = @version - 1`),
+    updateDetails: db.prepare('UPDATE offices SET name = ?, country = ?, city = ?, language = ?, contacts = ? WHERE id = ?'),
     insertNode: db.prepare('INSERT INTO office_states (office_id, path, is_leaf, entered_at) VALUES (?, ?, ?, ?)'),
     deleteNode: db.prepare('DELETE FROM office_states WHERE office_id = ? AND path = ?'),
     // Primary-key lookups of the office's known paths (migration 006 keys rows by path first).
@@ -133,7 +134,10 @@ export function createOfficeStore(db: Db): OfficeStore {
         snapshot: JSON.stringify(update.snapshot),
         enteredAt: JSON.stringify(update.enteredAt),
       });
-      return result.changes === 1;
+      if (result.changes !== 1) return false;
+      const d = update.details;
+      if (d) stmt.updateDetails.run(d.name, d.country, d.city, d.language, JSON.stringify(d.contacts), update.id);
+      return true;
     },
 
     replaceActiveNodes(officeId, exited, entered, at) {

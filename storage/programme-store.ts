@@ -161,9 +161,6 @@ export function createProgrammeStore(db: Db) {
     ),
     noShow: db.prepare("UPDATE focal_points SET status = 'no-show', no_show_at = ? WHERE id = ?"),
     backToNominated: db.prepare("UPDATE focal_points SET status = 'nominated', workshop_id = NULL WHERE id = ?"),
-    updateDetails: db.prepare(
-      'UPDATE offices SET name = ?, country = ?, city = ?, language = ?, contacts = ?, updated_at = ? WHERE id = ?',
-    ),
     goldDisk: db.prepare<[string], GoldDiskVersion>(
       `SELECT version, released_at AS releasedAt, notes, status, recalled_at AS recalledAt, recall_reason AS recallReason
        FROM gold_disk_versions WHERE version = ?`,
@@ -298,13 +295,6 @@ export function createProgrammeStore(db: Db) {
     markNominatedAgain: (id: number) => void s.backToNominated.run(id),
 
     /** Descriptive fields only: the state, version and history of the office are the engine's. */
-    updateOfficeDetails(
-      id: string,
-      d: { name: string; country: string; city: string | null; language: string; contacts: unknown[] },
-      at: string,
-    ) {
-      s.updateDetails.run(d.name, d.country, d.city, d.language, JSON.stringify(d.contacts), at, id);
-    },
 
     // --- Gold Disk and kits
     getGoldDisk: (version: string) => s.goldDisk.get(version),

@@ -58,6 +58,8 @@ export interface OfficeStateUpdate {
   machineVersion: number;
   version: number;
   updatedAt: string;
+  /** Descriptive fields, written only with a DETAILS_UPDATED transition. */
+  details?: Pick<OfficeRecord, 'name' | 'country' | 'city' | 'language' | 'contacts'>;
 }
 
 /**

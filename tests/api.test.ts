@@ -115,7 +115,7 @@ describe('POST /api/offices/:id/events', () => {
     const res = await post(id, 'KIT_SHIPPED');
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('event_not_allowed');
-    expect(res.body.error.details.allowedEvents.sort()).toEqual(['SEND_CIRCULAR', 'WITHDRAWN']);
+    expect(res.body.error.details.allowedEvents.sort()).toEqual(['DETAILS_UPDATED', 'SEND_CIRCULAR', 'WITHDRAWN']);
     expect((await api(url, 'GET', `/api/offices/${id}`)).body.version).toBe(0);
   });
 

@@ -56,8 +56,11 @@ describe('CSV office import', () => {
     ]);
     const ke = fx.runtime.store.getOffice('KE-IPO')!;
     expect(ke).toMatchObject({ city: 'Mombasa', language: 'sw', contacts: [{ name: 'Wanjiru Kamau-Otieno', email: 'w.kamau@kipi.example' }] });
-    // Its state and history are the engine's and stay as they were.
-    expect(ke).toMatchObject({ stage: 'invited', version: 1 });
+    // The change went through the engine: one version, one DETAILS_UPDATED row with what changed; the state stays.
+    expect(ke).toMatchObject({ stage: 'invited', states: ['invited'], version: 2 });
+    const last = fx.runtime.store.history(ke!.id).at(-1)!;
+    expect(last).toMatchObject({ type: 'DETAILS_UPDATED', from: ['invited'], to: ['invited'], seq: 2 });
+    expect(Object.keys(last.payload).sort()).toEqual(['city', 'contacts', 'language']);
     // A blank optional cell keeps what is stored (CL-IPO keeps "es").
     expect(fx.runtime.store.getOffice('CL-IPO')!.language).toBe('es');
   });

@@ -132,3 +132,30 @@ test('savepoint journals are kept in memory, and a failing item of a 40-request 
   expect(ids.filter((id) => id !== 'B20').map(versionOf)).toEqual(Array(39).fill(3));
   expect(runtime.store.getOffice('B19')!.states).toEqual(['preparing.site.inProgress', 'preparing.training.awaitingNomination']);
 });
+
+test('an after-commit hook that throws changes neither the answer nor what the other hooks see', async () => {
+  const commits = new GroupCommit(runtime.engine);
+  const reported: { office: string; version: number; message: string }[] = [];
+  runtime.engine.onHookError = (error, record) =>
+    reported.push({ office: record.office.id, version: record.office.version, message: (error as Error).message });
+  const seen: string[] = [];
+  runtime.engine.addHooks({
+    afterCommit: () => {
+      throw new Error('stream broke');
+    },
+  });
+  runtime.engine.addHooks({ afterCommit: (r) => seen.push(r.office.id) });
+  const results = await Promise.allSettled([
+    commits.run(() => runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
+    commits.run(() => runtime.engine.apply('G2', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
+  ]);
+  expect(results).toEqual([
+    { status: 'fulfilled', value: 1 },
+    { status: 'fulfilled', value: 1 },
+  ]);
+  expect(seen.sort()).toEqual(['G1', 'G2']);
+  expect(reported.sort((a, b) => a.office.localeCompare(b.office))).toEqual([
+    { office: 'G1', version: 1, message: 'stream broke' },
+    { office: 'G2', version: 1, message: 'stream broke' },
+  ]);
+});

@@ -40,7 +40,7 @@ afterEach(async () => {
   removeTempDir(dir);
 });
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out; received: ${JSON.stringify(received.map((r) => [r.type, r.event?.type]))}`);
@@ -99,7 +99,16 @@ test('off by default: no connection is made without INSPECT_URL', async () => {
   runtime = openRuntime(testConfig(path.join(dir, 'db.sqlite')));
   expect(runtime.config.INSPECT_URL).toBeUndefined();
   runtime.engine.register({ id: 'INS-3', name: 'Quiet Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
-  await new Promise((r) => setTimeout(r, 200));
-  expect(connections).toBe(0);
-  expect(received).toEqual([]);
+  // A marker: a second runtime that does inspect, started after the quiet one. Once its office has
+  // arrived, a connection the quiet one had opened (it would have started first) would have too.
+  const { port } = wss.address() as AddressInfo;
+  const marker = openRuntime(testConfig(path.join(dir, 'marker.sqlite'), { INSPECT_URL: `ws://127.0.0.1:${port}` }));
+  try {
+    marker.engine.register({ id: 'INS-M', name: 'Marker Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+    await until(() => received.some((r) => r.type === '@xstate.actor'), 30_000);
+  } finally {
+    marker.close();
+  }
+  expect(connections).toBe(1);
+  expect(received.map((r) => r.sessionId)).toEqual(['office:INS-M']);
 });

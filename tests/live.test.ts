@@ -1,3 +1,4 @@
+import { accountService } from '../server/auth/service';
 import { api, registerOffice, startServer, type TestServer } from './helpers/server';
 
 /** `GET /api/events/stream`: one Server-Sent Event per committed transition, readable by any script. */
@@ -52,7 +53,9 @@ async function openStream(headers: Record<string, string> = {}) {
     res,
     frames,
     messages,
-    async waitFor(count: number, timeoutMs = 3000): Promise<void> {
+    /** Settles when the server ends the stream (or it is closed here). */
+    ended: reading,
+    async waitFor(count: number, timeoutMs = 20_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (frames.length < count) {
         if (Date.now() > deadline) throw new Error(`expected ${count} frames, got ${frames.length}: ${JSON.stringify(frames)}`);
@@ -126,7 +129,7 @@ test('a client that reconnects with Last-Event-ID gets what it missed', async ()
 });
 
 test('closed streams are forgotten', async () => {
-  const settled = Date.now() + 2000;
+  const settled = Date.now() + 20_000;
   while (server.runtime.live.clientCount > 0 && Date.now() < settled) await new Promise((r) => setTimeout(r, 20));
   const before = server.runtime.live.clientCount;
   expect(before).toBe(0);
@@ -135,7 +138,45 @@ test('closed streams are forgotten', async () => {
   await stream.waitFor(1);
   expect(server.runtime.live.clientCount).toBe(before + 1);
   await stream.close();
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + 20_000;
   while (server.runtime.live.clientCount > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   expect(server.runtime.live.clientCount).toBe(before);
+});
+
+/** Resolves with "ended" when the stream ends, or "open" if it is still open after `ms`. */
+const endsWithin = (stream: { ended: Promise<void> }, ms: number) =>
+  Promise.race([stream.ended.then(() => 'ended' as const), new Promise<'open'>((r) => setTimeout(() => r('open'), ms).unref())]);
+
+describe('a stream ends once its credentials no longer hold', () => {
+  /** A viewer with a real API token, made as the CLI makes one. */
+  const viewerWithToken = async (username: string) => {
+    const user = await api(server.url, 'POST', '/api/users', { username, displayName: username, role: 'viewer', password: 'a long password 1' });
+    expect(user.status).toBe(201);
+    const service = accountService(server.runtime.accounts, () => new Date());
+    const { token, record } = service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: 'test' }, 'stream', user.body.id);
+    return { userId: user.body.id as number, token, tokenId: record.id };
+  };
+
+  test('a revoked token', async () => {
+    const { token, tokenId } = await viewerWithToken('streamer');
+    const stream = await openStream({ authorization: `Bearer ${token}` });
+    expect(stream.res.status).toBe(200);
+    await registerOffice(server.url, { id: 'SSE-R1' });
+    await stream.waitFor(1);
+    expect((await api(server.url, 'DELETE', `/api/tokens/${tokenId}`)).status).toBe(200);
+    // Nothing else happens: the periodic check alone must end it.
+    expect(await endsWithin(stream, 30_000)).toBe('ended');
+    expect(stream.messages().map((m) => m.office)).toEqual(['SSE-R1']);
+    expect((await openStream({ authorization: `Bearer ${token}` })).res.status).toBe(401);
+  });
+
+  test('a disabled user, and no event after the check reaches it', async () => {
+    const { userId, token } = await viewerWithToken('disabled-streamer');
+    const stream = await openStream({ authorization: `Bearer ${token}` });
+    expect(stream.res.status).toBe(200);
+    expect((await api(server.url, 'PATCH', `/api/users/${userId}`, { disabled: true })).status).toBe(200);
+    expect(await endsWithin(stream, 30_000)).toBe('ended');
+    await registerOffice(server.url, { id: 'SSE-R2' });
+    expect(stream.messages().map((m) => m.office)).not.toContain('SSE-R2');
+  });
 });

@@ -5,6 +5,16 @@ import { startSmtp, type TestSmtp } from './helpers/smtp';
 
 const DAY = 86_400_000;
 
+/** Waits (bounded) until the JSON log shows each message at least `count` times. */
+async function waitForLines(output: () => string, messages: string[], count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const seen = (message: string) => output().split('\n').filter((line) => line.includes(`"msg":"${message}"`)).length;
+  while (messages.some((m) => seen(m) < count)) {
+    if (Date.now() > deadline) throw new Error(`log lines ${messages.join(', ')} not seen ${count} times:\n${output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('reminders in the server process', () => {
   let smtp: TestSmtp;
   let dir: string;
@@ -40,8 +50,10 @@ describe('reminders in the server process', () => {
     expect(mail!.subject).toContain('Site difficulty');
     await server.kill('SIGTERM');
 
-    server = await spawnServer(dbPath, env);
-    await new Promise((r) => setTimeout(r, 1500));
+    server = await spawnServer(dbPath, { ...env, LOG_LEVEL: 'debug' });
+    // Two full scheduler passes and two delivery passes after the restart: whatever the start-up
+    // pass would have resent (a timer fired again, a sent row sent again) has been sent by then.
+    await waitForLines(() => server.output(), ['scheduler pass', 'delivery pass'], 2);
     const emails = (await api(server.url, 'GET', '/api/offices/BLOCKED/emails')).body.emails as { status: string }[];
     expect(emails.map((e) => e.status)).toEqual(['sent', 'sent']);
     expect(smtp.received).toHaveLength(2);

@@ -251,51 +251,39 @@ describe('reminders: SMTP down, failing and slow', () => {
     expect(emails.body.emails.map((e: { kind: string; status: string }) => `${e.kind}:${e.status}`)).toEqual(['circular:sent', 'invited:failed']);
   });
 
-  it('a slow SMTP server does not slow POST /events', async () => {
+  it('a slow SMTP server does not hold up POST /events', async () => {
     const base = Date.parse('2026-06-01T08:00:00Z'); // a Monday, 10:00 in Paris
-    const latencies = async (prefix: string): Promise<number> => {
-      const ids: string[] = [];
-      for (let i = 0; i < 20; i++) {
-        const res = await api(server.url, 'POST', '/api/offices', { ...frenchOffice, id: `${prefix}-${i}` });
-        ids.push(res.body.id);
-      }
-      const times: number[] = [];
-      for (const id of ids) {
-        const t0 = performance.now();
-        const res = await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'SEND_CIRCULAR' });
-        times.push(performance.now() - t0);
-        expect(res.status).toBe(200);
-      }
-      return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-    };
-    // Queue 12 reminders, then measure while the dispatcher loop sends them.
-    const queue = async (prefix: string) => {
-      clock.set(new Date(base - 40 * DAY));
-      for (let i = 0; i < 12; i++) await invite(smtp, server, { ...frenchOffice, id: `${prefix}-${i}` });
-      clock.set(new Date(base));
-      runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now());
-    };
+    // Queue 12 reminders, then send events while the dispatcher loop is sending them.
+    clock.set(new Date(base - 40 * DAY));
+    for (let i = 0; i < 12; i++) await invite(smtp, server, { ...frenchOffice, id: `SLOWQ-${i}` });
+    clock.set(new Date(base));
+    runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now());
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await api(server.url, 'POST', '/api/offices', { ...frenchOffice, id: `SLOW-${i}` })).body.id);
+
     const dispatcher = server.runtime.reminders.dispatcher;
-
-    await queue('FASTQ');
-    dispatcher.start(20);
-    const fast = await latencies('FAST');
-    await dispatcher.stop();
-
     smtp.delayMs = 1500;
-    await queue('SLOWQ');
-    const before = smtp.received.length;
+    const attempts0 = smtp.dataAttempts;
+    const received0 = smtp.received.length;
+    /** Messages SMTP has been given and not yet accepted: the dispatcher is waiting on it. */
+    const inFlight = () => smtp.dataAttempts - attempts0 - (smtp.received.length - received0);
     dispatcher.start(20);
-    await new Promise((r) => setTimeout(r, 100));
-    const slow = await latencies('SLOW');
-    const deliveredMeanwhile = smtp.received.length - before;
-    await dispatcher.stop();
-    smtp.delayMs = 0;
-
-    // The dispatcher was busy with the slow server the whole time…
-    expect(deliveredMeanwhile).toBeLessThan(12);
-    // …and the API did not wait for it (each message takes the server 1.5 s to accept).
-    expect({ fast, slow, ok: slow < fast * 4 + 100 }).toMatchObject({ ok: true });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (inFlight() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(inFlight()).toBeGreaterThan(0);
+      let answeredWhileSending = 0;
+      for (const id of ids) {
+        const res = await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'SEND_CIRCULAR' });
+        expect(res.status).toBe(200);
+        if (inFlight() > 0) answeredWhileSending++;
+      }
+      // Requests were answered while a message sat with the slow server: none waited for it.
+      expect(answeredWhileSending).toBeGreaterThan(0);
+    } finally {
+      await dispatcher.stop();
+      smtp.delayMs = 0;
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import type { Runtime } from '../../app/runtime';
 import { HttpError } from '../errors';
 import { GroupCommit } from '../../engine/group-commit';
 import { officeNotFound } from '../../engine/errors';
+import { flag } from '../input';
 import { idParams, route, type AnyRoute } from '../route';
 import { allStates } from '../../machines/describe';
 import { etagHeaders, IF_MATCH_PATTERN, ifMatchHeaders, officeHistorySchema, officeListSchema, officeStatsSchema, officeViewSchema } from './schemas';
@@ -23,7 +24,7 @@ export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
   /** `true`: only offices past an SLA deadline (see GET /api/stuck). */
-  stalled: z.enum(['true', 'false']).optional(),
+  stalled: flag.optional(),
 });
 
 /**
@@ -77,7 +78,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       query: listQuery,
       responses: { 200: { description: 'One page of the matching offices', schema: officeListSchema } },
       handler: ({ query: { stalled, ...filter } }) =>
-        listOfficeViews(store, { ...filter, stalledAt: stalled === 'true' ? engine.clock.now().toISOString() : undefined }, reminders),
+        listOfficeViews(store, { ...filter, stalledAt: stalled ? engine.clock.now().toISOString() : undefined }, reminders),
     }),
     route({
       method: 'get',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { officeNotFound } from '../../engine/errors';
 import { eventPayloads } from '../../machines/events';
-import { broadcastView, listBroadcasts, runBroadcast } from '../../programme/broadcast';
+import { broadcastView, listBroadcasts, runBroadcastInBackground } from '../../programme/broadcast';
 import { composeLetter, previewLetters, sampleLetters, selectionSchema, sendLetters, sendLettersSchema } from '../../programme/bulk-letters';
 import { importOfficesCsv } from '../../programme/csv-import';
 import { declareHold, listGoldDisks, reasonSchema, recallGoldDisk, releaseGoldDisk, releaseSchema } from '../../programme/gold-disk';
@@ -18,6 +18,7 @@ import {
   recordAttendance,
 } from '../../programme/workshops';
 import { HttpError } from '../errors';
+import { flag } from '../input';
 import { idParams, route, type AnyRoute } from '../route';
 import {
   broadcastListSchema,
@@ -38,7 +39,6 @@ import {
 } from './programme-schemas';
 
 const focalPointIds = z.array(z.number().int().positive()).max(10_000);
-const flag = z.preprocess((v) => v === 'true' || v === '1' || v === true, z.boolean());
 
 /** Reads a text body (CSV) that no global parser took; JSON bodies are refused. */
 async function textBody(req: Request, res: Response, limit: string): Promise<string> {
@@ -200,7 +200,10 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: releaseSchema,
       responses: { 200: { description: 'The version and its broadcast', schema: goldDiskOperationSchema } },
-      handler: ({ body, actor }) => releaseGoldDisk(ctx, body, { actor }),
+      handler: async ({ body, actor }) => {
+        const released = releaseGoldDisk(ctx, body, { actor, limit: 0 });
+        return { ...released, broadcast: await runBroadcastInBackground(ctx, released.broadcast.id) };
+      },
     }),
     route({
       method: 'post',
@@ -210,7 +213,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: reasonSchema,
       responses: { 200: { description: 'The hold broadcast', schema: holdSchema } },
-      handler: ({ body, actor }) => ({ broadcast: declareHold(ctx, body, { actor }) }),
+      handler: async ({ body, actor }) => ({ broadcast: await runBroadcastInBackground(ctx, declareHold(ctx, body, { actor, limit: 0 }).id) }),
     }),
     route({
       method: 'post',
@@ -221,7 +224,10 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       params: z.object({ version: z.string().min(1).max(50) }),
       body: reasonSchema,
       responses: { 200: { description: 'The recalled version and the hold broadcast', schema: goldDiskOperationSchema } },
-      handler: ({ params, body, actor }) => recallGoldDisk(ctx, { version: params.version, reason: body.reason }, { actor }),
+      handler: async ({ params, body, actor }) => {
+        const recalled = recallGoldDisk(ctx, { version: params.version, reason: body.reason }, { actor, limit: 0 });
+        return { ...recalled, broadcast: await runBroadcastInBackground(ctx, recalled.broadcast.id) };
+      },
     }),
     route({
       method: 'get',
@@ -236,7 +242,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/broadcasts/:id',
-      summary: 'One broadcast with the outcome for each office',
+      summary: 'One broadcast with the outcome for each office; while it runs, `running` is true and the counts move',
       tag: 'gold-disk',
       access: 'viewer',
       params: idParams,
@@ -251,7 +257,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       responses: { 200: { description: 'The broadcast', schema: broadcastSchema } },
-      handler: ({ params }) => runBroadcast(ctx, params.id),
+      handler: ({ params }) => runBroadcastInBackground(ctx, params.id),
     }),
 
     // --- circular letters
@@ -276,7 +282,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: sendLettersSchema,
       responses: { 200: { description: 'The broadcast with each office outcome', schema: broadcastSchema }, 409: { description: 'The selection changed since the preview' } },
-      handler: ({ body, actor }) => sendLetters(ctx, body, { actor }),
+      handler: ({ body, actor }) => runBroadcastInBackground(ctx, sendLetters(ctx, body, { actor, limit: 0 }).id),
     }),
 
     // --- CSV office import

@@ -54,6 +54,7 @@ export const emailSchema = z
     createdAt: timestamp,
     sendAfter: timestamp,
     sentAt: timestamp.nullable(),
+    possiblySentTwice: z.boolean().describe('An attempt was in doubt after a crash and the message was sent again: the recipient may have it twice'),
   })
   .register(openApiComponents, { id: 'Email' });
 

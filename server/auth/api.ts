@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { AccountStore } from '../../storage/account-store';
 import { HttpError } from '../errors';
+import { numericIdParams as numericId } from '../input';
 import { route, type AnyRoute } from '../route';
 import { apiTokenSchema, auditTrailSchema, createdTokenSchema, meSchema, tokenListSchema, userListSchema, userSchema } from './api-schemas';
 import type { Principal } from './principal';
 import { newTokenSchema, newUserSchema, userUpdateSchema, type AccountService } from './service';
 
-const numericId = z.object({ id: z.coerce.number().int().positive() });
 
 export function principalOf(res: { locals: Record<string, unknown> }): Principal {
   const principal = res.locals.principal as Principal | null | undefined;
@@ -61,7 +61,11 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
       params: numericId,
       body: userUpdateSchema,
       responses: { 200: { description: 'The account as changed', schema: userSchema } },
-      handler: ({ params, body, actor }) => service.updateUser(params.id, body, actor),
+      handler: ({ params, body, actor, res }) => {
+        const p = principalOf(res);
+        // Changing your own password here keeps the session that asked; every other one ends.
+        return service.updateUser(params.id, body, actor, { keepSession: p.userId === params.id ? p.sessionHash : undefined });
+      },
     }),
     route({
       method: 'get',

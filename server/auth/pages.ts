@@ -5,6 +5,7 @@ import type { AccountStore } from '../../storage/account-store';
 import { HttpError } from '../errors';
 import { html, type Interpolation } from '../pages/html';
 import { page, when } from '../pages/layout';
+import { digitsId, flag } from '../input';
 import { route, type AnyRoute } from '../route';
 import { principalOf } from './api';
 import type { Principal } from './principal';
@@ -40,16 +41,17 @@ export function authPageRoutes(accounts: AccountStore, service: AccountService, 
     password: z.string().min(10, 'at least 10 characters').max(200),
     _csrf: z.string().optional(),
   });
-  const revokeForm = z.object({ id: z.coerce.number().int().positive(), _csrf: z.string().optional() });
+  const revokeForm = z.object({ id: digitsId, _csrf: z.string().optional() });
   const userForm = newUserSchema.extend({ _csrf: z.string().optional() });
   const userChangeForm = z.object({
-    id: z.coerce.number().int().positive(),
+    id: digitsId,
     role: roleSchema.optional(),
-    disabled: z.enum(['true', 'false']).optional(),
+    disabled: flag.optional(),
     _csrf: z.string().optional(),
   });
 
   const notice = (text: Interpolation) => html`<div class="message ok" role="status"><strong>${text}</strong></div>`;
+  const alert = (text: Interpolation) => html`<div class="message error" role="alert"><strong>${text}</strong></div>`;
 
   function accountPage(p: Principal, newToken: string | null, message: string | null = null): string {
     const tokens = accounts.tokens(p.userId ?? -1);
@@ -80,12 +82,12 @@ ${tokens.map(
     });
   }
 
-  function usersPage(p: Principal, message: string | null): string {
+  function usersPage(p: Principal, message: string | null, error: string | null = null): string {
     return page({
       title: 'Users',
       section: 'users',
       csrfToken: p.csrfToken,
-      body: html`<h1>Users</h1>${message ? notice(message) : ''}
+      body: html`<h1>Users</h1>${message ? notice(message) : ''}${error ? alert(error) : ''}
 <section class="card"><div class="table-wrap"><table><thead><tr><th>User</th><th>Name</th><th>Role</th><th>Status</th><th>Change</th></tr></thead><tbody>
 ${accounts.users().map(
   (u) => html`<tr><td>${u.username}</td><td>${u.displayName}</td><td>${u.role}</td><td>${u.disabledAt ? 'disabled' : 'active'}</td>
@@ -192,7 +194,7 @@ ${accounts.users().map(
         if (!user || !found || !(await verifyPassword(body.current, found.passwordHash))) {
           throw new HttpError(403, 'wrong_password', 'The current password is not right; nothing was changed.');
         }
-        await service.updateUser(user.id, { password: body.password }, actor);
+        await service.updateUser(user.id, { password: body.password }, actor, { keepSession: p.sessionHash });
         sendHtml(res, accountPage(p, null, 'Password changed.'));
       },
     }),
@@ -242,10 +244,16 @@ ${accounts.users().map(
       body: userChangeForm,
       handler: async ({ body, res, actor }) => {
         const p = principalOf(res);
-        if (body.id === p.userId && (body.disabled === 'true' || (body.role && body.role !== 'admin'))) {
-          throw new HttpError(409, 'own_account', 'You cannot demote or disable your own account.');
+        try {
+          if (body.id === p.userId && (body.disabled === true || (body.role && body.role !== 'admin'))) {
+            throw new HttpError(409, 'own_account', 'You cannot demote or disable your own account.');
+          }
+          await service.updateUser(body.id, { role: body.role, disabled: body.disabled }, actor);
+        } catch (error) {
+          // A refusal is a page with the reason, as every form answers, not a JSON error.
+          if (!(error instanceof HttpError) || error.status >= 500) throw error;
+          return sendHtml(res, usersPage(p, null, error.message), error.status);
         }
-        await service.updateUser(body.id, { role: body.role, disabled: body.disabled === undefined ? undefined : body.disabled === 'true' }, actor);
         res.redirect(303, '/admin/users');
       },
     }),

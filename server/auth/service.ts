@@ -29,34 +29,65 @@ export function accountService(accounts: AccountStore, now: () => Date) {
   const at = () => now().toISOString();
   return {
     async createUser(input: z.infer<typeof newUserSchema>, actor: string): Promise<User> {
-      if (accounts.credentials(input.username)) {
-        throw new HttpError(409, 'user_exists', `A user named "${input.username}" already exists.`);
-      }
+      if (accounts.credentials(input.username)) throw userExists(input.username);
       const passwordHash = await hashPassword(input.password);
-      const user = accounts.insertUser({
-        username: input.username,
-        displayName: input.displayName,
-        email: input.email ?? null,
-        role: input.role,
-        passwordHash,
-        createdAt: at(),
-      });
-      accounts.audit(at(), actor, 'user.created', user.username, { role: user.role });
-      return user;
+      // Checked again inside the transaction: another request may have taken the name while we hashed.
+      try {
+        return accounts.transaction(() => {
+          if (accounts.credentials(input.username)) throw userExists(input.username);
+          const user = accounts.insertUser({
+            username: input.username,
+            displayName: input.displayName,
+            email: input.email ?? null,
+            role: input.role,
+            passwordHash,
+            createdAt: at(),
+          });
+          accounts.audit(at(), actor, 'user.created', user.username, { role: user.role });
+          return user;
+        });
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw userExists(input.username);
+        throw error;
+      }
     },
 
-    async updateUser(id: number, change: z.infer<typeof userUpdateSchema>, actor: string): Promise<User> {
-      const user = accounts.userById(id);
-      if (!user) throw new HttpError(404, 'user_not_found', `No user with id ${id}.`);
-      if (change.role) accounts.setRole(id, change.role);
-      if (change.disabled !== undefined) accounts.setDisabled(id, change.disabled ? at() : null);
-      if (change.password) accounts.setPassword(id, await hashPassword(change.password));
-      accounts.audit(at(), actor, 'user.updated', user.username, {
-        role: change.role,
-        disabled: change.disabled,
-        passwordChanged: change.password ? true : undefined,
+    /**
+     * Changes role, status and password in one transaction. A new password ends every session of
+     * the account but `options.keepSession` (the one that changed its own password). The last admin
+     * who can sign in cannot be demoted or disabled: nobody could administer accounts any more.
+     */
+    async updateUser(
+      id: number,
+      change: z.infer<typeof userUpdateSchema>,
+      actor: string,
+      options: { keepSession?: string } = {},
+    ): Promise<User> {
+      const passwordHash = change.password ? await hashPassword(change.password) : undefined;
+      return accounts.transaction(() => {
+        const user = accounts.userById(id);
+        if (!user) throw new HttpError(404, 'user_not_found', `No user with id ${id}.`);
+        const demoted = change.role !== undefined && change.role !== 'admin';
+        if (user.role === 'admin' && !user.disabledAt && (demoted || change.disabled === true)) {
+          if (accounts.enabledAdminIds().every((admin) => admin === id)) {
+            throw new HttpError(409, 'last_admin', `${user.username} is the last active admin: make another user admin first. Nothing was changed.`, {
+              user: user.username,
+            });
+          }
+        }
+        if (change.role) accounts.setRole(id, change.role);
+        if (change.disabled !== undefined) accounts.setDisabled(id, change.disabled ? at() : null);
+        if (passwordHash) {
+          accounts.setPassword(id, passwordHash);
+          accounts.endOtherSessions(id, options.keepSession ?? null);
+        }
+        accounts.audit(at(), actor, 'user.updated', user.username, {
+          role: change.role,
+          disabled: change.disabled,
+          passwordChanged: change.password ? true : undefined,
+        });
+        return accounts.userById(id)!;
       });
-      return accounts.userById(id)!;
     },
 
     /** The token text is returned once; only its hash is kept. */
@@ -84,6 +115,8 @@ export function accountService(accounts: AccountStore, now: () => Date) {
 }
 
 export type AccountService = ReturnType<typeof accountService>;
+
+const userExists = (username: string) => new HttpError(409, 'user_exists', `A user named "${username}" already exists.`);
 
 
 /** Only same-site paths: a `next` of `//evil.example` or `https://…` goes home instead. */

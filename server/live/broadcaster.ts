@@ -14,6 +14,9 @@ export interface LiveMessage {
 }
 
 const HEARTBEAT_MS = 15_000;
+/** A stream's credentials are checked again at least this often, and before an event when older than a second. */
+const RECHECK_MS = 5_000;
+const RECHECK_ON_EVENT_MS = 1_000;
 const REPLAY = 500;
 const MAX_CLIENTS = 1000;
 
@@ -22,11 +25,21 @@ const MAX_CLIENTS = 1000;
  * committed. Keeps the last few hundred messages so a reconnecting client (`Last-Event-ID`) misses
  * nothing; a client that was away longer simply reloads what it shows.
  */
+/** Whether the credentials a stream was opened with still grant it (token not revoked, user enabled, role enough). */
+export type StillAllowed = () => boolean;
+
+interface Client {
+  stillAllowed: StillAllowed;
+  /** performance.now() of the last check: scheduling time, not the domain clock. */
+  checkedAt: number;
+}
+
 export class LiveBroadcaster {
-  private readonly clients = new Set<Response>();
+  private readonly clients = new Map<Response, Client>();
   private readonly recent: { id: number; data: string }[] = [];
   private nextId = 1;
   private heartbeat: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
 
   /** The hook to register with `engine.addHooks`. */
   readonly hooks: EngineHooks = {
@@ -44,11 +57,31 @@ export class LiveBroadcaster {
     if (this.recent.length > REPLAY) this.recent.shift();
     if (this.clients.size === 0) return;
     const frame = `id: ${id}\nevent: transition\ndata: ${data}\n\n`;
-    for (const res of this.clients) res.write(frame);
+    const now = performance.now();
+    for (const [res, client] of this.clients) {
+      if (now - client.checkedAt >= RECHECK_ON_EVENT_MS && !this.allowed(res, client, now)) continue;
+      res.write(frame);
+    }
+  }
+
+  /** Checks a stream's credentials; one that no longer holds is ended (and removed). */
+  private allowed(res: Response, client: Client, now: number): boolean {
+    client.checkedAt = now;
+    let ok: boolean;
+    try {
+      ok = client.stillAllowed();
+    } catch {
+      ok = false; // cannot tell (database gone): do not keep delivering
+    }
+    if (!ok) {
+      this.clients.delete(res);
+      res.end();
+    }
+    return ok;
   }
 
   /** Takes over an HTTP response as an event stream until the client goes away. */
-  attach(res: Response, lastEventId?: string): void {
+  attach(res: Response, lastEventId?: string, stillAllowed: StillAllowed = () => true): void {
     if (this.clients.size >= MAX_CLIENTS) {
       res.status(503).json({ error: { code: 'too_many_streams', message: 'Too many live streams are open; try again later.', details: {} } });
       return;
@@ -65,25 +98,33 @@ export class LiveBroadcaster {
     if (Number.isInteger(since)) {
       for (const m of this.recent) if (m.id > since) res.write(`id: ${m.id}\nevent: transition\ndata: ${m.data}\n\n`);
     }
-    this.clients.add(res);
+    this.clients.set(res, { stillAllowed, checkedAt: performance.now() });
     this.heartbeat ??= setInterval(() => {
-      for (const client of this.clients) client.write(': keep-alive\n\n');
+      for (const client of this.clients.keys()) client.write(': keep-alive\n\n');
     }, HEARTBEAT_MS).unref();
+    this.recheck ??= setInterval(() => {
+      const now = performance.now();
+      for (const [client, state] of this.clients) this.allowed(client, state, now);
+      if (this.clients.size === 0) this.stopTimers();
+    }, RECHECK_MS).unref();
     res.on('close', () => {
       this.clients.delete(res);
-      if (this.clients.size === 0 && this.heartbeat) {
-        clearInterval(this.heartbeat);
-        this.heartbeat = undefined;
-      }
+      if (this.clients.size === 0) this.stopTimers();
     });
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.recheck);
+    this.heartbeat = undefined;
+    this.recheck = undefined;
   }
 
   /** Ends every open stream (server shutdown). */
   close(): void {
-    for (const res of this.clients) res.end();
+    for (const res of this.clients.keys()) res.end();
     this.clients.clear();
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.stopTimers();
   }
 }
 

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
+import { allows } from '../auth/access';
+import { principalOf } from '../auth/api';
+import { resolvePrincipal } from '../auth/principal';
 import { route, type AnyRoute } from '../route';
 import { liveMessageSchema } from './schemas';
+
+const ACCESS = 'viewer';
 
 /** `GET /api/events/stream`: one Server-Sent Event per committed transition. */
 export function liveRoutes(runtime: Runtime): AnyRoute[] {
@@ -11,11 +16,21 @@ export function liveRoutes(runtime: Runtime): AnyRoute[] {
       path: '/api/events/stream',
       summary: 'Live transitions as Server-Sent Events: one `transition` event per change, data {office, type, from, to, at, version, actor}',
       tag: 'live',
-      access: 'viewer',
+      access: ACCESS,
       produces: 'event-stream',
       query: z.object({}).loose(),
-      responses: { 200: { description: 'text/event-stream; resumes after Last-Event-ID', events: liveMessageSchema } },
-      handler: ({ req, res }) => runtime.live.attach(res, req.get('Last-Event-ID')),
+      responses: { 200: { description: 'text/event-stream; resumes after Last-Event-ID; ends when its token or session no longer holds', events: liveMessageSchema } },
+      handler: ({ req, res }) => {
+        const opener = principalOf(res);
+        // A stream outlives the request that authorised it: its credentials are resolved again
+        // while it is open, so a revoked token, a disabled user or an ended session stops it.
+        const stillAllowed = () => {
+          const now = runtime.engine.clock.now();
+          const p = resolvePrincipal(req, runtime.accounts, runtime.config.ADMIN_TOKEN, now).principal;
+          return p !== null && p.userId === opener.userId && allows(p.role, ACCESS);
+        };
+        runtime.live.attach(res, req.get('Last-Event-ID'), stillAllowed);
+      },
     }),
   ];
 }

@@ -88,7 +88,7 @@ ${
 ${
   emails.length
     ? html`<ul class="email-list" id="emails">${emails.map(
-        (e) => html`<li><strong>${e.subject}</strong> <span class="badge">${e.status}</span>
+        (e) => html`<li><strong>${e.subject}</strong> <span class="badge">${e.status}</span>${e.possiblySentTwice ? html` <span class="badge stalled">possibly sent twice</span>` : ''}
 <div class="small muted">${e.kind} · to ${e.recipients.join(', ')} · ${e.sentAt ? html`sent ${when(e.sentAt)}` : html`queued ${when(e.createdAt)}`}${e.lastError ? html` · ${e.lastError}` : ''}</div></li>`,
       )}</ul>`
     : html`<p class="muted" id="emails">No email yet.</p>`
@@ -159,7 +159,10 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
       ${
         finished
           ? html`<p class="muted">This office has finished its lifecycle (${view.states.map(stateLabel).join(', ')}); no event applies any more.</p>`
-          : html`<div class="actions">${view.allowedEvents.map((type) => eventForm(view.id, view.version, type, consequence(view, type)))}</div>`
+          : html`<div class="actions">${view.allowedEvents
+              // Details (name, country, contacts) change through the CSV import or the API: one form field cannot hold a contact list.
+              .filter((type) => type !== 'DETAILS_UPDATED')
+              .map((type) => eventForm(view.id, view.version, type, consequence(view, type)))}</div>`
       }
     </section>
     <section class="card" aria-labelledby="chart-heading" data-live-region="office-chart">

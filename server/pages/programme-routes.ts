@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { z, type ZodType } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { EngineError } from '../../engine/errors';
-import { broadcastView, runBroadcast } from '../../programme/broadcast';
+import { broadcastView, runBroadcastInBackground } from '../../programme/broadcast';
 import { composeLetter, previewLetters, sampleLetters, selectionSchema, sendLetters } from '../../programme/bulk-letters';
 import { importOfficesCsv } from '../../programme/csv-import';
 import { declareHold, recallGoldDisk, releaseGoldDisk } from '../../programme/gold-disk';
@@ -113,6 +113,14 @@ const doneQuery = z.object({ done: z.string().max(20).optional() });
 
 /** The programme's dashboard pages, in the same route table as the API. */
 export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
+  /** Starts a broadcast's run as background work and names its page, which shows the progress. */
+  const inBackground = (id: string) => {
+    runBroadcastInBackground(runtime, id).catch((error: unknown) =>
+      // Whatever stopped the run left its offices pending: the page offers to resume.
+      process.emitWarning(`broadcast ${id} stopped: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    return `/programme/broadcasts/${encodeURIComponent(id)}`;
+  };
   const page = (path: string, summary: string, handler: AnyRoute['handler'], extra: Partial<AnyRoute> = {}) =>
     route({ method: 'get', path, summary, tag: 'pages', access: 'viewer', produces: 'html', handler, ...extra });
   const form = (path: string, summary: string, handler: AnyRoute['handler'], access: AnyRoute['access'] = 'coordinator') =>
@@ -168,16 +176,16 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
     form('/programme/gold-disk/release', 'Dashboard form: release a Gold Disk version', ({ req, res, actor }) =>
       formAction(res, '/programme/gold-disk', () => {
         const input = parse(z.object({ version: z.string().trim().min(1).max(50), notes: z.string().trim().max(5000).default('') }), req.body);
-        return `/programme/broadcasts/${encodeURIComponent(releaseGoldDisk(runtime, input, { actor }).broadcast.id)}`;
+        return inBackground(releaseGoldDisk(runtime, input, { actor, limit: 0 }).broadcast.id);
       }),
     ),
     form('/programme/gold-disk/hold', 'Dashboard form: recall the current version or hold deployment', ({ req, res, actor }) =>
       formAction(res, '/programme/gold-disk', () => {
         const input = parse(z.object({ reason: z.string().trim().min(1).max(2000), recall: z.string().max(50).optional() }), req.body);
         const broadcast = input.recall
-          ? recallGoldDisk(runtime, { version: input.recall, reason: input.reason }, { actor }).broadcast
-          : declareHold(runtime, { reason: input.reason }, { actor });
-        return `/programme/broadcasts/${encodeURIComponent(broadcast.id)}`;
+          ? recallGoldDisk(runtime, { version: input.recall, reason: input.reason }, { actor, limit: 0 }).broadcast
+          : declareHold(runtime, { reason: input.reason }, { actor, limit: 0 });
+        return inBackground(broadcast.id);
       }),
     ),
     page('/programme/broadcasts/:id', 'Dashboard: one broadcast, its result per office', ({ params, res }) => {
@@ -189,7 +197,7 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
       }
     }, { params: idParams }),
     form('/programme/broadcasts/:id/resume', 'Dashboard form: resume an interrupted broadcast', ({ res, params }) =>
-      formAction(res, '/programme/gold-disk', () => `/programme/broadcasts/${encodeURIComponent(runBroadcast(runtime, params.id).id)}`),
+      formAction(res, '/programme/gold-disk', () => inBackground(broadcastView(runtime, params.id).id)),
     ),
 
     page('/programme/letters', 'Dashboard: select offices, preview the circular letter, confirm', ({ query, res }) => {
@@ -214,8 +222,7 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
           z.object({ letterRef: z.string().trim().max(200).optional(), expectedCount: z.coerce.number().int().min(0) }),
           body,
         );
-        const broadcast = sendLetters(runtime, { selection, letterRef: letterRef || undefined, expectedCount }, { actor });
-        return `/programme/broadcasts/${encodeURIComponent(broadcast.id)}`;
+        return inBackground(sendLetters(runtime, { selection, letterRef: letterRef || undefined, expectedCount }, { actor, limit: 0 }).id);
       }),
     ),
 

@@ -231,7 +231,9 @@ export function renderBroadcast(b: BroadcastView, csrfToken?: string): string {
   <span class="figure"><span class="value">${b.counts.pending}</span><span class="name">pending</span></span>
 </div>
 ${
-  b.counts.pending > 0
+  b.running
+    ? html`<p class="card" role="status">Running: ${b.total - b.counts.pending} of ${b.total} office(s) processed. Reload the page for progress.</p>`
+    : b.counts.pending > 0
     ? html`<form class="card" method="post" action="/programme/broadcasts/${encodeURIComponent(b.id)}/resume">${csrf(csrfToken)}
 <p>${b.counts.pending} office(s) were not processed (the run was interrupted). Offices already done are not repeated.</p><button class="btn" type="submit">Resume</button></form>`
     : ''

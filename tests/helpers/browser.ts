@@ -64,7 +64,7 @@ export async function waitForLive(page: Page): Promise<void> {
  * Polls `read` from the test side until `ok` holds (page.waitForFunction would evaluate code in the
  * page, which the dashboard's Content-Security-Policy rightly refuses).
  */
-export async function waitUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

@@ -104,7 +104,7 @@ export class TestSmtp {
   }
 
   /** Waits until `count` messages have arrived (or fails after `timeoutMs`). */
-  async waitFor(count: number, timeoutMs = 10_000): Promise<ReceivedMail[]> {
+  async waitFor(count: number, timeoutMs = 60_000): Promise<ReceivedMail[]> {
     const end = Date.now() + timeoutMs;
     while (this.received.length < count) {
       if (Date.now() > end) throw new Error(`expected ${count} message(s), got ${this.received.length}`);
