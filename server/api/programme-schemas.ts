@@ -138,6 +138,7 @@ export const broadcastListSchema = z
 export const broadcastSchema = z
   .strictObject({
     ...broadcastFields,
+    running: z.boolean().describe('This server is working through the offices now'),
     offices: z.array(
       z.strictObject({
         position: z.number().int().min(0),
