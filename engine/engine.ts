@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { transition } from 'xstate';
 import type { OfficeEvent } from '../machines/events';
 import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
 import type { HistoryEntry, OfficeRecord, OfficeStore } from '../storage/types';
 import { systemClock, type Clock } from './clock';
 import { EngineError, officeNotFound } from './errors';
-import type { NewOffice } from './office-input';
+import { readableOfficeId, type NewOffice } from './office-input';
 import {
   activeNodes,
   allowedEvents,
@@ -51,6 +50,7 @@ export interface EngineOptions {
   store: OfficeStore;
   clock?: Clock;
   hooks?: EngineHooks[];
+  /** Id of an office registered without one; by default a readable one (`readableOfficeId`). */
   newId?: () => string;
 }
 
@@ -60,7 +60,7 @@ export class Engine {
   readonly store: OfficeStore;
   readonly clock: Clock;
   private readonly hooks: EngineHooks[];
-  private readonly newId: () => string;
+  private readonly newId: (() => string) | undefined;
   private depth = 0;
   private committed: TransitionRecord[] = [];
 
@@ -68,7 +68,7 @@ export class Engine {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks ?? [];
-    this.newId = options.newId ?? (() => randomUUID());
+    this.newId = options.newId;
   }
 
   addHooks(hooks: EngineHooks): void {
@@ -106,7 +106,7 @@ export class Engine {
     const snapshot = initialSnapshot({ track: input.track });
     const nodes = activeNodes(snapshot.value);
     const office: OfficeRecord = {
-      id: input.id ?? this.newId(),
+      id: input.id ?? this.newId?.() ?? readableOfficeId(input.name, input.country, (id) => this.store.getOffice(id) !== undefined),
       name: input.name,
       country: input.country,
       city: input.city ?? null,

@@ -7,8 +7,10 @@ import { z } from 'zod';
 const reason = z.string().trim().min(1).max(2000);
 const workshopId = z.string().trim().min(1).max(100);
 const focalPointEmails = z.array(z.email().max(320)).min(1).max(50);
+/** What the coordinator wants remembered with any event ("generator installed"): kept in history, shown in the timeline. */
+export const eventNote = z.string().trim().min(1).max(2000).optional();
 
-export const eventPayloads = {
+const payloads = {
   SEND_CIRCULAR: z.object({ letterRef: z.string().max(200).optional() }),
   REPLY_AFFIRMATIVE: z.object({}),
   REPLY_DECLINED: z.object({ reason }),
@@ -46,6 +48,13 @@ export const eventPayloads = {
   HANDED_OVER: z.object({}),
   WITHDRAWN: z.object({ reason }),
 } as const;
+
+type WithNote<T> = { [K in keyof T]: T[K] extends z.ZodObject<infer S> ? z.ZodObject<S & { note: typeof eventNote }> : never };
+
+/** Every event also takes an optional `note`; the machine ignores it. */
+export const eventPayloads = Object.fromEntries(
+  Object.entries(payloads).map(([type, schema]) => [type, schema.extend({ note: eventNote })]),
+) as unknown as WithNote<typeof payloads>;
 
 export type OfficeEventType = keyof typeof eventPayloads;
 export const officeEventTypes = Object.keys(eventPayloads) as OfficeEventType[];

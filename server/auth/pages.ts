@@ -1,5 +1,4 @@
 import express from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { AccountStore } from '../../storage/account-store';
 import { HttpError } from '../errors';
@@ -10,12 +9,13 @@ import { principalOf } from './api';
 import type { Principal } from './principal';
 import { verifyPassword } from './secrets';
 import { endSession, startSession, type SessionSettings } from './session';
+import { clientAddress, signInGuard, type SignInLimiter } from './signin-limit';
 import { newTokenSchema, newUserSchema, roleSchema, safeNext, type AccountService } from './service';
 
 const csrfField = (p: Principal | null | undefined) =>
   p?.csrfToken ? html`<input type="hidden" name="_csrf" value="${p.csrfToken}">` : '';
 
-function signInPage(next: string, message: string | null): string {
+export function signInPage(next: string, message: string | null): string {
   return page({
     title: 'Sign in',
     section: 'signin',
@@ -32,7 +32,13 @@ ${message ? html`<div class="message error" role="alert"><strong>${message}</str
 }
 
 /** Sign-in answers the same way for an unknown user and a wrong password, and slowly for both. */
-export function authPageRoutes(accounts: AccountStore, service: AccountService, now: () => Date, session: SessionSettings): AnyRoute[] {
+export function authPageRoutes(
+  accounts: AccountStore,
+  service: AccountService,
+  now: () => Date,
+  session: SessionSettings,
+  limiter: SignInLimiter,
+): AnyRoute[] {
   const signInForm = z.object({ username: z.string().max(100).default(''), password: z.string().max(200).default(''), next: z.string().max(2000).optional() });
   const tokenForm = newTokenSchema.extend({ _csrf: z.string().optional() });
   const passwordForm = z.object({
@@ -128,14 +134,16 @@ ${accounts.users().map(
       access: 'public',
       produces: 'html',
       body: signInForm,
-      handler: async ({ body, res }) => {
+      handler: async ({ body, req, res }) => {
         const found = accounts.credentials(body.username);
         // Hash even for an unknown user so timing does not tell which names exist.
         const ok = await verifyPassword(body.password, found?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
         if (!found || !ok || found.user.disabledAt) {
           accounts.audit(now().toISOString(), `anonymous`, 'signin.failed', body.username.slice(0, 100));
+          limiter.failed(body.username, clientAddress(req));
           return sendHtml(res, signInPage(safeNext(body.next), 'Wrong user name or password.'), 401);
         }
+        limiter.succeeded(body.username);
         startSession(res, accounts, found.user, now(), session);
         accounts.audit(now().toISOString(), `user:${found.user.username}`, 'signin', found.user.username);
         res.redirect(303, safeNext(body.next));
@@ -281,13 +289,6 @@ ${entries.length === size ? html`<a class="btn secondary" href="/audit?page=${qu
   ];
 }
 
-/** Ten sign-in attempts per address per fifteen minutes (one counter per app). */
-export const createSignInRateLimit = () => rateLimit({
-  windowMs: 15 * 60_000,
-  limit: 10,
-  standardHeaders: 'draft-8',
-  legacyHeaders: false,
-  handler: (_req, res) => {
-    res.status(429).type('html').send(signInPage('/', 'Too many sign-in attempts. Wait a few minutes and try again.'));
-  },
-});
+/** The 429 answer of a sign-in refused for too many failures. */
+export const createSignInGuard = (limiter: SignInLimiter) =>
+  signInGuard(limiter, () => signInPage('/', 'Too many failed sign-ins for this account or from this address. Wait fifteen minutes and try again.'));
