@@ -183,6 +183,9 @@ export function createProgrammeStore(db: Db) {
     insertShipment: db.prepare(
       'INSERT INTO kit_shipments (office_id, seq, gold_disk_version, shipped_at) VALUES (?, ?, ?, ?)',
     ),
+    shipmentsOf: db.prepare<[string], { seq: number; version: string | null; at: string }>(
+      'SELECT seq, gold_disk_version AS version, shipped_at AS at FROM kit_shipments WHERE office_id = ? ORDER BY seq',
+    ),
     shipmentsByVersion: db.prepare<[], { version: string | null; n: number }>(
       'SELECT gold_disk_version AS version, count(*) AS n FROM kit_shipments GROUP BY 1',
     ),
@@ -317,6 +320,8 @@ export function createProgrammeStore(db: Db) {
     recallGoldDisk: (version: string, reason: string, at: string) => void s.recallGoldDisk.run(at, reason, version),
     recordShipment: (officeId: string, seq: number, version: string | null, at: string) =>
       void s.insertShipment.run(officeId, seq, version, at),
+    /** Every kit shipped to one office, oldest first, with the Gold Disk version it carried. */
+    shipmentsOf: (officeId: string) => s.shipmentsOf.all(officeId),
     shipmentsByVersion: () => Object.fromEntries(s.shipmentsByVersion.all().map((r) => [r.version ?? 'unknown', r.n])),
 
     // --- broadcasts

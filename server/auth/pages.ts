@@ -1,6 +1,9 @@
 import express from 'express';
 import { z } from 'zod';
+import type { AccountEntryLike } from '../pages/audit';
+import { auditSentence } from '../pages/audit';
 import type { AccountStore } from '../../storage/account-store';
+import type { OfficeStore } from '../../storage/types';
 import { HttpError } from '../errors';
 import { html, type Interpolation } from '../pages/html';
 import { page, when } from '../pages/layout';
@@ -38,6 +41,7 @@ export function authPageRoutes(
   now: () => Date,
   session: SessionSettings,
   limiter: SignInLimiter,
+  offices?: Pick<OfficeStore, 'getOffice' | 'history'>,
 ): AnyRoute[] {
   const signInForm = z.object({ username: z.string().max(100).default(''), password: z.string().max(200).default(''), next: z.string().max(2000).optional() });
   const tokenForm = newTokenSchema.extend({ _csrf: z.string().optional() });
@@ -266,6 +270,7 @@ ${accounts.users().map(
       produces: 'html',
       query: z.object({ actor: z.string().max(200).optional(), page: z.coerce.number().int().min(1).max(100000).catch(1).default(1) }),
       handler: ({ query, res }) => {
+        const displayName = (username: string) => accounts.credentials(username)?.user.displayName;
         const size = 100;
         const entries = accounts.auditTrail({ actor: query.actor, limit: size, offset: (query.page - 1) * size });
         sendHtml(
@@ -275,12 +280,8 @@ ${accounts.users().map(
             section: 'audit',
             body: html`<h1>Audit</h1>
 <form class="card filters" method="get" action="/audit" role="search"><label class="field">Actor <input name="actor" value="${query.actor ?? ''}"></label> <button class="btn" type="submit">Filter</button></form>
-<section class="card"><div class="table-wrap"><table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Details</th></tr></thead><tbody>
-${entries.map(
-  (e) => html`<tr><td>${when(e.at)}</td><td><a href="/audit?actor=${encodeURIComponent(e.actor)}">${e.actor}</a></td><td>${e.action}</td>
-<td>${e.action.startsWith('office.') && e.subject ? html`<a href="/offices/${encodeURIComponent(e.subject)}">${e.subject}</a>` : (e.subject ?? '')}</td>
-<td><code>${JSON.stringify(e.details)}</code></td></tr>`,
-)}</tbody></table></div>
+<section class="card"><ol class="audit" id="audit">
+${entries.map((e: AccountEntryLike) => html`<li>${auditSentence(e, { offices, displayName })}</li>`)}</ol>
 ${entries.length === size ? html`<a class="btn secondary" href="/audit?page=${query.page + 1}${query.actor ? `&actor=${encodeURIComponent(query.actor)}` : ''}">Older</a>` : ''}</section>`,
           }),
         );
