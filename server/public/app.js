@@ -392,6 +392,26 @@
     });
   }
 
+  // ---------------------------------------------------------------- scrolling regions
+  // A table or chart wider than the screen scrolls inside its box; keyboard users must be able to
+  // reach it to scroll it (WCAG 2.1.1), so it takes focus exactly while it overflows.
+  function markScrollable() {
+    $all('.table-wrap, .chart-wrap').forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute('tabindex')) box.setAttribute('tabindex', '0');
+      } else if (box.getAttribute('tabindex') === '0') {
+        box.removeAttribute('tabindex');
+      }
+    });
+  }
+  var resizeTimer = null;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markScrollable, 100);
+  });
+  body.addEventListener('dashboard:refreshed', markScrollable);
+
   // ---------------------------------------------------------------- start
+  markScrollable();
   follow();
 })();
