@@ -70,6 +70,8 @@ async function check(name: string): Promise<void> {
     // The page's script re-checks which boxes scroll once a resize settles.
     await page.waitForFunction(`new Promise((resolve) => setTimeout(() => requestAnimationFrame(() => resolve(true)), 200))`);
     expect({ page: name, width: label, violations: await seriousViolations(page) }).toEqual({ page: name, width: label, violations: [] });
+    // Nothing wider than the screen: wide tables scroll inside their own box.
+    expect({ page: name, width: label, scrollWidth: await page.evaluate('document.documentElement.scrollWidth') }).toEqual({ page: name, width: label, scrollWidth: size.width });
     await page.screenshot({ path: path.join(SHOTS, `coordinator-${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize(WIDE);
