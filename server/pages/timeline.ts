@@ -97,7 +97,9 @@ export function officeTimeline(runtime: Runtime, officeId: string, history: Hist
   for (const note of noteStoreOf(runtime.db).ofOffice(officeId)) {
     items.push({ at: note.at, order: 3, kind: 'note', what: 'Note', who: who(note.actor), detail: html`<blockquote class="note">${note.text}</blockquote>` });
   }
-  items.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.order - a.order));
+  // Newest first; on the same instant, later sources first, and within a source the later entry.
+  const position = new Map(items.map((item, i) => [item, i]));
+  items.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.order - a.order || position.get(b)! - position.get(a)!));
   return html`<ol class="timeline" id="timeline" data-count="${items.length}">${items.map(
     (i) => html`<li data-kind="${i.kind}">
 <div class="what"><span class="badge kind-${i.kind}">${i.kind}</span> ${i.what}</div>
