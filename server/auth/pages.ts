@@ -1,7 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
-import type { AccountEntryLike } from '../pages/audit';
-import { auditSentence } from '../pages/audit';
+import { auditSentence, type AccountEntryLike } from '../pages/audit';
 import type { AccountStore } from '../../storage/account-store';
 import type { OfficeStore } from '../../storage/types';
 import { HttpError } from '../errors';
@@ -281,7 +280,10 @@ ${accounts.users().map(
             body: html`<h1>Audit</h1>
 <form class="card filters" method="get" action="/audit" role="search"><label class="field">Actor <input name="actor" value="${query.actor ?? ''}"></label> <button class="btn" type="submit">Filter</button></form>
 <section class="card"><ol class="audit" id="audit">
-${entries.map((e: AccountEntryLike) => html`<li>${auditSentence(e, { offices, displayName })}</li>`)}</ol>
+${entries.map(
+  (e: AccountEntryLike) =>
+    html`<li>${auditSentence(e, { offices, displayName })} · <a class="small" href="/audit?actor=${encodeURIComponent(e.actor)}">all by this actor</a></li>`,
+)}</ol>
 ${entries.length === size ? html`<a class="btn secondary" href="/audit?page=${query.page + 1}${query.actor ? `&actor=${encodeURIComponent(query.actor)}` : ''}">Older</a>` : ''}</section>`,
           }),
         );
