@@ -134,6 +134,7 @@ export function createProgrammeStore(db: Db) {
         start_date = excluded.start_date, end_date = excluded.end_date, capacity = excluded.capacity,
         status = excluded.status, status_at = excluded.status_at`),
     setWorkshopStatus: db.prepare('UPDATE workshops SET status = ?, status_at = ? WHERE id = ?'),
+    setWorkshopCapacity: db.prepare('UPDATE workshops SET capacity = ? WHERE id = ?'),
     enrolledCount: db.prepare<[string], { n: number }>(
       "SELECT count(*) AS n FROM enrolments WHERE workshop_id = ? AND (attendance IS NULL OR attendance <> 'cancelled')",
     ),
@@ -239,6 +240,7 @@ export function createProgrammeStore(db: Db) {
     listWorkshops: () => s.workshops.all().map(toWorkshop),
     upsertWorkshop: (w: Workshop) => void s.upsertWorkshop.run(w),
     setWorkshopStatus: (id: string, status: WorkshopStatus, at: string) => void s.setWorkshopStatus.run(status, at, id),
+    setWorkshopCapacity: (id: string, capacity: number) => void s.setWorkshopCapacity.run(capacity, id),
     enrolledCount: (workshopId: string) => s.enrolledCount.get(workshopId)!.n,
     enrolments: (workshopId: string) => s.enrolments.all(workshopId),
     addEnrolment: (workshopId: string, focalPointId: number, officeId: string, at: string) =>

@@ -89,16 +89,29 @@ describe('an over-full enrolment', () => {
     seedOffice(server.runtime, 'ENR-1', [...PATH.preparing, { type: 'FOCAL_POINT_NOMINATED', name: 'Ana', email: 'ana@enr1.example' }]);
     seedOffice(server.runtime, 'ENR-2', [...PATH.preparing, { type: 'FOCAL_POINT_NOMINATED', name: 'Luis', email: 'luis@enr2.example' }]);
     const ids = [...server.runtime.programme.focalPointsOf('ENR-1'), ...server.runtime.programme.focalPointsOf('ENR-2')].map((f) => f.id);
-    const res = await fetch(`${server.url}/programme/workshops/WS-SMALL/enrol`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(ids.map((id): [string, string] => ['focalPointId', String(id)])).toString(),
-      redirect: 'manual',
-    });
+    const post = (fields: [string, string][]) =>
+      fetch(`${server.url}/programme/workshops/WS-SMALL/enrol`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+        redirect: 'manual',
+      });
+    const ticked = ids.map((id): [string, string] => ['focalPointId', String(id)]);
+    const res = await post(ticked);
     expect(res.status).toBe(409);
     const text = await res.text();
-    expect(text).toContain('Only 1 place left and 2 ticked: untick 1 focal point');
+    expect(text).toContain('Only 1 place left and 2 ticked: untick 1 focal point, or raise the capacity to 2.');
     for (const id of ids) expect(text).toMatch(new RegExp(`value="${id}" id="e-${id}"[^>]*checked`));
+    expect(text).toContain('Raise to 2 places and enrol the 2 ticked');
     expect(server.runtime.store.getOffice('ENR-1')!.states).toContain('preparing.training.nominated');
+    // A capacity is only raised here, never lowered; a bad one is a 400 page; neither changes anything.
+    expect((await post([...ticked, ['capacity', '0']])).status).toBe(400);
+    expect((await post([...ticked, ['capacity', 'lots']])).status).toBe(400);
+    expect(server.runtime.programme.getWorkshop('WS-SMALL')!.capacity).toBe(1);
+    // The offered fix: raise and enrol in one go.
+    const fixed = await post([...ticked, ['capacity', '2']]);
+    expect(fixed.status).toBe(303);
+    expect(server.runtime.programme.getWorkshop('WS-SMALL')!.capacity).toBe(2);
+    for (const office of ['ENR-1', 'ENR-2']) expect(server.runtime.store.getOffice(office)!.states).toContain('preparing.training.enrolled');
   });
 });

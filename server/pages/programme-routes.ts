@@ -7,7 +7,7 @@ import { previewLetters, selectionSchema, sendLetters } from '../../programme/bu
 import { importOfficesCsv } from '../../programme/csv-import';
 import { declareHold, previewHold, recallGoldDisk, releaseGoldDisk } from '../../programme/gold-disk';
 import { computeProgressReport } from '../../programme/report/progress';
-import { cancelWorkshop, createWorkshop, enrol, newWorkshopSchema, recordAttendance } from '../../programme/workshops';
+import { cancelWorkshop, createWorkshop, enrol, newWorkshopSchema, raiseCapacityAndEnrol, recordAttendance } from '../../programme/workshops';
 import { HttpError, toHttpError } from '../errors';
 import { idParams, route, type AnyRoute } from '../route';
 import {
@@ -111,13 +111,19 @@ const selectionQuery = z.object({
 const doneQuery = z.object({ done: z.string().max(20).optional() });
 
 /** What to do about a refused enrolment: for a full workshop, how many places are left and how to fit. */
-function enrolFix(error: unknown, message: string): string {
+function enrolFix(error: unknown, message: string): { message: string; raiseTo?: number } {
   const d = error instanceof EngineError ? (error.details as { capacity?: number; taken?: number; requested?: number }) : {};
-  if (d.capacity === undefined || d.taken === undefined || d.requested === undefined) return message;
+  if (d.capacity === undefined || d.taken === undefined || d.requested === undefined) return { message };
   const left = Math.max(0, d.capacity - d.taken);
-  if (left === 0) return `The workshop is full (${d.taken} of ${d.capacity} places taken). Enrol these focal points in another workshop, or plan a new one.`;
+  const raiseTo = d.taken + d.requested;
+  if (left === 0) {
+    return { message: `The workshop is full (${d.taken} of ${d.capacity} places taken). Raise its capacity to ${raiseTo}, or enrol these focal points in another workshop.`, raiseTo };
+  }
   const extra = d.requested - left;
-  return `Only ${left} place${left === 1 ? '' : 's'} left and ${d.requested} ticked: untick ${extra} focal point${extra === 1 ? '' : 's'}, or enrol the others in another workshop. Your selection is kept below.`;
+  return {
+    message: `Only ${left} place${left === 1 ? '' : 's'} left and ${d.requested} ticked: untick ${extra} focal point${extra === 1 ? '' : 's'}, or raise the capacity to ${raiseTo}. Your selection is kept below.`,
+    raiseTo,
+  };
 }
 
 /** The programme's dashboard pages, in the same route table as the API. */
@@ -156,7 +162,10 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
       const chosen = z.array(z.coerce.number().int().positive()).safeParse(ids(req.body?.focalPointId));
       try {
         if (!chosen.success || chosen.data.length === 0) throw new HttpError(400, 'invalid_input', 'Tick at least one focal point to enrol.');
-        enrol(runtime, params.id, chosen.data, { actor });
+        const capacity = z.coerce.number().int().min(1).max(10_000).optional().safeParse(req.body?.capacity || undefined);
+        if (!capacity.success) throw new HttpError(400, 'invalid_input', 'The capacity must be a whole number from 1 to 10,000.');
+        if (capacity.data === undefined) enrol(runtime, params.id, chosen.data, { actor });
+        else raiseCapacityAndEnrol(runtime, params.id, capacity.data, chosen.data, { actor });
         res.redirect(303, `${wsPath(params.id)}?done=enrolled`);
       } catch (error) {
         const http = toHttpError(error);
@@ -165,7 +174,7 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
         try {
           page = renderWorkshop(runtime, params.id, csrfToken(res), undefined, {
             selected: chosen.success ? chosen.data : [],
-            message: enrolFix(error, http.message),
+            ...enrolFix(error, http.message),
           });
         } catch {
           page = errorPage('Not done.', http.message, wsPath(params.id));

@@ -143,6 +143,8 @@ ${workshopForm(csrfToken)}`;
 export interface EnrolProblem {
   selected: number[];
   message: string;
+  /** The capacity that would fit the selection: offered as a one-click fix. */
+  raiseTo?: number;
 }
 
 export function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string, done?: string, problem?: EnrolProblem): string {
@@ -153,7 +155,17 @@ export function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string,
   const body = html`<div class="page-head"><div><h1>${w.title}</h1>
 <p class="muted">${w.city}, ${countryName(w.country)} · ${w.start} – ${w.end} · <span class="badge state">${w.status}</span> · ${w.enrolled} of ${w.capacity} places taken</p></div></div>
 ${flash(done)}
-${problem ? html`<div class="message error" role="alert" id="enrol-problem"><strong>Nobody was enrolled.</strong> ${problem.message}</div>` : ''}
+${
+  problem
+    ? html`<div class="message error" role="alert" id="enrol-problem"><strong>Nobody was enrolled.</strong> ${problem.message}${
+        problem.raiseTo && w.status === 'planned'
+          ? html`<form method="post" action="${action('enrol')}" class="inline">${csrf(csrfToken)}${problem.selected.map(
+              (id) => html`<input type="hidden" name="focalPointId" value="${id}">`,
+            )}<input type="hidden" name="capacity" value="${problem.raiseTo}"> <button class="btn secondary" type="submit" id="raise-and-enrol">Raise to ${problem.raiseTo} places and enrol the ${problem.selected.length} ticked</button></form>`
+          : ''
+      }</div>`
+    : ''
+}
 <section class="card"><h2>Enrolled focal points</h2>${
     w.enrolments.length === 0
       ? html`<p class="empty">Nobody is enrolled yet.</p>`
