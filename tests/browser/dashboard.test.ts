@@ -307,3 +307,29 @@ test('signed in with a session (no token), a coordinator advances an office; a v
   expect(coordinator.problems).toEqual([]);
   await coordinator.ctx.close();
 });
+
+test('withdrawing asks first: cancelling saves nothing, confirming withdraws', async () => {
+  seedOffice(server.runtime, 'CONF-1', PATH.invited);
+  const { page, problems } = await openPage(context, server.url + '/offices/CONF-1');
+  const form = page.locator('form[data-event="WITHDRAWN"]');
+  expect(await form.getAttribute('data-confirm')).toContain('cannot be undone');
+  await form.locator('[name="reason"]').fill('Office merged with another');
+  await form.locator('button[type="submit"]').click();
+  await form.locator('.confirm-step').waitFor();
+  await form.locator('.confirm-step button', { hasText: 'Cancel' }).click();
+  expect(await form.locator('.confirm-step').count()).toBe(0);
+  expect(server.runtime.store.getOffice('CONF-1')!.stage).toBe('invited');
+  await sendEventConfirmed(page, 'WITHDRAWN');
+  expect(server.runtime.store.getOffice('CONF-1')!.stage).toBe('withdrawn');
+  expect(await page.textContent('#messages')).toContain('Saved: office withdrawn');
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+/** Clicks the event's button, then the confirmation's "Yes", and waits for the timeline. */
+async function sendEventConfirmed(page: Page, type: string): Promise<void> {
+  const before = await timelineCount(page);
+  await page.click(`form[data-event="${type}"] button[type="submit"]`);
+  await page.click(`form[data-event="${type}"] [data-confirm-yes]`);
+  await waitUntil(() => timelineCount(page), (n) => n === before + 1, 5000, `${type} on the timeline`);
+}
