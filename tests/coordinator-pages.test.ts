@@ -83,6 +83,33 @@ describe('the Gold Disk of a shipment', () => {
   });
 });
 
+describe('a Gold Disk recall from its page', () => {
+  test('shows which offices it would hold, and runs only once confirmed for that count', async () => {
+    seedOffice(server.runtime, 'RECALL-1', PATH.deployment);
+    releaseGoldDisk(server.runtime, { version: '4.0' }, { actor: 'test' });
+    const post = (fields: [string, string][]) =>
+      fetch(`${server.url}/programme/gold-disk/hold`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+        redirect: 'manual',
+      });
+    const ask: [string, string][] = [['reason', 'Corrupt image'], ['recall', '4.0']];
+    const preview = await post(ask);
+    expect(preview.status).toBe(200);
+    const text = await preview.text();
+    expect(text).toContain('Recall Gold Disk 4.0 and hold deployment: confirm');
+    expect(text).toContain('data-office="RECALL-1"');
+    const count = /id="preview-heading" data-count="(\d+)"/.exec(text)![1]!;
+    expect(server.runtime.programme.getGoldDisk('4.0')!.status).toBe('current');
+    expect(server.runtime.store.getOffice('RECALL-1')!.states).toEqual(['deployment.awaitingKit']);
+    const done = await post([...ask, ['confirm', 'yes'], ['expectedCount', count]]);
+    expect(done.status).toBe(303);
+    expect(server.runtime.programme.getGoldDisk('4.0')!.status).toBe('recalled');
+    expect(server.runtime.store.getOffice('RECALL-1')!.states).toEqual(['deployment.onHold']);
+  });
+});
+
 describe('an over-full enrolment', () => {
   test('keeps what was ticked and says how to fit', async () => {
     createWorkshop(server.runtime, { id: 'WS-SMALL', title: 'Small workshop', city: 'Lima', country: 'PE', start: '2030-05-01', end: '2030-05-03', capacity: 1 });
