@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { transition } from 'xstate';
 import type { OfficeEvent } from '../machines/events';
 import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
 import type { HistoryEntry, OfficeRecord, OfficeStore } from '../storage/types';
 import { systemClock, type Clock } from './clock';
 import { EngineError, officeNotFound } from './errors';
-import type { NewOffice } from './office-input';
+import { readableOfficeId, type NewOffice } from './office-input';
 import {
   activeNodes,
   allowedEvents,
@@ -54,6 +53,7 @@ export interface EngineOptions {
   store: OfficeStore;
   clock?: Clock;
   hooks?: EngineHooks[];
+  /** Id of an office registered without one; by default a readable one (`readableOfficeId`). */
   newId?: () => string;
   /** Told of an `afterCommit` hook that threw; defaults to a process warning. */
   onHookError?: HookErrorHandler;
@@ -72,7 +72,7 @@ export class Engine {
   readonly store: OfficeStore;
   readonly clock: Clock;
   private readonly hooks: EngineHooks[];
-  private readonly newId: () => string;
+  private readonly newId: (() => string) | undefined;
   /** Where a failing `afterCommit` hook is reported (the server points it at its log). */
   onHookError: HookErrorHandler;
   private depth = 0;
@@ -82,7 +82,7 @@ export class Engine {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks ?? [];
-    this.newId = options.newId ?? (() => randomUUID());
+    this.newId = options.newId;
     this.onHookError = options.onHookError ?? warnHookError;
   }
 
@@ -121,7 +121,7 @@ export class Engine {
     const snapshot = initialSnapshot({ track: input.track });
     const nodes = activeNodes(snapshot.value);
     const office: OfficeRecord = {
-      id: input.id ?? this.newId(),
+      id: input.id ?? this.newId?.() ?? readableOfficeId(input.name, input.country, (id) => this.store.getOffice(id) !== undefined),
       name: input.name,
       country: input.country,
       city: input.city ?? null,

@@ -8,8 +8,10 @@ import { cityName, contactList, countryCode, languageCode, officeName } from './
 const reason = z.string().trim().min(1).max(2000);
 const workshopId = z.string().trim().min(1).max(100);
 const focalPointEmails = z.array(z.email().max(320)).min(1).max(50);
+/** What the coordinator wants remembered with any event ("generator installed"): kept in history, shown in the timeline. */
+export const eventNote = z.string().trim().min(1).max(2000).optional();
 
-export const eventPayloads = {
+const payloads = {
   SEND_CIRCULAR: z.object({ letterRef: z.string().max(200).optional() }),
   REPLY_AFFIRMATIVE: z.object({}),
   /** The office may say why it declines; a no without a reason is still a no. */
@@ -58,6 +60,13 @@ export const eventPayloads = {
     })
     .refine((d) => Object.values(d).some((v) => v !== undefined), { message: 'give at least one field to change' }),
 } as const;
+
+type WithNote<T> = { [K in keyof T]: T[K] extends z.ZodObject<infer S> ? z.ZodObject<S & { note: typeof eventNote }> : never };
+
+/** Every event also takes an optional `note`; the machine ignores it. */
+export const eventPayloads = Object.fromEntries(
+  Object.entries(payloads).map(([type, schema]) => [type, schema.extend({ note: eventNote })]),
+) as unknown as WithNote<typeof payloads>;
 
 export type OfficeEventType = keyof typeof eventPayloads;
 export const officeEventTypes = Object.keys(eventPayloads) as OfficeEventType[];

@@ -157,8 +157,23 @@ function noShow(store: ProgrammeStore, record: TransitionRecord): void {
   }
 }
 
+/**
+ * A kit ships with a Gold Disk the programme released. Histories from before the register held
+ * any version (nothing to check against) are taken as they are.
+ */
 function shipped(store: ProgrammeStore, record: TransitionRecord): void {
-  const version = payloadOf(record, 'KIT_SHIPPED').goldDiskVersion ?? record.after.context.goldDiskVersion ?? store.currentGoldDisk();
+  const named = payloadOf(record, 'KIT_SHIPPED').goldDiskVersion;
+  if (named !== undefined && !store.getGoldDisk(named)) {
+    const released = store.listGoldDisks().map((v) => v.version);
+    if (released.length > 0) {
+      throw new EngineError(
+        'invalid_input',
+        `Gold Disk version "${named}" was never released; released versions: ${released.join(', ')}.`,
+        { goldDiskVersion: named, released },
+      );
+    }
+  }
+  const version = named ?? record.after.context.goldDiskVersion ?? store.currentGoldDisk();
   store.recordShipment(record.office.id, record.entry.seq, version, record.entry.at);
 }
 

@@ -89,3 +89,11 @@ function holdBroadcast(ctx: ProgrammeContext, reason: string, options: ActorOpti
     options,
   );
 }
+
+/** The offices a hold (or a recall) would stop now, for its preview: they await or receive a kit. */
+export function previewHold(ctx: ProgrammeContext): { id: string; name: string; country: string; states: string[] }[] {
+  return officesIn(ctx, HOLDABLE_STATES).flatMap((id) => {
+    const office = ctx.store.getOffice(id);
+    return office ? [{ id, name: office.name, country: office.country, states: office.states }] : [];
+  });
+}

@@ -135,6 +135,29 @@ export function enrol(ctx: ProgrammeContext, workshopId: string, focalPointIds: 
   });
 }
 
+/**
+ * Raises a planned workshop's capacity and enrols the focal points, in one transaction: the fix
+ * offered when an enrolment would not fit. Capacity only grows this way.
+ */
+export function raiseCapacityAndEnrol(
+  ctx: ProgrammeContext,
+  workshopId: string,
+  capacity: number,
+  focalPointIds: number[],
+  options: ActorOptions,
+): OfficeOutcome[] {
+  return ctx.engine.unitOfWork(() => {
+    const workshop = plannedWorkshop(ctx, workshopId);
+    if (capacity < workshop.capacity) {
+      throw new EngineError('invalid_input', `Workshop "${workshop.id}" has ${workshop.capacity} places; a capacity can only be raised here.`, {
+        capacity: workshop.capacity,
+      });
+    }
+    ctx.programme.setWorkshopCapacity(workshop.id, capacity);
+    return enrol(ctx, workshopId, focalPointIds, options);
+  });
+}
+
 /** Focal points that may be enrolled now: nominated (or missed a workshop) in an office waiting for a workshop. */
 export function enrollableFocalPoints(ctx: ProgrammeContext) {
   return ctx.programme.enrollableFocalPoints([TRAINING_NOMINATED, TRAINING_ENROLLED]);

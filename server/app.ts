@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import type { Runtime } from '../app/runtime';
+import { noteRoutes } from './api/notes';
 import { officeRoutes } from './api/offices';
 import { programmeRoutes } from './api/programme';
 import { reportRoutes } from './api/reports';
@@ -30,7 +31,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   const auth = createAuthFeature(runtime);
   runtime.engine.onHookError = (error, record) =>
     logger.error({ err: error, office: record.office.id, version: record.office.version }, 'after-commit hook failed; the change is committed');
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...noteRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',

@@ -134,6 +134,7 @@ export function createProgrammeStore(db: Db) {
         start_date = excluded.start_date, end_date = excluded.end_date, capacity = excluded.capacity,
         status = excluded.status, status_at = excluded.status_at`),
     setWorkshopStatus: db.prepare('UPDATE workshops SET status = ?, status_at = ? WHERE id = ?'),
+    setWorkshopCapacity: db.prepare('UPDATE workshops SET capacity = ? WHERE id = ?'),
     enrolledCount: db.prepare<[string], { n: number }>(
       "SELECT count(*) AS n FROM enrolments WHERE workshop_id = ? AND (attendance IS NULL OR attendance <> 'cancelled')",
     ),
@@ -179,6 +180,9 @@ export function createProgrammeStore(db: Db) {
     ),
     insertShipment: db.prepare(
       'INSERT INTO kit_shipments (office_id, seq, gold_disk_version, shipped_at) VALUES (?, ?, ?, ?)',
+    ),
+    shipmentsOf: db.prepare<[string], { seq: number; version: string | null; at: string }>(
+      'SELECT seq, gold_disk_version AS version, shipped_at AS at FROM kit_shipments WHERE office_id = ? ORDER BY seq',
     ),
     shipmentsByVersion: db.prepare<[], { version: string | null; n: number }>(
       'SELECT gold_disk_version AS version, count(*) AS n FROM kit_shipments GROUP BY 1',
@@ -233,6 +237,7 @@ export function createProgrammeStore(db: Db) {
     listWorkshops: () => s.workshops.all().map(toWorkshop),
     upsertWorkshop: (w: Workshop) => void s.upsertWorkshop.run(w),
     setWorkshopStatus: (id: string, status: WorkshopStatus, at: string) => void s.setWorkshopStatus.run(status, at, id),
+    setWorkshopCapacity: (id: string, capacity: number) => void s.setWorkshopCapacity.run(capacity, id),
     enrolledCount: (workshopId: string) => s.enrolledCount.get(workshopId)!.n,
     enrolments: (workshopId: string) => s.enrolments.all(workshopId),
     addEnrolment: (workshopId: string, focalPointId: number, officeId: string, at: string) =>
@@ -307,6 +312,8 @@ export function createProgrammeStore(db: Db) {
     recallGoldDisk: (version: string, reason: string, at: string) => void s.recallGoldDisk.run(at, reason, version),
     recordShipment: (officeId: string, seq: number, version: string | null, at: string) =>
       void s.insertShipment.run(officeId, seq, version, at),
+    /** Every kit shipped to one office, oldest first, with the Gold Disk version it carried. */
+    shipmentsOf: (officeId: string) => s.shipmentsOf.all(officeId),
     shipmentsByVersion: () => Object.fromEntries(s.shipmentsByVersion.all().map((r) => [r.version ?? 'unknown', r.n])),
 
     // --- broadcasts

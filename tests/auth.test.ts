@@ -190,11 +190,42 @@ test('the audit trail lists who did what', async () => {
   ]));
 });
 
-test('sign-in is rate limited per address', async () => {
+test('sign-in limits count failures only: ten people behind one proxy all sign in, again and again', async () => {
+  for (let i = 0; i < 10; i++) {
+    await server.app.auth.service.createUser(
+      { username: `proxied${i}`, displayName: `Proxied ${i}`, role: 'coordinator', password: `proxied-password-${i}` },
+      'test',
+    );
+  }
   const statuses: number[] = [];
-  for (let i = 0; i < 12; i++) statuses.push((await signIn('alice', 'wrong-password!', '10.9.9.9')).res.status);
-  expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
-  expect(statuses.slice(10)).toEqual([429, 429]);
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 10; i++) statuses.push((await signIn(`proxied${i}`, `proxied-password-${i}`, '10.7.7.7')).res.status);
+  }
+  expect(statuses).toHaveLength(30);
+  expect(statuses.every((s) => s === 303)).toBe(true);
+});
+
+test('failures lock the account that failed, not the others behind the same address', async () => {
+  const limit = server.app.auth.signInLimiter.perAccount;
+  await server.app.auth.service.createUser({ username: 'guessed', displayName: 'Guessed', role: 'viewer', password: 'guessed-password-1' }, 'test');
+  const statuses: number[] = [];
+  for (let i = 0; i < limit + 2; i++) statuses.push((await signIn('guessed', 'wrong-password!', '10.9.9.9')).res.status);
+  expect(statuses.slice(0, limit).every((s) => s === 401)).toBe(true);
+  expect(statuses.slice(limit)).toEqual([429, 429]);
+  // The right password no longer helps that account, from any address...
+  expect((await signIn('guessed', 'guessed-password-1', '10.1.2.3')).res.status).toBe(429);
+  // ...while another account signs in from the very address that failed.
+  expect((await signIn('victor', 'victor-password-1', '10.9.9.9')).res.status).toBe(303);
+});
+
+test('an address that fails across many accounts is stopped too', async () => {
+  const limit = server.app.auth.signInLimiter.perAddress;
+  const statuses: number[] = [];
+  for (let i = 0; i < limit + 1; i++) statuses.push((await signIn(`nobody${i}`, 'wrong-password!', '10.6.6.6')).res.status);
+  expect(statuses.slice(0, limit).every((s) => s === 401)).toBe(true);
+  expect(statuses[limit]).toBe(429);
+  expect((await signIn('alice', 'alice-password-1', '10.6.6.6')).res.status).toBe(429);
+  expect((await signIn('alice', 'alice-password-1', '10.6.6.7')).res.status).toBe(303);
 });
 
 test('a signed-in person can still use an office reply link (public pages need no session token)', async () => {

@@ -107,7 +107,18 @@ describe('programme dashboard pages', () => {
 
   it('holds deployment from the Gold Disk page', async () => {
     expect((await get(`${base}/programme/gold-disk`)).text).toContain('Current version: <strong>none</strong>');
-    const hold = await postForm(`${base}/programme/gold-disk/hold`, [['reason', 'Customs strike']]);
+    // First the preview: which offices, how many; nothing held yet.
+    const preview = await postForm(`${base}/programme/gold-disk/hold`, [['reason', 'Customs strike']]);
+    expect(preview.status).toBe(200);
+    const previewText = await preview.text();
+    expect(previewText).toContain('1 office will be held');
+    expect(previewText).toContain('data-office="KE-IPO"');
+    expect(fx.runtime.store.getOffice('KE-IPO')!.states).toEqual(['deployment.awaitingKit']);
+    // A confirmation for another count than the one shown is refused and shows the preview again.
+    const stale = await postForm(`${base}/programme/gold-disk/hold`, [['reason', 'Customs strike'], ['confirm', 'yes'], ['expectedCount', '3']]);
+    expect(stale.status).toBe(409);
+    expect(fx.runtime.store.getOffice('KE-IPO')!.states).toEqual(['deployment.awaitingKit']);
+    const hold = await postForm(`${base}/programme/gold-disk/hold`, [['reason', 'Customs strike'], ['confirm', 'yes'], ['expectedCount', '1']]);
     expect(hold.status).toBe(303);
     const result = await get(`${base}${hold.headers.get('location')}`);
     expect(result.text).toContain('Deployment held: Customs strike');

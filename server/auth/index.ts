@@ -4,9 +4,10 @@ import type { AccountStore } from '../../storage/account-store';
 import type { AnyRoute } from '../route';
 import { accountRoutes } from './api';
 import { requestPrincipal } from './context';
-import { authPageRoutes, createSignInRateLimit } from './pages';
+import { authPageRoutes, createSignInGuard } from './pages';
 import { resolvePrincipal } from './principal';
 import { accountService, type AccountService } from './service';
+import { SignInLimiter } from './signin-limit';
 
 export interface AuthFeature {
   accounts: AccountStore;
@@ -14,7 +15,9 @@ export interface AuthFeature {
   /** Resolves who is asking (bearer token, admin token or session cookie) before any route runs. */
   identify: RequestHandler;
   routes: AnyRoute[];
+  /** Refuses sign-ins for an account or address with too many recent failures. */
   signInLimit: RequestHandler;
+  signInLimiter: SignInLimiter;
 }
 
 export function createAuthFeature(runtime: Runtime): AuthFeature {
@@ -29,16 +32,18 @@ export function createAuthFeature(runtime: Runtime): AuthFeature {
     res.locals.actor = resolution.principal?.actor ?? 'anonymous';
     requestPrincipal.run(resolution.principal, () => next());
   };
+  const signInLimiter = new SignInLimiter();
   const routes = [
     ...accountRoutes(accounts, service),
-    ...authPageRoutes(accounts, service, now, { ttlHours: config.SESSION_TTL_HOURS, secureCookies: config.TRUST_PROXY }),
+    ...authPageRoutes(accounts, service, now, { ttlHours: config.SESSION_TTL_HOURS, secureCookies: config.TRUST_PROXY }, signInLimiter, runtime.store),
   ];
   return {
     accounts,
     service,
     identify,
     routes,
-    signInLimit: createSignInRateLimit(),
+    signInLimit: createSignInGuard(signInLimiter),
+    signInLimiter,
   };
 }
 

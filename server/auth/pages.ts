@@ -1,7 +1,8 @@
 import express from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
+import { auditSentence, type AccountEntryLike } from '../pages/audit';
 import type { AccountStore } from '../../storage/account-store';
+import type { OfficeStore } from '../../storage/types';
 import { HttpError } from '../errors';
 import { html, type Interpolation } from '../pages/html';
 import { page, when } from '../pages/layout';
@@ -11,12 +12,13 @@ import { principalOf } from './api';
 import type { Principal } from './principal';
 import { verifyPassword } from './secrets';
 import { endSession, startSession, type SessionSettings } from './session';
+import { clientAddress, signInGuard, type SignInLimiter } from './signin-limit';
 import { newTokenSchema, newUserSchema, roleSchema, safeNext, type AccountService } from './service';
 
 const csrfField = (p: Principal | null | undefined) =>
   p?.csrfToken ? html`<input type="hidden" name="_csrf" value="${p.csrfToken}">` : '';
 
-function signInPage(next: string, message: string | null): string {
+export function signInPage(next: string, message: string | null): string {
   return page({
     title: 'Sign in',
     section: 'signin',
@@ -33,7 +35,14 @@ ${message ? html`<div class="message error" role="alert"><strong>${message}</str
 }
 
 /** Sign-in answers the same way for an unknown user and a wrong password, and slowly for both. */
-export function authPageRoutes(accounts: AccountStore, service: AccountService, now: () => Date, session: SessionSettings): AnyRoute[] {
+export function authPageRoutes(
+  accounts: AccountStore,
+  service: AccountService,
+  now: () => Date,
+  session: SessionSettings,
+  limiter: SignInLimiter,
+  offices?: Pick<OfficeStore, 'getOffice' | 'history'>,
+): AnyRoute[] {
   const signInForm = z.object({ username: z.string().max(100).default(''), password: z.string().max(200).default(''), next: z.string().max(2000).optional() });
   const tokenForm = newTokenSchema.extend({ _csrf: z.string().optional() });
   const passwordForm = z.object({
@@ -130,14 +139,16 @@ ${accounts.users().map(
       access: 'public',
       produces: 'html',
       body: signInForm,
-      handler: async ({ body, res }) => {
+      handler: async ({ body, req, res }) => {
         const found = accounts.credentials(body.username);
         // Hash even for an unknown user so timing does not tell which names exist.
         const ok = await verifyPassword(body.password, found?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
         if (!found || !ok || found.user.disabledAt) {
           accounts.audit(now().toISOString(), `anonymous`, 'signin.failed', body.username.slice(0, 100));
+          limiter.failed(body.username, clientAddress(req));
           return sendHtml(res, signInPage(safeNext(body.next), 'Wrong user name or password.'), 401);
         }
+        limiter.succeeded(body.username);
         startSession(res, accounts, found.user, now(), session);
         accounts.audit(now().toISOString(), `user:${found.user.username}`, 'signin', found.user.username);
         res.redirect(303, safeNext(body.next));
@@ -266,6 +277,7 @@ ${accounts.users().map(
       produces: 'html',
       query: z.object({ actor: z.string().max(200).optional(), page: z.coerce.number().int().min(1).max(100000).catch(1).default(1) }),
       handler: ({ query, res }) => {
+        const displayName = (username: string) => accounts.credentials(username)?.user.displayName;
         const size = 100;
         const entries = accounts.auditTrail({ actor: query.actor, limit: size, offset: (query.page - 1) * size });
         sendHtml(
@@ -275,12 +287,11 @@ ${accounts.users().map(
             section: 'audit',
             body: html`<h1>Audit</h1>
 <form class="card filters" method="get" action="/audit" role="search"><label class="field">Actor <input name="actor" value="${query.actor ?? ''}"></label> <button class="btn" type="submit">Filter</button></form>
-<section class="card"><div class="table-wrap"><table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Details</th></tr></thead><tbody>
+<section class="card"><ol class="audit" id="audit">
 ${entries.map(
-  (e) => html`<tr><td>${when(e.at)}</td><td><a href="/audit?actor=${encodeURIComponent(e.actor)}">${e.actor}</a></td><td>${e.action}</td>
-<td>${e.action.startsWith('office.') && e.subject ? html`<a href="/offices/${encodeURIComponent(e.subject)}">${e.subject}</a>` : (e.subject ?? '')}</td>
-<td><code>${JSON.stringify(e.details)}</code></td></tr>`,
-)}</tbody></table></div>
+  (e: AccountEntryLike) =>
+    html`<li>${auditSentence(e, { offices, displayName })} · <a class="small" href="/audit?actor=${encodeURIComponent(e.actor)}">all by this actor</a></li>`,
+)}</ol>
 ${entries.length === size ? html`<a class="btn secondary" href="/audit?page=${query.page + 1}${query.actor ? `&actor=${encodeURIComponent(query.actor)}` : ''}">Older</a>` : ''}</section>`,
           }),
         );
@@ -289,13 +300,6 @@ ${entries.length === size ? html`<a class="btn secondary" href="/audit?page=${qu
   ];
 }
 
-/** Ten sign-in attempts per address per fifteen minutes (one counter per app). */
-export const createSignInRateLimit = () => rateLimit({
-  windowMs: 15 * 60_000,
-  limit: 10,
-  standardHeaders: 'draft-8',
-  legacyHeaders: false,
-  handler: (_req, res) => {
-    res.status(429).type('html').send(signInPage('/', 'Too many sign-in attempts. Wait a few minutes and try again.'));
-  },
-});
+/** The 429 answer of a sign-in refused for too many failures. */
+export const createSignInGuard = (limiter: SignInLimiter) =>
+  signInGuard(limiter, () => signInPage('/', 'Too many failed sign-ins for this account or from this address. Wait fifteen minutes and try again.'));

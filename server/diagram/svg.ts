@@ -82,7 +82,9 @@ function leaf(node: LaidOutNode, options: DiagramOptions, max: number): string {
     if (issues) lines.push(`<text class="issues" x="${f(cx)}" y="${f(node.y + 55)}">${esc(issues)}</text>`);
   }
   lines.push(`<text class="owner" x="${f(node.x + node.width - 6)}" y="${f(node.y + node.height - 5)}">${state.meta.owner === 'wipo' ? 'WIPO' : 'office'}</text>`);
-  const describe = [state.meta.label, count, issues, isCurrent ? 'current state' : '', `waiting on ${state.meta.owner === 'wipo' ? 'WIPO' : 'the office'}`]
+  // The accessible name starts with the text the box shows, in its order (WCAG 2.5.3), then says more.
+  const shown = [state.meta.label, office ? (isCurrent ? 'current' : wasVisited ? 'visited' : '') : count, office ? '' : issues, state.meta.owner === 'wipo' ? 'WIPO' : 'office'];
+  const describe = [...shown.filter(Boolean), isCurrent ? 'current state' : '', `waiting on ${state.meta.owner === 'wipo' ? 'WIPO' : 'the office'}`]
     .filter(Boolean)
     .join(', ');
   return wrap(node, options, classes, describe, `${state.meta.label}: ${state.meta.description}`, lines.join(''));
@@ -108,8 +110,11 @@ function wrap(node: LaidOutNode, options: DiagramOptions, classes: string[], lab
   const attrs = `class="${classes.join(' ')}" data-path="${esc(node.path)}"`;
   const tooltip = `<title>${esc(tip)}</title>`;
   if (!href) return `<g ${attrs} role="img" aria-label="${esc(label)}">${tooltip}${box}${body}</g>`;
-  if (box) return `<g ${attrs}>${box}<a href="${esc(href)}" aria-label="${esc(label)}">${tooltip}${body}</a></g>`;
-  return `<a href="${esc(href)}" aria-label="${esc(label)}"><g ${attrs}>${tooltip}${body}</g></a>`;
+  // A link is named by its <title> (SVG-AAM), which also is its tooltip: an aria-label would have to
+  // repeat the box's visible words in their order (WCAG 2.5.3), which scattered SVG text does not give.
+  const named = `<title>${esc(`${label}. ${tip}`)}</title>`;
+  if (box) return `<g ${attrs}>${box}<a href="${esc(href)}">${named}${body}</a></g>`;
+  return `<a href="${esc(href)}">${named}<g ${attrs}>${body}</g></a>`;
 }
 
 function edge(e: LaidOutEdge, options: DiagramOptions): string {

@@ -1,6 +1,8 @@
 import { describeMachine } from '../../machines/describe';
-import { eventLabel } from '../diagram/layout';
+import { isOfficeEventType } from '../../machines/events';
+import { eventAction, IRREVERSIBLE_EVENTS } from '../../machines/labels';
 import { html, type Html } from './html';
+import { savedMessage } from './words';
 
 /**
  * Payload forms generated from the event schemas (`z.toJSONSchema` of `machines/events.ts`, as
@@ -29,7 +31,8 @@ export function fieldLabel(name: string): string {
 function field(formId: string, name: string, schema: JsonSchema, required: boolean): Html {
   const id = `${formId}-${name}`;
   const label = fieldLabel(name);
-  const optional = required ? '' : html` <span class="hint">(optional)</span>`;
+  const hint = FIELD_HINTS[name];
+  const optional = required ? '' : html` <span class="hint">(optional${hint ? html`: ${hint}` : ''})</span>`;
   if (schema.type === 'boolean') {
     return html`<label class="field check" for="${id}"><input type="checkbox" id="${id}" name="${name}" data-kind="boolean"> ${label}</label>`;
   }
@@ -45,16 +48,31 @@ function field(formId: string, name: string, schema: JsonSchema, required: boole
   } autocomplete="off"></label>`;
 }
 
-/** The form that sends one event to one office; submitted by the client script with `If-Match: version`. */
-export function eventForm(officeId: string, version: number, type: string, description: string): Html {
+/** What a field is for, when its name alone does not say it. */
+const FIELD_HINTS: Record<string, string> = {
+  note: 'kept in the timeline, e.g. "generator installed"',
+};
+
+/**
+ * The form that sends one event to one office; submitted by the client script with `If-Match:
+ * version`. Its button says what it does (`eventAction`); `data-done` is the message once saved;
+ * an event that cannot be undone carries `data-confirm`, and the script asks before sending it.
+ */
+export function eventForm(officeId: string, version: number, type: string, description: string, officeName = officeId): Html {
   const schema = payloads[type]?.payload ?? {};
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
   const formId = `ev-${type}`;
-  return html`<form class="action${type === 'WITHDRAWN' ? ' withdraw' : ''}" id="${formId}" data-event="${type}" data-office="${officeId}" data-version="${version}" novalidate>
-<h3>${eventLabel(type)}</h3>
+  const known = isOfficeEventType(type);
+  const action = known ? eventAction(type) : type;
+  const irreversible = known && IRREVERSIBLE_EVENTS.has(type);
+  const confirm = irreversible ? `${action}: ${officeName}? This cannot be undone.` : '';
+  return html`<form class="action${irreversible ? ' withdraw' : ''}" id="${formId}" data-event="${type}" data-office="${officeId}" data-version="${version}" data-done="${savedMessage(type)}"${
+    confirm ? html` data-confirm="${confirm}"` : ''
+  } novalidate>
+<h3>${action}</h3>
 ${description ? html`<p class="desc">${description}</p>` : ''}
 ${properties.length ? html`<div class="fields">${properties.map(([name, s]) => field(formId, name, s, required.has(name)))}</div>` : ''}
-<button type="submit" class="btn${type === 'WITHDRAWN' ? ' warn' : ''}">${eventLabel(type)}</button>
+<button type="submit" class="btn${irreversible ? ' warn' : ''}">${action}</button>
 </form>`;
 }

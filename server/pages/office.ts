@@ -1,16 +1,17 @@
 import type { Runtime } from '../../app/runtime';
-import { REGISTERED } from '../../engine/engine';
 import { getOfficeView } from '../../engine/queries';
 import type { OfficeView } from '../../engine/view';
 import { describeMachine } from '../../machines/describe';
 import { toEmailView } from '../../notifications/outbox';
 import type { HistoryEntry, OfficeRecord } from '../../storage/types';
-import { eventLabel, machineLayout } from '../diagram/layout';
+import { renderLifecycleList } from '../diagram/list';
+import { machineLayout } from '../diagram/layout';
 import { renderDiagram, traversedEdges, visitedStates } from '../diagram/svg';
 import { stateByPath, stateLabel } from './data';
-import { eventForm, fieldLabel } from './forms';
+import { eventForm } from './forms';
 import { html, queryString, raw, type Html } from './html';
 import { countryName, page, when } from './layout';
+import { officeTimeline } from './timeline';
 
 const rootTransitions = describeMachine().root.transitions;
 
@@ -28,14 +29,6 @@ function consequence(view: OfficeView, type: string): string {
     for (const t of transitions) if (t.event === type) for (const target of t.targets) targets.add(stateLabel(target));
   }
   return targets.size ? `Moves to ${[...targets].join(' or ')}.` : 'Records it; the state stays.';
-}
-
-function payloadText(payload: Record<string, unknown>): Html | '' {
-  const entries = Object.entries(payload).filter(([, v]) => v !== undefined && v !== null && v !== '');
-  if (!entries.length) return '';
-  return html`<div class="payload">${entries.map(
-    ([k, v], i) => html`${i ? ' · ' : ''}<span class="muted">${fieldLabel(k)}:</span> ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
-  )}</div>`;
 }
 
 function reminders(runtime: Runtime, office: OfficeRecord, finished: boolean): Html {
@@ -95,16 +88,25 @@ ${
 }`;
 }
 
-function timeline(history: HistoryEntry[]): Html {
-  const items = [...history].reverse();
-  return html`<ol class="timeline" id="timeline" data-count="${history.length}" reversed>${items.map(
-    (e) => html`<li data-seq="${e.seq}" data-type="${e.type}">
-<div class="what">${e.type === REGISTERED ? 'Registered' : eventLabel(e.type)}</div>
-<div class="meta">${when(e.at)} · by ${e.actor}</div>
-<div class="moves">${e.from.length ? html`${e.from.map(stateLabel).join(' + ')} → ` : ''}<strong>${e.to.map(stateLabel).join(' + ')}</strong></div>
-${payloadText(e.payload)}
-</li>`,
-  )}</ol>`;
+/**
+ * Every kit shipped (date, Gold Disk version) and every deployment hold and release, from the
+ * history and the shipment register: a hold sends the office back to waiting for a kit, but what
+ * was shipped stays on record.
+ */
+function kitRecord(runtime: Runtime, officeId: string, history: HistoryEntry[]): Html {
+  const shipped = new Map(runtime.programme.shipmentsOf(officeId).map((s) => [s.seq, s.version]));
+  const rows = history.filter((e) => e.type === 'KIT_SHIPPED' || e.type === 'DEPLOYMENT_HELD' || e.type === 'GOLD_DISK_RELEASED');
+  if (!rows.length) return html`<p class="muted" id="kit-record">No kit shipped and no hold yet.</p>`;
+  return html`<div class="table-wrap"><table id="kit-record"><thead><tr><th scope="col">Date</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${rows.map((e) => {
+    const p = e.payload as { goldDiskVersion?: string; reason?: string; version?: string };
+    const [what, detail] =
+      e.type === 'KIT_SHIPPED'
+        ? ['Kit shipped', `Gold Disk ${p.goldDiskVersion ?? shipped.get(e.seq) ?? 'version not recorded'}`]
+        : e.type === 'DEPLOYMENT_HELD'
+          ? ['Deployment held', p.reason ?? '']
+          : ['Deployment resumed', `Gold Disk ${p.version ?? ''} released`];
+    return html`<tr data-kit="${e.type}"><td>${when(e.at, true)}</td><td>${what}</td><td>${detail}</td></tr>`;
+  })}</tbody></table></div>`;
 }
 
 export function notFoundPage(id: string): string {
@@ -122,13 +124,19 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
   const view = getOfficeView(runtime.store, id);
   const history = runtime.store.history(id);
   const layout = await machineLayout();
+  const visited = visitedStates(history);
   const chart = renderDiagram(layout, {
     current: view.states,
-    visited: visitedStates(history),
+    visited,
     traversed: traversedEdges(layout, history),
     href: (path) => `/offices${queryString({ state: path })}`,
     title: `${view.name}: current state ${view.states.map(stateLabel).join(' and ')}`,
     id: 'office-chart',
+  });
+  const list = renderLifecycleList({
+    current: view.states,
+    visited,
+    label: `Lifecycle of ${view.name}, stage by stage; current: ${view.states.map(stateLabel).join(' and ')}`,
   });
   const ctx = view.context;
   const finished = view.allowedEvents.length === 0;
@@ -149,7 +157,6 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
       return html`<span class="badge state${st?.type === 'final' ? ' final' : ''}" data-state="${s}">${stateLabel(s)}</span>
       <span class="small muted">since ${when(since, true)} · waiting on ${st?.meta.owner === 'wipo' ? 'WIPO' : 'the office'}</span>`;
     })}
-    <span class="small muted">· version <span id="office-version">${view.version}</span></span>
   </div>
 </div>
 <div class="grid-2">
@@ -162,13 +169,19 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
           : html`<div class="actions">${view.allowedEvents
               // Details (name, country, contacts) change through the CSV import or the API: one form field cannot hold a contact list.
               .filter((type) => type !== 'DETAILS_UPDATED')
-              .map((type) => eventForm(view.id, view.version, type, consequence(view, type)))}</div>`
+              .map((type) => eventForm(view.id, view.version, type, consequence(view, type), view.name))}</div>`
       }
     </section>
-    <section class="card" aria-labelledby="chart-heading" data-live-region="office-chart">
-      <h2 id="chart-heading">Lifecycle</h2>
-      <div class="chart-wrap">${raw(chart)}</div>
-      <div class="legend"><span><span class="swatch current" aria-hidden="true"></span> current state</span><span>blue arrows: the path this office took</span><span>faded: not reached yet</span></div>
+    <section class="card" aria-labelledby="note-heading">
+      <h2 id="note-heading">Add a note</h2>
+      <form class="fields" id="note-form" data-office="${view.id}" novalidate>
+        <label class="field" for="note-text">Note <span class="hint">(for the timeline; changes no state)</span><textarea id="note-text" name="text" maxlength="2000" rows="2" required></textarea></label>
+        <button class="btn secondary" type="submit">Add the note</button>
+      </form>
+    </section>
+    <section class="card" aria-labelledby="timeline-heading" data-live-region="office-timeline">
+      <h2 id="timeline-heading">Timeline <span class="muted small">(newest first)</span></h2>
+      ${officeTimeline(runtime, view.id, history)}
     </section>
   </div>
   <div class="stack">
@@ -191,15 +204,25 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
           : html`<p class="muted">No contacts.</p>`
       }
     </section>
+    ${
+      view.track === 'kit'
+        ? html`<section class="card" aria-labelledby="kit-heading" data-live-region="office-kit">
+      <h2 id="kit-heading">Kit shipments and holds</h2>
+      ${kitRecord(runtime, view.id, history)}
+    </section>`
+        : ''
+    }
     <section class="card" aria-labelledby="reminders-heading" data-live-region="office-reminders">
       <h2 id="reminders-heading">Reminders and emails</h2>
       ${reminders(runtime, office, finished)}
     </section>
-    <section class="card" aria-labelledby="history-heading" data-live-region="office-timeline">
-      <h2 id="history-heading">History <span class="muted small">(${history.length} entries, newest first)</span></h2>
-      ${timeline(history)}
-    </section>
   </div>
-</div>`;
+</div>
+<section class="card" aria-labelledby="chart-heading" data-live-region="office-chart">
+  <h2 id="chart-heading">Lifecycle</h2>
+  <div class="chart-wrap office">${raw(chart)}</div>
+  ${raw(list)}
+  <div class="legend"><span><span class="swatch current" aria-hidden="true"></span> current state</span><span>blue arrows: the path this office took</span><span>faded: not reached yet</span></div>
+</section>`;
   return page({ title: view.name, section: 'office', body, data: { live: 'office', office: view.id, version: String(view.version) } });
 }

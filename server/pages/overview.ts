@@ -1,4 +1,5 @@
 import type { Runtime } from '../../app/runtime';
+import { renderLifecycleList } from '../diagram/list';
 import { machineLayout } from '../diagram/layout';
 import { HEAT_SCALE, renderDiagram } from '../diagram/svg';
 import { installedChart } from './charts';
@@ -35,6 +36,7 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
 <section class="card" aria-labelledby="chart-heading">
   <h2 id="chart-heading">Where offices are</h2>
   <div class="chart-wrap">${raw(chart)}</div>
+  ${raw(renderLifecycleList({ figures: data.figures, href: (path) => `/offices${queryString({ state: path })}`, label: 'Offices by stage and state, in lifecycle order' }))}
   <div class="legend" aria-label="Legend">
     <span class="scale">fewer <span class="swatch heat" aria-hidden="true">${raw(heatSwatch())}</span> more offices</span>
     <span><span class="swatch stalled" aria-hidden="true"></span> stalled: past its deadline</span>

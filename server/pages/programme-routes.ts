@@ -5,15 +5,16 @@ import { EngineError } from '../../engine/errors';
 import { broadcastView, runBroadcastInBackground } from '../../programme/broadcast';
 import { composeLetter, previewLetters, sampleLetters, selectionSchema, sendLetters } from '../../programme/bulk-letters';
 import { importOfficesCsv } from '../../programme/csv-import';
-import { declareHold, recallGoldDisk, releaseGoldDisk } from '../../programme/gold-disk';
+import { declareHold, previewHold, recallGoldDisk, releaseGoldDisk } from '../../programme/gold-disk';
 import { computeProgressReport } from '../../programme/report/progress';
-import { cancelWorkshop, createWorkshop, enrol, newWorkshopSchema, recordAttendance } from '../../programme/workshops';
+import { cancelWorkshop, createWorkshop, enrol, newWorkshopSchema, raiseCapacityAndEnrol, recordAttendance } from '../../programme/workshops';
 import { HttpError, toHttpError } from '../errors';
 import { idParams, route, type AnyRoute } from '../route';
 import {
   errorPage,
   renderBroadcast,
   renderGoldDisk,
+  renderHoldPreview,
   renderImport,
   renderProgrammeHome,
   renderReportPage,
@@ -111,6 +112,22 @@ const selectionQuery = z.object({
 });
 const doneQuery = z.object({ done: z.string().max(20).optional() });
 
+/** What to do about a refused enrolment: for a full workshop, how many places are left and how to fit. */
+function enrolFix(error: unknown, message: string): { message: string; raiseTo?: number } {
+  const d = error instanceof EngineError ? (error.details as { capacity?: number; taken?: number; requested?: number }) : {};
+  if (d.capacity === undefined || d.taken === undefined || d.requested === undefined) return { message };
+  const left = Math.max(0, d.capacity - d.taken);
+  const raiseTo = d.taken + d.requested;
+  if (left === 0) {
+    return { message: `The workshop is full (${d.taken} of ${d.capacity} places taken). Raise its capacity to ${raiseTo}, or enrol these focal points in another workshop.`, raiseTo };
+  }
+  const extra = d.requested - left;
+  return {
+    message: `Only ${left} place${left === 1 ? '' : 's'} left and ${d.requested} ticked: untick ${extra} focal point${extra === 1 ? '' : 's'}, or raise the capacity to ${raiseTo}. Your selection is kept below.`,
+    raiseTo,
+  };
+}
+
 /** The programme's dashboard pages, in the same route table as the API. */
 export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
   /** Starts a broadcast's run as background work and names its page, which shows the progress. */
@@ -151,13 +168,30 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
         send(res, errorPage('Not found.', error.message, '/programme/workshops'), 404);
       }
     }, { params: idParams, query: doneQuery }),
-    form('/programme/workshops/:id/enrol', 'Dashboard form: enrol focal points', ({ req, res, actor, params }) =>
-      formAction(res, wsPath(params.id), () => {
-        const chosen = parse(z.array(z.coerce.number().int().positive()).min(1, 'tick at least one focal point'), ids(req.body?.focalPointId));
-        enrol(runtime, params.id, chosen, { actor });
-        return `${wsPath(params.id)}?done=enrolled`;
-      }),
-    ),
+    form('/programme/workshops/:id/enrol', 'Dashboard form: enrol focal points', ({ req, res, actor, params }) => {
+      const chosen = z.array(z.coerce.number().int().positive()).safeParse(ids(req.body?.focalPointId));
+      try {
+        if (!chosen.success || chosen.data.length === 0) throw new HttpError(400, 'invalid_input', 'Tick at least one focal point to enrol.');
+        const capacity = z.coerce.number().int().min(1).max(10_000).optional().safeParse(req.body?.capacity || undefined);
+        if (!capacity.success) throw new HttpError(400, 'invalid_input', 'The capacity must be a whole number from 1 to 10,000.');
+        if (capacity.data === undefined) enrol(runtime, params.id, chosen.data, { actor });
+        else raiseCapacityAndEnrol(runtime, params.id, capacity.data, chosen.data, { actor });
+        res.redirect(303, `${wsPath(params.id)}?done=enrolled`);
+      } catch (error) {
+        const http = toHttpError(error);
+        if (http.status >= 500) throw error;
+        let page: string;
+        try {
+          page = renderWorkshop(runtime, params.id, csrfToken(res), undefined, {
+            selected: chosen.success ? chosen.data : [],
+            ...enrolFix(error, http.message),
+          });
+        } catch {
+          page = errorPage('Not done.', http.message, wsPath(params.id));
+        }
+        send(res, page, http.status);
+      }
+    }),
     form('/programme/workshops/:id/attendance', 'Dashboard form: record attendance', ({ req, res, actor, params }) =>
       formAction(res, wsPath(params.id), () => {
         const attended = parse(z.array(z.coerce.number().int().positive()), ids(req.body?.attended));
@@ -179,15 +213,29 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
         return inBackground(releaseGoldDisk(runtime, input, { actor, limit: 0 }).broadcast.id);
       }),
     ),
-    form('/programme/gold-disk/hold', 'Dashboard form: recall the current version or hold deployment', ({ req, res, actor }) =>
+    form('/programme/gold-disk/hold', 'Dashboard form: preview, then confirm, a recall of the current version or a deployment hold', ({ req, res, actor }) => {
+      const input = parse(
+        z.object({
+          reason: z.string().trim().min(1).max(2000),
+          recall: z.string().max(50).optional(),
+          confirm: z.literal('yes').optional(),
+          expectedCount: z.coerce.number().int().min(0).optional(),
+        }),
+        req.body,
+      );
+      const offices = previewHold(runtime);
+      // Nothing runs before its preview was seen, and seen for the same offices.
+      if (input.confirm !== 'yes' || input.expectedCount !== offices.length) {
+        const changed = input.confirm === 'yes' ? `The offices concerned changed since the preview (${input.expectedCount} then, ${offices.length} now). Check them again.` : null;
+        return send(res, renderHoldPreview({ reason: input.reason, recall: input.recall }, offices, changed, csrfToken(res)), changed ? 409 : 200);
+      }
       formAction(res, '/programme/gold-disk', () => {
-        const input = parse(z.object({ reason: z.string().trim().min(1).max(2000), recall: z.string().max(50).optional() }), req.body);
         const broadcast = input.recall
           ? recallGoldDisk(runtime, { version: input.recall, reason: input.reason }, { actor, limit: 0 }).broadcast
           : declareHold(runtime, { reason: input.reason }, { actor, limit: 0 });
         return inBackground(broadcast.id);
-      }),
-    ),
+      });
+    }),
     page('/programme/broadcasts/:id', 'Dashboard: one broadcast, its result per office', ({ params, res }) => {
       try {
         send(res, renderBroadcast(broadcastView(runtime, params.id), csrfToken(res)));

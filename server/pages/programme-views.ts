@@ -7,6 +7,9 @@ import { listGoldDisks } from '../../programme/gold-disk';
 import { renderReportArticle } from '../../programme/report/html';
 import type { ProgressReport } from '../../programme/report/progress';
 import { enrollableFocalPoints, getWorkshop, listWorkshops } from '../../programme/workshops';
+import { isOfficeEventType } from '../../machines/events';
+import { eventAction, eventDone } from '../../machines/labels';
+import { leafStates, stages, stateLabel } from './data';
 import { html, queryString, raw, type Html } from './html';
 import { countryName, number, page, when } from './layout';
 
@@ -133,7 +136,15 @@ ${workshopForm(csrfToken)}`;
   return shell('Workshops', '/programme/workshops', body, csrfToken);
 }
 
-export function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string, done?: string): string {
+/** An enrolment that was refused: what was ticked stays ticked, and the page says how to fix it. */
+export interface EnrolProblem {
+  selected: number[];
+  message: string;
+  /** The capacity that would fit the selection: offered as a one-click fix. */
+  raiseTo?: number;
+}
+
+export function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string, done?: string, problem?: EnrolProblem): string {
   const w = getWorkshop(runtime, id);
   const open = w.enrolments.filter((e) => e.attendance === null);
   const candidates = w.status === 'planned' ? enrollableFocalPoints(runtime) : [];
@@ -141,6 +152,17 @@ export function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string,
   const body = html`<div class="page-head"><div><h1>${w.title}</h1>
 <p class="muted">${w.city}, ${countryName(w.country)} · ${w.start} – ${w.end} · <span class="badge state">${w.status}</span> · ${w.enrolled} of ${w.capacity} places taken</p></div></div>
 ${flash(done)}
+${
+  problem
+    ? html`<div class="message error" role="alert" id="enrol-problem"><strong>Nobody was enrolled.</strong> ${problem.message}${
+        problem.raiseTo && w.status === 'planned'
+          ? html`<form method="post" action="${action('enrol')}" class="inline">${csrf(csrfToken)}${problem.selected.map(
+              (id) => html`<input type="hidden" name="focalPointId" value="${id}">`,
+            )}<input type="hidden" name="capacity" value="${problem.raiseTo}"> <button class="btn secondary" type="submit" id="raise-and-enrol">Raise to ${problem.raiseTo} places and enrol the ${problem.selected.length} ticked</button></form>`
+          : ''
+      }</div>`
+    : ''
+}
 <section class="card"><h2>Enrolled focal points</h2>${
     w.enrolments.length === 0
       ? html`<p class="empty">Nobody is enrolled yet.</p>`
@@ -161,7 +183,7 @@ ${
           ? html`<p class="empty">No nominated focal point is waiting for a workshop.</p>`
           : html`<form method="post" action="${action('enrol')}">${csrf(csrfToken)}
 <div class="table-wrap"><table><thead><tr><th scope="col">Enrol</th><th scope="col">Focal point</th><th scope="col">Office</th><th scope="col">Country</th></tr></thead><tbody>${candidates.map(
-              (f) => html`<tr><td><input type="checkbox" name="focalPointId" value="${f.id}" id="e-${f.id}" aria-label="Enrol ${f.name}"></td>
+              (f) => html`<tr><td><input type="checkbox" name="focalPointId" value="${f.id}" id="e-${f.id}" aria-label="Enrol ${f.name}"${problem?.selected.includes(f.id) ? html` checked` : ''}></td>
 <td><label for="e-${f.id}">${f.name}</label><div class="small muted">${f.email}${f.status === 'no-show' ? ' · missed a workshop' : ''}</div></td>
 <td><a href="/offices/${encodeURIComponent(f.officeId)}">${f.officeName}</a></td><td>${countryName(f.country)}</td></tr>`,
             )}</tbody></table></div>
@@ -207,23 +229,58 @@ export function renderGoldDisk(runtime: Runtime, csrfToken?: string): string {
   }</section>
 <div class="grid-2">
 <form class="card stack" method="post" action="/programme/gold-disk/release">${csrf(csrfToken)}<h2>Release a version</h2>
-<p class="muted">Every office on hold gets GOLD_DISK_RELEASED and waits for its kit again.</p>
+<p class="muted">Every office on hold resumes deployment and waits for its kit again.</p>
 <label class="field" for="g-version">Version<input type="text" id="g-version" name="version" required maxlength="50"></label>
 <label class="field" for="g-notes">Notes<input type="text" id="g-notes" name="notes" maxlength="5000"></label>
 <button class="btn" type="submit">Release</button></form>
 <form class="card stack" method="post" action="/programme/gold-disk/hold">${csrf(csrfToken)}<h2>${current ? 'Recall or hold' : 'Hold deployment'}</h2>
-<p class="muted">Every office awaiting or receiving a kit gets DEPLOYMENT_HELD.</p>
+<p class="muted">Every office awaiting or receiving a kit is held. You see which offices before anything happens, and confirm.</p>
 ${current ? html`<label class="field check" for="g-recall"><input type="checkbox" id="g-recall" name="recall" value="${current}"> Recall version ${current}</label>` : ''}
 <label class="field" for="g-reason">Reason<input type="text" id="g-reason" name="reason" required maxlength="2000"></label>
-<button class="btn warn" type="submit">Hold deployment</button></form>
+<button class="btn warn" type="submit">Preview the hold</button></form>
 </div>
 <section class="card"><h2>Broadcasts</h2>${broadcastTable(listBroadcasts(runtime, 50))}</section>`;
   return shell('Gold Disk', '/programme/gold-disk', body, csrfToken);
 }
 
+/**
+ * The step between asking for a hold (or a recall) and running it: how many offices, which ones,
+ * and a Confirm button that posts the same request with `confirm=yes` and the count it showed.
+ */
+export function renderHoldPreview(
+  input: { reason: string; recall?: string },
+  offices: { id: string; name: string; country: string; states: string[] }[],
+  problem: string | null,
+  csrfToken?: string,
+): string {
+  const what = input.recall ? `Recall Gold Disk ${input.recall} and hold deployment` : eventAction('DEPLOYMENT_HELD');
+  const body = html`<div class="page-head"><div><h1>${what}: confirm</h1>
+<p class="muted">Reason: ${input.reason}</p></div></div>
+${problem ? html`<div class="message warning" role="alert"><strong>Not done yet.</strong> ${problem}</div>` : ''}
+<section class="card" aria-labelledby="preview-heading"><h2 id="preview-heading" data-count="${offices.length}">${
+    offices.length === 0 ? 'No office awaits or receives a kit: nothing would be held.' : `${number(offices.length)} office${offices.length === 1 ? '' : 's'} will be held`
+  }</h2>${
+    offices.length
+      ? html`<p class="muted">Each goes on hold until the next Gold Disk release; kits already shipped stay on their record.</p>
+<div class="table-wrap"><table id="hold-preview"><thead><tr><th scope="col">Office</th><th scope="col">Country</th><th scope="col">Now</th></tr></thead><tbody>${offices.map(
+          (o) => html`<tr data-office="${o.id}"><td><a href="/offices/${encodeURIComponent(o.id)}">${o.name}</a><div class="small muted">${o.id}</div></td><td>${countryName(o.country)}</td><td>${o.states.map(stateLabel).join(', ')}</td></tr>`,
+        )}</tbody></table></div>`
+      : ''
+  }</section>
+<form class="card" method="post" action="/programme/gold-disk/hold">${csrf(csrfToken)}
+<input type="hidden" name="reason" value="${input.reason}">
+${input.recall ? html`<input type="hidden" name="recall" value="${input.recall}">` : ''}
+<input type="hidden" name="expectedCount" value="${offices.length}">
+<input type="hidden" name="confirm" value="yes">
+<p><strong>This cannot be undone</strong> except by releasing a new Gold Disk.</p>
+<button class="btn warn" type="submit" id="confirm-hold">Confirm: ${what.charAt(0).toLowerCase() + what.slice(1)} (${number(offices.length)} office${offices.length === 1 ? '' : 's'})</button>
+<a class="btn secondary" href="/programme/gold-disk">Cancel</a></form>`;
+  return shell(`${what}: confirm`, '/programme/gold-disk', body, csrfToken);
+}
+
 export function renderBroadcast(b: BroadcastView, csrfToken?: string): string {
   const body = html`<div class="page-head"><div><h1>${b.description}</h1>
-<p class="muted">${b.event.type} · by ${b.actor} · ${when(b.createdAt)} · ${b.finishedAt ? html`finished ${when(b.finishedAt)}` : html`<strong>unfinished</strong>`}</p></div></div>
+<p class="muted">${isOfficeEventType(b.event.type) ? eventDone(b.event.type) : b.event.type} · by ${b.actor} · ${when(b.createdAt)} · ${b.finishedAt ? html`finished ${when(b.finishedAt)}` : html`<strong>unfinished</strong>`}</p></div></div>
 <div class="figures">
   <span class="figure installed"><span class="value">${b.counts.done}</span><span class="name">done</span></span>
   <span class="figure"><span class="value">${b.counts.skipped}</span><span class="name">skipped</span></span>

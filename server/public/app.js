@@ -53,14 +53,15 @@
     if (status === 412) {
       return {
         title: 'This office changed since you opened it.',
-        detail: 'Someone else moved it on (it is now at version ' + (details.currentVersion !== undefined ? details.currentVersion : '?') +
-          ', this page showed version ' + (details.expectedVersion !== undefined ? details.expectedVersion : '?') + '). Nothing was saved. Reload to see where it is now, then try again.',
+        detail: 'Someone else moved it on meanwhile. Nothing was saved. Reload to see where it is now, then try again.',
         reload: true,
       };
     }
     if (status === 409) {
-      var allowed = details.allowedEvents && details.allowedEvents.length ? ' It can take now: ' + details.allowedEvents.join(', ') + '.' : '';
-      return { title: 'Not possible now.', detail: (e.message || 'The office is not in a state that takes this.') + allowed + ' Nothing was saved.', reload: e.code === 'event_not_allowed' };
+      if (e.code === 'event_not_allowed') {
+        return { title: 'Not possible now.', detail: 'The office has moved on and no longer takes this. Nothing was saved. Reload to see what it can do now.', reload: true };
+      }
+      return { title: 'Not possible now.', detail: (e.message || 'The office is not in a state that takes this.') + ' Nothing was saved.' };
     }
     if (status === 400 || status === 422) {
       var issues = (details.issues || []).map(function (i) {
@@ -210,24 +211,48 @@
     return payload;
   }
 
-  function onEventSubmit(form) {
+  function missingFields(form) {
     var missing = $all('[required]', form).filter(function (i) { return i.value.trim() === ''; });
     if (missing.length) {
       showMessage('error', 'Please check the form.', missing.map(function (i) { return i.closest('label').firstChild.textContent.trim() + ' is required'; }).join('; ') + '.');
       missing[0].focus();
-      return;
     }
+    return missing.length > 0;
+  }
+
+  /** An event that cannot be undone asks first: the form shows the question and a confirm button. */
+  function askToConfirm(form) {
+    if ($('.confirm-step', form)) { $('.confirm-step button', form).focus(); return; }
+    var step = text('div', null, 'confirm-step message warning');
+    step.setAttribute('role', 'alertdialog');
+    step.setAttribute('aria-label', 'Confirm');
+    step.appendChild(text('strong', form.getAttribute('data-confirm')));
+    var yes = text('button', 'Yes, ' + ($('h3', form) ? $('h3', form).textContent.toLowerCase() : 'do it'), 'btn warn');
+    yes.type = 'button';
+    yes.setAttribute('data-confirm-yes', '');
+    var no = text('button', 'Cancel', 'btn secondary');
+    no.type = 'button';
+    yes.addEventListener('click', function () { step.remove(); onEventSubmit(form, true); });
+    no.addEventListener('click', function () { step.remove(); $('button[type="submit"]', form).focus(); });
+    step.appendChild(document.createTextNode(' '));
+    step.appendChild(yes);
+    step.appendChild(document.createTextNode(' '));
+    step.appendChild(no);
+    form.appendChild(step);
+    yes.focus();
+  }
+
+  function onEventSubmit(form, confirmed) {
+    if (missingFields(form)) return;
+    if (form.hasAttribute('data-confirm') && !confirmed) { askToConfirm(form); return; }
     var button = $('button[type="submit"]', form);
     button.disabled = true;
-    var type = form.getAttribute('data-event');
-    var label = $('h3', form) ? $('h3', form).textContent : type;
     api('POST', '/api/offices/' + encodeURIComponent(form.getAttribute('data-office')) + '/events', payloadOf(form), {
       'If-Match': '"' + form.getAttribute('data-version') + '"',
     })
       .then(function (res) {
         if (res.ok) {
-          var states = (res.body && res.body.states) || [];
-          showMessage('ok', 'Done: ' + label + '.', 'The office is now at version ' + res.body.version + ' (' + states.join(' + ') + ').');
+          showMessage('ok', (form.getAttribute('data-done') || 'Saved') + '.', '');
           return refresh(true);
         }
         var info = describeError(res.status, res.body);
@@ -250,6 +275,10 @@
       event.preventDefault();
       clearMessage();
       onReminders(form);
+    } else if (form.getAttribute('id') === 'note-form') {
+      event.preventDefault();
+      clearMessage();
+      onNote(form);
     } else if (form.getAttribute('id') === 'register-form') {
       event.preventDefault();
       clearMessage();
@@ -284,6 +313,28 @@
       var info = describeError(res.status, res.body);
       showMessage('error', info.title, info.detail);
     }).catch(function () {
+      showMessage('error', 'Could not reach the server.', 'Nothing was saved.');
+    });
+  }
+
+  // ---------------------------------------------------------------- notes
+  function onNote(form) {
+    var input = form.elements.namedItem('text');
+    var note = input.value.trim();
+    if (!note) { showMessage('error', 'Please check the form.', 'Write the note first.'); input.focus(); return; }
+    var button = $('button[type="submit"]', form);
+    button.disabled = true;
+    api('POST', '/api/offices/' + encodeURIComponent(form.getAttribute('data-office')) + '/notes', { text: note }).then(function (res) {
+      button.disabled = false;
+      if (res.ok) {
+        input.value = '';
+        showMessage('ok', 'Saved: note added.', '');
+        return refresh(true);
+      }
+      var info = describeError(res.status, res.body);
+      showMessage('error', info.title, info.detail);
+    }).catch(function () {
+      button.disabled = false;
       showMessage('error', 'Could not reach the server.', 'Nothing was saved.');
     });
   }
@@ -341,6 +392,26 @@
     });
   }
 
+  // ---------------------------------------------------------------- scrolling regions
+  // A table or chart wider than the screen scrolls inside its box; keyboard users must be able to
+  // reach it to scroll it (WCAG 2.1.1), so it takes focus exactly while it overflows.
+  function markScrollable() {
+    $all('.table-wrap, .chart-wrap').forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute('tabindex')) box.setAttribute('tabindex', '0');
+      } else if (box.getAttribute('tabindex') === '0') {
+        box.removeAttribute('tabindex');
+      }
+    });
+  }
+  var resizeTimer = null;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markScrollable, 100);
+  });
+  body.addEventListener('dashboard:refreshed', markScrollable);
+
   // ---------------------------------------------------------------- start
+  markScrollable();
   follow();
 })();

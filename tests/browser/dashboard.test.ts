@@ -69,8 +69,9 @@ async function headline(page: Page, key: string): Promise<number> {
   return Number(text!.replace(/,/g, ''));
 }
 
+/** Transitions on the office's timeline (emails, reminders and notes are entries of their own). */
 async function timelineCount(page: Page): Promise<number> {
-  return Number(await page.getAttribute('#timeline', 'data-count'));
+  return page.locator('#timeline li[data-kind="transition"]').count();
 }
 
 /** Clicks the event's button (after filling `fields`) and waits for the timeline to grow by one. */
@@ -180,7 +181,11 @@ test('a coordinator registers an office and takes it from prospect to installed 
 
   expect(await timelineCount(page)).toBe(11);
   expect(await page.textContent('#office-status')).toContain('Installed');
-  expect(await page.locator('[data-live-region="office-timeline"] li').first().textContent()).toContain('Kit installed');
+  expect(await page.textContent('#messages')).toContain('Saved: kit installed');
+  expect(await page.locator('[data-live-region="office-timeline"] li[data-kind="transition"]').first().textContent()).toContain('Kit installed');
+  // Buttons say what they do, in the machine's own wording; no state path is shown anywhere.
+  expect(await page.textContent('form[data-event="HANDED_OVER"] button[type="submit"]')).toBe('Mark as handed over');
+  expect(await page.textContent('main')).not.toMatch(/\b(deployment|preparing)\.[a-z]/);
   expect(await page.textContent('[data-live-region="office-details"]')).toContain('WS-NAIROBI');
   // The path taken is drawn: the arrows it went along are highlighted.
   expect(await page.locator('svg.statechart .edge.traversed').count()).toBeGreaterThanOrEqual(10);
@@ -300,3 +305,29 @@ test('signed in with a session (no token), a coordinator advances an office; a v
   expect(coordinator.problems).toEqual([]);
   await coordinator.ctx.close();
 });
+
+test('withdrawing asks first: cancelling saves nothing, confirming withdraws', async () => {
+  seedOffice(server.runtime, 'CONF-1', PATH.invited);
+  const { page, problems } = await openPage(context, server.url + '/offices/CONF-1');
+  const form = page.locator('form[data-event="WITHDRAWN"]');
+  expect(await form.getAttribute('data-confirm')).toContain('cannot be undone');
+  await form.locator('[name="reason"]').fill('Office merged with another');
+  await form.locator('button[type="submit"]').click();
+  await form.locator('.confirm-step').waitFor();
+  await form.locator('.confirm-step button', { hasText: 'Cancel' }).click();
+  expect(await form.locator('.confirm-step').count()).toBe(0);
+  expect(server.runtime.store.getOffice('CONF-1')!.stage).toBe('invited');
+  await sendEventConfirmed(page, 'WITHDRAWN');
+  expect(server.runtime.store.getOffice('CONF-1')!.stage).toBe('withdrawn');
+  expect(await page.textContent('#messages')).toContain('Saved: office withdrawn');
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+/** Clicks the event's button, then the confirmation's "Yes", and waits for the timeline. */
+async function sendEventConfirmed(page: Page, type: string): Promise<void> {
+  const before = await timelineCount(page);
+  await page.click(`form[data-event="${type}"] button[type="submit"]`);
+  await page.click(`form[data-event="${type}"] [data-confirm-yes]`);
+  await waitUntil(() => timelineCount(page), (n) => n === before + 1, 5000, `${type} on the timeline`);
+}
