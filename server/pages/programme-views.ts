@@ -9,7 +9,7 @@ import type { ProgressReport } from '../../programme/report/progress';
 import { enrollableFocalPoints, getWorkshop, listWorkshops } from '../../programme/workshops';
 import { isOfficeEventType } from '../../machines/events';
 import { eventAction, eventDone } from '../../machines/labels';
-import { leafStates, stages, stateLabel } from './data';
+import { stateLabel } from './data';
 import { html, queryString, raw, type Html } from './html';
 import { countryName, number, page, when } from './layout';
 
