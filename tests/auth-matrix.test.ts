@@ -98,6 +98,8 @@ const ALLOWED_STATUS: Record<string, number> = {
   'GET /api/offices/:id': 200,
   'POST /api/offices/:id/events': 400,
   'GET /api/offices/:id/history': 200,
+  'POST /api/offices/:id/notes': 400,
+  'GET /api/offices/:id/notes': 200,
   'GET /api/stats': 200,
   'GET /api/machine': 200,
   'POST /api/import': 415,

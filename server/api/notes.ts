@@ -2,10 +2,14 @@ import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { officeNotFound } from '../../engine/errors';
 import { noteStoreOf } from '../../storage/note-store';
+import { openApiComponents } from '../openapi';
 import { idParams, route, type AnyRoute } from '../route';
 
 export const noteBody = z.object({ text: z.string().trim().min(1).max(2000) });
-const noteSchema = z.object({ id: z.number().int(), officeId: z.string(), at: z.string(), actor: z.string(), text: z.string() });
+const noteSchema = z
+  .strictObject({ id: z.number().int().positive(), officeId: z.string(), at: z.string(), actor: z.string(), text: z.string() })
+  .register(openApiComponents, { id: 'OfficeNote' });
+const noteListSchema = z.strictObject({ notes: z.array(noteSchema) }).register(openApiComponents, { id: 'OfficeNotes' });
 
 /** Coordinators' notes on an office: kept beside its history, shown in its timeline; they change no state. */
 export function noteRoutes(runtime: Runtime): AnyRoute[] {
@@ -33,7 +37,7 @@ export function noteRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'viewer',
       params: idParams,
-      responses: { 200: { description: 'The notes', schema: z.object({ notes: z.array(noteSchema) }) } },
+      responses: { 200: { description: 'The notes', schema: noteListSchema } },
       handler: ({ params }) => {
         if (!runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
         return { notes: notes.ofOffice(params.id) };
