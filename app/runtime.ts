@@ -14,6 +14,7 @@ import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
 import type { MailTransport } from '../notifications/transport';
 import type { OfficeStore } from '../storage/types';
+import { createMetrics, type Metrics } from '../metrics/metrics';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
 export interface Runtime {
@@ -31,6 +32,8 @@ export interface Runtime {
   reminders: ReminderFeature;
   /** Every committed transition, for `GET /api/events/stream`. */
   live: LiveBroadcaster;
+  /** Prometheus metrics (`GET /metrics`). */
+  metrics: Metrics;
   close(): void;
 }
 
@@ -61,6 +64,9 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
     const reminders = createReminderFeature(config, db, engine, { transport: options.mailTransport });
+    const metrics = createMetrics({ db, store, outbox: reminders.outbox }, engine.clock);
+    engine.addHooks(metrics.hooks);
+    metrics.instrumentTransport(reminders.transport);
     const live = new LiveBroadcaster();
     engine.addHooks(live.hooks);
     const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
@@ -71,7 +77,7 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, close };
+    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, metrics, close };
   } catch (error) {
     db.close();
     throw error;

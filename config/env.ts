@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -57,7 +58,24 @@ const envSchema = z.object({
     .refine((u) => u === '' || /^wss?:\/\/\S+$/.test(u), { message: 'must be a ws:// or wss:// URL' })
     .optional()
     .transform((u) => u || undefined),
+  /** Client addresses and CIDR ranges (comma-separated) that may read GET /metrics without a token. */
+  METRICS_ALLOW: z
+    .string()
+    .trim()
+    .default('127.0.0.1,::1')
+    .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every(isAddressOrRange), {
+      message: 'must be comma-separated IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8',
+    }),
 });
+
+function isAddressOrRange(item: string): boolean {
+  const [address, bits, extra] = item.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
 
 export type Config = z.infer<typeof envSchema>;
 

@@ -5,6 +5,7 @@ import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
 import type { HistoryEntry, OfficeRecord, OfficeStore } from '../storage/types';
 import { systemClock, type Clock } from './clock';
 import { EngineError, officeNotFound } from './errors';
+import { currentRequestId } from './request-context';
 import type { NewOffice } from './office-input';
 import {
   activeNodes,
@@ -28,6 +29,8 @@ export interface TransitionRecord {
   entered: ActiveNode[];
   exited: string[];
   at: Date;
+  /** `performance.now()` when the office was loaded, for the load-to-commit duration metric. */
+  startedAt?: number;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface TransitionRecord {
 export interface EngineHooks {
   inTransaction?(record: TransitionRecord): void;
   afterCommit?(record: TransitionRecord): void;
+  /** Once per committed outermost transaction, with every record it committed (never empty). */
+  afterCommitBatch?(records: readonly TransitionRecord[]): void;
 }
 
 export interface ApplyOptions {
@@ -45,6 +50,8 @@ export interface ApplyOptions {
   expectedVersion?: number;
   /** Time of the event; defaults to the clock. Imports pass historical times. */
   at?: Date;
+  /** Stored with the history row; defaults to the request context's id (engine/request-context.ts). */
+  requestId?: string;
 }
 
 export interface EngineOptions {
@@ -96,11 +103,13 @@ export class Engine {
       const records = this.committed;
       this.committed = [];
       for (const record of records) for (const hook of this.hooks) hook.afterCommit?.(record);
+      if (records.length > 0) for (const hook of this.hooks) hook.afterCommitBatch?.(records);
     }
     return result;
   }
 
-  register(input: NewOffice, options: { actor: string; at?: Date }): OfficeRecord {
+  register(input: NewOffice, options: { actor: string; at?: Date; requestId?: string }): OfficeRecord {
+    const startedAt = performance.now();
     const at = options.at ?? this.clock.now();
     const iso = at.toISOString();
     const snapshot = initialSnapshot({ track: input.track });
@@ -131,6 +140,7 @@ export class Engine {
       to: office.states,
       actor: options.actor,
       at: iso,
+      requestId: options.requestId ?? currentRequestId() ?? null,
     };
     return this.unitOfWork(() => {
       if (this.store.getOffice(office.id)) {
@@ -138,7 +148,7 @@ export class Engine {
       }
       this.store.insertOffice(office, nodes);
       this.store.appendHistory(entry);
-      this.record({ office, entry, before: null, after: snapshot, entered: nodes, exited: [], at });
+      this.record({ office, entry, before: null, after: snapshot, entered: nodes, exited: [], at, startedAt });
       return office;
     });
   }
@@ -146,6 +156,7 @@ export class Engine {
   /** Takes one event for one office: load, pure `transition()`, persist. All or nothing. */
   apply(officeId: string, event: OfficeEvent, options: ApplyOptions): TransitionRecord {
     const at = options.at ?? this.clock.now();
+    const startedAt = performance.now();
     return this.unitOfWork(() => {
       const office = this.store.getOffice(officeId);
       if (!office) throw officeNotFound(officeId);
@@ -192,9 +203,10 @@ export class Engine {
         to: updated.states,
         actor: options.actor,
         at: iso,
+        requestId: options.requestId ?? currentRequestId() ?? null,
       };
       this.store.appendHistory(entry);
-      const record: TransitionRecord = { office: updated, entry, before, after, entered, exited, at };
+      const record: TransitionRecord = { office: updated, entry, before, after, entered, exited, at, startedAt };
       this.record(record);
       return record;
     });

@@ -17,6 +17,8 @@ import { openApiDocument } from './openapi';
 import { pageRoutes } from './pages/routes';
 import { mountRoutes, route, type AnyRoute } from './route';
 import { createAuthFeature, type AuthFeature } from './auth';
+import { httpMetrics, metricsRoutes } from './metrics';
+import { requestContext, requestLogger } from './request-log';
 
 export interface App {
   app: Express;
@@ -26,7 +28,7 @@ export interface App {
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
   const auth = createAuthFeature(runtime);
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',
@@ -39,6 +41,8 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogger(logger));
+  app.use(httpMetrics(runtime.metrics));
   app.set('etag', false);
   // Behind one HTTPS proxy: client addresses (rate limits) and Secure cookies come from it.
   app.set('trust proxy', runtime.config.TRUST_PROXY ? 1 : false);
@@ -80,6 +84,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   app.use('/r', auth.publicPageLimit);
   const router = express.Router();
   mountRoutes(router, routes);
+  app.use(requestContext);
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
