@@ -15,6 +15,8 @@ import { createReminderFeature, type ReminderFeature } from '../notifications/fe
 import type { MailTransport } from '../notifications/transport';
 import type { OfficeStore } from '../storage/types';
 import { createMetrics, type Metrics } from '../metrics/metrics';
+import { createWebhookFeature, type WebhookFeature } from '../webhooks/feature';
+import { publicUrlOf } from '../notifications/feature';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
 export interface Runtime {
@@ -34,6 +36,8 @@ export interface Runtime {
   live: LiveBroadcaster;
   /** Prometheus metrics (`GET /metrics`). */
   metrics: Metrics;
+  /** Outbound webhooks: subscriptions, deliveries and their dispatcher (webhooks/). */
+  webhooks: WebhookFeature;
   close(): void;
 }
 
@@ -67,17 +71,19 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     const metrics = createMetrics({ db, store, outbox: reminders.outbox }, engine.clock);
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);
+    const webhooks = createWebhookFeature(config, { db, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();
     engine.addHooks(live.hooks);
     const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
     if (inspection) engine.addHooks(inspection.hooks);
     const close = () => {
+      void webhooks.stop();
       live.close();
       inspection?.stop();
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, metrics, close };
+    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, close };
   } catch (error) {
     db.close();
     throw error;

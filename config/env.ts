@@ -66,6 +66,17 @@ const envSchema = z.object({
     .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every(isAddressOrRange), {
       message: 'must be comma-separated IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8',
     }),
+  /** Lets webhooks reach private, loopback and link-local addresses (tests, an internal receiver). */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** One webhook attempt, from connecting to the end of the answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /** First webhook retry delay; doubles with each attempt (with jitter), capped at 4 hours, for up to 24 hours. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(0).default(30000),
+  /** How often pending webhook deliveries are looked for (a transition also wakes the dispatcher). */
+  WEBHOOK_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
 });
 
 function isAddressOrRange(item: string): boolean {

@@ -18,6 +18,7 @@ import { pageRoutes } from './pages/routes';
 import { mountRoutes, route, type AnyRoute } from './route';
 import { createAuthFeature, type AuthFeature } from './auth';
 import { httpMetrics, metricsRoutes } from './metrics';
+import { webhookRoutes } from './api/webhooks';
 import { requestContext, requestLogger } from './request-log';
 
 export interface App {
@@ -28,7 +29,7 @@ export interface App {
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
   const auth = createAuthFeature(runtime);
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',

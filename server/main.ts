@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   }
   // Timers that fell due while the server was down fire in this first pass; mail goes out beside requests.
   runtime.reminders.start(logger);
+  runtime.webhooks.start(logger);
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     // Live streams never end by themselves: end them, or close() would wait for the browsers.
     runtime.live.close();
     server.close(() => {
-      void runtime.reminders.stop().finally(() => {
+      void Promise.all([runtime.reminders.stop(), runtime.webhooks.stop()]).finally(() => {
         runtime.close();
         process.exit(0);
       });
