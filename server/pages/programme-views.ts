@@ -46,13 +46,14 @@ function subnav(current: string): Html {
     ['/programme/gold-disk', 'Gold Disk'],
     ['/programme/letters', 'Circular letters'],
     ['/programme/import', 'Import offices'],
+    ['/programme/webhooks', 'Webhooks'],
   ];
   return html`<nav class="filters card" aria-label="Programme">${links.map(
     ([href, label]) => html`<a class="btn${href === current ? '' : ' secondary'}" href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a> `,
   )}</nav>`;
 }
 
-function shell(title: string, current: string, body: Html, csrfToken?: string): string {
+export function shell(title: string, current: string, body: Html, csrfToken?: string): string {
   return page({ title, section: 'programme', csrfToken, body: html`${subnav(current)}${body}` });
 }
 
