@@ -17,6 +17,7 @@ import type { OfficeStore } from '../storage/types';
 import { createMetrics, type Metrics } from '../metrics/metrics';
 import { createWebhookFeature, type WebhookFeature } from '../webhooks/feature';
 import { publicUrlOf } from '../notifications/feature';
+import { createWorkshopInvitations, type WorkshopInvitations } from '../programme/workshop-invitations';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
 export interface Runtime {
@@ -38,6 +39,8 @@ export interface Runtime {
   metrics: Metrics;
   /** Outbound webhooks: subscriptions, deliveries and their dispatcher (webhooks/). */
   webhooks: WebhookFeature;
+  /** Workshop calendar invitations (programme/workshop-invitations.ts). */
+  invitations: WorkshopInvitations;
   close(): void;
 }
 
@@ -71,6 +74,8 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     const metrics = createMetrics({ db, store, outbox: reminders.outbox }, engine.clock);
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);
+    const invitations = createWorkshopInvitations({ db, programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
+    engine.addHooks(invitations.hooks);
     const webhooks = createWebhookFeature(config, { db, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();
     engine.addHooks(live.hooks);
@@ -83,7 +88,7 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, close };
+    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
   } catch (error) {
     db.close();
     throw error;

@@ -28,6 +28,15 @@ export interface OutboxRow {
   lease_owner: string | null;
   lease_until: string | null;
   sent_at: string | null;
+  /** JSON array of MailAttachment. */
+  attachments: string;
+}
+
+/** A file sent with an email (a calendar invitation, for instance). */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
 }
 
 export interface NewEmail {
@@ -42,6 +51,7 @@ export interface NewEmail {
   createdAt: Date;
   /** Not before this instant (the recipient's business hours). */
   sendAfter: Date;
+  attachments?: MailAttachment[];
 }
 
 /** What the API shows of a message: everything but the bodies and the lease. */
@@ -82,8 +92,8 @@ export function toEmailView(row: OutboxRow): EmailView {
 export function createOutbox(db: Db, messageDomain: string) {
   const s = {
     insert: db.prepare(`INSERT INTO outbox
-      (message_id, office_id, timer_id, kind, language, recipients, subject, text_body, html_body, status, last_error, created_at, send_after)
-      VALUES (@message_id, @office_id, @timer_id, @kind, @language, @recipients, @subject, @text_body, @html_body, @status, @last_error, @created_at, @send_after)`),
+      (message_id, office_id, timer_id, kind, language, recipients, subject, text_body, html_body, status, last_error, created_at, send_after, attachments)
+      VALUES (@message_id, @office_id, @timer_id, @kind, @language, @recipients, @subject, @text_body, @html_body, @status, @last_error, @created_at, @send_after, @attachments)`),
     reclaim: db.prepare(`UPDATE outbox SET status = 'pending', lease_owner = NULL, lease_until = NULL
       WHERE status = 'sending' AND lease_until <= ?`),
     claim: db.prepare<[string, string, string, number], OutboxRow>(`UPDATE outbox
@@ -122,6 +132,7 @@ export function createOutbox(db: Db, messageDomain: string) {
         last_error: failure ?? null,
         created_at: email.createdAt.toISOString(),
         send_after: email.sendAfter.toISOString(),
+        attachments: JSON.stringify(email.attachments ?? []),
       });
       return { id: Number(result.lastInsertRowid), messageId };
     },
