@@ -21,6 +21,7 @@ import { httpMetrics, metricsRoutes } from './metrics';
 import { webhookRoutes } from './api/webhooks';
 import { webhookPageRoutes } from './pages/webhooks';
 import { workshopCalendarRoutes } from './api/workshop-calendar';
+import { exportRoutes } from './api/export';
 import { requestContext, requestLogger } from './request-log';
 
 export interface App {
@@ -31,7 +32,7 @@ export interface App {
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
   const auth = createAuthFeature(runtime);
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime), ...webhookPageRoutes(runtime), ...workshopCalendarRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime), ...webhookPageRoutes(runtime), ...workshopCalendarRoutes(runtime), ...exportRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',

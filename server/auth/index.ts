@@ -32,7 +32,7 @@ export function createAuthFeature(runtime: Runtime): AuthFeature {
     requestPrincipal.run(resolution.principal, () => next());
   };
   const routes = [
-    ...accountRoutes(accounts, service),
+    ...accountRoutes(accounts, service, runtime.db),
     ...authPageRoutes(accounts, service, now, { ttlHours: config.SESSION_TTL_HOURS, secureCookies: config.TRUST_PROXY }),
   ];
   return {
