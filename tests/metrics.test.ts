@@ -5,7 +5,9 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { openRuntime } from '../app/runtime';
 import { createApp } from '../server/app';
+import { fixedClock } from '../engine/clock';
 import { rawRequest } from './helpers/raw-http';
+import { TestSmtp } from './helpers/smtp';
 import { api, makeTempDir, registerOffice, removeTempDir, startServer, testConfig, type TestServer } from './helpers/server';
 
 /** The value of one sample line of a Prometheus text exposition, or undefined if absent. */
@@ -157,5 +159,47 @@ describe('request ids', () => {
     for (const [i, id] of ids.entries()) {
       expect((await history(id)).find((e) => e.type === 'SEND_CIRCULAR')!.requestId).toBe(`batch-${i}`);
     }
+  });
+});
+
+describe('mail and scheduler metrics', () => {
+  let server: TestServer;
+  const smtp = new TestSmtp();
+  const clock = fixedClock('2027-01-04T09:00:00.000Z');
+  beforeAll(async () => {
+    await smtp.start();
+    server = await startServer({ config: { SMTP_URL: smtp.url, MAIL_MAX_ATTEMPTS: 1 }, runtime: { clock } });
+  });
+  afterAll(async () => {
+    await server.close();
+    await smtp.stop();
+  });
+
+  it('reports the age of the oldest due reminder, the send time of each email and refusals by reason', async () => {
+    const id = await registerOffice(server.url, { country: 'FR' });
+    await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'SEND_CIRCULAR' });
+    expect(sample((await scrape(server.url)).text, 'onboarding_scheduler_lag_seconds')).toBe(0);
+    // Past the 30-day SLA with no scheduler pass: the first reminder is due and waiting.
+    clock.advance(40 * 86_400_000);
+    const due = server.runtime.db.prepare('SELECT min(next_reminder_at) AS at FROM sla_clocks').get() as { at: string };
+    const lag = sample((await scrape(server.url)).text, 'onboarding_scheduler_lag_seconds')!;
+    expect(lag).toBe((clock.now().getTime() - Date.parse(due.at)) / 1000);
+    expect(lag).toBeGreaterThan(0);
+
+    smtp.mode = 'permfail';
+    const hook = await api(server.url, 'POST', '/api/webhooks', { url: 'https://hooks.example.org/mail', events: ['email.failed'] });
+    await server.runtime.reminders.sweep(clock.now());
+    // The reminder waits for the office's business hours (it fell due on a Saturday).
+    const sent = await server.runtime.reminders.dispatcher.runPass(new Date(clock.now().getTime() + 3 * 86_400_000));
+    expect(sent.failed).toBe(1);
+    // Given up by the real dispatcher: the email.failed webhook is written with the outbox row's update.
+    const deliveries = (await api(server.url, 'GET', `/api/webhooks/${hook.body.id}/deliveries`)).body;
+    expect(deliveries.deliveries.map((d: { event: string }) => d.event)).toEqual(['email.failed']);
+    const text = (await scrape(server.url)).text;
+    expect(sample(text, 'onboarding_scheduler_lag_seconds')).toBe(0);
+    expect(sample(text, 'onboarding_email_failures_total', { reason: 'rejected' })).toBe(1);
+    expect(sample(text, 'onboarding_email_send_duration_seconds_count')).toBe(1);
+    expect(sample(text, 'onboarding_outbox_messages', { status: 'failed' })).toBe(1);
+    expect(sample(text, 'onboarding_stalled_offices', { owner: 'office' })).toBe(1);
   });
 });
