@@ -2,13 +2,16 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { verify } from '../engine/verify';
 import { loadDemoData } from '../demo/load';
 import { rawRequest } from './helpers/raw-http';
-import { api, registerOffice, startServer, TEST_ADMIN_TOKEN, type TestServer } from './helpers/server';
+import fs from 'node:fs';
+import path from 'node:path';
+import { api, makeTempDir, registerOffice, removeTempDir, runCli, startServer, TEST_ADMIN_TOKEN, type TestServer } from './helpers/server';
 
 const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 describe('exports', () => {
   let source: TestServer;
   let copy: TestServer;
+  const dir = makeTempDir();
 
   beforeAll(async () => {
     source = await startServer();
@@ -20,6 +23,7 @@ describe('exports', () => {
   afterAll(async () => {
     await source.close();
     await copy.close();
+    removeTempDir(dir);
   });
 
   it('exports the demo programme in the import format, streamed; importing it into an empty database and exporting again gives the same file, and verify is clean', async () => {
@@ -44,6 +48,13 @@ describe('exports', () => {
     expect(second.status).toBe(200);
     expect(second.body).toBe(first.body);
     expect(verify(copy.runtime.store).differences).toEqual([]);
+
+    // The CLI writes the same file (a copy of the database, so the two never share a connection).
+    const snapshot = path.join(dir, 'snapshot.db');
+    await copy.runtime.db.backup(snapshot);
+    const cli = await runCli(snapshot, ['export', '--out', path.join(dir, 'cli.jsonl')]);
+    expect(cli.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'cli.jsonl'), 'utf8')).toBe(first.body);
   });
 
   it('streams the audit trail of a period as JSON Lines and as CSV, the same rows oldest first', async () => {
