@@ -113,7 +113,9 @@ export class WebhookDispatcher {
     }
     const until = Date.parse(row.retry_until);
     const giveUp = now.getTime() >= until;
-    const next = new Date(Math.min(until, now.getTime() + backoffMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random)));
+    // At least a second later: a zero base delay must not send the same delivery again within this pass.
+    const delay = Math.max(1000, backoffMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random));
+    const next = new Date(Math.min(until, now.getTime() + delay));
     this.o.db.transaction(() => {
       const stored = this.o.store.finish({
         id: row.id,

@@ -36,7 +36,10 @@ export function workshopCalendarRoutes(runtime: Runtime): AnyRoute[] {
       body: rescheduleBody,
       responses: { 200: { description: 'The workshop with its new dates' }, 409: { description: 'The workshop is held or cancelled' } },
       handler: ({ params, body, actor }) => {
-        runtime.invitations.reschedule(runtime, params.id, body, { actor });
+        runtime.engine.unitOfWork(() => {
+          runtime.invitations.reschedule(runtime, params.id, body, { actor });
+          runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'workshop.reschedule', params.id, { ...body });
+        });
         const { enrolments: _e, ...view } = getWorkshop(runtime, params.id);
         return workshopView(runtime.programme, view);
       },
