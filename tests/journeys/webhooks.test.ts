@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
-import { launchBrowser, newContext, openPage, screenshot } from '../helpers/browser';
+import path from 'node:path';
+import { launchBrowser, newContext, openPage, RESULTS_DIR, screenshot } from '../helpers/browser';
 import { seriousViolations } from '../helpers/axe';
 import { api, registerOffice, startServer, type TestServer } from '../helpers/server';
 import { startReceiver } from '../helpers/webhook-receiver';
@@ -47,7 +48,7 @@ describe('Programme → Webhooks page', () => {
     expect(await row.locator('td').nth(1).textContent()).toBe('delivered');
     expect(await row.locator('td').nth(3).textContent()).toBe('204');
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'webhooks-1366.png');
+    await screenshot(page, path.join(RESULTS_DIR, 'webhooks-1366.png'));
 
     await row.locator('button:text("Redeliver")').click();
     expect(await page.locator('main [role=status]').first().textContent()).toContain('Delivery queued again');
@@ -60,7 +61,7 @@ describe('Programme → Webhooks page', () => {
 
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'webhooks-390.png');
+    await screenshot(page, path.join(RESULTS_DIR, 'webhooks-390.png'));
 
     expect(problems).toEqual([]);
 
