@@ -14,6 +14,10 @@ import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
 import type { MailTransport } from '../notifications/transport';
 import type { OfficeStore } from '../storage/types';
+import { createMetrics, type Metrics } from '../metrics/metrics';
+import { createWebhookFeature, type WebhookFeature } from '../webhooks/feature';
+import { publicUrlOf } from '../notifications/feature';
+import { createWorkshopInvitations, type WorkshopInvitations } from '../programme/workshop-invitations';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
 export interface Runtime {
@@ -31,6 +35,12 @@ export interface Runtime {
   reminders: ReminderFeature;
   /** Every committed transition, for `GET /api/events/stream`. */
   live: LiveBroadcaster;
+  /** Prometheus metrics (`GET /metrics`). */
+  metrics: Metrics;
+  /** Outbound webhooks: subscriptions, deliveries and their dispatcher (webhooks/). */
+  webhooks: WebhookFeature;
+  /** Workshop calendar invitations (programme/workshop-invitations.ts). */
+  invitations: WorkshopInvitations;
   close(): void;
 }
 
@@ -61,17 +71,24 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
     const reminders = createReminderFeature(config, db, engine, { transport: options.mailTransport });
+    const metrics = createMetrics({ db, store, outbox: reminders.outbox }, engine.clock);
+    engine.addHooks(metrics.hooks);
+    metrics.instrumentTransport(reminders.transport);
+    const invitations = createWorkshopInvitations({ db, programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
+    engine.addHooks(invitations.hooks);
+    const webhooks = createWebhookFeature(config, { db, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();
     engine.addHooks(live.hooks);
     const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
     if (inspection) engine.addHooks(inspection.hooks);
     const close = () => {
+      void webhooks.stop();
       live.close();
       inspection?.stop();
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, close };
+    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
   } catch (error) {
     db.close();
     throw error;

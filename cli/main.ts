@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/env';
 import { openRuntime, type Runtime, type RuntimeOptions } from '../app/runtime';
 import { importJsonLines } from '../engine/import';
+import { exportJsonLines } from '../programme/export';
 import { officeStats } from '../engine/queries';
 import { verify } from '../engine/verify';
 import { EngineError } from '../engine/errors';
@@ -45,6 +46,25 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
         return imported;
       });
       console.log(`Imported ${result.offices} offices, ${result.events} events, ${result.other} other lines.`);
+    });
+
+  program
+    .command('export')
+    .description('Write every workshop, office and event as JSON Lines in the import format, in history order (one consistent snapshot).')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action((opts: { out?: string }) => {
+      withRuntime((rt) => {
+        const fd = opts.out ? fs.openSync(opts.out, 'w') : 1;
+        try {
+          // One read transaction: a server writing meanwhile is not half seen.
+          rt.db.transaction(() => {
+            for (const line of exportJsonLines(rt.db)) fs.writeSync(fd, line + '\n');
+          })();
+        } finally {
+          if (opts.out) fs.closeSync(fd);
+        }
+        rt.accounts.audit(rt.engine.clock.now().toISOString(), 'cli', 'export', opts.out ?? 'stdout');
+      });
     });
 
   program

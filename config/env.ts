@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -64,7 +65,35 @@ const envSchema = z.object({
     .refine((u) => u === '' || /^wss?:\/\/\S+$/.test(u), { message: 'must be a ws:// or wss:// URL' })
     .optional()
     .transform((u) => u || undefined),
+  /** Client addresses and CIDR ranges (comma-separated) that may read GET /metrics without a token. */
+  METRICS_ALLOW: z
+    .string()
+    .trim()
+    .default('127.0.0.1,::1')
+    .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every(isAddressOrRange), {
+      message: 'must be comma-separated IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8',
+    }),
+  /** Lets webhooks reach private, loopback and link-local addresses (tests, an internal receiver). */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** One webhook attempt, from connecting to the end of the answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /** First webhook retry delay; doubles with each attempt (with jitter), capped at 4 hours, for up to 24 hours. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(0).default(30000),
+  /** How often pending webhook deliveries are looked for (a transition also wakes the dispatcher). */
+  WEBHOOK_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
 });
+
+function isAddressOrRange(item: string): boolean {
+  const [address, bits, extra] = item.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
 
 export type Config = z.infer<typeof envSchema>;
 

@@ -214,13 +214,16 @@ function possibleEndings(track: Track, events: readonly OfficeEvent[], withdrawa
   }
 }
 
+/** Names keep their accents; addresses drop them (`garcía` → `garcia`), so the demo passes the API's own email check. */
+const asciiAddress = (address: string) => address.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+
 function planOffice(country: string, n: number, now: Date, rnd: Rnd): OfficePlan {
   const language = FRENCH.has(country) ? 'fr' : SPANISH.has(country) ? 'es' : 'en';
   const countryName = getCountry(country)?.name ?? country;
   const id = `${country}-${n === 0 ? 'IPO' : 'TMO'}`;
   const first = pickOne(rnd, FIRST);
   const last = pickOne(rnd, LAST);
-  const contact = { name: `${first} ${last}`, email: `${first}.${last}@ipo.${country.toLowerCase()}.example`.toLowerCase(), role: 'Director' };
+  const contact = { name: `${first} ${last}`, email: asciiAddress(`${first}.${last}@ipo.${country.toLowerCase()}.example`), role: 'Director' };
   const focal = { name: `${pickOne(rnd, LAST)} ${pickOne(rnd, FIRST)}`, email: `it@ipo.${country.toLowerCase()}.example` };
   const track: Track = rnd() < 0.2 ? 'internet' : 'kit';
   const registeredAt = new Date(now.getTime() - (900 + Math.floor(rnd() * 60)) * DAY);

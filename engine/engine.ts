@@ -5,6 +5,7 @@ import type { HistoryEntry, OfficeRecord, OfficeStore } from '../storage/types';
 import { systemClock, type Clock } from './clock';
 import { EngineError, officeNotFound } from './errors';
 import { readableOfficeId, type NewOffice } from './office-input';
+import { currentRequestId } from './request-context';
 import {
   activeNodes,
   allowedEvents,
@@ -29,6 +30,8 @@ export interface TransitionRecord {
   entered: ActiveNode[];
   exited: string[];
   at: Date;
+  /** `performance.now()` when the office was loaded, for the load-to-commit duration metric. */
+  startedAt?: number;
 }
 
 /**
@@ -40,6 +43,8 @@ export interface TransitionRecord {
 export interface EngineHooks {
   inTransaction?(record: TransitionRecord): void;
   afterCommit?(record: TransitionRecord): void;
+  /** Once per committed outermost transaction, with every record it committed (never empty). */
+  afterCommitBatch?(records: readonly TransitionRecord[]): void;
 }
 
 export interface ApplyOptions {
@@ -47,6 +52,8 @@ export interface ApplyOptions {
   expectedVersion?: number;
   /** Time of the event; defaults to the clock. Imports pass historical times. */
   at?: Date;
+  /** Stored with the history row; defaults to the request context's id (engine/request-context.ts). */
+  requestId?: string;
 }
 
 export interface EngineOptions {
@@ -111,11 +118,13 @@ export class Engine {
       const records = this.committed;
       this.committed = [];
       for (const record of records) for (const hook of this.hooks) this.announce(hook, record);
+      if (records.length > 0) for (const hook of this.hooks) this.announceBatch(hook, records);
     }
     return result;
   }
 
-  register(input: NewOffice, options: { actor: string; at?: Date }): OfficeRecord {
+  register(input: NewOffice, options: { actor: string; at?: Date; requestId?: string }): OfficeRecord {
+    const startedAt = performance.now();
     const at = options.at ?? this.clock.now();
     const iso = at.toISOString();
     const snapshot = initialSnapshot({ track: input.track });
@@ -146,6 +155,7 @@ export class Engine {
       to: office.states,
       actor: options.actor,
       at: iso,
+      requestId: options.requestId ?? currentRequestId() ?? null,
     };
     return this.unitOfWork(() => {
       if (this.store.getOffice(office.id)) {
@@ -153,7 +163,7 @@ export class Engine {
       }
       this.store.insertOffice(office, nodes);
       this.store.appendHistory(entry);
-      this.record({ office, previous: null, entry, before: null, after: snapshot, entered: nodes, exited: [], at });
+      this.record({ office, previous: null, entry, before: null, after: snapshot, entered: nodes, exited: [], at, startedAt });
       return office;
     });
   }
@@ -161,6 +171,7 @@ export class Engine {
   /** Takes one event for one office: load, pure `transition()`, persist. All or nothing. */
   apply(officeId: string, event: OfficeEvent, options: ApplyOptions): TransitionRecord {
     const at = options.at ?? this.clock.now();
+    const startedAt = performance.now();
     return this.unitOfWork(() => {
       const office = this.store.getOffice(officeId);
       if (!office) throw officeNotFound(officeId);
@@ -209,9 +220,10 @@ export class Engine {
         to: updated.states,
         actor: options.actor,
         at: iso,
+        requestId: options.requestId ?? currentRequestId() ?? null,
       };
       this.store.appendHistory(entry);
-      const record: TransitionRecord = { office: updated, previous: office, entry, before, after, entered, exited, at };
+      const record: TransitionRecord = { office: updated, previous: office, entry, before, after, entered, exited, at, startedAt };
       this.record(record);
       return record;
     });
@@ -225,6 +237,18 @@ export class Engine {
         this.onHookError(error, record);
       } catch {
         // The reporter itself failed: the change is committed all the same.
+      }
+    }
+  }
+
+  private announceBatch(hook: EngineHooks, records: TransitionRecord[]): void {
+    try {
+      hook.afterCommitBatch?.(records);
+    } catch (error) {
+      try {
+        this.onHookError(error, records[records.length - 1]!);
+      } catch {
+        // As in announce: the batch is committed whatever its reporters do.
       }
     }
   }

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Engine } from './engine';
 
 interface Pending {
@@ -47,7 +48,8 @@ export class GroupCommit {
 
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      // Bound to the caller's async context: the batch runs in whichever request's turn flushes it.
+      this.queue.push({ work: AsyncResource.bind(work), resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }

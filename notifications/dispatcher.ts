@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock';
 import type { Outbox, OutboxRow } from './outbox';
-import { isPermanentFailure, type MailTransport } from './transport';
+import { isPermanentFailure, type MailTransport, type OutgoingMessage } from './transport';
 
 export interface DispatcherOptions {
   outbox: Outbox;
@@ -88,6 +88,7 @@ export class Dispatcher {
         html: row.html_body,
         date: now,
         headers: { 'X-Office-Id': row.office_id ?? '', 'X-Reminder-Kind': row.kind },
+        attachments: JSON.parse(row.attachments ?? '[]') as OutgoingMessage['attachments'],
       });
       this.o.outbox.markSent(row.id, this.owner, now);
       result.sent++;

@@ -32,6 +32,15 @@ export interface OutboxRow {
   sent_at: string | null;
   /** Attempts whose outcome is unknown (lease expired while sending). */
   in_doubt: number;
+  /** JSON array of MailAttachment. */
+  attachments: string;
+}
+
+/** A file sent with an email (a calendar invitation, for instance). */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
 }
 
 export interface NewEmail {
@@ -46,6 +55,7 @@ export interface NewEmail {
   createdAt: Date;
   /** Not before this instant (the recipient's business hours). */
   sendAfter: Date;
+  attachments?: MailAttachment[];
 }
 
 /** What the API shows of a message: everything but the bodies and the lease. */
@@ -89,8 +99,8 @@ export function toEmailView(row: OutboxRow): EmailView {
 export function createOutbox(db: Db, messageDomain: string) {
   const s = {
     insert: db.prepare(`INSERT INTO outbox
-      (message_id, office_id, timer_id, kind, language, recipients, subject, text_body, html_body, status, last_error, created_at, send_after)
-      VALUES (@message_id, @office_id, @timer_id, @kind, @language, @recipients, @subject, @text_body, @html_body, @status, @last_error, @created_at, @send_after)`),
+      (message_id, office_id, timer_id, kind, language, recipients, subject, text_body, html_body, status, last_error, created_at, send_after, attachments)
+      VALUES (@message_id, @office_id, @timer_id, @kind, @language, @recipients, @subject, @text_body, @html_body, @status, @last_error, @created_at, @send_after, @attachments)`),
     // An expired lease means the attempt's outcome is unknown: SMTP may have taken the message
     // before the process died. Retried once; a second unknown outcome is not risked again.
     reclaim: db.prepare(`UPDATE outbox SET
@@ -139,6 +149,7 @@ export function createOutbox(db: Db, messageDomain: string) {
         last_error: failure ?? null,
         created_at: email.createdAt.toISOString(),
         send_after: email.sendAfter.toISOString(),
+        attachments: JSON.stringify(email.attachments ?? []),
       });
       return { id: Number(result.lastInsertRowid), messageId };
     },

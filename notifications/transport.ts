@@ -17,6 +17,7 @@ export interface OutgoingMessage {
   html: string;
   date: Date;
   headers?: Record<string, string>;
+  attachments?: { filename: string; contentType: string; content: string }[];
 }
 
 export interface MailTransport {

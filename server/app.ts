@@ -20,6 +20,12 @@ import { openApiDocument } from './openapi';
 import { pageRoutes } from './pages/routes';
 import { mountRoutes, route, type AnyRoute } from './route';
 import { createAuthFeature, type AuthFeature } from './auth';
+import { httpMetrics, metricsRoutes } from './metrics';
+import { webhookRoutes } from './api/webhooks';
+import { webhookPageRoutes } from './pages/webhooks';
+import { workshopCalendarRoutes } from './api/workshop-calendar';
+import { exportRoutes } from './api/export';
+import { requestContext, requestLogger } from './request-log';
 
 export interface App {
   app: Express;
@@ -31,7 +37,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   const auth = createAuthFeature(runtime);
   runtime.engine.onHookError = (error, record) =>
     logger.error({ err: error, office: record.office.id, version: record.office.version }, 'after-commit hook failed; the change is committed');
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...noteRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...noteRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime), ...webhookPageRoutes(runtime), ...workshopCalendarRoutes(runtime), ...exportRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',
@@ -45,6 +51,8 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogger(logger));
+  app.use(httpMetrics(runtime.metrics));
   app.set('etag', false);
   // Behind one HTTPS proxy: client addresses (rate limits) and Secure cookies come from it.
   app.set('trust proxy', runtime.config.TRUST_PROXY ? 1 : false);
@@ -87,6 +95,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   app.use('/r', linkPages.rateLimit);
   const router = express.Router();
   mountRoutes(router, routes);
+  app.use(requestContext);
   app.use(router);
   // Reply-link pages answer every problem with a page in the office's language, never JSON.
   app.use('/r', linkPages.notFound);

@@ -35,6 +35,7 @@ interface HistoryRow {
   to_states: string;
   actor: string;
   at: string;
+  request_id: string | null;
 }
 
 function toOffice(row: OfficeRow): OfficeRecord {
@@ -67,6 +68,7 @@ function toHistory(row: HistoryRow): HistoryEntry {
     to: JSON.parse(row.to_states) as string[],
     actor: row.actor,
     at: row.at,
+    requestId: row.request_id,
   };
 }
 
@@ -92,8 +94,8 @@ export function createOfficeStore(db: Db): OfficeStore {
     ),
     countStates: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM office_states'),
     stateRows: db.prepare<[], { office_id: string; path: string }>('SELECT office_id, path FROM office_states'),
-    appendHistory: db.prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    appendHistory: db.prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at, request_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     history: db.prepare<[string], HistoryRow>('SELECT * FROM history WHERE office_id = ? ORDER BY seq'),
     byStage: db.prepare<[], { stage: string; n: number }>('SELECT stage, count(*) AS n FROM offices GROUP BY stage'),
     // One range of the primary key per leaf state, where grouping all rows by path and reading
@@ -167,6 +169,7 @@ export function createOfficeStore(db: Db): OfficeStore {
         JSON.stringify(e.to),
         e.actor,
         e.at,
+        e.requestId ?? null,
       );
     },
 

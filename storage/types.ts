@@ -35,6 +35,8 @@ export interface HistoryEntry {
   to: string[];
   actor: string;
   at: string;
+  /** The HTTP request that caused it, when one did. */
+  requestId?: string | null;
 }
 
 export interface OfficeFilter {

@@ -129,16 +129,17 @@ describe('POST /api/offices/:id/events', () => {
 });
 
 describe('GET /api/offices/:id/history', () => {
-  test('lists every transition with seq, type, payload, from, to, actor and at', async () => {
+  test('lists every transition with seq, type, payload, from, to, actor, at and request id', async () => {
     const actor = expect.any(String);
+    const requestId = expect.any(String);
     const id = await registerOffice(url);
     await post(id, 'SEND_CIRCULAR');
     await post(id, 'REPLY_DECLINED');
     const res = await api(url, 'GET', `/api/offices/${id}/history`);
     expect(res.status).toBe(200);
     expect(res.body.events).toEqual([
-      { seq: 0, type: 'REGISTERED', payload: { track: 'kit' }, from: [], to: ['prospect'], actor, at: expect.any(String) },
-      { seq: 1, type: 'SEND_CIRCULAR', payload: { letterRef: 'C.9000' }, from: ['prospect'], to: ['invited'], actor, at: expect.any(String) },
+      { seq: 0, type: 'REGISTERED', payload: { track: 'kit' }, from: [], to: ['prospect'], actor, at: expect.any(String), requestId },
+      { seq: 1, type: 'SEND_CIRCULAR', payload: { letterRef: 'C.9000' }, from: ['prospect'], to: ['invited'], actor, at: expect.any(String), requestId },
       {
         seq: 2,
         type: 'REPLY_DECLINED',
@@ -147,6 +148,7 @@ describe('GET /api/offices/:id/history', () => {
         to: ['declined'],
         actor,
         at: expect.any(String),
+        requestId,
       },
     ]);
   });

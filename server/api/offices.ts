@@ -131,7 +131,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       handler: ({ params }) => {
         if (!store.getOffice(params.id)) throw officeNotFound(params.id);
         return {
-          events: store.history(params.id).map(({ seq, type, payload, from, to, actor, at }) => ({
+          events: store.history(params.id).map(({ seq, type, payload, from, to, actor, at, requestId }) => ({
             seq,
             type,
             payload,
@@ -139,6 +139,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
             to,
             actor,
             at,
+            requestId: requestId ?? null,
           })),
         };
       },

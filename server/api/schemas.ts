@@ -107,6 +107,7 @@ const historyEventSchema = z.strictObject({
   to: z.array(z.string()).describe('Active leaf states after it'),
   actor: z.string(),
   at: timestamp,
+  requestId: z.string().nullable().describe('The request that caused it (its X-Request-Id); null for imports, the CLI and timers'),
 });
 
 export const officeHistorySchema = z
@@ -153,7 +154,8 @@ export const etagHeaders = z.object({
  */
 export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
-type HistoryResponse = { events: Pick<HistoryEntry, 'seq' | 'type' | 'payload' | 'from' | 'to' | 'actor' | 'at'>[] };
+type Flat<T> = { [K in keyof T]: T[K] };
+type HistoryResponse = { events: Flat<Pick<HistoryEntry, 'seq' | 'type' | 'payload' | 'from' | 'to' | 'actor' | 'at'> & { requestId: string | null }>[] };
 
 // Compile-time only: each line fails to type-check when a schema and the type it documents part ways.
 const _officeViewAgrees: Same<z.output<typeof officeViewSchema>, OfficeView> = true;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { AccountStore } from '../../storage/account-store';
+import type { Db } from '../../storage/db';
+import { auditExportQuery, streamAudit } from '../audit-export';
 import { HttpError } from '../errors';
 import { numericIdParams as numericId } from '../input';
 import { route, type AnyRoute } from '../route';
@@ -15,7 +17,7 @@ export function principalOf(res: { locals: Record<string, unknown> }): Principal
 }
 
 /** JSON routes for people and tokens; the pages and the CLI use the same service. */
-export function accountRoutes(accounts: AccountStore, service: AccountService): AnyRoute[] {
+export function accountRoutes(accounts: AccountStore, service: AccountService, db: Db): AnyRoute[] {
   return [
     route({
       method: 'get',
@@ -113,9 +115,14 @@ export function accountRoutes(accounts: AccountStore, service: AccountService): 
         actor: z.string().max(200).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
         offset: z.coerce.number().int().min(0).default(0),
+        ...auditExportQuery,
       }),
       responses: { 200: { description: 'One page of the trail, newest first', schema: auditTrailSchema } },
-      handler: ({ query }) => ({ entries: accounts.auditTrail(query) }),
+      handler: async ({ query, res }) => {
+        // format=csv|jsonl: the whole period, oldest first, streamed (server/audit-export.ts).
+        if (query.format) return streamAudit(db, res, query);
+        return { entries: accounts.auditTrail(query) };
+      },
     }),
   ];
 }

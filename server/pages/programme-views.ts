@@ -45,6 +45,7 @@ function subnav(current: string): Html {
     ['/programme/gold-disk', 'Gold Disk'],
     ['/programme/letters', 'Circular letters'],
     ['/programme/import', 'Import offices'],
+    ['/programme/webhooks', 'Webhooks'],
   ];
   return html`<nav class="filters card" aria-label="Programme">${links.map(
     ([href, label]) => html`<a class="btn${href === current ? '' : ' secondary'}" href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a> `,
@@ -150,7 +151,8 @@ export function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string,
   const candidates = w.status === 'planned' ? enrollableFocalPoints(runtime) : [];
   const action = (what: string) => `/programme/workshops/${encodeURIComponent(w.id)}/${what}`;
   const body = html`<div class="page-head"><div><h1>${w.title}</h1>
-<p class="muted">${w.city}, ${countryName(w.country)} · ${w.start} – ${w.end} · <span class="badge state">${w.status}</span> · ${w.enrolled} of ${w.capacity} places taken</p></div></div>
+<p class="muted">${w.city}, ${countryName(w.country)} · ${w.start} – ${w.end} · <span class="badge state">${w.status}</span> · ${w.enrolled} of ${w.capacity} places taken</p></div>
+<a class="btn secondary" href="/api/workshops/${encodeURIComponent(w.id)}/invitation.ics" download>Add to calendar (.ics)</a></div>
 ${flash(done)}
 ${
   problem

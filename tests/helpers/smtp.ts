@@ -21,6 +21,8 @@ export interface ReceivedMail {
   html: string;
   date: Date | undefined;
   headers: Map<string, unknown>;
+  /** Attachments as parsed by mailparser: file name, content type (with its parameters) and text. */
+  attachments: { filename: string; contentType: string; method: string | undefined; content: string }[];
 }
 
 const REFUSALS = {
@@ -76,6 +78,12 @@ export class TestSmtp {
               html: typeof parsed.html === 'string' ? parsed.html : '',
               date: parsed.date,
               headers: parsed.headers,
+              attachments: parsed.attachments.map((a) => ({
+                filename: a.filename ?? '',
+                contentType: a.contentType,
+                method: (a.headers.get('content-type') as { params?: Record<string, string> } | undefined)?.params?.method,
+                content: a.content.toString('utf8'),
+              })),
             });
             callback();
           };
