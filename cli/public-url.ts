@@ -22,11 +22,10 @@ export function warnWithoutPublicUrl(config: Config): void {
 export function warningOnEmails(open: (opts?: RuntimeOptions) => Runtime): (opts?: RuntimeOptions) => Runtime {
   return (opts) => {
     const runtime = open(opts);
-    const before = runtime.reminders.outbox.lastId();
     const close = runtime.close;
     runtime.close = () => {
       try {
-        if (runtime.reminders.outbox.lastId() > before) warnWithoutPublicUrl(runtime.config);
+        if (runtime.reminders.outbox.enqueuedCount() > 0) warnWithoutPublicUrl(runtime.config);
       } finally {
         close();
       }

@@ -127,13 +127,15 @@ export function createOutbox(db: Db, messageDomain: string) {
     countAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
     ofOffice: db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE office_id = ? ORDER BY id'),
     get: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?'),
-    lastId: db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM outbox'),
     due: db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND send_after <= ? ORDER BY send_after, id"),
   };
 
+  // Messages this process wrote, whatever other processes on the same database write meanwhile.
+  let enqueued = 0;
   return {
     /** Writes one message; call inside the transaction that decides to send it. */
     enqueue(email: NewEmail, failure?: string): { id: number; messageId: string } {
+      enqueued++;
       const messageId = `<${randomUUID()}@${messageDomain}>`;
       const result = s.insert.run({
         message_id: messageId,
@@ -176,8 +178,8 @@ export function createOutbox(db: Db, messageDomain: string) {
 
     ofOffice: (officeId: string) => s.ofOffice.all(officeId),
     get: (id: number) => s.get.get(id),
-    /** The newest message's id (0 when empty). */
-    lastId: () => s.lastId.get()!.id,
+    /** How many messages this outbox has written (rolled-back ones included). */
+    enqueuedCount: () => enqueued,
     /** Pending messages a delivery pass at `now` would send. */
     due: (now: Date) => s.due.all(now.toISOString()),
   };
