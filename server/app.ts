@@ -7,6 +7,7 @@ import type { Runtime } from '../app/runtime';
 import { officeRoutes } from './api/offices';
 import { programmeRoutes } from './api/programme';
 import { reportRoutes } from './api/reports';
+import { analyticsRoutes } from './api/analytics';
 import { programmeFormParsers, programmePageRoutes } from './pages/programme-routes';
 import { importBodyParser, systemRoutes } from './api/system';
 import { reminderRoutes } from './api/reminders';
@@ -26,7 +27,7 @@ export interface App {
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
   const auth = createAuthFeature(runtime);
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...analyticsRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',
