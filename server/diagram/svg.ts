@@ -23,6 +23,11 @@ export interface DiagramOptions {
   traversed?: Set<string>;
   /** Link of each state (e.g. the offices in it). */
   href?: (path: string) => string | undefined;
+  /**
+   * Colour the states by this figure instead of the office count (e.g. median days in state), with
+   * its text written on each state. States without a value are drawn empty.
+   */
+  heat?: Record<string, { value: number; text: string }>;
   /** Accessible name of the whole drawing. */
   title: string;
   id?: string;
@@ -59,8 +64,12 @@ function leaf(node: LaidOutNode, options: DiagramOptions, max: number): string {
   const office = options.current !== undefined;
   const isCurrent = options.current?.includes(node.path) ?? false;
   const wasVisited = options.visited?.has(node.path) ?? false;
-  const heat = office ? { fill: isCurrent ? '#cfe3f3' : wasVisited ? '#eef4f9' : '#ffffff', dark: false } : heatColour(fig?.count ?? 0, max);
-  const { count, issues } = figureText(fig);
+  const metric = options.heat?.[node.path];
+  const heat = office
+    ? { fill: isCurrent ? '#cfe3f3' : wasVisited ? '#eef4f9' : '#ffffff', dark: false }
+    : heatColour(options.heat ? (metric?.value ?? 0) : (fig?.count ?? 0), max);
+  const { count: officeCount, issues } = figureText(fig);
+  const count = options.heat ? (metric?.text ?? '') : officeCount;
   const classes = ['node', 'leaf', `owner-${state.meta.owner}`];
   if (state.type === 'final') classes.push('final');
   if (isCurrent) classes.push('current');
@@ -77,15 +86,18 @@ function leaf(node: LaidOutNode, options: DiagramOptions, max: number): string {
   if (office) {
     const note = isCurrent ? 'current' : wasVisited ? 'visited' : '';
     if (note) lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}">${note}</text>`);
+  } else if (options.heat) {
+    if (metric) lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}" data-value="${metric.value}">${esc(count)}</text>`);
   } else if (fig) {
     lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}" data-count="${fig.count}">${esc(count)}</text>`);
     if (issues) lines.push(`<text class="issues" x="${f(cx)}" y="${f(node.y + 55)}">${esc(issues)}</text>`);
   }
   lines.push(`<text class="owner" x="${f(node.x + node.width - 6)}" y="${f(node.y + node.height - 5)}">${state.meta.owner === 'wipo' ? 'WIPO' : 'office'}</text>`);
-  const describe = [state.meta.label, count, issues, isCurrent ? 'current state' : '', `waiting on ${state.meta.owner === 'wipo' ? 'WIPO' : 'the office'}`]
-    .filter(Boolean)
-    .join(', ');
-  return wrap(node, options, classes, describe, `${state.meta.label}: ${state.meta.description}`, lines.join(''));
+  // The accessible name starts with the visible text, in its order (WCAG 2.5.3), then says more.
+  const note = office ? (isCurrent ? 'current' : wasVisited ? 'visited' : '') : '';
+  const visible = [state.meta.label, office ? note : count, office ? '' : issues, state.meta.owner === 'wipo' ? 'WIPO' : 'office'].filter(Boolean).join(' ');
+  const describe = [visible, isCurrent ? 'current state' : '', `waiting on ${state.meta.owner === 'wipo' ? 'WIPO' : 'the office'}`].filter(Boolean).join(', ');
+  return wrap(node, options, classes, describe, `${state.meta.label}: ${state.meta.description}`, lines.join(' '));
 }
 
 function container(node: LaidOutNode, options: DiagramOptions): string {
@@ -108,8 +120,9 @@ function wrap(node: LaidOutNode, options: DiagramOptions, classes: string[], lab
   const attrs = `class="${classes.join(' ')}" data-path="${esc(node.path)}"`;
   const tooltip = `<title>${esc(tip)}</title>`;
   if (!href) return `<g ${attrs} role="img" aria-label="${esc(label)}">${tooltip}${box}${body}</g>`;
-  if (box) return `<g ${attrs}>${box}<a href="${esc(href)}" aria-label="${esc(label)}">${tooltip}${body}</a></g>`;
-  return `<a href="${esc(href)}" aria-label="${esc(label)}"><g ${attrs}>${tooltip}${body}</g></a>`;
+  // The tooltip sits outside the link: inside, it would count as the link's visible text.
+  if (box) return `<g ${attrs}>${tooltip}${box}<a href="${esc(href)}" aria-label="${esc(label)}">${body}</a></g>`;
+  return `<g ${attrs}>${tooltip}<a href="${esc(href)}" aria-label="${esc(label)}">${body}</a></g>`;
 }
 
 function edge(e: LaidOutEdge, options: DiagramOptions): string {
@@ -130,7 +143,9 @@ function edge(e: LaidOutEdge, options: DiagramOptions): string {
 
 export function renderDiagram(layout: MachineLayout, options: DiagramOptions): string {
   const id = options.id ?? 'chart';
-  const leafCounts = layout.nodes.filter((n) => n.kind === 'state' && n.state?.states.length === 0).map((n) => options.figures?.[n.path]?.count ?? 0);
+  const leafCounts = layout.nodes
+    .filter((n) => n.kind === 'state' && n.state?.states.length === 0)
+    .map((n) => (options.heat ? (options.heat[n.path]?.value ?? 0) : (options.figures?.[n.path]?.count ?? 0)));
   const max = Math.max(0, ...leafCounts);
   const parts: string[] = [];
   parts.push(

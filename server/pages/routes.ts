@@ -6,6 +6,7 @@ import { officesQuery, renderOffices } from './offices';
 import { renderOverview } from './overview';
 import { renderRegister } from './register';
 import { renderStuck, stuckQuery } from './stuck';
+import { analyticsQuery, renderAnalytics } from './analytics';
 
 function send(res: Response, body: string, status = 200): void {
   res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
@@ -42,6 +43,16 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       produces: 'html',
       query: officesQuery,
       handler: ({ query, res }) => send(res, renderOffices(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/analytics',
+      summary: 'Dashboard: where the time goes (lifecycle by time in state, funnel, cumulative flow, slowest offices)',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: analyticsQuery,
+      handler: async ({ query, res }) => send(res, await renderAnalytics(runtime, query)),
     }),
     route({
       method: 'get',
