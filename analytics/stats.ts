@@ -10,7 +10,7 @@ export interface Spread {
 }
 
 /** Nearest-rank percentile of ascending `sorted` (`p` in 0..1): the smallest value with at least p of the values at or below it. */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.max(1, Math.ceil(p * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1]!;
