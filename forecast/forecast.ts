@@ -19,7 +19,7 @@ export interface ForecastOptions {
   runs: number;
   seed: number;
   scenario: Scenario;
-  /** Simulate no further than this (default: five years after the deadline). */
+  /** Simulate no further than this (default: two years after the deadline). */
   horizon?: number;
   /** Simulate the push (every remaining stay half as long) of at-risk offices: costs a second run for them. */
   push?: boolean;
@@ -130,7 +130,7 @@ function monthsBetween(from: number, to: number): number[] {
 
 export function forecast(history: History, options: ForecastOptions, model: Model = fitModel(history, options.asOf)): ForecastResult {
   const { asOf, deadline, runs, seed, scenario } = options;
-  const horizon = options.horizon ?? Math.max(deadline, asOf) + 5 * YEAR;
+  const horizon = options.horizon ?? Math.max(deadline, asOf) + 2 * YEAR;
   const now = officesAt(history, asOf).filter((o) => o.leaves.length > 0);
   const points = monthsBetween(asOf, deadline);
   const curve = new Int32Array(runs * points.length);

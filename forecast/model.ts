@@ -8,6 +8,7 @@ import type { History } from '../analytics/episodes';
  * instant are right-censored: the Kaplan–Meier estimate gives each completed stay its share of the
  * probability (its own, plus that of the censored stays shorter than it, spread to the right), and
  * what is left after the longest completed stay is the chance of staying on beyond anything seen.
+ * An office already in a state longer than any completed stay is drawn afresh (see `draw`).
  * A sample is then one observed stay (its length and its outcome together), so the chances of a
  * decline, a withdrawal or a site difficulty are those observed, each with its own timing.
  */
@@ -114,7 +115,19 @@ export function fitModel(history: History, asOf: number): Model {
   return { asOf, stays, afterPreparing: afterPreparing() };
 }
 
+const chosen = new WeakMap<Model, Record<Track, Map<string, StayDistribution | undefined>>>();
+
+/** The stays of `state` on `track`, or of both tracks pooled when the track has seen too few. */
 export function stayOf(model: Model, track: Track, state: string): StayDistribution | undefined {
+  let cache = chosen.get(model);
+  if (!cache) chosen.set(model, (cache = { kit: new Map(), internet: new Map() }));
+  const byState = cache[track];
+  let d = byState.get(state);
+  if (d === undefined && !byState.has(state)) byState.set(state, (d = pick(model, track, state)));
+  return d;
+}
+
+function pick(model: Model, track: Track, state: string): StayDistribution | undefined {
   const own = model.stays.get(`${track}|${state}`);
   if (own && own.observed >= MIN_STAYS) return own;
   return model.stays.get(`*|${state}`) ?? own ?? model.stays.get(`${track === 'kit' ? 'internet' : 'kit'}|${state}`);
@@ -136,6 +149,9 @@ function search(a: Float64Array, x: number, strict: boolean): number {
 export function draw(d: StayDistribution | undefined, elapsed: number, u: number): Draw {
   if (!d || d.lengths.length === 0) return { remaining: Infinity, next: null };
   const first = search(d.lengths, elapsed, true);
+  // Longer already than every completed stay seen: the history says nothing about how such stays
+  // end, so the stay is drawn afresh from the whole distribution (its tail of never leaving included).
+  if (first >= d.lengths.length && elapsed > 0) return draw(d, 0, u);
   const before = first > 0 ? d.cumulative[first - 1]! : 0;
   // Mass left after `elapsed`: the completed stays longer than it, and the tail beyond them all.
   const target = before + u * (1 - before);

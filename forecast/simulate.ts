@@ -43,6 +43,19 @@ export function factorOf(scenario: Scenario, state: string): number {
   return all;
 }
 
+const regions = new Map<string, string | null>();
+const regionOf = (state: string) => {
+  let r = regions.get(state);
+  if (r === undefined) regions.set(state, (r = regionOfLeaf(state)));
+  return r;
+};
+const parts = new Map<string, string[]>();
+const partsOf = (next: string) => {
+  let p = parts.get(next);
+  if (!p) parts.set(next, (p = next.split('+')));
+  return p;
+};
+
 interface Slot {
   state: string;
   entered: number;
@@ -50,47 +63,59 @@ interface Slot {
   next: string | null;
 }
 
+/** Enters `state` at `at`, drawing its exit as seen from `from` (later than `at` for a stay already under way). */
+function enter(model: Model, start: StartState, scenario: Scenario, out: Outcome, state: string, at: number, from: number, u: number): Slot {
+  const slot: Slot = { state, entered: at, exit: Infinity, next: null };
+  if (out.done === Infinity && DONE_STATES.has(state)) out.done = at;
+  if (state === 'handedOver') out.handedOver = at;
+  if (isFinal(state)) return slot;
+  if (state === ON_HOLD && scenario.goldDisk !== undefined && scenario.goldDisk > from) {
+    slot.exit = scenario.goldDisk;
+    slot.next = AFTER_HOLD;
+    return slot;
+  }
+  const d = draw(stayOf(model, start.track, state), from - at, u);
+  slot.exit = from + d.remaining * (scenario.speedup ? factorOf(scenario, state) : 1);
+  slot.next = d.next;
+  return slot;
+}
+
+const spent = new Map<string, number>();
+
 export function simulate(model: Model, start: StartState, asOf: number, horizon: number, scenario: Scenario, rnd: () => number): Outcome {
   const out: Outcome = { done: Infinity, handedOver: Infinity, longest: null };
-  const spent = new Map<string, number>();
-  const enter = (state: string, at: number, from: number): Slot => {
-    const slot: Slot = { state, entered: at, exit: Infinity, next: null };
-    if (DONE_STATES.has(state) && out.done === Infinity) out.done = at;
-    if (state === 'handedOver') out.handedOver = at;
-    if (isFinal(state)) return slot;
-    if (state === ON_HOLD && scenario.goldDisk !== undefined && scenario.goldDisk > from) {
-      slot.exit = scenario.goldDisk;
-      slot.next = AFTER_HOLD;
-      return slot;
-    }
-    const d = draw(stayOf(model, start.track, state), from - at, rnd());
-    slot.exit = from + d.remaining * factorOf(scenario, state);
-    slot.next = d.next;
-    return slot;
-  };
-  let slots = start.leaves.map((l) => enter(l.state, l.entered, asOf));
+  spent.clear();
+  let slots = start.leaves.map((l) => enter(model, start, scenario, out, l.state, l.entered, asOf, rnd()));
   for (let step = 0; step < MAX_STEPS; step++) {
     let k = -1;
-    for (let i = 0; i < slots.length; i++) if (slots[i]!.exit < (k < 0 ? Infinity : slots[k]!.exit)) k = i;
-    if (k < 0) break;
+    let exit = Infinity;
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i]!.exit < exit) {
+        exit = slots[i]!.exit;
+        k = i;
+      }
+    }
+    if (k < 0 || exit > horizon) break;
     const slot = slots[k]!;
-    const t = slot.exit;
-    if (t > horizon) break;
+    const t = exit;
     if (out.done === Infinity) spent.set(slot.state, (spent.get(slot.state) ?? 0) + (t - Math.max(slot.entered, asOf)));
     const next = slot.next!;
-    if (next === 'withdrawn' || next.split('+').includes('withdrawn')) {
+    const nextLeaves = partsOf(next);
+    if (nextLeaves.includes('withdrawn')) {
       slots = [];
       break;
     }
-    if (regionOfLeaf(slot.state)) {
-      slots[k] = enter(next, t, t);
-      if (slots.every((s) => isRegionFinal(s.state))) slots = [enter(model.afterPreparing[start.track], t, t)];
+    if (regionOf(slot.state)) {
+      slots[k] = enter(model, start, scenario, out, next, t, t, rnd());
+      if (slots.every((s) => isRegionFinal(s.state))) slots = [enter(model, start, scenario, out, model.afterPreparing[start.track], t, t, rnd())];
     } else {
-      slots = next.split('+').map((s) => enter(s, t, t));
-      if (slots.length > 1 && slots.every((s) => isRegionFinal(s.state))) slots = [enter(model.afterPreparing[start.track], t, t)];
+      slots = nextLeaves.map((s) => enter(model, start, scenario, out, s, t, t, rnd()));
+      if (slots.length > 1 && slots.every((s) => isRegionFinal(s.state))) slots = [enter(model, start, scenario, out, model.afterPreparing[start.track], t, t, rnd())];
     }
   }
-  if (out.done === Infinity) for (const s of slots) if (s.exit === Infinity || s.exit > horizon) spent.set(s.state, (spent.get(s.state) ?? 0) + (horizon - Math.max(s.entered, asOf)));
+  if (out.done === Infinity) {
+    for (const s of slots) if (s.exit > horizon) spent.set(s.state, (spent.get(s.state) ?? 0) + (horizon - Math.max(s.entered, asOf)));
+  }
   let best = 0;
   for (const [state, ms] of spent) {
     if (ms > best && !isFinal(state)) {

@@ -8,6 +8,7 @@ import { officeRoutes } from './api/offices';
 import { programmeRoutes } from './api/programme';
 import { reportRoutes } from './api/reports';
 import { analyticsRoutes } from './api/analytics';
+import { forecastRoutes } from './api/forecast';
 import { programmeFormParsers, programmePageRoutes } from './pages/programme-routes';
 import { importBodyParser, systemRoutes } from './api/system';
 import { reminderRoutes } from './api/reminders';
@@ -27,7 +28,7 @@ export interface App {
 
 export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
   const auth = createAuthFeature(runtime);
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...analyticsRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...analyticsRoutes(runtime), ...forecastRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',

@@ -12,6 +12,7 @@ const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'register', href: '/register', label: 'Register office' },
   { section: 'programme', href: '/programme', label: 'Programme' },
   { section: 'analytics', href: '/analytics', label: 'Analytics' },
+  { section: 'forecast', href: '/forecast', label: 'Forecast' },
 ];
 
 /**

@@ -7,6 +7,7 @@ import { renderOverview } from './overview';
 import { renderRegister } from './register';
 import { renderStuck, stuckQuery } from './stuck';
 import { analyticsQuery, renderAnalytics } from './analytics';
+import { forecastPageQuery, renderForecast } from './forecast';
 
 function send(res: Response, body: string, status = 200): void {
   res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
@@ -53,6 +54,16 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       produces: 'html',
       query: analyticsQuery,
       handler: async ({ query, res }) => send(res, await renderAnalytics(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/forecast',
+      summary: 'Dashboard: will the programme finish by its deadline (forecast curve, baseline and scenario, offices to push)',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: forecastPageQuery,
+      handler: ({ query, res }) => send(res, renderForecast(runtime, query)),
     }),
     route({
       method: 'get',
