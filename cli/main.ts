@@ -10,6 +10,7 @@ import { loadDemoData } from '../demo/load';
 import { registerProgrammeCommands } from './programme';
 import { registerAccountCommands } from './accounts';
 import { registerSweepCommand } from './sweep';
+import { registerForecastBacktestCommand } from './forecast-backtest';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
@@ -96,6 +97,7 @@ export function buildCli(open: (opts?: RuntimeOptions) => Runtime): Command {
   registerProgrammeCommands(program, open);
   registerAccountCommands(program, open);
   registerSweepCommand(program, open);
+  registerForecastBacktestCommand(program, open);
 
   return program;
 }

@@ -114,6 +114,22 @@ describe('CSV', () => {
     expect(lines.find((l) => l.startsWith('C,'))).toMatch(/^C,"'=HYPERLINK\(""http:\/\/x\.example""\)",SN,invited,Invited,2025-01-06T00:00:00\.000Z,360,/);
   });
 
+  test('/api/offices and /api/stuck answer CSV too, by parameter or Accept header', async () => {
+    const offices = await api(server.url, 'GET', '/api/offices?format=csv');
+    expect(offices.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (offices.body as string).trim().split('\r\n');
+    expect(lines[0]).toBe('id,name,country,city,language,track,stage,states,version,contact_name,contact_email,created_at,updated_at');
+    expect(lines).toHaveLength(5);
+    expect(lines.find((l) => l.startsWith('C,'))).toMatch(/^C,"'=HYPERLINK\(""http:\/\/x\.example""\)",SN,,en,kit,invited,invited,1,Director C,c@ipo\.example,/);
+    const json = await api(server.url, 'GET', '/api/offices');
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    const stuck = await api(server.url, 'GET', '/api/stuck', undefined, { accept: 'text/csv' });
+    expect(stuck.headers.get('content-disposition')).toBe('attachment; filename="stuck-offices.csv"');
+    const stuckLines = (stuck.body as string).trim().split('\r\n');
+    expect(stuckLines[0]).toMatch(/^office_id,name,country,state,owner,entered_at,days_in_state,days_overdue,/);
+    expect(stuckLines.some((l) => l.startsWith(`C,"'=HYPERLINK`) && l.includes(',invited,office,2025-01-06T00:00:00.000Z,'))).toBe(true);
+  });
+
   test('every analytics list answers CSV', async () => {
     for (const p of ['durations', 'funnel', 'flow', 'sla']) {
       const res = await fetch(`${server.url}/api/analytics/${p}?${period}&format=csv`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
