@@ -8,7 +8,8 @@ import type { History } from '../analytics/episodes';
  * instant are right-censored: the Kaplan–Meier estimate gives each completed stay its share of the
  * probability (its own, plus that of the censored stays shorter than it, spread to the right), and
  * what is left after the longest completed stay is the chance of staying on beyond anything seen.
- * An office already in a state longer than any completed stay is drawn afresh (see `draw`).
+ * An office already in a state longer than any completed stay seen is taken to stay (the history
+ * says nothing about how such stays end); docs/forecast.md discusses what that does.
  * A sample is then one observed stay (its length and its outcome together), so the chances of a
  * decline, a withdrawal or a site difficulty are those observed, each with its own timing.
  */
@@ -149,9 +150,6 @@ function search(a: Float64Array, x: number, strict: boolean): number {
 export function draw(d: StayDistribution | undefined, elapsed: number, u: number): Draw {
   if (!d || d.lengths.length === 0) return { remaining: Infinity, next: null };
   const first = search(d.lengths, elapsed, true);
-  // Longer already than every completed stay seen: the history says nothing about how such stays
-  // end, so the stay is drawn afresh from the whole distribution (its tail of never leaving included).
-  if (first >= d.lengths.length && elapsed > 0) return draw(d, 0, u);
   const before = first > 0 ? d.cumulative[first - 1]! : 0;
   // Mass left after `elapsed`: the completed stays longer than it, and the tail beyond them all.
   const target = before + u * (1 - before);
