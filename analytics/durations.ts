@@ -1,7 +1,7 @@
 import { allStates } from '../machines/describe';
 import { stateLabel } from '../machines/labels';
 import type { Owner } from '../machines/meta';
-import type { History } from './episodes';
+import type { Episode, History } from './episodes';
 import { windowOf, type Scope } from './scope';
 import { days, spread, weekdayMs, type Spread } from './stats';
 
@@ -49,10 +49,10 @@ export function computeDurations(history: History, scope: Scope): DurationsResul
   const acc = new Map<string, { entered: number; left: number; inside: number; cal: number[]; biz: number[] }>();
   for (const s of MEASURED_STATES) acc.set(s.path, { entered: 0, left: 0, inside: 0, cal: [], biz: [] });
   // Top-level leaves (invited) are in both lists: their stays are taken from the leaves.
-  for (const e of [...history.stages.filter((x) => COMPOUND.has(x.state)), ...history.leaves]) {
+  const visit = (e: Episode) => {
     const a = acc.get(e.state);
-    if (!a || !w.includes(e.office)) continue;
-    if (e.entered >= w.end || e.left < w.start) continue;
+    if (!a || !w.includes(e.office)) return;
+    if (e.entered >= w.end || e.left < w.start) return;
     if (e.entered >= w.start) a.entered++;
     const ended = e.left < w.end;
     if (ended) a.left++;
@@ -60,7 +60,9 @@ export function computeDurations(history: History, scope: Scope): DurationsResul
     const until = ended ? e.left : w.end;
     a.cal.push(days(until - e.entered));
     a.biz.push(days(weekdayMs(e.entered, until)));
-  }
+  };
+  for (const e of history.stages) if (COMPOUND.has(e.state)) visit(e);
+  for (const e of history.leaves) visit(e);
   return {
     from: w.period.from,
     to: w.period.to,

@@ -44,7 +44,7 @@ export function computeFunnel(history: History, scope: Scope): FunnelResult {
   FUNNEL_STEPS.forEach((s, i) => s.states.forEach((state) => stepOf.set(state, i)));
   // First instant each office reached each step, before the end of the period.
   const first = new Map<number, number[]>();
-  for (const e of [...history.stages, ...history.leaves]) {
+  for (const e of history.stages.concat(history.leaves)) {
     const step = stepOf.get(e.state);
     if (step === undefined || e.entered >= w.end || !w.includes(e.office)) continue;
     let times = first.get(e.office);

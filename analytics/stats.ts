@@ -37,7 +37,8 @@ export function weekdayMs(from: number, to: number): number {
   while (t < to) {
     const dayStart = Math.floor(t / DAY) * DAY;
     const dayEnd = Math.min(dayStart + DAY, to);
-    const weekday = new Date(dayStart).getUTCDay();
+    // 1 January 1970 was a Thursday: day n of the epoch is weekday (n + 4) mod 7, 0 being Sunday.
+    const weekday = (Math.floor(dayStart / DAY) + 4) % 7;
     if (weekday !== 0 && weekday !== 6) total += dayEnd - t;
     t = dayEnd;
   }
