@@ -13,6 +13,7 @@ import { registerAccountCommands } from './accounts';
 import { registerSweepCommand } from './sweep';
 import { createPrivateFile } from '../storage/private-files';
 import { warningOnEmails } from './public-url';
+import { registerForecastBacktestCommand } from './forecast-backtest';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
@@ -134,6 +135,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
   registerProgrammeCommands(program, open);
   registerAccountCommands(program, open);
   registerSweepCommand(program, open);
+  registerForecastBacktestCommand(program, open);
 
   return program;
 }

@@ -58,6 +58,11 @@ const envSchema = z.object({
   DISPATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(ONE_DAY).default(5000),
   /** Operator overrides of the reminder policies (validated at start). */
   POLICIES_PATH: z.string().min(1).default(path.join('config', 'policies.json')),
+  /** When the programme closes and hands over to IT operations (YYYY-MM-DD): the forecast's default deadline. */
+  PROGRAMME_DEADLINE: z.iso
+    .date()
+    .refine((d) => d >= '1990-01-01' && d <= '2100-12-31', 'must be a date between 1990-01-01 and 2100-12-31')
+    .default(() => `${new Date().getUTCFullYear()}-12-31`),
   /** WebSocket URL of a Stately inspector (e.g. ws://127.0.0.1:8080): every transition is streamed there. Off when empty. */
   INSPECT_URL: z
     .string()

@@ -9,6 +9,8 @@ import { officeNotFound } from '../../engine/errors';
 import { flag } from '../input';
 import { idParams, route, type AnyRoute } from '../route';
 import { allStates } from '../../machines/describe';
+import { formatParam, wantsCsv } from '../csv';
+import { sendOfficesCsv } from '../csv-lists';
 import { etagHeaders, IF_MATCH_PATTERN, ifMatchHeaders, officeHistorySchema, officeListSchema, officeStatsSchema, officeViewSchema } from './schemas';
 
 const stateNames = allStates().map((s) => s.path);
@@ -25,6 +27,7 @@ export const listQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   /** `true`: only offices past an SLA deadline (see GET /api/stuck). */
   stalled: flag.optional(),
+  format: formatParam,
 });
 
 /**
@@ -77,8 +80,10 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: listQuery,
       responses: { 200: { description: 'One page of the matching offices', schema: officeListSchema } },
-      handler: ({ query: { stalled, ...filter } }) =>
-        listOfficeViews(store, { ...filter, stalledAt: stalled ? engine.clock.now().toISOString() : undefined }, reminders),
+      handler: ({ query: { stalled, format, ...filter }, req, res }) => {
+        const list = listOfficeViews(store, { ...filter, stalledAt: stalled ? engine.clock.now().toISOString() : undefined }, reminders);
+        return wantsCsv(req, format) ? sendOfficesCsv(res, list.offices) : list;
+      },
     }),
     route({
       method: 'get',

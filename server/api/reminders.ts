@@ -3,6 +3,8 @@ import type { Runtime } from '../../app/runtime';
 import { isValidZone } from '../../engine/business-hours';
 import { officeNotFound } from '../../engine/errors';
 import { listStuck, stalledCountsByState } from '../../engine/stalled';
+import { formatParam, wantsCsv } from '../csv';
+import { sendStuckCsv } from '../csv-lists';
 import { allStates } from '../../machines/describe';
 import { OUTBOX_STATUSES, toEmailView } from '../../notifications/outbox';
 import { HttpError } from '../errors';
@@ -68,9 +70,12 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       summary: 'Stalled offices (past their SLA), most overdue first; escalated ones are stuck',
       tag: 'reminders',
       access: 'viewer',
-      query: z.object({ owner: z.enum(['office', 'wipo']).optional(), stage: z.enum(stageNames).optional(), ...page }),
+      query: z.object({ owner: z.enum(['office', 'wipo']).optional(), stage: z.enum(stageNames).optional(), ...page, format: formatParam }),
       responses: { 200: { description: 'One page of the stalled clocks', schema: stuckListSchema } },
-      handler: ({ query }) => listStuck(db, engine.clock.now(), query),
+      handler: ({ query: { format, ...query }, req, res }) => {
+        const list = listStuck(db, engine.clock.now(), query);
+        return wantsCsv(req, format) ? sendStuckCsv(res, list.rows) : list;
+      },
     }),
     route({
       method: 'get',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { REPORT_STYLE, renderReportHtml } from '../../programme/report/html';
 import { renderMarkdown } from '../../programme/report/markdown';
+import { renderPdf } from '../../programme/report/pdf';
 import { computeProgressReport } from '../../programme/report/progress';
 import { boundedDay } from './schemas';
 import { route, type AnyRoute } from '../route';
@@ -17,24 +18,31 @@ export function reportRoutes(runtime: Runtime): AnyRoute[] {
       method: 'get',
       path: '/api/reports/progress',
       summary:
-        'Quarterly progress report computed from the history as of the end of the period (default: the last complete calendar quarter); format=md or html for the document',
+        'Quarterly progress report computed from the history as of the end of the period (default: the last complete calendar quarter); format=md, html or pdf for the document',
       tag: 'reports',
       access: 'viewer',
       query: z.object({
         from: boundedDay.optional(),
         to: boundedDay.optional(),
-        format: z.enum(['json', 'md', 'html']).default('json'),
+        format: z.enum(['json', 'md', 'html', 'pdf']).default('json'),
       }),
       responses: {
         200: {
-          description: 'The report: JSON, or with format=md or html the Markdown or standalone HTML document',
+          description: 'The report: JSON, or with format=md html or pdf the Markdown, standalone HTML or PDF document',
           schema: progressReportSchema,
-          text: ['text/markdown', 'text/html'],
+          text: ['text/markdown', 'text/html', 'application/pdf'],
         },
       },
-      handler: ({ query, res }) => {
+      handler: async ({ query, res }) => {
         const report = computeProgressReport(runtime.db, runtime.engine.clock.now(), { from: query.from, to: query.to, policies: runtime.reminders.policies });
         const name = `progress-report-${report.period.from}-to-${report.period.to}`;
+        if (query.format === 'pdf') {
+          const pdf = await renderPdf(report, runtime.engine.clock.now());
+          res.type('application/pdf');
+          res.setHeader('Content-Disposition', `attachment; filename="${name}.pdf"`);
+          res.send(pdf);
+          return;
+        }
         if (query.format === 'md') {
           res.type('text/markdown; charset=utf-8');
           res.setHeader('Content-Disposition', `attachment; filename="${name}.md"`);

@@ -23,6 +23,11 @@ export interface DiagramOptions {
   traversed?: Set<string>;
   /** Link of each state (e.g. the offices in it). */
   href?: (path: string) => string | undefined;
+  /**
+   * Colour the states by this figure instead of the office count (e.g. median days in state), with
+   * its text written on each state. States without a value are drawn empty.
+   */
+  heat?: Record<string, { value: number; text: string }>;
   /** Accessible name of the whole drawing. */
   title: string;
   id?: string;
@@ -59,8 +64,12 @@ function leaf(node: LaidOutNode, options: DiagramOptions, max: number): string {
   const office = options.current !== undefined;
   const isCurrent = options.current?.includes(node.path) ?? false;
   const wasVisited = options.visited?.has(node.path) ?? false;
-  const heat = office ? { fill: isCurrent ? '#cfe3f3' : wasVisited ? '#eef4f9' : '#ffffff', dark: false } : heatColour(fig?.count ?? 0, max);
-  const { count, issues } = figureText(fig);
+  const metric = options.heat?.[node.path];
+  const heat = office
+    ? { fill: isCurrent ? '#cfe3f3' : wasVisited ? '#eef4f9' : '#ffffff', dark: false }
+    : heatColour(options.heat ? (metric?.value ?? 0) : (fig?.count ?? 0), max);
+  const { count: officeCount, issues } = figureText(fig);
+  const count = options.heat ? (metric?.text ?? '') : officeCount;
   const classes = ['node', 'leaf', `owner-${state.meta.owner}`];
   if (state.type === 'final') classes.push('final');
   if (isCurrent) classes.push('current');
@@ -77,6 +86,8 @@ function leaf(node: LaidOutNode, options: DiagramOptions, max: number): string {
   if (office) {
     const note = isCurrent ? 'current' : wasVisited ? 'visited' : '';
     if (note) lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}">${note}</text>`);
+  } else if (options.heat) {
+    if (metric) lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}" data-value="${metric.value}">${esc(count)}</text>`);
   } else if (fig) {
     lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}" data-count="${fig.count}">${esc(count)}</text>`);
     if (issues) lines.push(`<text class="issues" x="${f(cx)}" y="${f(node.y + 55)}">${esc(issues)}</text>`);
@@ -135,7 +146,9 @@ function edge(e: LaidOutEdge, options: DiagramOptions): string {
 
 export function renderDiagram(layout: MachineLayout, options: DiagramOptions): string {
   const id = options.id ?? 'chart';
-  const leafCounts = layout.nodes.filter((n) => n.kind === 'state' && n.state?.states.length === 0).map((n) => options.figures?.[n.path]?.count ?? 0);
+  const leafCounts = layout.nodes
+    .filter((n) => n.kind === 'state' && n.state?.states.length === 0)
+    .map((n) => (options.heat ? (options.heat[n.path]?.value ?? 0) : (options.figures?.[n.path]?.count ?? 0)));
   const max = Math.max(0, ...leafCounts);
   const parts: string[] = [];
   parts.push(

@@ -3,7 +3,7 @@ import { html, type Html, type Interpolation } from './html';
 import { requestPrincipal } from '../auth/context';
 
 /** Which page this is: highlights its link in the navigation and tells the client script what to refresh. */
-export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office' | 'programme' | 'signin' | 'account' | 'users' | 'audit';
+export type Section = 'overview' | 'stuck' | 'offices' | 'register' | 'office' | 'programme' | 'signin' | 'account' | 'users' | 'audit' | 'analytics' | 'forecast' | 'map';
 
 const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'overview', href: '/', label: 'Overview' },
@@ -11,6 +11,8 @@ const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'offices', href: '/offices', label: 'Offices' },
   { section: 'register', href: '/register', label: 'Register office' },
   { section: 'programme', href: '/programme', label: 'Programme' },
+  { section: 'analytics', href: '/analytics', label: 'Analytics' },
+  { section: 'forecast', href: '/forecast', label: 'Forecast' },
 ];
 
 /**

@@ -6,6 +6,8 @@ import { officesQuery, renderOffices } from './offices';
 import { renderOverview } from './overview';
 import { renderRegister } from './register';
 import { renderStuck, stuckQuery } from './stuck';
+import { analyticsQuery, renderAnalytics } from './analytics';
+import { forecastPageQuery, renderForecast } from './forecast';
 
 function send(res: Response, body: string, status = 200): void {
   res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
@@ -42,6 +44,26 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       produces: 'html',
       query: officesQuery,
       handler: ({ query, res }) => send(res, renderOffices(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/analytics',
+      summary: 'Dashboard: where the time goes (lifecycle by time in state, funnel, cumulative flow, slowest offices)',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: analyticsQuery,
+      handler: async ({ query, res }) => send(res, await renderAnalytics(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/forecast',
+      summary: 'Dashboard: will the programme finish by its deadline (forecast curve, baseline and scenario, offices to push)',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: forecastPageQuery,
+      handler: ({ query, res }) => send(res, renderForecast(runtime, query)),
     }),
     route({
       method: 'get',

@@ -1,0 +1,81 @@
+import { eventDone } from '../machines/labels';
+import type { History } from './episodes';
+import { windowOf, type Scope } from './scope';
+import { days, percentile } from './stats';
+
+/**
+ * The programme funnel for the offices first invited in the period: how many of them reached each
+ * step by the end of the period, the conversion from the step before, and the median time from the
+ * step before (over the offices that reached both). A step is reached when the office first enters
+ * its state, so a decline followed by a reopening is not counted twice.
+ */
+export interface FunnelStep {
+  step: string;
+  label: string;
+  offices: number;
+  /** Share of the previous step's offices (1 for the first step, null when the previous had none). */
+  conversion: number | null;
+  /** Share of the invited offices. */
+  ofInvited: number | null;
+  medianDaysFromPrevious: number | null;
+}
+
+export interface FunnelResult {
+  from: string;
+  to: string;
+  asOf: string;
+  steps: FunnelStep[];
+}
+
+/** Each step: the states whose first entry marks it, and its wording from the event that leads there. */
+export const FUNNEL_STEPS: { step: string; states: string[]; label: string }[] = [
+  { step: 'invited', states: ['invited'], label: eventDone('SEND_CIRCULAR') },
+  { step: 'affirmative', states: ['preparing'], label: eventDone('REPLY_AFFIRMATIVE') },
+  { step: 'trained', states: ['preparing.training.trained'], label: eventDone('TRAINING_COMPLETED') },
+  { step: 'installedOrConnected', states: ['installed', 'connected'], label: `${eventDone('KIT_INSTALLED')} or ${eventDone('SERVICES_CONNECTED').toLowerCase()}` },
+  { step: 'handedOver', states: ['handedOver'], label: eventDone('HANDED_OVER') },
+];
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+export function computeFunnel(history: History, scope: Scope): FunnelResult {
+  const w = windowOf(history, scope);
+  const stepOf = new Map<string, number>();
+  FUNNEL_STEPS.forEach((s, i) => s.states.forEach((state) => stepOf.set(state, i)));
+  // First instant each office reached each step, before the end of the period.
+  const first = new Map<number, number[]>();
+  for (const e of history.stages.concat(history.leaves)) {
+    const step = stepOf.get(e.state);
+    if (step === undefined || e.entered >= w.end || !w.includes(e.office)) continue;
+    let times = first.get(e.office);
+    if (!times) first.set(e.office, (times = FUNNEL_STEPS.map(() => Infinity)));
+    if (e.entered < times[step]!) times[step] = e.entered;
+  }
+  const counts = FUNNEL_STEPS.map(() => 0);
+  const gaps: number[][] = FUNNEL_STEPS.map(() => []);
+  for (const times of first.values()) {
+    if (!(times[0]! >= w.start && times[0]! < w.end)) continue;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i] === Infinity) continue;
+      counts[i]!++;
+      if (i > 0 && times[i - 1] !== Infinity) gaps[i]!.push(days(times[i]! - times[i - 1]!));
+    }
+  }
+  return {
+    from: w.period.from,
+    to: w.period.to,
+    asOf: w.period.end,
+    steps: FUNNEL_STEPS.map((s, i) => {
+      const previous = i === 0 ? counts[0]! : counts[i - 1]!;
+      const sorted = gaps[i]!.sort((a, b) => a - b);
+      return {
+        step: s.step,
+        label: s.label,
+        offices: counts[i]!,
+        conversion: previous > 0 ? round3(counts[i]! / previous) : null,
+        ofInvited: counts[0]! > 0 ? round3(counts[i]! / counts[0]!) : null,
+        medianDaysFromPrevious: sorted.length ? Math.round(percentile(sorted, 0.5) * 10) / 10 : null,
+      };
+    }),
+  };
+}

@@ -1,0 +1,172 @@
+import { allStates, describeMachine } from '../machines/describe';
+import type { Track } from '../machines/office';
+import type { History } from '../analytics/episodes';
+
+/**
+ * The forecast's model, fitted on the history before an instant: for every track and leaf state, the
+ * distribution of how long a stay lasts and where it leads, as observed. Stays still running at that
+ * instant are right-censored: the Kaplan–Meier estimate gives each completed stay its share of the
+ * probability (its own, plus that of the censored stays shorter than it, spread to the right), and
+ * what is left after the longest completed stay is the chance of staying on beyond anything seen.
+ * An office already in a state longer than any completed stay seen is taken to stay (the history
+ * says nothing about how such stays end); docs/forecast.md discusses what that does.
+ * A sample is then one observed stay (its length and its outcome together), so the chances of a
+ * decline, a withdrawal or a site difficulty are those observed, each with its own timing.
+ */
+export interface StayDistribution {
+  /** Completed stays, shortest first: length (ms) and outcome (`Episode.next`). */
+  lengths: Float64Array;
+  next: string[];
+  /** Cumulative probability up to and including each completed stay. */
+  cumulative: Float64Array;
+  /** Stays observed (completed and censored). */
+  observed: number;
+}
+
+export interface Model {
+  asOf: number;
+  /** Keyed `${track}|${state}`; `*|${state}` pools both tracks. */
+  stays: Map<string, StayDistribution>;
+  /** Where an office goes when both regions of `preparing` are done, by track. */
+  afterPreparing: Record<Track, string>;
+}
+
+/** A stay's remaining length and outcome; `remaining` is Infinity when it outlasts every stay observed. */
+export interface Draw {
+  remaining: number;
+  next: string | null;
+}
+
+/** Fewer stays than this on one track: the two tracks' stays are pooled. */
+export const MIN_STAYS = 20;
+
+const MINUTE = 60_000;
+
+/**
+ * Kaplan–Meier over `lengths` (ms) with `next` null for a censored stay. Sorted by one native sort
+ * of packed keys (length in minutes, completed before censored at equal length, index), which at a
+ * million stays is many times faster than sorting objects.
+ */
+function distribution(lengths: number[], outcomes: (string | null)[]): StayDistribution {
+  const n = lengths.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (Math.round(lengths[i]! / MINUTE) * 2 + (outcomes[i] === null ? 1 : 0)) * 2_097_152 + i;
+  keys.sort();
+  const out: number[] = [];
+  const next: string[] = [];
+  const cumulative: number[] = [];
+  let survival = 1;
+  let atRisk = n;
+  let mass = 0;
+  for (let k = 0; k < n; k++) {
+    const i = keys[k]! % 2_097_152;
+    const outcome = outcomes[i]!;
+    if (outcome !== null) {
+      const p = survival / atRisk;
+      mass += p;
+      survival -= p;
+      out.push(lengths[i]!);
+      next.push(outcome);
+      cumulative.push(mass);
+    }
+    atRisk--;
+  }
+  return { lengths: Float64Array.from(out), next, cumulative: Float64Array.from(cumulative), observed: n };
+}
+
+function initialLeaf(path: string): string {
+  const byPath = new Map(allStates().map((s) => [s.path, s]));
+  let node = byPath.get(path);
+  let current = path;
+  while (node && node.initial) {
+    current = `${current}.${node.initial}`;
+    node = byPath.get(current);
+  }
+  return current;
+}
+
+function afterPreparing(): Record<Track, string> {
+  const preparing = describeMachine().root.states.find((s) => s.key === 'preparing')!;
+  const guarded = preparing.done.find((t) => t.guarded)?.targets[0] ?? 'connecting';
+  const plain = preparing.done.find((t) => !t.guarded)?.targets[0] ?? 'deployment';
+  // The guard of the machine's onDone is `isInternetTrack`.
+  return { internet: initialLeaf(guarded), kit: initialLeaf(plain) };
+}
+
+export function fitModel(history: History, asOf: number): Model {
+  const groups = new Map<string, { lengths: number[]; next: (string | null)[] }>();
+  for (const e of history.leaves) {
+    if (e.entered >= asOf) continue;
+    const done = e.left < asOf;
+    const key = `${history.offices[e.office]!.track}|${e.state}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { lengths: [], next: [] }));
+    g.lengths.push((done ? e.left : asOf) - e.entered);
+    g.next.push(done ? e.next : null);
+  }
+  const stays = new Map<string, StayDistribution>();
+  for (const [key, g] of groups) stays.set(key, distribution(g.lengths, g.next));
+  // Both tracks together, for states one track has seen too little of.
+  const states = new Set([...groups.keys()].map((k) => k.slice(k.indexOf('|') + 1)));
+  for (const state of states) {
+    const parts = (['kit', 'internet'] as const).map((t) => groups.get(`${t}|${state}`)).filter((g) => g !== undefined);
+    if (parts.length < 2 || parts.every((g) => g.lengths.length >= MIN_STAYS)) continue;
+    stays.set(`*|${state}`, distribution(parts.flatMap((g) => g.lengths), parts.flatMap((g) => g.next)));
+  }
+  return { asOf, stays, afterPreparing: afterPreparing() };
+}
+
+const chosen = new WeakMap<Model, Record<Track, Map<string, StayDistribution | undefined>>>();
+
+/** The stays of `state` on `track`, or of both tracks pooled when the track has seen too few. */
+export function stayOf(model: Model, track: Track, state: string): StayDistribution | undefined {
+  let cache = chosen.get(model);
+  if (!cache) chosen.set(model, (cache = { kit: new Map(), internet: new Map() }));
+  const byState = cache[track];
+  let d = byState.get(state);
+  if (d === undefined && !byState.has(state)) byState.set(state, (d = pick(model, track, state)));
+  return d;
+}
+
+function pick(model: Model, track: Track, state: string): StayDistribution | undefined {
+  const own = model.stays.get(`${track}|${state}`);
+  if (own && own.observed >= MIN_STAYS) return own;
+  return model.stays.get(`*|${state}`) ?? own ?? model.stays.get(`${track === 'kit' ? 'internet' : 'kit'}|${state}`);
+}
+
+/** First index whose value is above `x` (lengths) or at least `x` (cumulative). */
+function search(a: Float64Array, x: number, strict: boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (strict ? a[mid]! <= x : a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** One stay drawn from `d`, given that `elapsed` ms of it have passed. */
+export function draw(d: StayDistribution | undefined, elapsed: number, u: number): Draw {
+  if (!d || d.lengths.length === 0) return { remaining: Infinity, next: null };
+  const first = search(d.lengths, elapsed, true);
+  const before = first > 0 ? d.cumulative[first - 1]! : 0;
+  // Mass left after `elapsed`: the completed stays longer than it, and the tail beyond them all.
+  const target = before + u * (1 - before);
+  const k = Math.max(first, search(d.cumulative, target, false));
+  if (k >= d.lengths.length) return { remaining: Infinity, next: null };
+  return { remaining: d.lengths[k]! - elapsed, next: d.next[k]! };
+}
+
+/** Observed chance of each outcome of a state and its median stay, for the docs and the tests. */
+export function outcomes(d: StayDistribution): { median: number | null; next: Record<string, number>; beyond: number } {
+  const next: Record<string, number> = {};
+  let previous = 0;
+  let median: number | null = null;
+  d.next.forEach((n, i) => {
+    next[n] = (next[n] ?? 0) + d.cumulative[i]! - previous;
+    if (median === null && d.cumulative[i]! >= 0.5) median = d.lengths[i]!;
+    previous = d.cumulative[i]!;
+  });
+  return { median, next, beyond: 1 - previous };
+}

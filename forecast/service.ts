@@ -1,0 +1,152 @@
+import { loadHistory } from '../analytics/episodes';
+import { stateLabel } from '../machines/labels';
+import type { Db } from '../storage/db';
+import { forecast, type ProgrammeForecast } from './forecast';
+import { fitModel, type Model } from './model';
+import type { Scenario } from './simulate';
+
+/**
+ * The forecast as the API and the page show it: dates as ISO strings, the baseline beside the
+ * scenario when one is given, the open offices most worth pushing first. Results are kept for the
+ * same inputs until the history changes (they are deterministic).
+ */
+export interface ForecastRequest {
+  asOf: number;
+  deadline: number;
+  runs: number;
+  seed: number;
+  scenario: Scenario;
+}
+
+export interface ProgrammeView {
+  offices: number;
+  engaged: number;
+  installedOrConnectedBefore: number;
+  handedOverBefore: number;
+  installedOrConnected: { expected: number; low: number; high: number };
+  handedOver: { expected: number; low: number; high: number };
+  /** When 90% of the engaged offices are installed or connected; null: after the horizon. */
+  engaged90: { median: string | null; low: string | null; high: string | null };
+  curve: { at: string; low: number; median: number; high: number }[];
+}
+
+export interface OfficeView {
+  officeId: string;
+  name: string;
+  country: string;
+  track: string;
+  states: string[];
+  contact: { name: string; email: string } | null;
+  probability: number;
+  expected: string | null;
+  low: string | null;
+  high: string | null;
+  longestState: string | null;
+  longestLabel: string | null;
+  /** How much pushing this office (every remaining stay half as long) raises its probability. */
+  push: number | null;
+}
+
+export interface ForecastView {
+  asOf: string;
+  deadline: string;
+  runs: number;
+  seed: number;
+  scenario: { goldDisk: string | null; speedup: Record<string, number> } | null;
+  baseline: ProgrammeView;
+  /** Present when a scenario was given. */
+  withScenario: ProgrammeView | null;
+  /** History of installed or connected offices, month by month (the first of each month). */
+  history: { at: string; installedOrConnected: number }[];
+  offices: OfficeView[];
+}
+
+const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+function programmeView(p: ProgrammeForecast): ProgrammeView {
+  return {
+    offices: p.offices,
+    engaged: p.engaged,
+    installedOrConnectedBefore: p.doneBefore,
+    handedOverBefore: p.handedOverBefore,
+    installedOrConnected: { expected: round1(p.installedOrConnected.expected), low: p.installedOrConnected.low, high: p.installedOrConnected.high },
+    handedOver: { expected: round1(p.handedOver.expected), low: p.handedOver.low, high: p.handedOver.high },
+    engaged90: { median: iso(p.engaged90.median), low: iso(p.engaged90.low), high: iso(p.engaged90.high) },
+    curve: p.curve.map((c) => ({ at: new Date(c.at).toISOString(), low: c.low, median: c.median, high: c.high })),
+  };
+}
+
+const hasScenario = (s: Scenario) => s.goldDisk !== undefined || Object.keys(s.speedup ?? {}).length > 0;
+
+const cache = new WeakMap<object, Map<string, ForecastView>>();
+const models = new WeakMap<object, Map<number, Model>>();
+
+export function runForecast(db: Db, request: ForecastRequest): ForecastView {
+  const history = loadHistory(db);
+  let results = cache.get(history);
+  if (!results) cache.set(history, (results = new Map()));
+  const key = JSON.stringify(request);
+  const hit = results.get(key);
+  if (hit) return hit;
+  let fitted = models.get(history);
+  if (!fitted) models.set(history, (fitted = new Map()));
+  let model = fitted.get(request.asOf);
+  if (!model) fitted.set(request.asOf, (model = fitModel(history, request.asOf)));
+
+  const base = { asOf: request.asOf, deadline: request.deadline, runs: request.runs, seed: request.seed };
+  const scenario = hasScenario(request.scenario);
+  const baseline = forecast(history, { ...base, scenario: {}, push: !scenario }, model);
+  const other = scenario ? forecast(history, { ...base, scenario: request.scenario, push: true }, model) : null;
+  const shown = other ?? baseline;
+
+  const months = new Map<string, number>();
+  const firstDone = new Map<number, number>();
+  for (const e of history.leaves) {
+    if ((e.state === 'installed' || e.state === 'connected') && e.entered < request.asOf && e.entered < (firstDone.get(e.office) ?? Infinity)) firstDone.set(e.office, e.entered);
+  }
+  for (const t of firstDone.values()) {
+    const d = new Date(t);
+    const month = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
+    months.set(month, (months.get(month) ?? 0) + 1);
+  }
+  let running = 0;
+  const historyCurve = [...months.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([at, n]) => ({ at, installedOrConnected: (running += n) }));
+
+  const offices = shown.offices
+    .map((o): OfficeView => {
+      const info = history.offices[o.index]!;
+      const contacts = JSON.parse(info.contacts) as { name: string; email: string }[];
+      return {
+        officeId: o.officeId,
+        name: info.name,
+        country: info.country,
+        track: o.track,
+        states: o.states,
+        contact: contacts[0] ? { name: contacts[0].name, email: contacts[0].email } : null,
+        probability: Math.round(o.probability * 1000) / 1000,
+        expected: iso(o.expected),
+        low: iso(o.low),
+        high: iso(o.high),
+        longestState: o.longest,
+        longestLabel: o.longest ? stateLabel(o.longest) : null,
+        push: o.push === null ? null : Math.round(o.push * 1000) / 1000,
+      };
+    })
+    .sort((a, b) => (b.push ?? -1) - (a.push ?? -1) || a.probability - b.probability || a.officeId.localeCompare(b.officeId));
+
+  const view: ForecastView = {
+    asOf: new Date(request.asOf).toISOString(),
+    deadline: new Date(request.deadline).toISOString(),
+    runs: request.runs,
+    seed: request.seed,
+    scenario: scenario ? { goldDisk: request.scenario.goldDisk === undefined ? null : new Date(request.scenario.goldDisk).toISOString(), speedup: request.scenario.speedup ?? {} } : null,
+    baseline: programmeView(baseline.programme),
+    withScenario: other ? programmeView(other.programme) : null,
+    history: historyCurve,
+    offices,
+  };
+  if (results.size >= 16) results.delete(results.keys().next().value!);
+  results.set(key, view);
+  return view;
+}
