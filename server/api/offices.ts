@@ -3,6 +3,7 @@ import { eventPayloads, officeEventTypes, parseOfficeEvent } from '../../machine
 import { newOfficeSchema, countryCode } from '../../engine/office-input';
 import { getOfficeView, listOfficeViews, officeStats, officeView } from '../../engine/queries';
 import type { Runtime } from '../../app/runtime';
+import { FIGURE_NAMES } from '../../engine/figures';
 import { HttpError } from '../errors';
 import { GroupCommit } from '../../engine/group-commit';
 import { officeNotFound } from '../../engine/errors';
@@ -24,6 +25,8 @@ export const listQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   /** `true`: only offices past an SLA deadline (see GET /api/stuck). */
   stalled: z.enum(['true', 'false']).optional(),
+  /** Only the offices a headline figure of GET /api/stats counts. */
+  figure: z.enum(FIGURE_NAMES).optional(),
 });
 
 /**
@@ -76,8 +79,14 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: listQuery,
       responses: { 200: { description: 'One page of the matching offices', schema: officeListSchema } },
-      handler: ({ query: { stalled, ...filter } }) =>
-        listOfficeViews(store, { ...filter, stalledAt: stalled === 'true' ? engine.clock.now().toISOString() : undefined }, reminders),
+      handler: ({ query: { stalled, figure, ...filter } }) => {
+        const now = engine.clock.now().toISOString();
+        return listOfficeViews(
+          store,
+          { ...filter, stalledAt: stalled === 'true' ? now : undefined, figure: figure ? { name: figure, at: now } : undefined },
+          reminders,
+        );
+      },
     }),
     route({
       method: 'get',
@@ -145,11 +154,11 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/stats',
-      summary: 'Office counts per stage and per leaf state',
+      summary: 'Office counts per stage and per leaf state, in lifecycle order, and the headline figures',
       tag: 'offices',
       access: 'viewer',
       responses: { 200: { description: 'The counts', schema: officeStatsSchema } },
-      handler: () => officeStats(store),
+      handler: () => officeStats(store, runtime.db, engine.clock.now()),
     }),
   ];
 }

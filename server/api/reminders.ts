@@ -63,10 +63,15 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/stuck',
-      summary: 'Stalled offices (past their SLA), most overdue first; escalated ones are stuck',
+      summary: 'Stalled offices (past their SLA), each once: stuck (escalated) ones first, then most overdue first; status=stuck for the stuck ones only',
       tag: 'reminders',
       access: 'viewer',
-      query: z.object({ owner: z.enum(['office', 'wipo']).optional(), stage: z.enum(stageNames).optional(), ...page }),
+      query: z.object({
+        status: z.enum(['stuck']).optional(),
+        owner: z.enum(['office', 'wipo']).optional(),
+        stage: z.enum(stageNames).optional(),
+        ...page,
+      }),
       handler: ({ query }) => listStuck(db, engine.clock.now(), query),
     }),
     route({

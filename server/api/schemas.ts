@@ -11,6 +11,7 @@ import type { ImportResult } from '../../engine/import';
 import type { ReminderStatus } from '../../engine/reminders';
 import type { OfficeView } from '../../engine/view';
 import type { officeStats, listOfficeViews } from '../../engine/queries';
+import { FIGURE_NAMES, type FigureName } from '../../engine/figures';
 import type { HistoryEntry } from '../../storage/types';
 import { openApiComponents } from '../openapi';
 
@@ -115,6 +116,11 @@ export const officeStatsSchema = z
     total: z.number().int().min(0),
     byStage: counts.describe('Offices per top-level stage'),
     byState: counts.describe('Offices per leaf state; states with none are left out'),
+    figures: z
+      .strictObject(Object.fromEntries(FIGURE_NAMES.map((name) => [name, z.number().int().min(0)])) as Record<FigureName, z.ZodNumber>)
+      .describe(
+        'Headline figures: invited, preparing, installed (kit track: installed or handed over), connected (Internet track: connected or handed over), handedOver, stalled (offices past a deadline, each once), stuck (stalled and escalated). GET /api/offices?figure=NAME lists each.',
+      ),
   })
   .register(openApiComponents, { id: 'OfficeStats' });
 
