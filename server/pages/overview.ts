@@ -46,8 +46,8 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
   <div class="chart-wrap">${raw(chart)}</div>
   <div class="legend" aria-label="Legend">
     <span class="scale">fewer <span class="swatch heat" aria-hidden="true">${raw(heatSwatch())}</span> more offices</span>
-    <span><span class="swatch stalled" aria-hidden="true"></span> <span class="flag stalled" aria-hidden="true">!</span> stalled: past its deadline</span>
-    <span><span class="swatch stuck" aria-hidden="true"></span> <span class="flag stuck" aria-hidden="true">!!</span> stuck: escalated after reminders</span>
+    <span><span class="swatch stalled" aria-hidden="true"></span> <span class="badge stalled">n stalled</span> past a deadline</span>
+    <span><span class="swatch stuck" aria-hidden="true"></span> <span class="badge stuck">n stuck</span> escalated after its reminders</span>
     <span>dashed arrow, *: conditional transition</span>
     <span>OFFICE / WIPO: who the state waits on</span>
   </div>
