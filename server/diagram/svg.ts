@@ -94,11 +94,12 @@ function leaf(node: LaidOutNode, options: DiagramOptions, max: number): string {
       lines.push(`<text class="issues" x="${f(cx)}" y="${f(node.y + 56)}">${esc(issues)}</text>`);
     }
   }
-  lines.push(`<text class="owner" x="${f(node.x + node.width - 6)}" y="${f(node.y + node.height - 5)}">${state.meta.owner === 'wipo' ? 'WIPO' : 'office'}</text>`);
-  const describe = [state.meta.label, count, issues, isCurrent ? 'current state' : '', `waiting on ${state.meta.owner === 'wipo' ? 'WIPO' : 'the office'}`]
-    .filter(Boolean)
-    .join(', ');
-  return wrap(node, options, classes, describe, `${state.meta.label}: ${state.meta.description}`, lines.join(''));
+  const owner = state.meta.owner === 'wipo' ? 'WIPO' : 'office';
+  lines.push(`<text class="owner" x="${f(node.x + node.width - 6)}" y="${f(node.y + node.height - 5)}">${owner}</text>`);
+  // The accessible name starts with the visible text, in its order (WCAG 2.5.3), then says what the owner word means.
+  const visible = [state.meta.label, office ? (isCurrent ? 'current' : wasVisited ? 'visited' : '') : count, issues, owner];
+  const describe = `${visible.filter(Boolean).join(', ')} to act${isCurrent ? ' (current state)' : ''}`;
+  return wrap(node, options, classes, describe, `${state.meta.label}: ${state.meta.description}`, lines.join(' '));
 }
 
 function container(node: LaidOutNode, options: DiagramOptions): string {
