@@ -58,7 +58,7 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
   ${raw(installedChart(data.installedByMonth, now))}
 </section>
 <section class="card" aria-labelledby="overdue-heading">
-  <h2 id="overdue-heading">Most overdue</h2>
+  <h2 id="overdue-heading">Stuck first, then most overdue</h2>
   ${
     overdue.rows.length === 0
       ? html`<p class="muted">No office is past its deadline.</p>`
