@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/db';
+import { stalledClocks } from '../storage/figures-store';
 import { STALLED_CLOCK_SQL, type ClockRow as StoredClockRow } from '../storage/reminder-store';
 
 /**
@@ -117,7 +118,7 @@ export function listStuck(db: Db, now: Date, filter: StuckFilter = {}): { rows: 
     offset: filter.offset ?? 0,
   };
   const where = `${STALLED_CLOCK_SQL}${conditions(filter)}`;
-  const stalled = `SELECT c.office_id, c.state, c.escalated_at IS NOT NULL AS esc, ${OVERDUE_SQL} AS overdue FROM sla_clocks c WHERE ${where}`;
+  const stalled = stalledClocks(`c.office_id, c.state, c.escalated_at IS NOT NULL AS esc, ${OVERDUE_SQL} AS overdue`, conditions(filter));
   const ranked = `WITH s AS (${stalled}),
     r AS (SELECT s.*, row_number() OVER (PARTITION BY office_id ORDER BY esc DESC, overdue DESC, state) AS rn,
                  max(esc) OVER (PARTITION BY office_id) AS office_stuck FROM s)`;
@@ -167,8 +168,8 @@ export function stalledCountsByState(db: Db, now: Date): Record<string, { stalle
 export function stalledOfficesByStage(db: Db, now: Date): Record<string, { stalled: number; stuck: number }> {
   const rows = prepared(
     db,
-    `SELECT c.stage, count(DISTINCT c.office_id) AS stalled, count(DISTINCT CASE WHEN c.escalated_at IS NOT NULL THEN c.office_id END) AS stuck
-     FROM sla_clocks c WHERE ${STALLED_CLOCK_SQL} GROUP BY c.stage`,
+    `SELECT stage, count(DISTINCT office_id) AS stalled, count(DISTINCT CASE WHEN escalated THEN office_id END) AS stuck
+     FROM (${stalledClocks('c.stage, c.office_id, c.escalated_at IS NOT NULL AS escalated')}) GROUP BY stage`,
   ).all({ now: now.toISOString() }) as { stage: string; stalled: number; stuck: number }[];
   return Object.fromEntries(rows.map((r) => [r.stage, { stalled: r.stalled, stuck: r.stuck }]));
 }

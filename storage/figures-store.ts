@@ -26,42 +26,44 @@ export const FIGURE_SQL: Record<FigureName, string> = {
 
 const STATE_FIGURES = ['invited', 'preparing', 'installed', 'connected', 'handedOver'] as const;
 
+/**
+ * The stalled clocks at @now as one row source `c`, for counting and listing: running clocks come
+ * off the partial `sla_clocks_running` index by deadline, the few paused ones off `sla_clocks_paused`
+ * (the same set as STALLED_CLOCK_SQL, which a single OR would make a scan of every clock).
+ */
+export function stalledClocks(columns: string, extraWhere = ''): string {
+  return `SELECT ${columns} FROM sla_clocks c WHERE c.paused_at IS NULL AND c.deadline <= @now${extraWhere}
+    UNION ALL
+    SELECT ${columns} FROM sla_clocks c WHERE c.paused_at IS NOT NULL AND c.deadline <= c.paused_at AND c.deadline <= @now${extraWhere}`;
+}
+
 interface Statements {
-  states: Statement<[], Record<(typeof STATE_FIGURES)[number], number>>;
+  states: [(typeof STATE_FIGURES)[number], Statement<[], { n: number }>][];
   clocks: Statement<[{ now: string }], { stalled: number; stuck: number }>;
 }
 const statements = new WeakMap<Db, Statements>();
 
 /**
- * Every figure at `now`. The stalled and stuck counts read the clocks' deadline index instead of
- * probing each office: `count(DISTINCT office_id)` over the stalled clocks is the same set as
- * FIGURE_SQL.stalled, one office once however many of its states are stalled.
+ * Every figure at `now`. Each state figure is one count on the `offices_stage` index; the stalled
+ * and stuck figures count distinct offices over the stalled clocks, the same sets as FIGURE_SQL's
+ * EXISTS conditions, one office once however many of its states are stalled.
  */
 export function countFigures(db: Db, now: string): Record<FigureName, number> {
   let s = statements.get(db);
   if (!s) {
-    const columns = STATE_FIGURES.map((name) => `count(*) FILTER (WHERE ${FIGURE_SQL[name]}) AS "${name}"`).join(', ');
     s = {
-      states: db.prepare(`SELECT ${columns} FROM offices o`),
+      states: STATE_FIGURES.map((name) => [name, db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM offices o WHERE ${FIGURE_SQL[name]}`)]),
       clocks: db.prepare(
-        `SELECT count(DISTINCT c.office_id) AS stalled,
-                count(DISTINCT CASE WHEN c.escalated_at IS NOT NULL THEN c.office_id END) AS stuck
-         FROM sla_clocks c WHERE ${STALLED_CLOCK_SQL}`,
+        `SELECT count(DISTINCT office_id) AS stalled, count(DISTINCT CASE WHEN escalated THEN office_id END) AS stuck
+         FROM (${stalledClocks('c.office_id, c.escalated_at IS NOT NULL AS escalated')})`,
       ),
     };
     statements.set(db, s);
   }
-  return {
-    ...s.states.get()!,
-    ...s.clocks.get({ now })!,
-  };
+  const states = Object.fromEntries(s.states.map(([name, stmt]) => [name, stmt.get()!.n])) as Record<(typeof STATE_FIGURES)[number], number>;
+  return { ...states, ...s.clocks.get({ now })! };
 }
 
-/**
- * The state figures as of `end`, from the history alone: each office's stage is that of its last
- * history row before `end`, and the same FIGURE_SQL conditions count it. A past date's figures
- * therefore never change when later events arrive.
- */
 /** Offices as of `@end` as rows `o(id, track, stage)`: each office's stage is that of its last history row before then. */
 const OFFICES_AS_OF = `WITH last AS (SELECT office_id, max(seq) AS seq FROM history WHERE at < @end GROUP BY office_id),
     leaf AS (SELECT h.office_id, h.to_states ->> '$[0]' AS path
