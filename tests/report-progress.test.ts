@@ -195,7 +195,7 @@ describe('quarterly progress report', () => {
     expect(md).toContain('# WIPOnet progress report — Q1 2003');
     expect(md).toContain('A further two offices received the WIPOnet kit, bringing the total number of offices with an installed kit to 4.');
     expect(md).toContain('one office is connected to the WIPOnet services over the Internet');
-    expect(md).toContain('Five offices are now preparing for deployment.');
+    expect(md).toContain('Five offices are now preparing for deployment of the kit (site, training or delivery).');
     expect(md).toContain('Three circular letters sent to offices, ascertaining their interest in participating in the WIPOnet Project; one affirmative reply received; one office declined.');
     expect(md).toContain('Nine focal points of 8 different offices from 7 countries have been trained.');
     expect(md).toContain('Delivery of the new version of the Gold Disk, followed by the re-start of the deployment of the remaining office.');

@@ -57,7 +57,8 @@ function connectedSentence(r: ProgressReport): string | null {
 
 function preparingSentence(r: ProgressReport): string {
   if (r.preparingForDeployment === 0) return 'No office is preparing for deployment.';
-  return `${sentenceNumber(r.preparingForDeployment)} ${plural(r.preparingForDeployment, 'office is', 'offices are')} now preparing for deployment.`;
+  // Not the overview's "preparing" figure: kit-track offices from their yes to the kit's arrival.
+  return `${sentenceNumber(r.preparingForDeployment)} ${plural(r.preparingForDeployment, 'office is', 'offices are')} now preparing for deployment of the kit (site, training or delivery).`;
 }
 
 export function reportDocument(r: ProgressReport): ReportDocument {
