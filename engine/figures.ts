@@ -9,6 +9,7 @@ import {
   historyBefore,
   connectionDatesAsOf,
   installationDatesAsOf,
+  installationsByMonthNow,
   officeFacts,
   workshopEndDays,
   type FigureName,
@@ -51,6 +52,16 @@ export function currentFigures(db: Db, now: Date): Figures {
  */
 export function installationsAsOf(db: Db, end: Date | string, key: (isoDate: string) => string): Map<string, number> {
   return countBy(installationDatesAsOf(db, typeof end === 'string' ? end : end.toISOString()), key);
+}
+
+/**
+ * Kits installed per month ("YYYY-MM") now: they add up to the installed figure at `now` (an office
+ * without a recorded installation, from an imported history, is under '').
+ */
+export function installationsByMonth(db: Db, now: Date): { month: string; n: number }[] {
+  const rows = installationsByMonthNow(db);
+  const undated = currentFigures(db, now).installed - rows.reduce((n, r) => n + r.n, 0);
+  return undated > 0 ? [{ month: '', n: undated }, ...rows] : rows;
 }
 
 /** The same for the Internet track: the offices counted in "connected", by when they were connected. */

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/db';
 import { stalledClocks } from '../storage/figures-store';
-import { STALLED_CLOCK_SQL, type ClockRow as StoredClockRow } from '../storage/reminder-store';
+import type { ClockRow as StoredClockRow } from '../storage/reminder-store';
 
 /**
  * Stalled and stuck offices, read from `sla_clocks` (one row per active leaf state with an SLA
@@ -98,43 +98,54 @@ function toStuckRow(row: ClockRow, now: number): Omit<StuckRow, 'otherStates'> {
   };
 }
 
-/** Milliseconds overdue in SQL, as `overdueMs`. */
-const OVERDUE_SQL = `(julianday(CASE WHEN c.paused_at IS NOT NULL AND c.paused_at < @now THEN c.paused_at ELSE @now END) - julianday(c.deadline)) * 86400000.0`;
+interface KeyRow {
+  office_id: string;
+  state: string;
+  deadline: string;
+  paused_at: string | null;
+  esc: number;
+}
 
 /**
  * Stalled offices, each once: stuck ones (escalated) first, then the others, most overdue first
  * within each. An office's row shows its stuck or else most overdue stalled state; `otherStates`
  * names the others. `total` is the stalled figure of engine/figures.ts (or the stuck one with
- * `status: 'stuck'`) when no owner or stage filter is given.
+ * `status: 'stuck'`) when no owner or stage filter is given. The order is chosen on the covering
+ * clock indexes alone; names, pauses and last emails are read for the rows on the page only.
  */
 export function listStuck(db: Db, now: Date, filter: StuckFilter = {}): { rows: StuckRow[]; total: number } {
-  const at = now.toISOString();
   const t = now.getTime();
-  const params = {
-    now: at,
-    owner: filter.owner ?? null,
-    stage: filter.stage ?? null,
-    limit: filter.limit ?? 100,
-    offset: filter.offset ?? 0,
-  };
-  const where = `${STALLED_CLOCK_SQL}${conditions(filter)}`;
-  const stalled = stalledClocks(`c.office_id, c.state, c.escalated_at IS NOT NULL AS esc, ${OVERDUE_SQL} AS overdue`, conditions(filter));
-  const ranked = `WITH s AS (${stalled}),
-    r AS (SELECT s.*, row_number() OVER (PARTITION BY office_id ORDER BY esc DESC, overdue DESC, state) AS rn,
-                 max(esc) OVER (PARTITION BY office_id) AS office_stuck FROM s)`;
-  const stuckOnly = filter.status === 'stuck' ? ' AND office_stuck = 1' : '';
+  const limit = filter.limit ?? 100;
+  const offset = filter.offset ?? 0;
+  const params = { now: now.toISOString(), owner: filter.owner ?? null, stage: filter.stage ?? null };
   const keys = prepared(
     db,
-    `${ranked} SELECT office_id, state FROM r WHERE rn = 1${stuckOnly} ORDER BY office_stuck DESC, overdue DESC, office_id LIMIT @limit OFFSET @offset`,
-  ).all(params) as { office_id: string; state: string }[];
-  const total = (prepared(db, `${ranked} SELECT count(*) AS n FROM r WHERE rn = 1${stuckOnly}`).get(params) as { n: number }).n;
+    stalledClocks('c.office_id, c.state, c.deadline, c.paused_at, c.escalated_at IS NOT NULL AS esc', conditions(filter)),
+  ).all(params) as KeyRow[];
+  const byOffice = new Map<string, { best: KeyRow; overdue: number; states: string[] }>();
+  for (const key of keys) {
+    const overdue = overdueMs(key, t);
+    const entry = byOffice.get(key.office_id);
+    if (!entry) {
+      byOffice.set(key.office_id, { best: key, overdue, states: [key.state] });
+      continue;
+    }
+    entry.states.push(key.state);
+    const better = key.esc - entry.best.esc || overdue - entry.overdue || entry.best.state.localeCompare(key.state);
+    if (better > 0) {
+      entry.best = key;
+      entry.overdue = overdue;
+    }
+  }
+  const offices = [...byOffice.values()]
+    .filter((o) => filter.status !== 'stuck' || o.best.esc === 1)
+    .sort((a, b) => b.best.esc - a.best.esc || b.overdue - a.overdue || a.best.office_id.localeCompare(b.best.office_id));
   const details = prepared(db, DETAILS);
-  const others = prepared(db, `SELECT c.state FROM sla_clocks c WHERE c.office_id = @office AND c.state <> @state AND ${where} ORDER BY c.state`);
   return {
-    total,
-    rows: keys.map((key) => ({
-      ...toStuckRow(details.get([key.office_id, key.state]) as ClockRow, t),
-      otherStates: (others.all({ ...params, office: key.office_id, state: key.state }) as { state: string }[]).map((r) => r.state),
+    total: offices.length,
+    rows: offices.slice(offset, offset + limit).map(({ best, states }) => ({
+      ...toStuckRow(details.get([best.office_id, best.state]) as ClockRow, t),
+      otherStates: states.filter((s) => s !== best.state).sort(),
     })),
   };
 }

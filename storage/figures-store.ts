@@ -85,6 +85,19 @@ export function installationDatesAsOf(db: Db, end: string): (string | null)[] {
   return datesAsOf(db, end, 'installed', 'KIT_INSTALLED');
 }
 
+/**
+ * The live counterpart for the overview: the offices counted in "installed" now, per month of their
+ * KIT_INSTALLED (the event's index, then each office by its key; an office installs once).
+ */
+export function installationsByMonthNow(db: Db): { month: string; n: number }[] {
+  return db
+    .prepare<[], { month: string; n: number }>(
+      `SELECT substr(h.at, 1, 7) AS month, count(*) AS n FROM history h JOIN offices o ON o.id = h.office_id
+       WHERE h.type = 'KIT_INSTALLED' AND ${FIGURE_SQL.installed} GROUP BY 1 ORDER BY 1`,
+    )
+    .all();
+}
+
 /** When each office counted in "connected" as of `end` was connected (SERVICES_CONNECTED). */
 export function connectionDatesAsOf(db: Db, end: string): (string | null)[] {
   return datesAsOf(db, end, 'connected', 'SERVICES_CONNECTED');

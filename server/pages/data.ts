@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { officeStats } from '../../engine/queries';
 import { stalledCountsByState, stalledOfficesByStage } from '../../engine/stalled';
-import { installationsAsOf, type Figures } from '../../engine/figures';
+import { installationsByMonth, type Figures } from '../../engine/figures';
 import { allStates, type StateDescription } from '../../machines/describe';
 import type { Runtime } from '../../app/runtime';
 import type { Db } from '../../storage/db';
@@ -76,8 +76,7 @@ export function overview(runtime: Runtime, now: Date): Overview {
     total: stats.total,
     headline: stats.figures,
     figures,
-    // Just after `now`, so an installation recorded at this very instant counts, as the live figure does.
-    installedByMonth: [...installationsAsOf(runtime.db, new Date(now.getTime() + 1), (at) => at.slice(0, 7))].map(([month, n]) => ({ month, n })),
+    installedByMonth: installationsByMonth(runtime.db, now),
   };
 }
 
