@@ -55,12 +55,12 @@ export function installationsAsOf(db: Db, end: Date | string, key: (isoDate: str
 }
 
 /**
- * Kits installed per month ("YYYY-MM") now: they add up to the installed figure at `now` (an office
- * without a recorded installation, from an imported history, is under '').
+ * Kits installed per month ("YYYY-MM") now: they add up to `installed`, the installed figure now (an
+ * office without a recorded installation, from an imported history, is under '').
  */
-export function installationsByMonth(db: Db, now: Date): { month: string; n: number }[] {
+export function installationsByMonth(db: Db, installed: number): { month: string; n: number }[] {
   const rows = installationsByMonthNow(db);
-  const undated = currentFigures(db, now).installed - rows.reduce((n, r) => n + r.n, 0);
+  const undated = installed - rows.reduce((n, r) => n + r.n, 0);
   return undated > 0 ? [{ month: '', n: undated }, ...rows] : rows;
 }
 

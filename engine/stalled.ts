@@ -98,54 +98,35 @@ function toStuckRow(row: ClockRow, now: number): Omit<StuckRow, 'otherStates'> {
   };
 }
 
-interface KeyRow {
-  office_id: string;
-  state: string;
-  deadline: string;
-  paused_at: string | null;
-  esc: number;
-}
+/** Milliseconds overdue in SQL, as `overdueMs`. */
+const OVERDUE_SQL = `(julianday(CASE WHEN c.paused_at IS NOT NULL AND c.paused_at < @now THEN c.paused_at ELSE @now END) - julianday(c.deadline)) * 86400000.0`;
+/** Ranks an escalated clock above any other (overdue times stay far below it), then by time overdue. */
+const STUCK_RANK = 1e13;
 
 /**
  * Stalled offices, each once: stuck ones (escalated) first, then the others, most overdue first
- * within each. An office's row shows its stuck or else most overdue stalled state; `otherStates`
- * names the others. `total` is the stalled figure of engine/figures.ts (or the stuck one with
- * `status: 'stuck'`) when no owner or stage filter is given. The order is chosen on the covering
- * clock indexes alone; names, pauses and last emails are read for the rows on the page only.
+ * within each. An office's row shows its stuck or else most overdue stalled state (SQLite takes the
+ * bare `state` from the row of the group's max rank); `otherStates` names the others. `total` is
+ * the stalled figure of engine/figures.ts (or the stuck one with `status: 'stuck'`) when no owner
+ * or stage filter is given. Names, pauses and last emails are read for the rows on the page only.
  */
 export function listStuck(db: Db, now: Date, filter: StuckFilter = {}): { rows: StuckRow[]; total: number } {
   const t = now.getTime();
-  const limit = filter.limit ?? 100;
-  const offset = filter.offset ?? 0;
-  const params = { now: now.toISOString(), owner: filter.owner ?? null, stage: filter.stage ?? null };
+  const params = { now: now.toISOString(), owner: filter.owner ?? null, stage: filter.stage ?? null, limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
+  const where = conditions(filter) + (filter.status === 'stuck' ? ' AND c.escalated_at IS NOT NULL' : '');
+  const clocks = stalledClocks(`c.office_id, c.state, (c.escalated_at IS NOT NULL) * ${STUCK_RANK} + ${OVERDUE_SQL} AS rank`, where);
   const keys = prepared(
     db,
-    stalledClocks('c.office_id, c.state, c.deadline, c.paused_at, c.escalated_at IS NOT NULL AS esc', conditions(filter)),
-  ).all(params) as KeyRow[];
-  const byOffice = new Map<string, { best: KeyRow; overdue: number; states: string[] }>();
-  for (const key of keys) {
-    const overdue = overdueMs(key, t);
-    const entry = byOffice.get(key.office_id);
-    if (!entry) {
-      byOffice.set(key.office_id, { best: key, overdue, states: [key.state] });
-      continue;
-    }
-    entry.states.push(key.state);
-    const better = key.esc - entry.best.esc || overdue - entry.overdue || entry.best.state.localeCompare(key.state);
-    if (better > 0) {
-      entry.best = key;
-      entry.overdue = overdue;
-    }
-  }
-  const offices = [...byOffice.values()]
-    .filter((o) => filter.status !== 'stuck' || o.best.esc === 1)
-    .sort((a, b) => b.best.esc - a.best.esc || b.overdue - a.overdue || a.best.office_id.localeCompare(b.best.office_id));
+    `SELECT office_id, state, max(rank) AS rank FROM (${clocks}) GROUP BY office_id ORDER BY rank DESC, office_id LIMIT @limit OFFSET @offset`,
+  ).all(params) as { office_id: string; state: string }[];
+  const total = (prepared(db, `SELECT count(DISTINCT office_id) AS n FROM (${clocks})`).get(params) as { n: number }).n;
   const details = prepared(db, DETAILS);
+  const others = prepared(db, `SELECT state FROM (${stalledClocks('c.state', ' AND c.office_id = @office')}) WHERE state <> @state ORDER BY state`);
   return {
-    total: offices.length,
-    rows: offices.slice(offset, offset + limit).map(({ best, states }) => ({
-      ...toStuckRow(details.get([best.office_id, best.state]) as ClockRow, t),
-      otherStates: states.filter((s) => s !== best.state).sort(),
+    total,
+    rows: keys.map((key) => ({
+      ...toStuckRow(details.get([key.office_id, key.state]) as ClockRow, t),
+      otherStates: (others.all({ now: params.now, office: key.office_id, state: key.state }) as { state: string }[]).map((r) => r.state),
     })),
   };
 }

@@ -76,7 +76,7 @@ export function overview(runtime: Runtime, now: Date): Overview {
     total: stats.total,
     headline: stats.figures,
     figures,
-    installedByMonth: installationsByMonth(runtime.db, now),
+    installedByMonth: installationsByMonth(runtime.db, stats.figures.installed),
   };
 }
 
