@@ -44,7 +44,7 @@ interface Statements {
 const statements = new WeakMap<Db, Statements>();
 
 /**
- * Every figure at `now`. Each state figure is one count on the `offices_stage` index; the stalled
+ * Every figure at `now`. Each state figure is one count on the `offices_stage_track` index (migration 008); the stalled
  * and stuck figures count distinct offices over the stalled clocks, the same sets as FIGURE_SQL's
  * EXISTS conditions, one office once however many of its states are stalled.
  */
@@ -87,13 +87,14 @@ export function installationDatesAsOf(db: Db, end: string): (string | null)[] {
 
 /**
  * The live counterpart for the overview: the offices counted in "installed" now, per month of their
- * KIT_INSTALLED (the event's index, then each office by its key; an office installs once).
+ * KIT_INSTALLED (the event's index, and the ids off `offices_stage_track`; an office installs once).
  */
 export function installationsByMonthNow(db: Db): { month: string; n: number }[] {
   return db
     .prepare<[], { month: string; n: number }>(
-      `SELECT substr(h.at, 1, 7) AS month, count(*) AS n FROM history h JOIN offices o ON o.id = h.office_id
-       WHERE h.type = 'KIT_INSTALLED' AND ${FIGURE_SQL.installed} GROUP BY 1 ORDER BY 1`,
+      `SELECT substr(h.at, 1, 7) AS month, count(*) AS n FROM history h
+       WHERE h.type = 'KIT_INSTALLED' AND h.office_id IN (SELECT o.id FROM offices o WHERE ${FIGURE_SQL.installed})
+       GROUP BY 1 ORDER BY 1`,
     )
     .all();
 }
