@@ -87,14 +87,19 @@ export function installationDatesAsOf(db: Db, end: string): (string | null)[] {
 
 /**
  * The live counterpart for the overview: the offices counted in "installed" now, per month of their
- * KIT_INSTALLED (the event's index, and the ids off `offices_stage_track`; an office installs once).
+ * KIT_INSTALLED. Read off the covering `history_type_at` index, less the installations of offices
+ * that withdrew afterwards: by the machine, only kit-track offices install (once), and a withdrawal
+ * is the only way out of installed other than the handover, so this is the figure's set.
  */
 export function installationsByMonthNow(db: Db): { month: string; n: number }[] {
   return db
     .prepare<[], { month: string; n: number }>(
-      `SELECT substr(h.at, 1, 7) AS month, count(*) AS n FROM history h
-       WHERE h.type = 'KIT_INSTALLED' AND h.office_id IN (SELECT o.id FROM offices o WHERE ${FIGURE_SQL.installed})
-       GROUP BY 1 ORDER BY 1`,
+      `SELECT month, sum(n) AS n FROM (
+         SELECT substr(at, 1, 7) AS month, count(*) AS n FROM history WHERE type = 'KIT_INSTALLED' GROUP BY 1
+         UNION ALL
+         SELECT substr(h.at, 1, 7), -count(*) FROM offices o JOIN history h ON h.office_id = o.id
+         WHERE o.stage = 'withdrawn' AND h.type = 'KIT_INSTALLED' GROUP BY 1)
+       GROUP BY month HAVING sum(n) > 0 ORDER BY month`,
     )
     .all();
 }

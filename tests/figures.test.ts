@@ -1,5 +1,5 @@
 import { fixedClock } from '../engine/clock';
-import { currentFigures, figuresAsOf } from '../engine/figures';
+import { currentFigures, figuresAsOf, installationsByMonth } from '../engine/figures';
 import { runSchedulerPass } from '../engine/scheduler';
 import type { OfficeEvent } from '../machines/events';
 import { PATH } from './helpers/browser';
@@ -31,6 +31,8 @@ beforeAll(async () => {
   // Both regions of `preparing` wait (site survey, nomination): stalled in two states, one office.
   seed('TWO-REGIONS', PATH.preparing);
   seed('INVITED', PATH.invited);
+  // Installed, then left the programme: no longer counted, in the figure or in the chart.
+  seed('KIT-WITHDRAWN', [...PATH.installed, { type: 'WITHDRAWN', reason: 'Merged into a regional office' }]);
   // 100 days on, with a scheduler pass every day: reminders, then escalations.
   for (let d = 0; d < 100; d++) {
     clock.advance(DAY);
@@ -54,9 +56,15 @@ test('each figure once per office, kits apart from Internet connections', () => 
   expect(stalledStates).toBe(2);
 });
 
+test('the installations chart adds up to the installed figure (a withdrawn office is in neither)', () => {
+  const months = installationsByMonth(server.runtime.db, currentFigures(server.runtime.db, clock.now()).installed);
+  expect(months.reduce((n, m) => n + m.n, 0)).toBe(2);
+  expect(months.every((m) => m.month !== '')).toBe(true);
+});
+
 test('every figure is the length of its list: the API, /offices?figure= and /stuck', async () => {
   const stats = (await api(server.url, 'GET', '/api/stats')).body;
-  expect(Object.keys(stats.byStage)).toEqual(['invited', 'preparing', 'installed', 'handedOver']);
+  expect(Object.keys(stats.byStage)).toEqual(['invited', 'preparing', 'installed', 'handedOver', 'withdrawn']);
   for (const [name, n] of Object.entries(stats.figures as Record<string, number>)) {
     const list = await api(server.url, 'GET', `/api/offices?figure=${name}`);
     expect({ name, total: list.body.total, listed: list.body.offices.length }).toEqual({ name, total: n, listed: n });
