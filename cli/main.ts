@@ -5,6 +5,7 @@ import { openRuntime, type Runtime, type RuntimeOptions } from '../app/runtime';
 import { importJsonLines } from '../engine/import';
 import { exportJsonLines } from '../programme/export';
 import { officeStats } from '../engine/queries';
+import { FIGURE_LABELS, FIGURE_NAMES } from '../engine/figures';
 import { verify } from '../engine/verify';
 import { EngineError } from '../engine/errors';
 import { loadDemoData } from '../demo/load';
@@ -113,15 +114,17 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
 
   program
     .command('stats')
-    .description('Office counts per stage and per state.')
+    .description('Headline figures, then office counts per stage and per state in lifecycle order.')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
-      const stats = withRuntime((rt) => officeStats(rt.store));
+      const stats = withRuntime((rt) => officeStats(rt.store, rt.db, rt.engine.clock.now()));
       if (opts.json) return console.log(JSON.stringify(stats, null, 2));
       console.log(`${stats.total} offices`);
-      for (const [stage, n] of Object.entries(stats.byStage).sort()) console.log(`  ${stage.padEnd(24)} ${n}`);
+      for (const name of FIGURE_NAMES) console.log(`  ${FIGURE_LABELS[name].padEnd(32)} ${stats.figures[name]}`);
+      console.log('By stage:');
+      for (const [stage, n] of Object.entries(stats.byStage)) console.log(`  ${stage.padEnd(24)} ${n}`);
       console.log('By state:');
-      for (const [state, n] of Object.entries(stats.byState).sort()) console.log(`  ${state.padEnd(40)} ${n}`);
+      for (const [state, n] of Object.entries(stats.byState)) console.log(`  ${state.padEnd(40)} ${n}`);
     });
 
   program

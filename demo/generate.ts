@@ -1,15 +1,20 @@
 import { getCountry } from 'countries-and-timezones';
 import { transition } from 'xstate';
-import { describeMachine } from '../machines/describe';
+import { allStates, describeMachine } from '../machines/describe';
 import type { OfficeEvent } from '../machines/events';
 import { officeMachine, type Track } from '../machines/office';
 import type { NewOffice } from '../engine/office-input';
+import { durationMs } from '../engine/reminder-policies';
 import { initialSnapshot, stageOf, type OfficeSnapshot } from '../engine/snapshot';
 
 /**
- * A realistic programme: ~180 offices in ~110 countries, each somewhere along its lifecycle,
- * with histories spread over the last two and a half years, and at least one office in every
- * top-level stage of the machine. Deterministic for a given date and seed.
+ * A programme in progress on the day it is generated: ~180 offices in ~110 countries that joined
+ * over the last two and a half years, each simulated forward in time state by state up to `now`.
+ * Most states last less than their SLA, some much longer, so about a fifth of the offices are
+ * stalled today, by days or weeks rather than years. Workshops every few months (held ones in the
+ * past, planned ones ahead) and two Gold Disk versions, with a past deployment hold and a current
+ * one, are part of the data, so every workshop and version an office cites exists. At least one
+ * office is in every top-level stage. Deterministic for a given date and seed.
  */
 const COUNTRIES = (
   'DZ AR AM AU AT AZ BD BY BE BJ BO BA BW BR BG BF BI KH CM CA CF TD CL CN CO CG CR CI HR CU CY CZ DK DO EC EG SV EE ET FI ' +
@@ -49,6 +54,16 @@ const REOPEN_RATE = 0.45;
 const WITHDRAWAL_RATE = 0.04;
 /** Share of offices not yet sent a circular letter. */
 const PROSPECT_RATE = 0.06;
+/** Share of state stays that run past the state's SLA (the rest end well within it). */
+const LATE_RATE = 0.5;
+/** Share of site preparations that meet a difficulty, and of trainees who miss their workshop. */
+const DIFFICULTY_RATE = 0.3;
+const NO_SHOW_RATE = 0.12;
+const INTERNET_RATE = 0.2;
+
+const DAY = 86_400_000;
+/** The programme started this long before `now`. */
+const PROGRAMME_DAYS = 900;
 
 export interface DemoEvent {
   officeId: string;
@@ -58,9 +73,30 @@ export interface DemoEvent {
 
 export type DemoOffice = NewOffice & { id: string; registeredAt: Date };
 
+export interface DemoWorkshop {
+  id: string;
+  title: string;
+  city: string;
+  country: string;
+  start: string;
+  end: string;
+  capacity: number;
+  status: 'planned' | 'held';
+  createdAt: string;
+  statusAt: string | null;
+}
+
+export interface DemoGoldDisk {
+  version: string;
+  notes: string;
+  releasedAt: Date;
+}
+
 export interface DemoData {
   offices: DemoOffice[];
   events: DemoEvent[];
+  workshops: DemoWorkshop[];
+  goldDisks: DemoGoldDisk[];
 }
 
 /** Mulberry32: small, fast and good enough for repeatable demo and benchmark data. */
@@ -77,147 +113,173 @@ export function random(seed: number): () => number {
 
 type Rnd = () => number;
 
-const DAY = 86_400_000;
-
 function pickOne<T>(rnd: Rnd, list: readonly T[]): T {
   return list[Math.floor(rnd() * list.length)]!;
 }
 
-function maybe<T>(rnd: Rnd, p: number, yes: T[], no: T[] = []): T[] {
-  return rnd() < p ? yes : no;
+/** Each state's SLA in days, from the machine's reminder policies (30 days where it has none). */
+const SLA_DAYS = new Map(allStates().map((s) => [s.path, s.meta.reminders ? durationMs(s.meta.reminders.sla) / DAY : 30]));
+
+/** How long a stay in `state` lasts: mostly well within its SLA, sometimes (LATE_RATE) one to three times it. */
+function stay(state: string, rnd: Rnd): number {
+  const sla = SLA_DAYS.get(state) ?? 30;
+  const factor = rnd() < LATE_RATE ? 1.2 + rnd() * 2 : 0.3 + rnd() * 0.65;
+  return Math.max(DAY / 4, sla * factor * DAY + Math.floor(rnd() * DAY));
 }
 
-/** Letter and reply. A declining office may be invited again in a later year (REOPEN) and accept. */
-function opening(rnd: Rnd): { events: OfficeEvent[]; accepted: boolean } {
-  const letter: OfficeEvent = { type: 'SEND_CIRCULAR' };
-  if (rnd() >= DECLINE_RATE) return { events: [letter, { type: 'REPLY_AFFIRMATIVE' }], accepted: true };
-  const declined: OfficeEvent[] = [letter, { type: 'REPLY_DECLINED', reason: pickOne(rnd, DECLINE_REASONS) }];
-  if (rnd() >= REOPEN_RATE) return { events: declined, accepted: false };
-  return { events: [...declined, { type: 'REOPEN' }, { type: 'REPLY_AFFIRMATIVE' }], accepted: true };
-}
+const WORKSHOP_CITIES: [string, string][] = [
+  ['Geneva', 'CH'], ['Nairobi', 'KE'], ['Santiago', 'CL'], ['Bangkok', 'TH'], ['Dakar', 'SN'], ['Cairo', 'EG'],
+  ['Kuala Lumpur', 'MY'], ['Mexico City', 'MX'], ['Almaty', 'KZ'], ['Accra', 'GH'], ['Lima', 'PE'], ['Tunis', 'TN'],
+];
 
-/** An internet-track office's site starts ready, so it has no site work. */
-function siteEvents(track: Track, rnd: Rnd): OfficeEvent[] {
-  if (track === 'internet') return [];
-  return [
-    { type: 'SITE_SURVEYED' },
-    ...maybe<OfficeEvent>(rnd, 0.3, [
-      { type: 'SITE_DIFFICULTY', reason: 'Power supply in the server room is unstable.' },
-      { type: 'DIFFICULTY_RESOLVED' },
-    ]),
-    { type: 'SITE_READY' },
-  ];
-}
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function trainingEvents(rnd: Rnd, person: { name: string; email: string }): OfficeEvent[] {
-  const workshop = `WS-${1 + Math.floor(rnd() * 8)}`;
-  return [
-    { type: 'FOCAL_POINT_NOMINATED', ...person },
-    { type: 'ENROLLED', workshopId: workshop },
-    ...maybe<OfficeEvent>(rnd, 0.15, [{ type: 'NO_SHOW' }, { type: 'ENROLLED', workshopId: `WS-${1 + Math.floor(rnd() * 8)}` }]),
-    { type: 'TRAINING_COMPLETED' },
-  ];
-}
-
-/** The two regions of `preparing` advance independently: their events interleave at random. */
-function interleave(a: readonly OfficeEvent[], b: readonly OfficeEvent[], rnd: Rnd): OfficeEvent[] {
-  const left = [...a];
-  const right = [...b];
-  const merged: OfficeEvent[] = [];
-  while (left.length || right.length) {
-    const fromLeft = left.length > 0 && (right.length === 0 || rnd() < 0.5);
-    merged.push((fromLeft ? left : right).shift()!);
+/** A five-day workshop about every eleven weeks, from two months into the programme to five months ahead. */
+function planWorkshops(now: number): DemoWorkshop[] {
+  const out: DemoWorkshop[] = [];
+  const first = now - (PROGRAMME_DAYS - 60) * DAY;
+  for (let i = 0, start = first; start < now + 150 * DAY; i++, start += 77 * DAY) {
+    const [city, country] = WORKSHOP_CITIES[i % WORKSHOP_CITIES.length]!;
+    const startDay = isoDay(start);
+    const endDay = isoDay(start + 4 * DAY);
+    const held = start + 5 * DAY <= now;
+    out.push({
+      id: `WS-${String(i + 1).padStart(2, '0')}`,
+      title: `WIPOnet focal-point training, ${city}`,
+      city,
+      country,
+      start: startDay,
+      end: endDay,
+      capacity: 40,
+      status: held ? 'held' : 'planned',
+      createdAt: new Date(start - 120 * DAY).toISOString(),
+      statusAt: held ? `${endDay}T17:00:00.000Z` : null,
+    });
   }
-  return merged;
+  return out;
 }
 
-function finishingEvents(track: Track, rnd: Rnd): OfficeEvent[] {
-  if (track === 'internet') return [{ type: 'SERVICES_CONNECTED' }, { type: 'HANDED_OVER' }];
-  return [
-    ...maybe<OfficeEvent>(
-      rnd,
-      0.2,
-      [
-        { type: 'DEPLOYMENT_HELD', reason: 'Waiting for the new Gold Disk release.' },
-        { type: 'GOLD_DISK_RELEASED', version: '2.0' },
-        { type: 'KIT_SHIPPED', goldDiskVersion: '2.0' },
-      ],
-      [{ type: 'KIT_SHIPPED', goldDiskVersion: '1.0' }],
-    ),
-    { type: 'KIT_DELIVERED' },
-    { type: 'KIT_INSTALLED' },
-    { type: 'HANDED_OVER' },
-  ];
+/** Gold Disk releases and deployment holds, programme-wide. */
+interface Deployment {
+  goldDisks: DemoGoldDisk[];
+  /** A hold from `from` until the release of `version` at `until` (null: not yet released). */
+  holds: { from: number; until: number | null; version: string | null; reason: string }[];
 }
 
-/** Everything that would happen to the office if it went all the way to the end. */
-function lifecycle(track: Track, rnd: Rnd, person: { name: string; email: string }): OfficeEvent[] {
-  const start = opening(rnd);
-  if (!start.accepted) return start.events;
-  const preparing = interleave(siteEvents(track, rnd), trainingEvents(rnd, person), rnd);
-  return [...start.events, ...preparing, ...finishingEvents(track, rnd)];
+function planDeployment(now: number): Deployment {
+  const v1 = now - (PROGRAMME_DAYS + 30) * DAY;
+  const heldAt = now - 420 * DAY;
+  const v2 = now - 360 * DAY;
+  return {
+    goldDisks: [
+      { version: '1.0', notes: 'First Gold Disk: the WIPOnet node image shipped with every kit.', releasedAt: new Date(v1) },
+      { version: '2.0', notes: 'Operating system and mail relay upgrade; replaces 1.0 on new kits.', releasedAt: new Date(v2) },
+    ],
+    holds: [
+      { from: heldAt, until: v2, version: '2.0', reason: 'Waiting for the new Gold Disk release.' },
+      { from: now - 25 * DAY, until: null, version: null, reason: 'Security update of Gold Disk 2.0 under test: shipments paused.' },
+    ],
+  };
 }
 
-/** Time since the event before; a reopening waits for a later programme year. */
-function gapMs(event: OfficeEvent, rnd: Rnd): number {
-  const days = event.type === 'REOPEN' ? 120 + Math.floor(rnd() * 240) : 5 + Math.floor(rnd() * 60);
-  return days * DAY + Math.floor(rnd() * DAY);
+/** Seats taken per workshop while the offices are simulated. */
+type Seats = Map<string, number>;
+
+interface Timeline {
+  events: { at: number; event: OfficeEvent }[];
 }
 
-/** The script's events dated; only those before `now` have happened. */
-function schedule(script: readonly OfficeEvent[], start: Date, now: Date, rnd: Rnd): { event: OfficeEvent; at: Date }[] {
-  const dated: { event: OfficeEvent; at: Date }[] = [];
-  let at = start.getTime();
-  for (const event of script) {
-    at += gapMs(event, rnd);
-    if (at >= now.getTime()) break;
-    dated.push({ event, at: new Date(at) });
+const push = (line: Timeline, at: number, event: OfficeEvent) => line.events.push({ at, event });
+
+/** Nomination, then enrolment in the next workshop with a seat, attendance (or a no-show and the next one). Returns when trained. */
+function training(line: Timeline, from: number, person: { name: string; email: string }, workshops: readonly DemoWorkshop[], seats: Seats, rnd: Rnd): number {
+  let t = from + stay('preparing.training.awaitingNomination', rnd);
+  push(line, t, { type: 'FOCAL_POINT_NOMINATED', ...person });
+  for (;;) {
+    t += stay('preparing.training.nominated', rnd) * 0.5;
+    const enrolAt = t;
+    const workshop = workshops.find((w) => Date.parse(w.start) >= enrolAt + 10 * DAY && (seats.get(w.id) ?? 0) < w.capacity);
+    if (!workshop) return Number.POSITIVE_INFINITY;
+    seats.set(workshop.id, (seats.get(workshop.id) ?? 0) + 1);
+    push(line, enrolAt, { type: 'ENROLLED', workshopId: workshop.id });
+    t = Date.parse(`${workshop.end}T17:00:00.000Z`) + (1 + rnd() * 4) * DAY;
+    if (rnd() < NO_SHOW_RATE) {
+      push(line, t, { type: 'NO_SHOW' });
+      continue;
+    }
+    push(line, t, { type: 'TRAINING_COMPLETED' });
+    return t;
   }
-  return dated;
 }
 
-/** Where an office's history stops: after `reach` events of its script, then withdrawn or not. */
-interface Ending {
-  reach: number;
-  withdrawn: boolean;
-  /** The top-level stage the office is in at the end. */
-  stage: string;
+/** Survey, site work (perhaps with a difficulty), ready. Returns when ready. */
+function site(line: Timeline, from: number, rnd: Rnd): number {
+  let t = from + stay('preparing.site.surveying', rnd);
+  push(line, t, { type: 'SITE_SURVEYED' });
+  if (rnd() < DIFFICULTY_RATE) {
+    t += stay('preparing.site.inProgress', rnd) * 0.4;
+    push(line, t, { type: 'SITE_DIFFICULTY', reason: pickOne(rnd, DIFFICULTIES) });
+    t += stay('preparing.site.blocked', rnd);
+    push(line, t, { type: 'DIFFICULTY_RESOLVED' });
+  }
+  t += stay('preparing.site.inProgress', rnd);
+  push(line, t, { type: 'SITE_READY' });
+  return t;
+}
+
+const DIFFICULTIES = [
+  'Power supply in the server room is unstable.',
+  'The server room has no air conditioning yet.',
+  'The leased line to the office is not yet installed.',
+];
+
+/** Kit shipped, delivered, installed, handed over; a hold that comes while the kit is awaited or on its way holds it until the release. */
+function kit(line: Timeline, ready: number, deployment: Deployment, rnd: Rnd): void {
+  const startingIn = (from: number, to: number) => deployment.holds.find((h) => h.from >= from && h.from < to);
+  let t = ready;
+  for (;;) {
+    // Nothing ships while a hold runs: an office ready during one waits for the release.
+    const running = deployment.holds.find((h) => h.from <= t && (h.until === null || t < h.until));
+    if (running) {
+      if (running.until === null) return;
+      t = running.until;
+    }
+    const shipped = t + stay('deployment.awaitingKit', rnd);
+    let hold = startingIn(t, shipped);
+    if (!hold) {
+      push(line, shipped, kitShipped(shipped, deployment));
+      const delivered = shipped + stay('deployment.inTransit', rnd);
+      hold = startingIn(shipped, delivered);
+      if (!hold) {
+        push(line, delivered, { type: 'KIT_DELIVERED' });
+        const installed = delivered + stay('deployment.installing', rnd);
+        push(line, installed, { type: 'KIT_INSTALLED' });
+        push(line, installed + stay('installed', rnd), { type: 'HANDED_OVER' });
+        return;
+      }
+    }
+    push(line, hold.from + DAY / 8, { type: 'DEPLOYMENT_HELD', reason: hold.reason });
+    if (hold.until === null || hold.version === null) return;
+    push(line, hold.until + DAY / 8, { type: 'GOLD_DISK_RELEASED', version: hold.version });
+    t = hold.until + DAY / 8;
+  }
+}
+
+/** The Gold Disk current when the kit leaves. */
+function kitShipped(at: number, deployment: Deployment): OfficeEvent {
+  const current = [...deployment.goldDisks].reverse().find((g) => g.releasedAt.getTime() <= at) ?? deployment.goldDisks[0]!;
+  return { type: 'KIT_SHIPPED', goldDiskVersion: current.version };
 }
 
 interface OfficePlan {
   office: DemoOffice;
-  /** Length of the whole script, including what has not happened by now. */
-  scriptLength: number;
-  /** The script's events that could have happened by now, dated. */
-  happened: { event: OfficeEvent; at: Date }[];
-  withdrawal: OfficeEvent;
-  /** How long after its last event the office would withdraw: 0 (a month) to 1 (six months). */
-  withdrawalPoint: number;
-  /** Every ending the office can have by now, each with its stage. */
-  endings: Ending[];
-}
-
-/** Replays the events through the machine: the stage after each prefix, and where withdrawing would lead. */
-function possibleEndings(track: Track, events: readonly OfficeEvent[], withdrawal: OfficeEvent): Ending[] {
-  const endings: Ending[] = [];
-  let snapshot: OfficeSnapshot = initialSnapshot({ track });
-  for (let reach = 0; ; reach++) {
-    endings.push({ reach, withdrawn: false, stage: stageOf(snapshot.value) });
-    // An office that was never invited has nothing to withdraw from; `can()` alone does not
-    // refuse events to a final state, the engine's status check does.
-    if (reach > 0 && snapshot.status === 'active' && snapshot.can(withdrawal)) {
-      endings.push({ reach, withdrawn: true, stage: stageOf(transition(officeMachine, snapshot, withdrawal)[0].value) });
-    }
-    const next = events[reach];
-    if (!next) return endings;
-    snapshot = transition(officeMachine, snapshot, next)[0];
-  }
+  events: { at: number; event: OfficeEvent }[];
 }
 
 /** Names keep their accents; addresses drop them (`garcía` → `garcia`), so the demo passes the API's own email check. */
 const asciiAddress = (address: string) => address.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 
-function planOffice(country: string, n: number, now: Date, rnd: Rnd): OfficePlan {
+function planOffice(country: string, n: number, now: number, ctx: { workshops: readonly DemoWorkshop[]; seats: Seats; deployment: Deployment }, rnd: Rnd): OfficePlan {
   const language = FRENCH.has(country) ? 'fr' : SPANISH.has(country) ? 'es' : 'en';
   const countryName = getCountry(country)?.name ?? country;
   const id = `${country}-${n === 0 ? 'IPO' : 'TMO'}`;
@@ -225,79 +287,94 @@ function planOffice(country: string, n: number, now: Date, rnd: Rnd): OfficePlan
   const last = pickOne(rnd, LAST);
   const contact = { name: `${first} ${last}`, email: asciiAddress(`${first}.${last}@ipo.${country.toLowerCase()}.example`), role: 'Director' };
   const focal = { name: `${pickOne(rnd, LAST)} ${pickOne(rnd, FIRST)}`, email: `it@ipo.${country.toLowerCase()}.example` };
-  const track: Track = rnd() < 0.2 ? 'internet' : 'kit';
-  const registeredAt = new Date(now.getTime() - (900 + Math.floor(rnd() * 60)) * DAY);
+  const track: Track = rnd() < INTERNET_RATE ? 'internet' : 'kit';
+  // Letters went out over the whole programme, more of them as it gathered pace.
+  const letter = now - (10 + Math.pow(rnd(), 2) * (PROGRAMME_DAYS - 200)) * DAY;
+  const registeredAt = new Date(Math.max(now - (PROGRAMME_DAYS + 20) * DAY, letter - (10 + rnd() * 50) * DAY));
   const office: DemoOffice = { id, name: `${OFFICE_NAMES[language][n]} ${countryName}`, country, language, track, contacts: [contact], registeredAt };
-  const script = lifecycle(track, rnd, focal);
-  const firstLetter = new Date(registeredAt.getTime() + Math.floor(rnd() * 500) * DAY);
-  const happened = schedule(script, firstLetter, now, rnd);
-  const withdrawal: OfficeEvent = { type: 'WITHDRAWN', reason: pickOne(rnd, WITHDRAWAL_REASONS) };
-  return {
-    office,
-    scriptLength: script.length,
-    happened,
-    withdrawal,
-    withdrawalPoint: rnd(),
-    endings: possibleEndings(track, happened.map((h) => h.event), withdrawal),
-  };
+  const line: Timeline = { events: [] };
+  const prospect = rnd() < PROSPECT_RATE;
+  const withdrawal = rnd() < WITHDRAWAL_RATE ? letter + rnd() * (now - letter) : null;
+  if (!prospect) simulate(line, letter, track, focal, ctx, rnd);
+  let events = line.events.sort((a, b) => a.at - b.at).filter((e) => e.at < now - DAY / 4);
+  if (withdrawal !== null && events.length > 0) {
+    events = events.filter((e) => e.at < withdrawal);
+    if (events.at(-1)!.event.type !== 'HANDED_OVER') events.push({ at: withdrawal, event: { type: 'WITHDRAWN', reason: pickOne(rnd, WITHDRAWAL_REASONS) } });
+  }
+  return { office, events };
 }
 
-/** Some offices progress further than others; a few leave the programme. */
-function chooseEnding(plan: OfficePlan, rnd: Rnd): Ending {
-  const wanted = rnd() < PROSPECT_RATE ? 0 : Math.ceil(rnd() * plan.scriptLength * 1.2);
-  const reach = Math.min(wanted, plan.happened.length);
-  const withdrawn = rnd() < WITHDRAWAL_RATE;
-  const stay = plan.endings.find((e) => e.reach === reach && !e.withdrawn)!;
-  return (withdrawn && plan.endings.find((e) => e.reach === reach && e.withdrawn)) || stay;
+function simulate(line: Timeline, letter: number, track: Track, focal: { name: string; email: string }, ctx: { workshops: readonly DemoWorkshop[]; seats: Seats; deployment: Deployment }, rnd: Rnd): void {
+  push(line, letter, { type: 'SEND_CIRCULAR' });
+  let t = letter + stay('invited', rnd);
+  if (rnd() < DECLINE_RATE) {
+    push(line, t, { type: 'REPLY_DECLINED', reason: pickOne(rnd, DECLINE_REASONS) });
+    if (rnd() >= REOPEN_RATE) return;
+    t += (120 + rnd() * 240) * DAY;
+    push(line, t, { type: 'REOPEN' });
+    t += stay('invited', rnd);
+  }
+  push(line, t, { type: 'REPLY_AFFIRMATIVE' });
+  const siteReady = track === 'internet' ? t : site(line, t, rnd);
+  const trained = training(line, t, focal, ctx.workshops, ctx.seats, rnd);
+  const ready = Math.max(siteReady, trained);
+  if (!Number.isFinite(ready)) return;
+  if (track === 'internet') {
+    const connected = ready + stay('connecting', rnd);
+    push(line, connected, { type: 'SERVICES_CONNECTED' });
+    push(line, connected + stay('connected', rnd), { type: 'HANDED_OVER' });
+    return;
+  }
+  kit(line, ready, ctx.deployment, rnd);
 }
 
-function countStages(endings: readonly Ending[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const e of endings) counts.set(e.stage, (counts.get(e.stage) ?? 0) + 1);
-  return counts;
+/** Replays events through the machine: the stage after each prefix (index i: after i events). */
+function stagesAlong(track: Track, events: readonly { event: OfficeEvent }[]): string[] {
+  let snapshot: OfficeSnapshot = initialSnapshot({ track });
+  const stages = [stageOf(snapshot.value)];
+  for (const { event } of events) {
+    snapshot = transition(officeMachine, snapshot, event)[0];
+    stages.push(stageOf(snapshot.value));
+  }
+  return stages;
 }
 
 /**
- * For each stage no office ended in, moves one office to an ending in it, taken from an office whose
- * own stage keeps others, so a rare stage (withdrawn, connected …) always shows on the dashboard.
+ * For each top-level stage no office is in today, one office whose history went through it stops
+ * there instead (the one that entered it most recently, from a stage that keeps others), so a
+ * rare stage (withdrawn, connecting …) always shows on the dashboard.
  */
-function coverStages(plans: readonly OfficePlan[], chosen: readonly Ending[], stages: readonly string[], rnd: Rnd): Ending[] {
-  const endings = [...chosen];
+function coverStages(plans: OfficePlan[], stages: readonly string[]): void {
   for (const stage of stages) {
-    const counts = countStages(endings);
-    if (counts.has(stage)) continue;
-    const candidates = plans.flatMap((plan, index) =>
-      (counts.get(endings[index]!.stage) ?? 0) > 1 ? plan.endings.filter((e) => e.stage === stage).map((ending) => ({ index, ending })) : [],
-    );
-    // No script reaches the stage by now: left uncovered, and tests/demo.test.ts fails on it.
-    if (candidates.length === 0) continue;
-    const { index, ending } = pickOne(rnd, candidates);
-    endings[index] = ending;
+    const now = plans.map((p) => stagesAlong(p.office.track, p.events).at(-1)!);
+    if (now.includes(stage)) continue;
+    let best: { plan: number; cut: number; at: number } | null = null;
+    plans.forEach((plan, index) => {
+      if (now.filter((s) => s === now[index]).length < 2) return;
+      const along = stagesAlong(plan.office.track, plan.events);
+      along.forEach((s, cut) => {
+        if (s !== stage || cut === 0 || along[cut - 1] === stage) return;
+        const at = plan.events[cut - 1]!.at;
+        if (!best || at > best.at) best = { plan: index, cut, at };
+      });
+    });
+    if (best) {
+      const { plan, cut } = best;
+      plans[plan]!.events = plans[plan]!.events.slice(0, cut);
+    }
   }
-  return endings;
-}
-
-/** A withdrawal comes some weeks or months after the office's last event, and before now. */
-function withdrawalDate(plan: OfficePlan, reach: number, now: Date): Date {
-  const last = (plan.happened[reach - 1]?.at ?? plan.office.registeredAt).getTime();
-  const gap = Math.min((30 + plan.withdrawalPoint * 150) * DAY, (now.getTime() - last) * 0.9);
-  return new Date(last + Math.max(1, Math.floor(gap)));
-}
-
-function historyOf(plan: OfficePlan, ending: Ending, now: Date): DemoEvent[] {
-  const officeId = plan.office.id;
-  const events = plan.happened.slice(0, ending.reach).map(({ event, at }) => ({ officeId, event, at }));
-  if (ending.withdrawn) events.push({ officeId, event: plan.withdrawal, at: withdrawalDate(plan, ending.reach, now) });
-  return events;
 }
 
 export function generateDemoData(now: Date, seed = 2003): DemoData {
   const rnd = random(seed);
-  const plans = COUNTRIES.flatMap((country) => (TWO_OFFICES.has(country) ? [0, 1] : [0]).map((n) => planOffice(country, n, now, rnd)));
-  const chosen = plans.map((plan) => chooseEnding(plan, rnd));
-  const stages = describeMachine().root.states.map((s) => s.key);
-  const endings = coverStages(plans, chosen, stages, rnd);
-  const events = plans.flatMap((plan, i) => historyOf(plan, endings[i]!, now));
-  events.sort((a, b) => a.at.getTime() - b.at.getTime());
-  return { offices: plans.map((p) => p.office), events };
+  const t = now.getTime();
+  const workshops = planWorkshops(t);
+  const deployment = planDeployment(t);
+  const ctx = { workshops, seats: new Map<string, number>(), deployment };
+  const plans = COUNTRIES.flatMap((country) => (TWO_OFFICES.has(country) ? [0, 1] : [0]).map((n) => planOffice(country, n, t, ctx, rnd)));
+  coverStages(plans, describeMachine().root.states.map((s) => s.key));
+  const events = plans
+    .flatMap((plan) => plan.events.map(({ at, event }) => ({ officeId: plan.office.id, at: new Date(Math.floor(at)), event })))
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+  return { offices: plans.map((p) => p.office), events, workshops, goldDisks: deployment.goldDisks };
 }

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/db';
+import { stalledClocks } from '../storage/figures-store';
 import type { ClockRow as StoredClockRow } from '../storage/reminder-store';
 
 /**
@@ -23,9 +24,13 @@ export interface StuckRow {
   escalated: boolean;
   pausedUntil: string | null;
   pauseReason: string | null;
+  /** The office's other stalled states (another region, say). */
+  otherStates: string[];
 }
 
 export interface StuckFilter {
+  /** `stuck`: only the offices escalated after their reminders. */
+  status?: 'stuck';
   owner?: 'office' | 'wipo';
   stage?: string;
   limit?: number;
@@ -49,13 +54,6 @@ const DETAILS = `SELECT c.office_id, o.name, o.country, c.state, c.owner, c.ente
     (SELECT max(x.sent_at) FROM outbox x WHERE x.office_id = c.office_id AND x.status = 'sent') AS last_email_at
   FROM sla_clocks c JOIN offices o ON o.id = c.office_id LEFT JOIN reminder_pauses p ON p.office_id = c.office_id
   WHERE c.office_id = ? AND c.state = ?`;
-
-interface KeyRow {
-  office_id: string;
-  state: string;
-  deadline: string;
-  paused_at: string | null;
-}
 
 function conditions(filter: StuckFilter): string {
   return (filter.owner ? ' AND c.owner = @owner' : '') + (filter.stage ? ' AND c.stage = @stage' : '');
@@ -81,7 +79,7 @@ function overdueMs(row: { deadline: string; paused_at: string | null }, now: num
   return until - Date.parse(row.deadline);
 }
 
-function toStuckRow(row: ClockRow, now: number): StuckRow {
+function toStuckRow(row: ClockRow, now: number): Omit<StuckRow, 'otherStates'> {
   return {
     officeId: row.office_id,
     name: row.name,
@@ -100,36 +98,36 @@ function toStuckRow(row: ClockRow, now: number): StuckRow {
   };
 }
 
+/** Milliseconds overdue in SQL, as `overdueMs`. */
+const OVERDUE_SQL = `(julianday(CASE WHEN c.paused_at IS NOT NULL AND c.paused_at < @now THEN c.paused_at ELSE @now END) - julianday(c.deadline)) * 86400000.0`;
+/** Ranks an escalated clock above any other (overdue times stay far below it), then by time overdue. */
+const STUCK_RANK = 1e13;
+
 /**
- * Stalled (office, state) pairs, most overdue first; `escalated` marks the stuck ones.
- * Running clocks come off the `deadline` index in order; paused ones (few) are merged in by their
- * frozen overdue time, so the order is exact and no office outside the page is loaded.
+ * Stalled offices, each once: stuck ones (escalated) first, then the others, most overdue first
+ * within each. An office's row shows its stuck or else most overdue stalled state (SQLite takes the
+ * bare `state` from the row of the group's max rank); `otherStates` names the others. `total` is
+ * the stalled figure of engine/figures.ts (or the stuck one with `status: 'stuck'`) when no owner
+ * or stage filter is given. Names, pauses and last emails are read for the rows on the page only.
  */
 export function listStuck(db: Db, now: Date, filter: StuckFilter = {}): { rows: StuckRow[]; total: number } {
-  const at = now.toISOString();
   const t = now.getTime();
-  const limit = filter.limit ?? 100;
-  const offset = filter.offset ?? 0;
-  const params = { now: at, owner: filter.owner ?? null, stage: filter.stage ?? null, k: offset + limit };
-  const where = conditions(filter);
-  const running = `c.paused_at IS NULL AND c.deadline <= @now${where}`;
-  const paused = `c.paused_at IS NOT NULL AND c.deadline <= c.paused_at AND c.deadline <= @now${where}`;
-
-  // The page is chosen on the covering index alone (deadline order, then the few paused clocks
-  // merged in); names, pauses and last emails are read for the rows on the page only.
-  const keys = 'SELECT c.office_id, c.state, c.deadline, c.paused_at FROM sla_clocks c';
-  const runningRows = prepared(db, `${keys} WHERE ${running} ORDER BY c.deadline LIMIT @k`).all(params) as KeyRow[];
-  const pausedRows = prepared(db, `${keys} WHERE ${paused}`).all(params) as KeyRow[];
-  const runningTotal = (prepared(db, `SELECT count(*) AS n FROM sla_clocks c WHERE ${running}`).get(params) as { n: number }).n;
-
-  const merged = [...runningRows, ...pausedRows].sort(
-    (a, b) => overdueMs(b, t) - overdueMs(a, t) || a.office_id.localeCompare(b.office_id) || a.state.localeCompare(b.state),
-  );
+  const params = { now: now.toISOString(), owner: filter.owner ?? null, stage: filter.stage ?? null, limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
+  const where = conditions(filter) + (filter.status === 'stuck' ? ' AND c.escalated_at IS NOT NULL' : '');
+  const clocks = stalledClocks(`c.office_id, c.state, (c.escalated_at IS NOT NULL) * ${STUCK_RANK} + ${OVERDUE_SQL} AS rank`, where);
+  const keys = prepared(
+    db,
+    `SELECT office_id, state, max(rank) AS rank FROM (${clocks}) GROUP BY office_id ORDER BY rank DESC, office_id LIMIT @limit OFFSET @offset`,
+  ).all(params) as { office_id: string; state: string }[];
+  const total = (prepared(db, `SELECT count(DISTINCT office_id) AS n FROM (${clocks})`).get(params) as { n: number }).n;
   const details = prepared(db, DETAILS);
-  const page = merged.slice(offset, offset + limit).map((key) => details.get([key.office_id, key.state]) as ClockRow);
+  const others = prepared(db, `SELECT state FROM (${stalledClocks('c.state', ' AND c.office_id = @office')}) WHERE state <> @state ORDER BY state`);
   return {
-    rows: page.map((r) => toStuckRow(r, t)),
-    total: runningTotal + pausedRows.length,
+    total,
+    rows: keys.map((key) => ({
+      ...toStuckRow(details.get([key.office_id, key.state]) as ClockRow, t),
+      otherStates: (others.all({ now: params.now, office: key.office_id, state: key.state }) as { state: string }[]).map((r) => r.state),
+    })),
   };
 }
 
@@ -156,4 +154,14 @@ export function stalledCountsByState(db: Db, now: Date): Record<string, { stalle
     }
   }
   return result;
+}
+
+/** Stalled and stuck offices per top-level stage, each office once (an office stalled in both regions of `preparing` is one). */
+export function stalledOfficesByStage(db: Db, now: Date): Record<string, { stalled: number; stuck: number }> {
+  const rows = prepared(
+    db,
+    `SELECT stage, count(DISTINCT office_id) AS stalled, count(DISTINCT CASE WHEN escalated THEN office_id END) AS stuck
+     FROM (${stalledClocks('c.stage, c.office_id, c.escalated_at IS NOT NULL AS escalated')}) GROUP BY stage`,
+  ).all({ now: now.toISOString() }) as { stage: string; stalled: number; stuck: number }[];
+  return Object.fromEntries(rows.map((r) => [r.stage, { stalled: r.stalled, stuck: r.stuck }]));
 }

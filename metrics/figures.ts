@@ -15,8 +15,8 @@ export interface FigureSources {
   outbox: Outbox;
 }
 
-export function officesByStage(s: FigureSources): Record<string, number> {
-  return officeStats(s.store).byStage;
+export function officesByStage(s: FigureSources, now: Date): Record<string, number> {
+  return officeStats(s.store, s.db, now).byStage;
 }
 
 export const OWNERS = ['office', 'wipo'] as const;

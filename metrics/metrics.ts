@@ -39,7 +39,7 @@ export function createMetrics(sources: FigureSources, clock: Clock) {
     registers,
     collect() {
       this.reset();
-      for (const [stage, n] of Object.entries(officesByStage(sources))) this.set({ stage }, n);
+      for (const [stage, n] of Object.entries(officesByStage(sources, clock.now()))) this.set({ stage }, n);
     },
   });
   new Gauge({

@@ -1,4 +1,4 @@
-import { STALLED_CLOCK_SQL } from './reminder-store';
+import { FIGURE_SQL } from './figures-store';
 import type { Db } from './db';
 import type {
   HistoryEntry,
@@ -193,8 +193,12 @@ export function createOfficeStore(db: Db): OfficeStore {
         params.state = filter.state;
       }
       if (filter.stalledAt) {
-        where.push(`EXISTS (SELECT 1 FROM sla_clocks c WHERE c.office_id = o.id AND ${STALLED_CLOCK_SQL})`);
+        where.push(FIGURE_SQL.stalled);
         params.now = filter.stalledAt;
+      }
+      if (filter.figure) {
+        where.push(FIGURE_SQL[filter.figure.name]);
+        params.now = filter.figure.at;
       }
       if (filter.q) {
         where.push("(o.name LIKE @q ESCAPE '\\' OR o.id LIKE @q ESCAPE '\\')");

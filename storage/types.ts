@@ -1,5 +1,6 @@
 import type { StoredSnapshot, ActiveNode } from '../engine/snapshot';
 import type { Track } from '../machines/office';
+import type { FigureName } from './figures-store';
 
 export interface Contact {
   name: string;
@@ -46,6 +47,8 @@ export interface OfficeFilter {
   q?: string;
   /** Only offices stalled (past an SLA deadline) at this ISO instant, per `sla_clocks`. */
   stalledAt?: string;
+  /** Only the offices a headline figure counts (storage/figures-store.ts), taken at `at`. */
+  figure?: { name: FigureName; at: string };
   limit?: number;
   offset?: number;
 }

@@ -1,3 +1,4 @@
+import { describeMachine } from '../machines/describe';
 /**
  * The operator CLI (`npm run cli -- …`): help everywhere, and verify, backup, stats and import on the
  * very file a running server is writing to.
@@ -177,6 +178,14 @@ describe('while a server runs on the same file', () => {
     for (const [stage, n] of Object.entries(live.body.byStage as Record<string, number>)) {
       expect(text.stdout).toMatch(new RegExp(`^\\s+${stage}\\s+${n}$`, 'm'));
     }
+    // Stages in the lifecycle's order (the machine's), not alphabetical; the headline figures first.
+    const lifecycle = describeMachine().root.states.map((s) => s.key);
+    const stageLines = text.stdout.split('By stage:')[1]!.split('By state:')[0]!;
+    const printed = [...stageLines.matchAll(/^\s+(\w+)\s+\d+$/gm)].map((m) => m[1]!);
+    expect(printed).toEqual(lifecycle.filter((k) => k in live.body.byStage));
+    expect(printed.length).toBeGreaterThan(1);
+    expect(text.stdout).toContain(`Kits installed to date`);
+    expect(Object.keys(live.body.byStage)).toEqual(printed);
   });
 
   test('import adds offices the running server serves at once', async () => {

@@ -5,7 +5,11 @@
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { loadDemoData } from '../demo/load';
+import { fixedClock } from '../engine/clock';
+import { currentFigures, figuresAsOf } from '../engine/figures';
+import { runSchedulerPass } from '../engine/scheduler';
 import { verify } from '../engine/verify';
+import { computeProgressReport } from '../programme/report/progress';
 import { describeMachine } from '../machines/describe';
 import type { OfficeRecord } from '../storage/types';
 import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
@@ -15,13 +19,16 @@ const STAGES: string[] = describeMachine().root.states.map((s) => s.key);
 
 let dir: string;
 let runtime: Runtime;
-let loaded: { offices: number; events: number } | null;
+let loaded: ReturnType<typeof loadDemoData>;
 let offices: OfficeRecord[];
+/** Any day will do: the demo is dated from its clock. */
+const NOW = new Date('2026-07-01T00:00:00.000Z');
+const DAY = 86_400_000;
 
 beforeAll(() => {
   dir = makeTempDir('onboarding-demo-');
   // As server/main.ts does on a fresh database: open the runtime, then load the demo into it.
-  runtime = openRuntime(testConfig(path.join(dir, 'demo.db')));
+  runtime = openRuntime(testConfig(path.join(dir, 'demo.db')), { clock: fixedClock(NOW) });
   loaded = loadDemoData(runtime);
   offices = runtime.store.listOffices({ limit: 10_000 }).offices;
 });
@@ -73,6 +80,65 @@ test('verify replays every office and finds no difference', () => {
   expect(report.differences).toEqual([]);
   expect(report.offices).toBe(offices.length);
   expect(report.events).toBe(loaded!.events);
+});
+
+test('a programme in progress today: histories up to now, about a fifth of the offices stalled, by weeks not years', () => {
+  const events = offices.flatMap((o) => runtime.store.history(o.id));
+  const latest = Math.max(...events.map((e) => Date.parse(e.at)));
+  expect(latest).toBeLessThan(NOW.getTime());
+  expect(latest).toBeGreaterThan(NOW.getTime() - 14 * DAY);
+  const figures = currentFigures(runtime.db, NOW);
+  expect(figures.stalled / offices.length).toBeGreaterThanOrEqual(0.12);
+  expect(figures.stalled / offices.length).toBeLessThanOrEqual(0.3);
+  expect(figures.stuck).toBeGreaterThanOrEqual(1);
+  expect(figures.stuck).toBeLessThan(figures.stalled);
+  const overdue = runtime.db
+    .prepare<[string], { days: number }>('SELECT max(julianday(?) - julianday(deadline)) AS days FROM sla_clocks')
+    .get(NOW.toISOString())!.days;
+  expect(overdue).toBeGreaterThan(0);
+  expect(overdue).toBeLessThan(200);
+});
+
+test('every workshop and Gold Disk version an office cites is in the programme', () => {
+  const workshops = new Set(runtime.programme.listWorkshops().map((w) => w.id));
+  const disks = new Set(runtime.programme.listGoldDisks().map((d) => d.version));
+  expect(runtime.programme.listWorkshops().some((w) => w.status === 'planned' && w.start > NOW.toISOString())).toBe(true);
+  expect(runtime.programme.currentGoldDisk()).toBe('2.0');
+  const events = offices.flatMap((o) => runtime.store.history(o.id));
+  const cited = events.filter((e) => e.type === 'ENROLLED').map((e) => e.payload.workshopId as string);
+  expect(cited.length).toBeGreaterThan(20);
+  expect(cited.filter((id) => !workshops.has(id))).toEqual([]);
+  const shipped = events.filter((e) => e.type === 'KIT_SHIPPED' || e.type === 'GOLD_DISK_RELEASED');
+  expect(shipped.length).toBeGreaterThan(10);
+  for (const e of shipped) {
+    const version = (e.payload.goldDiskVersion ?? e.payload.version) as string;
+    expect(disks.has(version)).toBe(true);
+    // Released before it was shipped or announced.
+    expect(runtime.programme.getGoldDisk(version)!.releasedAt <= e.at).toBe(true);
+  }
+});
+
+test('reminders already sent are history: the first scheduler pass at now queues a handful of messages', () => {
+  const sent = runtime.db.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'sent'").pluck().get() as number;
+  expect(sent).toBeGreaterThan(100);
+  const escalated = runtime.db.prepare('SELECT count(*) AS n FROM sla_clocks WHERE escalated_at IS NOT NULL').pluck().get() as number;
+  expect(escalated).toBeGreaterThanOrEqual(1);
+  const pass = runSchedulerPass(runtime.engine, runtime.reminders.reminders, NOW);
+  const queued = runtime.db.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").pluck().get() as number;
+  // Measured on this demo: 5 fired, 8 queued in all (with the 3 held for business hours).
+  expect(pass.fired).toBeLessThanOrEqual(10);
+  expect(queued).toBeGreaterThanOrEqual(1);
+  expect(queued).toBeLessThanOrEqual(12);
+});
+
+test('the figures from the history as of now are the live ones, and the report agrees with itself', () => {
+  const end = NOW.toISOString();
+  expect(figuresAsOf(runtime.db, end, runtime.reminders.policies).figures).toEqual(currentFigures(runtime.db, NOW));
+  const report = computeProgressReport(runtime.db, NOW, { to: '2026-06-30', policies: runtime.reminders.policies });
+  expect(report.figures).toEqual(currentFigures(runtime.db, NOW));
+  expect(report.installationsByQuarter.reduce((n, q) => n + q.installed, 0)).toBe(report.installedTotal);
+  expect(report.installedTotal).toBe(report.figures.installed);
+  expect(report.connectedTotal).toBeGreaterThan(0);
 });
 
 test('a database that holds offices gets nothing more', () => {

@@ -118,7 +118,9 @@ const laterHistory = [
 
 const expectedQ1 = {
   installedInPeriod: 2, // KE-IPO, JP-IPO
-  installedTotal: 5, // FR-IPO, KE-IPO installed; FR-TMO, BR-IPO, JP-IPO handed over
+  installedTotal: 4, // kits: FR-IPO, KE-IPO installed; FR-TMO, JP-IPO handed over
+  connectedTotal: 1, // BR-IPO, Internet track, handed over: no kit
+  connectedInPeriod: 0,
   preparingForDeployment: 5, // MX, AR, EG in deployment; SN, CL preparing
   circularLettersInPeriod: 3, // CL, PE, CO
   affirmativeRepliesInPeriod: 1, // CL
@@ -144,6 +146,9 @@ describe('quarterly progress report', () => {
 
   it('computes every figure from the history as of the end of the quarter', () => {
     expect(q1).toMatchObject(expectedQ1);
+    // The bars are the offices of the total, by quarter; the figures are the overview's at that instant.
+    expect(q1.installationsByQuarter.reduce((n, q) => n + q.installed, 0)).toBe(q1.installedTotal);
+    expect(q1.figures).toMatchObject({ installed: 4, connected: 1, handedOver: 3, invited: 1, stalled: q1.keyIssues.stalledOffices });
     expect(q1.period).toEqual({
       from: '2003-01-01',
       to: '2003-03-31',
@@ -188,8 +193,9 @@ describe('quarterly progress report', () => {
   it('reads like the working-group report, in Markdown and in HTML with a chart', () => {
     const md = renderMarkdown(q1);
     expect(md).toContain('# WIPOnet progress report — Q1 2003');
-    expect(md).toContain('A further two offices received the WIPOnet kit, bringing the total number of installed offices to 5.');
-    expect(md).toContain('Five offices are now preparing for deployment.');
+    expect(md).toContain('A further two offices received the WIPOnet kit, bringing the total number of offices with an installed kit to 4.');
+    expect(md).toContain('one office is connected to the WIPOnet services over the Internet');
+    expect(md).toContain('Five offices are now preparing for deployment of the kit (site, training or delivery).');
     expect(md).toContain('Three circular letters sent to offices, ascertaining their interest in participating in the WIPOnet Project; one affirmative reply received; one office declined.');
     expect(md).toContain('Nine focal points of 8 different offices from 7 countries have been trained.');
     expect(md).toContain('Delivery of the new version of the Gold Disk, followed by the re-start of the deployment of the remaining office.');
@@ -227,7 +233,7 @@ describe('quarterly progress report', () => {
     expect(q2.period.label).toBe('Q2 2003');
     expect(q2).toMatchObject({
       installedInPeriod: 1,
-      installedTotal: 6,
+      installedTotal: 5,
       circularLettersInPeriod: 2,
       affirmativeRepliesInPeriod: 1,
       focalPointsTrained: 11,

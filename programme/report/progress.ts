@@ -1,8 +1,9 @@
-import { Duration } from 'luxon';
 import { allStates } from '../../machines/describe';
 import type { Owner, ReminderPolicy } from '../../machines/meta';
 import type { Db } from '../../storage/db';
 import type { Workshop } from '../../storage/programme-store';
+import { leavesAsOf } from '../../storage/figures-store';
+import { connectionsAsOf, figuresAsOf, installationsAsOf, type Figures } from '../../engine/figures';
 import { lastCompleteQuarter, makePeriod, quarterOf, quartersBetween, type Period } from './period';
 
 /**
@@ -37,10 +38,16 @@ export type PlannedWorkshop = Pick<Workshop, 'id' | 'title' | 'city' | 'country'
 
 export interface ProgressReport {
   period: Period;
-  /** Offices with a KIT_INSTALLED dated in the period. */
+  /** Offices counted in `installedTotal` whose kit was installed in the period. */
   installedInPeriod: number;
-  /** Offices installed or handed over at the end (handed-over Internet-track offices included). */
+  /** Kits installed to date: kit-track offices installed, or handed over after installing, at the end (engine/figures.ts). */
   installedTotal: number;
+  /** Internet-track offices counted in `connectedTotal` connected in the period. */
+  connectedInPeriod: number;
+  /** Internet-track offices connected, or handed over after connecting, at the end: they get no kit. */
+  connectedTotal: number;
+  /** Every headline figure at the end of the period, as the overview shows them at that instant. */
+  figures: Figures;
   /** Kit-track offices that said yes and are not installed at the end: in preparing or deployment (on hold included). */
   preparingForDeployment: number;
   /** SEND_CIRCULAR, REPLY_AFFIRMATIVE and REPLY_DECLINED events dated in the period. */
@@ -65,17 +72,11 @@ export interface ProgressReport {
   };
   /** Offices registered at the end, per stage (top-level state). */
   officesByStage: Record<string, number>;
-  /** KIT_INSTALLED per calendar quarter, from the first installation up to the period's quarter. */
+  /** The offices of `installedTotal` by the quarter their kit was installed, from the first up to the period's quarter: they add up to it. */
   installationsByQuarter: { quarter: string; installed: number }[];
   plannedWorkshops: PlannedWorkshop[];
   /** The Gold Disk version current at the end of the period, if any was recorded. */
   goldDiskVersion: string | null;
-}
-
-export interface StallPolicy {
-  slaMs: number;
-  /** The SLA ends with the office's workshop instead (enrolled). */
-  untilWorkshopEnd: boolean;
 }
 
 interface StateInfo {
@@ -87,59 +88,9 @@ const DAY = 86_400_000;
 
 const stateInfo = new Map<string, StateInfo>(allStates().map((s) => [s.path, { label: s.meta.label, owner: s.meta.owner }]));
 
-/** SLA per leaf state: the effective policies when the caller has them, else the defaults in the machine meta. */
-export function stallPolicies(policies?: ReadonlyMap<string, ReminderPolicy>): Map<string, StallPolicy> {
-  const source: [string, ReminderPolicy | undefined][] = policies
-    ? [...policies.entries()]
-    : allStates().map((s) => [s.path, s.meta.reminders]);
-  const result = new Map<string, StallPolicy>();
-  for (const [path, policy] of source) {
-    if (!policy?.sla) continue;
-    const ms = Duration.fromISO(policy.sla).as('milliseconds');
-    if (Number.isFinite(ms) && ms > 0) result.set(path, { slaMs: ms, untilWorkshopEnd: policy.until === 'workshopEnd' });
-  }
-  return result;
-}
-
-interface OfficeAtEnd {
-  id: string;
-  /** Leaf path → when it was entered. */
-  leaves: Map<string, string>;
-  workshopId: string | null;
-}
-
-interface HistoryRow {
-  office_id: string;
-  type: string;
-  to_states: string;
-  at: string;
-  workshop_id: string | null;
-}
-
-/** Walks every office's history up to `end`, in one ordered pass over the history's primary key. */
-function officesAtEnd(db: Db, end: string): OfficeAtEnd[] {
-  const rows = db
-    .prepare<[string], HistoryRow>(
-      `SELECT office_id, type, to_states, at,
-              CASE WHEN type = 'ENROLLED' THEN payload ->> '$.workshopId' END AS workshop_id
-       FROM history WHERE at < ? ORDER BY office_id, seq`,
-    )
-    .iterate(end);
-  const out: OfficeAtEnd[] = [];
-  let current = undefined as OfficeAtEnd | undefined;
-  for (const row of rows) {
-    if (!current || current.id !== row.office_id) {
-      current = { id: row.office_id, leaves: new Map(), workshopId: null };
-      out.push(current);
-    }
-    // A leaf still active after the row keeps the time it was entered (`from_states` of a row are the
-    // previous row's `to_states`, so the previous leaves are enough).
-    const leaves = new Map<string, string>();
-    for (const path of JSON.parse(row.to_states) as string[]) leaves.set(path, current.leaves.get(path) ?? row.at);
-    current.leaves = leaves;
-    if (row.type === 'ENROLLED' && row.workshop_id) current.workshopId = row.workshop_id;
-  }
-  return out;
+/** The machine's own reminder policies, for a caller without the effective ones. */
+function defaultPolicies(): Map<string, ReminderPolicy> {
+  return new Map(allStates().flatMap((s) => (s.meta.reminders ? [[s.path, s.meta.reminders] as const] : [])));
 }
 
 const stageOf = (path: string) => path.split('.')[0]!;
@@ -158,63 +109,48 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
       : lastCompleteQuarter(now);
   const { start, end } = period;
   const endMs = Date.parse(end);
-  const stall = stallPolicies(options.policies);
 
+  const policies = options.policies ?? defaultPolicies();
+  const asOf = figuresAsOf(db, end, policies);
   const offices = new Map(
     db
       .prepare<[], { id: string; name: string; country: string; track: string }>('SELECT id, name, country, track FROM offices')
       .all()
       .map((o) => [o.id, o]),
   );
-  const workshopEnds = new Map(
-    db
-      .prepare<[], { id: string; end_date: string }>('SELECT id, end_date FROM workshops')
-      .all()
-      .map((w) => [w.id, Date.parse(`${w.end_date}T00:00:00.000Z`) + DAY]),
-  );
 
-  let installedTotal = 0;
   let preparingForDeployment = 0;
   let awaitingGoldDisk = 0;
   let siteDifficulties = 0;
   const officesByStage: Record<string, number> = {};
-  const stalled: StalledOffice[] = [];
-  const stalledIds = new Set<string>();
-
-  for (const office of officesAtEnd(db, end)) {
+  for (const office of leavesAsOf(db, end)) {
     const info = offices.get(office.id);
     if (!info) continue;
-    const paths = [...office.leaves.keys()];
-    const stage = stageOf(paths[0] ?? 'prospect');
+    const stage = stageOf(office.leaves[0] ?? 'prospect');
     officesByStage[stage] = (officesByStage[stage] ?? 0) + 1;
-    if (stage === 'installed' || stage === 'handedOver') installedTotal++;
     if (info.track === 'kit' && (stage === 'preparing' || stage === 'deployment')) preparingForDeployment++;
-    if (office.leaves.has('deployment.onHold')) awaitingGoldDisk++;
-    if (office.leaves.has('preparing.site.blocked')) siteDifficulties++;
-
-    for (const [path, enteredAt] of office.leaves) {
-      const policy = stall.get(path);
-      if (!policy) continue;
-      const enteredMs = Date.parse(enteredAt);
-      const workshopEnd = policy.untilWorkshopEnd && office.workshopId ? workshopEnds.get(office.workshopId) : undefined;
-      const deadline = workshopEnd ?? enteredMs + policy.slaMs;
-      if (deadline >= endMs) continue;
-      const state = stateInfo.get(path);
-      stalled.push({
-        officeId: office.id,
-        name: info.name,
-        country: info.country,
-        state: path,
-        stateLabel: state?.label ?? path,
-        stage: stageOf(path),
-        owner: state?.owner ?? 'wipo',
-        enteredAt,
-        daysInState: Math.floor((endMs - enteredMs) / DAY),
-        daysOverdue: Math.floor((endMs - deadline) / DAY),
-      });
-      stalledIds.add(office.id);
-    }
+    if (office.leaves.includes('deployment.onHold')) awaitingGoldDisk++;
+    if (office.leaves.includes('preparing.site.blocked')) siteDifficulties++;
   }
+
+  const stalled: StalledOffice[] = asOf.stalled.map((entry) => {
+    const info = offices.get(entry.officeId);
+    const state = stateInfo.get(entry.state);
+    const enteredMs = Date.parse(entry.enteredAt);
+    return {
+      officeId: entry.officeId,
+      name: info?.name ?? entry.officeId,
+      country: info?.country ?? '',
+      state: entry.state,
+      stateLabel: state?.label ?? entry.state,
+      stage: stageOf(entry.state),
+      owner: state?.owner ?? 'wipo',
+      enteredAt: entry.enteredAt,
+      daysInState: Math.floor((endMs - enteredMs) / DAY),
+      daysOverdue: Math.floor((endMs - entry.deadline) / DAY),
+    };
+  });
+  const stalledIds = new Set(stalled.map((s) => s.officeId));
 
   const longestFirst = (a: StalledOffice, b: StalledOffice) =>
     b.daysOverdue - a.daysOverdue || b.daysInState - a.daysInState || a.officeId.localeCompare(b.officeId);
@@ -230,11 +166,9 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
   const countType = db.prepare<[string, string, string], { n: number }>(
     'SELECT count(*) AS n FROM history WHERE type = ? AND at >= ? AND at < ?',
   );
-  const installedInPeriod = db
-    .prepare<[string, string], { n: number }>(
-      "SELECT count(DISTINCT office_id) AS n FROM history WHERE type = 'KIT_INSTALLED' AND at >= ? AND at < ?",
-    )
-    .get(start, end)!.n;
+  const inPeriod = (at: string) => (at >= start && at < end ? 'in' : 'before');
+  const installedInPeriod = installationsAsOf(db, end, inPeriod).get('in') ?? 0;
+  const connectedInPeriod = connectionsAsOf(db, end, inPeriod).get('in') ?? 0;
 
   const trained = db
     .prepare<[string], { fps: number; offices: number; countries: number }>(
@@ -252,20 +186,16 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
     )
     .all(period.to, end, end);
 
-  const perQuarter = new Map(
-    db
-      .prepare<[string], { quarter: string; n: number }>(
-        `SELECT substr(at, 1, 4) || '-Q' || ((CAST(substr(at, 6, 2) AS INTEGER) + 2) / 3) AS quarter, count(*) AS n
-         FROM history WHERE type = 'KIT_INSTALLED' AND at < ? GROUP BY quarter`,
-      )
-      .all(end)
-      .map((r) => [r.quarter, r.n]),
-  );
+  // The same offices as installedTotal, by quarter: the bars add up to the total.
+  const perQuarter = installationsAsOf(db, end, quarterOf);
+  const undated = perQuarter.get('') ?? 0;
+  perQuarter.delete('');
   const lastQuarter = quarterOf(period.to);
   const firstQuarter = [...perQuarter.keys()].sort()[0] ?? lastQuarter;
-  const installationsByQuarter = quartersBetween(firstQuarter, lastQuarter).map((quarter) => ({
+  // A kit-track office handed over without a recorded installation (an imported history) counts in the first quarter.
+  const installationsByQuarter = quartersBetween(firstQuarter, lastQuarter).map((quarter, i) => ({
     quarter,
-    installed: perQuarter.get(quarter) ?? 0,
+    installed: (perQuarter.get(quarter) ?? 0) + (i === 0 ? undated : 0),
   }));
 
   const goldDisk = db
@@ -278,7 +208,10 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
   return {
     period,
     installedInPeriod,
-    installedTotal,
+    installedTotal: asOf.figures.installed,
+    connectedInPeriod,
+    connectedTotal: asOf.figures.connected,
+    figures: asOf.figures,
     preparingForDeployment,
     circularLettersInPeriod: countType.get('SEND_CIRCULAR', start, end)!.n,
     affirmativeRepliesInPeriod: countType.get('REPLY_AFFIRMATIVE', start, end)!.n,

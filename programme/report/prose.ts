@@ -40,22 +40,33 @@ export function describeStalled(s: StalledOffice): string {
 }
 
 function installedSentence(r: ProgressReport): string {
-  const total = `the total number of installed offices`;
+  const total = `the total number of offices with an installed kit`;
   if (r.installedInPeriod === 0) return `No further office received the WIPOnet kit during the period; ${total} remains ${r.installedTotal}.`;
   const who = r.installedInPeriod === 1 ? 'One further office' : `A further ${inlineNumber(r.installedInPeriod)} offices`;
   return `${who} received the WIPOnet kit, bringing ${total} to ${r.installedTotal}.`;
 }
 
+/** Internet-track offices get no kit: they are connected to the services over the Internet. */
+function connectedSentence(r: ProgressReport): string | null {
+  if (r.connectedTotal === 0) return null;
+  const now = `${r.connectedTotal === 1 ? 'one office is' : `${inlineNumber(r.connectedTotal)} offices are`} connected to the WIPOnet services over the Internet`;
+  if (r.connectedInPeriod === 0) return `No further office was connected over the Internet during the period; ${now}.`;
+  const who = r.connectedInPeriod === 1 ? 'One further office was' : `A further ${inlineNumber(r.connectedInPeriod)} offices were`;
+  return `${who} connected to the services over the Internet, without a kit; in all, ${now}.`;
+}
+
 function preparingSentence(r: ProgressReport): string {
   if (r.preparingForDeployment === 0) return 'No office is preparing for deployment.';
-  return `${sentenceNumber(r.preparingForDeployment)} ${plural(r.preparingForDeployment, 'office is', 'offices are')} now preparing for deployment.`;
+  // Not the overview's "preparing" figure: kit-track offices from their yes to the kit's arrival.
+  return `${sentenceNumber(r.preparingForDeployment)} ${plural(r.preparingForDeployment, 'office is', 'offices are')} now preparing for deployment of the kit (site, training or delivery).`;
 }
 
 export function reportDocument(r: ProgressReport): ReportDocument {
   const { period } = r;
   const sections: ReportSection[] = [];
 
-  const summary = [installedSentence(r), preparingSentence(r)];
+  const connected = connectedSentence(r);
+  const summary = [installedSentence(r), ...(connected ? [connected] : []), preparingSentence(r)];
   if (r.keyIssues.siteDifficulties > 0) {
     summary.push(
       `Some of the pending offices are experiencing difficulties in site preparation (${inlineNumber(r.keyIssues.siteDifficulties)} at the end of the period), resulting in delays in deployment.`,
@@ -74,6 +85,11 @@ export function reportDocument(r: ProgressReport): ReportDocument {
       ? 'No office received the WIPOnet kit.'
       : `${r.installedInPeriod === 1 ? 'One further office' : `A further ${inlineNumber(r.installedInPeriod)} offices`} received the WIPOnet kit.`,
   );
+  if (r.connectedInPeriod > 0) {
+    achieved.push(
+      `${r.connectedInPeriod === 1 ? 'One further office was' : `A further ${inlineNumber(r.connectedInPeriod)} offices were`} connected to the services over the Internet.`,
+    );
+  }
   const letters =
     r.circularLettersInPeriod === 0
       ? 'No circular letter sent'
@@ -139,7 +155,9 @@ export function reportDocument(r: ProgressReport): ReportDocument {
 
   sections.push({
     heading: 'Installations per quarter',
-    paragraphs: [`Offices that received the WIPOnet kit in each quarter, up to ${r.installationsByQuarter.at(-1)?.quarter.replace('-', ' ') ?? period.label}.`],
+    paragraphs: [
+      `Offices that received the WIPOnet kit in each quarter, up to ${r.installationsByQuarter.at(-1)?.quarter.replace('-', ' ') ?? period.label}: ${r.installedTotal} in all, the offices with an installed kit at the end of the period (Internet-track offices, connected without a kit, are not among them).`,
+    ],
     points: [],
     chart: true,
   });

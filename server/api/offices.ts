@@ -3,6 +3,7 @@ import { eventPayloads, officeEventTypes, parseOfficeEvent } from '../../machine
 import { newOfficeSchema, countryCode } from '../../engine/office-input';
 import { getOfficeView, listOfficeViews, officeStats, officeView } from '../../engine/queries';
 import type { Runtime } from '../../app/runtime';
+import { FIGURE_NAMES } from '../../engine/figures';
 import { HttpError } from '../errors';
 import { GroupCommit } from '../../engine/group-commit';
 import { officeNotFound } from '../../engine/errors';
@@ -28,6 +29,8 @@ export const listQuery = z.object({
   /** `true`: only offices past an SLA deadline (see GET /api/stuck). */
   stalled: flag.optional(),
   format: formatParam,
+  /** Only the offices a headline figure of GET /api/stats counts. */
+  figure: z.enum(FIGURE_NAMES).optional(),
 });
 
 /**
@@ -80,8 +83,13 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: listQuery,
       responses: { 200: { description: 'One page of the matching offices', schema: officeListSchema } },
-      handler: ({ query: { stalled, format, ...filter }, req, res }) => {
-        const list = listOfficeViews(store, { ...filter, stalledAt: stalled ? engine.clock.now().toISOString() : undefined }, reminders);
+      handler: ({ query: { stalled, figure, format, ...filter }, req, res }) => {
+        const now = engine.clock.now().toISOString();
+        const list = listOfficeViews(
+          store,
+          { ...filter, stalledAt: stalled ? now : undefined, figure: figure ? { name: figure, at: now } : undefined },
+          reminders,
+        );
         return wantsCsv(req, format) ? sendOfficesCsv(res, list.offices) : list;
       },
     }),
@@ -152,11 +160,11 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/stats',
-      summary: 'Office counts per stage and per leaf state',
+      summary: 'Office counts per stage and per leaf state, in lifecycle order, and the headline figures',
       tag: 'offices',
       access: 'viewer',
       responses: { 200: { description: 'The counts', schema: officeStatsSchema } },
-      handler: () => officeStats(store),
+      handler: () => officeStats(store, runtime.db, engine.clock.now()),
     }),
   ];
 }

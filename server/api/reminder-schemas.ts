@@ -28,10 +28,11 @@ const stuckRowSchema = z.strictObject({
   escalated: z.boolean().describe('Escalated to the coordinator: the office is stuck'),
   pausedUntil: timestamp.nullable(),
   pauseReason: z.string().nullable(),
+  otherStates: z.array(z.string()).describe("The office's other stalled states (another region, say)"),
 });
 
 export const stuckListSchema = z
-  .strictObject({ rows: z.array(stuckRowSchema), total: count.describe('Stalled clocks matching the filter') })
+  .strictObject({ rows: z.array(stuckRowSchema), total: count.describe('Stalled offices matching the filter, each once') })
   .register(openApiComponents, { id: 'StuckList' });
 
 export const stalledCountsSchema = z

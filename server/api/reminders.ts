@@ -67,11 +67,17 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/stuck',
-      summary: 'Stalled offices (past their SLA), most overdue first; escalated ones are stuck',
+      summary: 'Stalled offices (past their SLA), each once: stuck (escalated) ones first, then most overdue first; status=stuck for the stuck ones only',
       tag: 'reminders',
       access: 'viewer',
-      query: z.object({ owner: z.enum(['office', 'wipo']).optional(), stage: z.enum(stageNames).optional(), ...page, format: formatParam }),
-      responses: { 200: { description: 'One page of the stalled clocks', schema: stuckListSchema } },
+      query: z.object({
+        status: z.enum(['stuck']).optional(),
+        owner: z.enum(['office', 'wipo']).optional(),
+        stage: z.enum(stageNames).optional(),
+        ...page,
+        format: formatParam,
+      }),
+      responses: { 200: { description: 'One page of the stalled offices, stuck ones first', schema: stuckListSchema } },
       handler: ({ query: { format, ...query }, req, res }) => {
         const list = listStuck(db, engine.clock.now(), query);
         return wantsCsv(req, format) ? sendStuckCsv(res, list.rows) : list;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ProgressReport } from '../../programme/report/progress';
 import { openApiComponents } from '../openapi';
-import { counts, timestamp, type Same } from './schemas';
+import { counts, figuresSchema, timestamp, type Same } from './schemas';
 
 const count = z.number().int().min(0);
 const day = z.iso.date();
@@ -33,8 +33,11 @@ export const progressReportSchema = z
       end: timestamp.describe('First instant after `to`: the report is computed as of this instant'),
       label: z.string().describe('"Q1 2026" for a calendar quarter, otherwise the two dates'),
     }),
+    figures: figuresSchema.describe('The headline figures as the overview showed them at the end of the period'),
     installedInPeriod: count,
-    installedTotal: count,
+    installedTotal: count.describe('Kits installed to date: kit-track offices installed, or handed over after installing'),
+    connectedInPeriod: count,
+    connectedTotal: count.describe('Internet-track offices connected, or handed over after connecting: they get no kit'),
     preparingForDeployment: count,
     circularLettersInPeriod: count,
     affirmativeRepliesInPeriod: count,

@@ -11,6 +11,7 @@ import type { ImportResult } from '../../engine/import';
 import type { ReminderStatus } from '../../engine/reminders';
 import type { OfficeView } from '../../engine/view';
 import type { officeStats, listOfficeViews } from '../../engine/queries';
+import { FIGURE_NAMES, type FigureName } from '../../engine/figures';
 import type { HistoryEntry } from '../../storage/types';
 import { openApiComponents } from '../openapi';
 
@@ -114,11 +115,20 @@ export const officeHistorySchema = z
   .strictObject({ events: z.array(historyEventSchema) })
   .register(openApiComponents, { id: 'OfficeHistory' });
 
+/** The headline figures (engine/figures.ts), as the overview, the stats, the report and the CLI give them. */
+export const figuresSchema = z
+  .strictObject(Object.fromEntries(FIGURE_NAMES.map((name) => [name, z.number().int().min(0)])) as Record<FigureName, z.ZodNumber>)
+  .describe(
+    'Headline figures: invited, preparing, installed (kit track: installed or handed over), connected (Internet track: connected or handed over), handedOver, stalled (offices past a deadline, each once), stuck (stalled and escalated). GET /api/offices?figure=NAME lists each.',
+  )
+  .register(openApiComponents, { id: 'Figures' });
+
 export const officeStatsSchema = z
   .strictObject({
     total: z.number().int().min(0),
     byStage: counts.describe('Offices per top-level stage'),
     byState: counts.describe('Offices per leaf state; states with none are left out'),
+    figures: figuresSchema,
   })
   .register(openApiComponents, { id: 'OfficeStats' });
 

@@ -34,18 +34,26 @@ export interface DiagramOptions {
 }
 
 /**
- * Sequential, colour-blind-safe heat scale (viridis, light to dark). Counts are also written as
- * text on every state, so colour is never the only carrier.
+ * Where offices are: a neutral, sequential single-hue scale (ColorBrewer Blues, light to dark), so
+ * a count never looks like a warning. Difficulties are drawn apart from it, in warm colours: a
+ * stalled state gets an orange outline and badge, a stuck one a dashed vermillion outline and
+ * badge. Counts are written as text on every state, so colour is never the only carrier; text is
+ * dark on the light steps and white on the dark ones (contrast 4.5:1 or more either way).
  */
-const HEAT = ['#fde725', '#b5de2b', '#6ece58', '#35b779', '#1f9e89', '#26828e', '#31688e', '#3e4989', '#482878'];
-const EMPTY_FILL = '#f4f5f7';
+const HEAT = ['#eef5fc', '#deebf7', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c', '#08306b'];
+const EMPTY_FILL = '#f7f8fa';
+/** First step dark enough for white text. */
+const FIRST_DARK = 6;
 
 export function heatColour(count: number, max: number): { fill: string; dark: boolean } {
   if (count <= 0 || max <= 0) return { fill: EMPTY_FILL, dark: false };
   const t = Math.sqrt(count / max);
-  const index = Math.min(HEAT.length - 1, Math.floor(t * (HEAT.length - 1) + 0.5));
-  return { fill: HEAT[index]!, dark: index >= 5 };
+  const index = Math.max(1, Math.min(HEAT.length - 1, Math.floor(t * (HEAT.length - 1) + 0.5)));
+  return { fill: HEAT[index]!, dark: index >= FIRST_DARK };
 }
+
+/** Approximate width of the badge text (11.5 px bold). */
+const badgeWidth = (text: string) => text.length * 6.6 + 12;
 
 export const HEAT_SCALE = HEAT;
 
@@ -90,15 +98,19 @@ function leaf(node: LaidOutNode, options: DiagramOptions, max: number): string {
     if (metric) lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}" data-value="${metric.value}">${esc(count)}</text>`);
   } else if (fig) {
     lines.push(`<text class="count" x="${f(cx)}" y="${f(node.y + 38)}" data-count="${fig.count}">${esc(count)}</text>`);
-    if (issues) lines.push(`<text class="issues" x="${f(cx)}" y="${f(node.y + 55)}">${esc(issues)}</text>`);
+    if (issues) {
+      // A warm badge of its own, whatever the heat fill beneath: the difficulty reads at a glance.
+      const w = Math.min(node.width - 8, badgeWidth(issues));
+      lines.push(`<rect class="issues-badge" x="${f(cx - w / 2)}" y="${f(node.y + 44)}" width="${f(w)}" height="16" rx="8"/>`);
+      lines.push(`<text class="issues" x="${f(cx)}" y="${f(node.y + 56)}">${esc(issues)}</text>`);
+    }
   }
-  lines.push(`<text class="owner" x="${f(node.x + node.width - 6)}" y="${f(node.y + node.height - 5)}">${state.meta.owner === 'wipo' ? 'WIPO' : 'office'}</text>`);
-  // The accessible name starts with the text the box shows, in its order (WCAG 2.5.3), then says more.
-  const shown = [state.meta.label, office ? (isCurrent ? 'current' : wasVisited ? 'visited' : '') : count, office ? '' : issues, state.meta.owner === 'wipo' ? 'WIPO' : 'office'];
-  const describe = [...shown.filter(Boolean), isCurrent ? 'current state' : '', `waiting on ${state.meta.owner === 'wipo' ? 'WIPO' : 'the office'}`]
-    .filter(Boolean)
-    .join(', ');
-  return wrap(node, options, classes, describe, `${state.meta.label}: ${state.meta.description}`, lines.join(''));
+  const owner = state.meta.owner === 'wipo' ? 'WIPO' : 'office';
+  lines.push(`<text class="owner" x="${f(node.x + node.width - 6)}" y="${f(node.y + node.height - 5)}">${owner}</text>`);
+  // The accessible name starts with the visible text, in its order (WCAG 2.5.3), then says what the owner word means.
+  const visible = [state.meta.label, office ? (isCurrent ? 'current' : wasVisited ? 'visited' : '') : count, issues, owner];
+  const describe = `${visible.filter(Boolean).join(', ')} to act${isCurrent ? ' (current state)' : ''}`;
+  return wrap(node, options, classes, describe, `${state.meta.label}: ${state.meta.description}`, lines.join(' '));
 }
 
 function container(node: LaidOutNode, options: DiagramOptions): string {

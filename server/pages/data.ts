@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { officeStats } from '../../engine/queries';
-import { stalledCountsByState } from '../../engine/stalled';
+import { stalledCountsByState, stalledOfficesByStage } from '../../engine/stalled';
+import { installationsByMonth, type Figures } from '../../engine/figures';
 import { allStates, type StateDescription } from '../../machines/describe';
 import type { Runtime } from '../../app/runtime';
 import type { Db } from '../../storage/db';
@@ -32,24 +33,24 @@ function stmts(db: Db) {
   let s = statements.get(db);
   if (!s) {
     s = {
-      installedByMonth: db.prepare(`SELECT substr(at, 1, 7) AS month, count(*) AS n FROM history WHERE type = 'KIT_INSTALLED' GROUP BY 1 ORDER BY 1`),
       countries: db.prepare('SELECT DISTINCT country FROM offices ORDER BY country'),
     };
     statements.set(db, s);
   }
-  return s as { installedByMonth: Statement<[], { month: string; n: number }>; countries: Statement<[], { country: string }> };
+  return s as { countries: Statement<[], { country: string }> };
 }
 
 export interface Overview {
   total: number;
-  headline: { invited: number; preparing: number; installed: number; handedOver: number; stuck: number; stalled: number };
+  headline: Figures;
   figures: Record<string, StateFigures>;
   installedByMonth: { month: string; n: number }[];
 }
 
 export function overview(runtime: Runtime, now: Date): Overview {
-  const stats = officeStats(runtime.store);
+  const stats = officeStats(runtime.store, runtime.db, now);
   const stalled = stalledCountsByState(runtime.db, now);
+  const byStage = stalledOfficesByStage(runtime.db, now);
   const figures: Record<string, StateFigures> = {};
   // Leaves: offices in the state (an office in `preparing` sits in one leaf of each region).
   for (const s of leafStates) {
@@ -61,26 +62,21 @@ export function overview(runtime: Runtime, now: Date): Overview {
     if (s.states.length === 0) continue;
     const stage = s.path.split('.')[0]!;
     const below = leafStates.filter((l) => l.path.startsWith(s.path + '.'));
-    figures[s.path] = {
-      count: stats.byStage[stage] ?? 0,
-      stalled: below.reduce((n, l) => n + (figures[l.path]!.stalled ?? 0), 0),
-      stuck: below.reduce((n, l) => n + (figures[l.path]!.stuck ?? 0), 0),
-    };
+    // A stage counts its stalled offices once each; a region has one leaf per office, so its sum is exact.
+    figures[s.path] =
+      s.path === stage
+        ? { count: stats.byStage[stage] ?? 0, stalled: byStage[stage]?.stalled ?? 0, stuck: byStage[stage]?.stuck ?? 0 }
+        : {
+            count: stats.byStage[stage] ?? 0,
+            stalled: below.reduce((n, l) => n + (figures[l.path]!.stalled ?? 0), 0),
+            stuck: below.reduce((n, l) => n + (figures[l.path]!.stuck ?? 0), 0),
+          };
   }
-  const installedByMonth = stmts(runtime.db).installedByMonth.all();
-  const sum = (key: 'stalled' | 'stuck') => Object.values(stalled).reduce((n, v) => n + v[key], 0);
   return {
     total: stats.total,
-    headline: {
-      invited: stats.byStage.invited ?? 0,
-      preparing: stats.byStage.preparing ?? 0,
-      installed: installedByMonth.reduce((n, r) => n + r.n, 0),
-      handedOver: stats.byStage.handedOver ?? 0,
-      stuck: sum('stuck'),
-      stalled: sum('stalled'),
-    },
+    headline: stats.figures,
     figures,
-    installedByMonth,
+    installedByMonth: installationsByMonth(runtime.db, stats.figures.installed),
   };
 }
 

@@ -4,6 +4,7 @@ import { countriesInUse, leafStates, stages, stateByPath, stateLabel } from './d
 import { html, queryString } from './html';
 import { countryName, page, when } from './layout';
 import { pager, PAGE_SIZE, pageParam, select } from './widgets';
+import { FIGURE_LABELS, FIGURE_NAMES } from '../../engine/figures';
 
 const known = (set: (s: string) => boolean) => z.string().refine(set).optional().catch(undefined);
 
@@ -23,6 +24,7 @@ export const officesQuery = z.object({
     .transform(() => true)
     .optional()
     .catch(undefined),
+  figure: z.enum(FIGURE_NAMES).optional().catch(undefined),
   page: pageParam,
 });
 
@@ -37,19 +39,34 @@ export function renderOffices(runtime: Runtime, query: OfficesQuery): string {
     country: query.country,
     q: query.q || undefined,
     stalledAt: query.stalled ? now.toISOString() : undefined,
+    figure: query.figure ? { name: query.figure, at: now.toISOString() } : undefined,
     limit: PAGE_SIZE,
     offset: (query.page - 1) * PAGE_SIZE,
   });
-  const filters = { stage: query.stage, state: query.state, country: query.country, q: query.q, stalled: query.stalled ? '1' : undefined };
+  const filters = {
+    figure: query.figure,
+    stage: query.stage,
+    state: query.state,
+    country: query.country,
+    q: query.q,
+    stalled: query.stalled ? '1' : undefined,
+  };
   const link = (p: number) => `/offices${queryString({ ...filters, page: p > 1 ? p : undefined })}`;
   const filtered = Object.values(filters).some((v) => v);
   const stateOptions: [string, string][] = [['', 'All states'], ...leafStates.map((s) => [s.path, stateLabel(s.path)] as [string, string])];
-  const heading = query.state ? `Offices in ${stateLabel(query.state)}` : query.stage ? `Offices in ${stateLabel(query.stage)}` : 'Offices';
+  const heading = query.figure
+    ? FIGURE_LABELS[query.figure]
+    : query.state
+      ? `Offices in ${stateLabel(query.state)}`
+      : query.stage
+        ? `Offices in ${stateLabel(query.stage)}`
+        : 'Offices';
   const body = html`<div class="page-head">
-  <div><h1>${heading}</h1><p class="muted">Search by name or id; filter by stage, state, country or stalled.</p></div>
+  <div><h1>${heading}</h1><p class="muted">Search by name or id; filter by headline figure, stage, state, country or stalled.</p></div>
   <a class="btn" href="/register">Register office</a>
 </div>
 <form class="card filters" method="get" action="/offices" role="search" aria-label="Filter offices">
+  ${select('figure', 'Figure', query.figure, [['', 'All offices'], ...FIGURE_NAMES.map((f) => [f, FIGURE_LABELS[f]] as [string, string])])}
   <label class="field" for="f-q">Name or id<input type="search" id="f-q" name="q" value="${query.q ?? ''}" placeholder="e.g. Kenya or KE-IPO"></label>
   ${select('stage', 'Stage', query.stage, [['', 'All stages'], ...stages.map((s) => [s.path, s.meta.label] as [string, string])])}
   ${select('state', 'State', query.state, stateOptions)}

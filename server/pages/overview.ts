@@ -7,6 +7,18 @@ import { listStuck } from '../../engine/stalled';
 import { overview, stateLabel } from './data';
 import { html, queryString, raw } from './html';
 import { number, page } from './layout';
+import { FIGURE_LABELS, FIGURE_NAMES, type FigureName } from '../../engine/figures';
+
+/** The list behind each card: its length is the card's number. */
+export const FIGURE_LINKS: Record<FigureName, string> = {
+  invited: '/offices?figure=invited',
+  preparing: '/offices?figure=preparing',
+  installed: '/offices?figure=installed',
+  connected: '/offices?figure=connected',
+  handedOver: '/offices?figure=handedOver',
+  stalled: '/stuck',
+  stuck: '/stuck?status=stuck',
+};
 
 /** `/`: headline figures, the lifecycle chart as a heat map of where offices are, installations over time. */
 export async function renderOverview(runtime: Runtime): Promise<string> {
@@ -14,8 +26,9 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
   const [layout, data] = await Promise.all([machineLayout(), Promise.resolve(overview(runtime, now))]);
   const h = data.headline;
   const overdue = listStuck(runtime.db, now, { limit: 6 });
-  const figure = (cls: string, name: string, value: number, href: string, key: string) =>
-    html`<a class="figure ${cls}" href="${href}" data-figure="${key}"><span class="value">${number(value)}</span><span class="name">${name}</span></a>`;
+  // Each card links to the list of exactly the offices it counts (same definition, engine/figures.ts).
+  const figure = (key: FigureName) =>
+    html`<a class="figure ${key}" href="${FIGURE_LINKS[key]}" data-figure="${key}"><span class="value">${number(h[key])}</span><span class="name">${FIGURE_LABELS[key]}</span></a>`;
   const chart = renderDiagram(layout, {
     figures: data.figures,
     title: `Office lifecycle: ${number(data.total)} offices by state`,
@@ -27,11 +40,7 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
 </div>
 <div data-live-region="overview">
 <section class="figures" aria-label="Headline figures">
-  ${figure('invited', 'Invited, awaiting reply', h.invited, '/offices?stage=invited', 'invited')}
-  ${figure('preparing', 'Preparing site and training', h.preparing, '/offices?stage=preparing', 'preparing')}
-  ${figure('installed', 'Kits installed to date', h.installed, '/offices?stage=installed', 'installed')}
-  ${figure('handed', 'Handed over to IT operations', h.handedOver, '/offices?stage=handedOver', 'handedOver')}
-  ${figure('stuck', `Stuck (${number(h.stalled)} stalled)`, h.stuck, '/stuck', 'stuck')}
+  ${FIGURE_NAMES.map(figure)}
 </section>
 <section class="card" aria-labelledby="chart-heading">
   <h2 id="chart-heading">Where offices are</h2>
@@ -39,8 +48,8 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
   ${raw(renderLifecycleList({ figures: data.figures, href: (path) => `/offices${queryString({ state: path })}`, label: 'Offices by stage and state, in lifecycle order' }))}
   <div class="legend" aria-label="Legend">
     <span class="scale">fewer <span class="swatch heat" aria-hidden="true">${raw(heatSwatch())}</span> more offices</span>
-    <span><span class="swatch stalled" aria-hidden="true"></span> stalled: past its deadline</span>
-    <span><span class="swatch stuck" aria-hidden="true"></span> stuck: escalated after reminders</span>
+    <span><span class="swatch stalled" aria-hidden="true"></span> <span class="badge stalled">n stalled</span> past a deadline</span>
+    <span><span class="swatch stuck" aria-hidden="true"></span> <span class="badge stuck">n stuck</span> escalated after its reminders</span>
     <span>dashed arrow, *: conditional transition</span>
     <span>OFFICE / WIPO: who the state waits on</span>
   </div>
@@ -51,7 +60,7 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
   ${raw(installedChart(data.installedByMonth, now))}
 </section>
 <section class="card" aria-labelledby="overdue-heading">
-  <h2 id="overdue-heading">Most overdue</h2>
+  <h2 id="overdue-heading">Stuck first, then most overdue</h2>
   ${
     overdue.rows.length === 0
       ? html`<p class="muted">No office is past its deadline.</p>`

@@ -8,6 +8,7 @@ import { pager, PAGE_SIZE, pageParam, select } from './widgets';
 
 /** Page queries never fail: a bad value is ignored, so a hand-edited URL still shows a page. */
 export const stuckQuery = z.object({
+  status: z.enum(['stuck']).optional().catch(undefined),
   owner: z.enum(['office', 'wipo']).optional().catch(undefined),
   stage: z
     .string()
@@ -20,16 +21,22 @@ export const stuckQuery = z.object({
 export function renderStuck(runtime: Runtime, query: z.infer<typeof stuckQuery>): string {
   const now = runtime.engine.clock.now();
   const { rows, total } = listStuck(runtime.db, now, {
+    status: query.status,
     owner: query.owner,
     stage: query.stage,
     limit: PAGE_SIZE,
     offset: (query.page - 1) * PAGE_SIZE,
   });
-  const link = (p: number) => `/stuck${queryString({ owner: query.owner, stage: query.stage, page: p > 1 ? p : undefined })}`;
+  const link = (p: number) => `/stuck${queryString({ status: query.status, owner: query.owner, stage: query.stage, page: p > 1 ? p : undefined })}`;
+  const filtered = Boolean(query.status || query.owner || query.stage);
   const body = html`<div class="page-head">
-  <div><h1>Stuck offices</h1><p class="muted">Offices past the deadline of the state they wait in, most overdue first. <strong>Stuck</strong>: escalated after its reminders; <strong>stalled</strong>: past its deadline, reminders running.</p></div>
+  <div><h1>${query.status === 'stuck' ? 'Stuck offices' : 'Stuck and stalled offices'}</h1><p class="muted">Each office once: <strong>stuck</strong> ones first (escalated to the coordinator after their reminders), then <strong>stalled</strong> ones (past a deadline, reminders running); most overdue first within each.</p></div>
 </div>
 <form class="card filters" method="get" action="/stuck" role="search" aria-label="Filter stuck offices">
+  ${select('status', 'Status', query.status, [
+    ['', 'Stuck and stalled'],
+    ['stuck', 'Stuck only'],
+  ])}
   ${select('owner', 'Waiting on', query.owner, [
     ['', 'Anyone'],
     ['office', 'The office'],
@@ -37,12 +44,12 @@ export function renderStuck(runtime: Runtime, query: z.infer<typeof stuckQuery>)
   ])}
   ${select('stage', 'Stage', query.stage, [['', 'All stages'], ...stages.map((s) => [s.path, s.meta.label] as [string, string])])}
   <button class="btn" type="submit">Filter</button>
-  ${query.owner || query.stage ? html`<a class="btn secondary" href="/stuck">Clear</a>` : ''}
+  ${filtered ? html`<a class="btn secondary" href="/stuck">Clear</a>` : ''}
 </form>
 <section class="card" data-live-region="stuck" aria-labelledby="stuck-heading">
   <h2 id="stuck-heading" class="sr-only">Stuck and stalled offices</h2>
-  ${rows.length === 0 ? html`<p class="empty">No stalled office${query.owner || query.stage ? ' matches these filters' : ''}.</p>` : stuckTable(rows)}
-  ${pager(query.page, total, link, 'stalled offices')}
+  ${rows.length === 0 ? html`<p class="empty">No ${query.status === 'stuck' ? 'stuck' : 'stalled'} office${filtered ? ' matches these filters' : ''}.</p>` : stuckTable(rows)}
+  ${pager(query.page, total, link, query.status === 'stuck' ? 'stuck offices' : 'stalled offices')}
 </section>`;
   return page({ title: 'Stuck offices', section: 'stuck', body, data: { live: 'any' } });
 }
@@ -56,7 +63,7 @@ function stuckTable(rows: ReturnType<typeof listStuck>['rows']): Html {
     (r) => html`<tr data-office="${r.officeId}">
 <td><a href="/offices/${encodeURIComponent(r.officeId)}">${r.name}</a><div class="small muted">${r.officeId}</div></td>
 <td>${countryName(r.country)}</td>
-<td>${stateLabel(r.state)}</td>
+<td>${stateLabel(r.state)}${r.otherStates.length ? html`<div class="small muted">also stalled: ${r.otherStates.map(stateLabel).join(', ')}</div>` : ''}</td>
 <td>${r.escalated ? html`<span class="badge stuck">Stuck</span>` : html`<span class="badge stalled">Stalled</span>`}${
       r.pauseReason ? html`<div class="small muted">${r.pauseReason}</div>` : ''
     }</td>

@@ -1,0 +1,157 @@
+import { DateTime } from 'luxon';
+import type { ReminderPolicy } from '../machines/meta';
+import type { Db } from '../storage/db';
+import {
+  countFigures,
+  countStateFiguresAsOf,
+  escalatedBefore,
+  FIGURE_NAMES,
+  historyBefore,
+  connectionDatesAsOf,
+  installationDatesAsOf,
+  installationsByMonthNow,
+  officeFacts,
+  workshopEndDays,
+  type FigureName,
+} from '../storage/figures-store';
+import { zoneOf } from './business-hours';
+import { durationMs } from './reminder-policies';
+
+/**
+ * The programme's headline figures, one definition each (the SQL in storage/figures-store.ts):
+ * - invited, preparing, handed over: offices in that top-level state;
+ * - installed (kits installed to date): kit-track offices installed, or handed over after installing;
+ * - connected: Internet-track offices connected, or handed over after connecting (they get no kit);
+ * - stalled: offices past the deadline of at least one state they are in (once each, whatever the
+ *   number of regions stalled);
+ * - stuck: stalled offices escalated to the coordinator after their reminders.
+ * The overview cards, the lists they link to, `GET /api/stats`, the CLI `stats` and the progress
+ * report all read them from here.
+ */
+export { FIGURE_NAMES, type FigureName };
+export type Figures = Record<FigureName, number>;
+
+export const FIGURE_LABELS: Record<FigureName, string> = {
+  invited: 'Invited, awaiting reply',
+  preparing: 'Preparing site and training',
+  installed: 'Kits installed to date',
+  connected: 'Connected over the Internet',
+  handedOver: 'Handed over to IT operations',
+  stalled: 'Stalled: past a deadline',
+  stuck: 'Stuck: escalated',
+};
+
+/** Every figure now, from the live tables (offices, SLA clocks). */
+export function currentFigures(db: Db, now: Date): Figures {
+  return countFigures(db, now.toISOString());
+}
+
+/**
+ * Installations of the offices counted in "installed" as of `end`, per period key (e.g. the month
+ * "2026-03" or the quarter "2026-Q1" of the date): they add up to that figure.
+ */
+export function installationsAsOf(db: Db, end: Date | string, key: (isoDate: string) => string): Map<string, number> {
+  return countBy(installationDatesAsOf(db, typeof end === 'string' ? end : end.toISOString()), key);
+}
+
+/**
+ * Kits installed per month ("YYYY-MM") now: they add up to `installed`, the installed figure now (an
+ * office without a recorded installation, from an imported history, is under '').
+ */
+export function installationsByMonth(db: Db, installed: number): { month: string; n: number }[] {
+  const rows = installationsByMonthNow(db);
+  const undated = installed - rows.reduce((n, r) => n + r.n, 0);
+  return undated > 0 ? [{ month: '', n: undated }, ...rows] : rows;
+}
+
+/** The same for the Internet track: the offices counted in "connected", by when they were connected. */
+export function connectionsAsOf(db: Db, end: Date | string, key: (isoDate: string) => string): Map<string, number> {
+  return countBy(connectionDatesAsOf(db, typeof end === 'string' ? end : end.toISOString()), key);
+}
+
+/** Counts per key; an office without a recorded date (an imported history) is under ''. */
+function countBy(dates: (string | null)[], key: (isoDate: string) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const at of dates) {
+    const k = at ? key(at) : '';
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** One office-state past its deadline as of a date, from the history. */
+export interface StalledEntry {
+  officeId: string;
+  state: string;
+  enteredAt: string;
+  /** When the state's SLA ran out (ms since the epoch). */
+  deadline: number;
+  escalated: boolean;
+}
+
+/** Leaf → when and by which history row it was entered. */
+type Leaves = Map<string, { at: string; seq: number }>;
+
+/**
+ * Every figure as of `end` (an ISO instant), computed from the history alone, so a past date's
+ * figures never change: the state figures with the same SQL as the live ones, and stalled as the
+ * SLA clocks decide it (entry + SLA, or the day after the office's workshop in its time zone for
+ * `until: workshopEnd`), stuck where that state entry's escalation had fired by then. Pauses are
+ * not replayed. At the current instant it gives the figures `currentFigures` gives.
+ */
+export function figuresAsOf(
+  db: Db,
+  end: string,
+  policies: ReadonlyMap<string, ReminderPolicy>,
+): { figures: Figures; stalled: StalledEntry[] } {
+  const endMs = Date.parse(end);
+  const facts = officeFacts(db);
+  const workshops = workshopEndDays(db);
+  const escalated = escalatedBefore(db, end);
+  const stalled: StalledEntry[] = [];
+
+  const check = (officeId: string, leaves: Leaves, workshopId: string | null) => {
+    for (const [state, entry] of leaves) {
+      const policy = policies.get(state);
+      if (!policy) continue;
+      const deadline = deadlineOf(policy, entry.at, workshopId ? workshops.get(workshopId) : undefined, () => {
+        const f = facts.get(officeId);
+        return zoneOf(f?.country ?? '', f?.timeZone ?? null);
+      });
+      if (deadline > endMs) continue;
+      stalled.push({ officeId, state, enteredAt: entry.at, deadline, escalated: escalated.has(`${officeId}\u0000${state}\u0000${entry.seq}`) });
+    }
+  };
+
+  let office: string | null = null;
+  let leaves: Leaves = new Map();
+  let workshopId: string | null = null;
+  for (const row of historyBefore(db, end)) {
+    if (row.office_id !== office) {
+      if (office !== null) check(office, leaves, workshopId);
+      office = row.office_id;
+      leaves = new Map();
+      workshopId = null;
+    }
+    // A leaf still active after the row keeps the row that entered it.
+    const next: Leaves = new Map();
+    for (const path of JSON.parse(row.to_states) as string[]) next.set(path, leaves.get(path) ?? { at: row.at, seq: row.seq });
+    leaves = next;
+    if (row.type === 'ENROLLED' && row.workshop_id) workshopId = row.workshop_id;
+    if (row.type === 'NO_SHOW') workshopId = null;
+  }
+  if (office !== null) check(office, leaves, workshopId);
+
+  const stalledIds = new Set(stalled.map((s) => s.officeId));
+  const stuckIds = new Set(stalled.filter((s) => s.escalated).map((s) => s.officeId));
+  return { figures: { ...countStateFiguresAsOf(db, end), stalled: stalledIds.size, stuck: stuckIds.size }, stalled };
+}
+
+/** As `Reminders.deadlineOf`: the SLA from entry, or the start of the day after the workshop in the office's zone. */
+function deadlineOf(policy: ReminderPolicy, enteredAt: string, workshopEnd: string | undefined, zone: () => string): number {
+  if (policy.until === 'workshopEnd' && workshopEnd) {
+    const day = DateTime.fromISO(workshopEnd, { zone: zone() }).plus({ days: 1 }).startOf('day');
+    if (day.isValid) return day.toMillis();
+  }
+  return Date.parse(enteredAt) + durationMs(policy.sla);
+}
