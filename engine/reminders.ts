@@ -13,6 +13,7 @@ import { EngineError, officeNotFound } from './errors';
 import { assertInRange } from './dates';
 import { nextBusinessMoment, zoneOf } from './business-hours';
 import { durationMs, type PolicySet } from './reminder-policies';
+import { countryName, longDate } from '../notifications/locale';
 
 /**
  * Reminders: SLA clocks and durable timers kept beside each office. Entering a state with a policy
@@ -102,8 +103,6 @@ const EVENTS_FROM = eventsByState();
 
 export class Reminders {
   private workshopsTable: boolean | undefined;
-  private readonly dateFormats = new Map<string, Intl.DateTimeFormat>();
-  private readonly regionNames = new Map<string, Intl.DisplayNames>();
 
   constructor(readonly deps: RemindersDeps) {}
 
@@ -293,25 +292,6 @@ export class Reminders {
     return store.advanceClock(advance) ? store.insertFiredTimer(fired) : null;
   }
 
-  /** "5 janvier 2026" in the office's language and zone; formatters are built once each (they are costly). */
-  private formatDate(iso: string, zone: string, language: string): string {
-    const key = `${language}|${zone}`;
-    let format = this.dateFormats.get(key);
-    if (!format) {
-      format = new Intl.DateTimeFormat([language, 'en'], { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone });
-      this.dateFormats.set(key, format);
-    }
-    return format.format(new Date(iso));
-  }
-
-  private countryName(country: string, language: string): string {
-    let names = this.regionNames.get(language);
-    if (!names) {
-      names = new Intl.DisplayNames([language, 'en'], { type: 'region', fallback: 'code' });
-      this.regionNames.set(language, names);
-    }
-    return names.of(country) ?? country;
-  }
 
   private composeReminder(
     office: OfficeRecord,
@@ -338,15 +318,15 @@ export class Reminders {
     }
     const meta = STATE_META.get(clock.state);
     const rendered = this.deps.templates.render(policy.template, language, {
-      office: { ...office, countryName: this.countryName(office.country, language) },
+      office: { ...office, countryName: countryName(office.country, language) },
       state: { path: clock.state, label: stateLabel(clock.state, languageOf(language)), description: meta?.description ?? '' },
-      since: this.formatDate(clock.entered_at, zone, language),
+      since: longDate(clock.entered_at, zone, language),
       days: Math.max(0, Math.floor((now.getTime() - Date.parse(clock.entered_at)) / DAY)),
-      deadline: this.formatDate(clock.deadline, zone, language),
+      deadline: longDate(clock.deadline, zone, language),
       reminder: { level, of: policy.reminders },
       coordinator: { email: coordinator },
       links,
-      linkExpires: this.formatDate(expires.toISOString(), zone, language),
+      linkExpires: longDate(expires.toISOString(), zone, language),
       officeUrl: this.officeUrl(office.id),
       workshopId: office.snapshot.context.workshopId,
     });
@@ -361,13 +341,13 @@ export class Reminders {
       .map((c) => ({
         state: c.state,
         label: stateLabel(c.state),
-        since: this.formatDate(c.entered_at, zone, 'en'),
+        since: longDate(c.entered_at, zone, 'en'),
         daysOverdue: Math.floor((t - Date.parse(c.deadline)) / DAY),
         remindersSent: c.reminders_sent,
         owner: c.owner === 'office' ? 'the office' : 'WIPO',
       }));
     const rendered = this.deps.templates.render('escalation', 'en', {
-      office: { ...office, countryName: this.countryName(office.country, 'en') },
+      office: { ...office, countryName: countryName(office.country, 'en') },
       overdue,
       contacts: office.contacts,
       reminder: { of: policy.reminders },

@@ -5,6 +5,7 @@ import type { OfficeRecord } from '../storage/types';
 import type { LinkEntry, LinkSigner } from './links';
 import type { Outbox } from './outbox';
 import type { Templates } from './templates';
+import { countryName, longDate } from './locale';
 
 /**
  * The circular letter: when an office enters `invited` (SEND_CIRCULAR, or REOPEN to invite it
@@ -45,8 +46,6 @@ export function defaultLetterRef(officeId: string, version: number): string {
 }
 
 export class CircularLetters {
-  private readonly dateFormats = new Map<string, Intl.DateTimeFormat>();
-  private readonly regionNames = new Map<string, Intl.DisplayNames>();
   /** Letters written by the transaction in progress, so the dispatcher can be nudged after commit. */
   written = 0;
 
@@ -99,13 +98,13 @@ export class CircularLetters {
     const link = (action: 'confirm' | 'decline') =>
       options.entry ? `${base}/r/${this.deps.links.create(office.id, action, expires, options.entry)}` : `${base}/r/…`;
     const rendered = this.deps.templates.render(CIRCULAR_TEMPLATE, language, {
-      office: { ...office, countryName: this.countryName(office.country, language) },
+      office: { ...office, countryName: countryName(office.country, language) },
       letterRef: options.letterRef,
-      date: this.formatDate(options.at, zone, language),
+      date: longDate(options.at, zone, language),
       kit: office.track === 'kit',
       internet: office.track === 'internet',
       links: { confirm: link('confirm'), decline: link('decline') },
-      linkExpires: this.formatDate(expires, zone, language),
+      linkExpires: longDate(expires, zone, language),
       coordinator: { email: this.deps.reminders.coordinatorOf(office.id) },
     });
     const recipients = [...new Set(office.contacts.map((c) => c.email.trim()).filter(Boolean))];
@@ -118,24 +117,5 @@ export class CircularLetters {
    */
   preview(office: OfficeRecord, letterRef?: string): ComposedLetter {
     return this.compose(office, { letterRef: letterRef?.trim() || defaultLetterRef(office.id, office.version + 1), at: this.deps.now() });
-  }
-
-  private formatDate(at: Date, zone: string, language: string): string {
-    const key = `${language}|${zone}`;
-    let format = this.dateFormats.get(key);
-    if (!format) {
-      format = new Intl.DateTimeFormat([language, 'en'], { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone });
-      this.dateFormats.set(key, format);
-    }
-    return format.format(at);
-  }
-
-  private countryName(country: string, language: string): string {
-    let names = this.regionNames.get(language);
-    if (!names) {
-      names = new Intl.DisplayNames([language, 'en'], { type: 'region', fallback: 'code' });
-      this.regionNames.set(language, names);
-    }
-    return names.of(country) ?? country;
   }
 }
