@@ -54,10 +54,10 @@ export function metricsRoutes(runtime: Runtime): AnyRoute[] {
       },
       handler: async ({ req, res }) => {
         const principal = res.locals.principal as Principal | null | undefined;
-        if (!principal && res.locals.invalidCredentials) {
-          throw new HttpError(401, 'invalid_credentials', 'The bearer token is unknown, revoked or malformed.');
-        }
+        // An allowed address needs no token, so a stale one sent from there changes nothing: the
+        // route is public to it, like /healthz. Elsewhere the token is the only way in.
         if (!principal && !peerAllowed(allowed, req.socket.remoteAddress)) {
+          if (res.locals.invalidCredentials) throw new HttpError(401, 'invalid_credentials', 'The bearer token is unknown, revoked or malformed.');
           throw new HttpError(403, 'metrics_forbidden', 'Send a token, or scrape from an address listed in METRICS_ALLOW.');
         }
         const body = await runtime.metrics.registry.metrics();

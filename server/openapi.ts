@@ -215,8 +215,14 @@ function operationOf(spec: AnyRoute) {
   };
 }
 
-/** Pages and the stylesheet they load are for browsers; the document is for API clients. */
-export const inDocument = (spec: AnyRoute) => spec.produces !== 'html' && spec.produces !== 'css';
+/**
+ * Pages and the stylesheet they load are for browsers; the document is for API clients, and each of
+ * its operations answers JSON (other media types only beside it, as `text`). So the routes that answer
+ * only in another format (`produces: 'text'`) are left out too: the Prometheus scrape at /metrics,
+ * whose format belongs to Prometheus and whose own address check has no place among the document's
+ * security schemes, the .ics download and the JSON Lines export; README.md documents them.
+ */
+export const inDocument = (spec: AnyRoute) => spec.produces !== 'html' && spec.produces !== 'css' && spec.produces !== 'text';
 
 /** The OpenAPI 3.1 document, generated from the same route table and zod schemas that serve requests. */
 export function openApiDocument(routes: AnyRoute[], version: string) {

@@ -54,7 +54,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R = unknown> {
   responses?: Record<number, ResponseSpec<R>>;
   /**
    * HTML pages, streams and the pages' stylesheet answer themselves; JSON routes return their body.
-   * Pages and their stylesheet are for browsers: the OpenAPI document leaves them out.
+   * Pages and their stylesheet are for browsers, and `text` answers only in another media type
+   * (Prometheus, iCalendar, JSON Lines): the OpenAPI document, all JSON, leaves them out.
    */
   produces?: 'json' | 'html' | 'event-stream' | 'text' | 'css';
   /**

@@ -159,6 +159,35 @@ const ALLOWED_STATUS: Record<string, number> = {
   'POST /programme/letters': 400,
   'GET /programme/import': 200,
   'POST /programme/import': 400,
+  'GET /api/analytics/durations': 200,
+  'GET /api/analytics/funnel': 200,
+  'GET /api/analytics/flow': 200,
+  'GET /api/analytics/sla': 200,
+  'GET /api/analytics/slowest': 200,
+  'GET /api/forecast': 200,
+  'GET /analytics': 200,
+  'GET /forecast': 200,
+  // Public to the loopback address the test client scrapes from (METRICS_ALLOW's default), so even a
+  // revoked token gets the metrics; from elsewhere tests/metrics.test.ts checks the 401 and the 403.
+  'GET /metrics': 200,
+  'POST /api/webhooks': 400,
+  'GET /api/webhooks': 200,
+  'GET /api/webhooks/:id': 404,
+  // Every field of the change is optional: the empty body is valid and the id is what is missing.
+  'PATCH /api/webhooks/:id': 404,
+  'DELETE /api/webhooks/:id': 404,
+  'GET /api/webhooks/:id/deliveries': 404,
+  'POST /api/webhooks/:id/deliveries/:deliveryId/redeliver': 404,
+  'GET /programme/webhooks': 200,
+  'POST /programme/webhooks': 400,
+  'POST /programme/webhooks/:id/enable': 404,
+  'POST /programme/webhooks/:id/disable': 404,
+  'POST /programme/webhooks/:id/delete': 404,
+  'POST /programme/webhooks/:id/deliveries/:deliveryId/redeliver': 404,
+  'GET /api/workshops/:id/invitation.ics': 404,
+  // The body is checked before the workshop is looked up.
+  'PATCH /api/workshops/:id/dates': 400,
+  'GET /api/export': 200,
   'GET /api/openapi.json': 200,
 };
 

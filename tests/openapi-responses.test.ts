@@ -64,6 +64,11 @@ beforeAll(async () => {
   expect(workshop.status).toBe(201);
   sample.workshops = workshop.body.id;
 
+  // Disabled, so nothing is sent to its (unresolvable) address while the data is set up.
+  const webhook = await write('POST', '/api/webhooks', { url: 'https://hooks.example.invalid/onboarding', events: ['office.transition'], enabled: false });
+  expect(webhook.status).toBe(201);
+  sample.webhooks = webhook.body.id;
+
   const release = await write('POST', '/api/gold-disk/releases', { version: '9.9-doc', notes: 'for the document check' });
   expect(release.status).toBe(200);
   sample['gold-disk'] = '9.9-doc';
@@ -255,13 +260,23 @@ describe('every GET of the route table, on the demo data', () => {
 
   test('the report documents are documented as what they are', async () => {
     const report = doc.paths['/api/reports/progress']!.get!.responses['200']!;
-    expect(Object.keys(report.content ?? {}).sort()).toEqual(['application/json', 'text/html', 'text/markdown']);
+    expect(Object.keys(report.content ?? {}).sort()).toEqual(['application/json', 'application/pdf', 'text/html', 'text/markdown']);
     for (const [format, type] of [
       ['md', 'text/markdown'],
       ['html', 'text/html'],
+      ['pdf', 'application/pdf'],
     ] as const) {
       const res = await api(server.url, 'GET', `/api/reports/progress?format=${format}`);
       expect({ format, status: res.status, type: res.headers.get('content-type')?.split(';')[0] }).toEqual({ format, status: 200, type });
+    }
+  });
+
+  test('the analytics and the forecast document their CSV beside the JSON, and format=csv answers it', async () => {
+    for (const path of ['/api/analytics/durations', '/api/analytics/funnel', '/api/analytics/flow', '/api/analytics/sla', '/api/analytics/slowest', '/api/forecast']) {
+      const content = doc.paths[path]!.get!.responses['200']!.content ?? {};
+      expect({ path, types: Object.keys(content).sort() }).toEqual({ path, types: ['application/json', 'text/csv'] });
+      const res = await api(server.url, 'GET', `${path}?format=csv`);
+      expect({ path, status: res.status, type: res.headers.get('content-type')?.split(';')[0] }).toEqual({ path, status: 200, type: 'text/csv' });
     }
   });
 });

@@ -102,7 +102,9 @@ describe('outbound webhooks against a real receiver', () => {
     const got = await deliveries(filtered.body.id);
     expect(got.total).toBe(1);
     expect(got.deliveries[0].event).toBe('office.transition');
-    expect((await api(server.url, 'DELETE', `/api/webhooks/${filtered.body.id}`)).status).toBe(204);
+    const deleted = await api(server.url, 'DELETE', `/api/webhooks/${filtered.body.id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ id: filtered.body.id, events: filtered.body.events });
     expect((await api(server.url, 'GET', `/api/webhooks/${filtered.body.id}`)).status).toBe(404);
   });
 

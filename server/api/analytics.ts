@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { computeDurations } from '../../analytics/durations';
 import { loadHistory } from '../../analytics/episodes';
@@ -9,6 +9,7 @@ import { computeSlowest } from '../../analytics/slowest';
 import { sendCsv, wantsCsv } from '../csv';
 import { route, type AnyRoute } from '../route';
 import { parsePolicyOverrides, policyParam, scopeOf, scopeQuery } from './analytics-query';
+import { durationsSchema, flowSchema, funnelSchema, slaSchema, slowestSchema } from './analytics-schemas';
 
 /** Where the time goes: durations, funnel, flow, SLA outcomes and the slowest offices, from history. */
 export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
@@ -16,6 +17,8 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
   const policies = runtime.reminders.policies;
   const now = () => engine.clock.now();
   const tag = 'analytics';
+  // format=csv (or Accept: text/csv) answers the same figures as a CSV file.
+  const answer = <R>(description: string, schema: ZodType<R>) => ({ 200: { description, schema, text: ['text/csv'] } });
   return [
     route({
       method: 'get',
@@ -24,6 +27,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       tag,
       access: 'viewer',
       query: scopeQuery,
+      responses: answer('Time in each state over the period', durationsSchema),
       handler: ({ query, req, res }) => {
         const result = computeDurations(loadHistory(db), scopeOf(query, now()));
         if (!wantsCsv(req, query.format)) return result;
@@ -43,6 +47,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       tag,
       access: 'viewer',
       query: scopeQuery,
+      responses: answer('The funnel steps of the offices first invited in the period', funnelSchema),
       handler: ({ query, req, res }) => {
         const result = computeFunnel(loadHistory(db), scopeOf(query, now()));
         if (!wantsCsv(req, query.format)) return result;
@@ -61,6 +66,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       tag,
       access: 'viewer',
       query: scopeQuery.extend({ interval: z.enum(['week', 'month']).default('month') }),
+      responses: answer('Offices per stage at the end of each interval', flowSchema),
       handler: ({ query, req, res }) => {
         const result = computeFlow(loadHistory(db), scopeOf(query, now()), query.interval);
         if (!wantsCsv(req, query.format)) return result;
@@ -79,6 +85,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       tag,
       access: 'viewer',
       query: scopeQuery.extend({ policy: policyParam }),
+      responses: answer('SLA outcomes per quarter and state', slaSchema),
       handler: ({ query, req, res }) => {
         const overrides = parsePolicyOverrides(query.policy, policies);
         const result = computeSla(loadHistory(db), scopeOf(query, now()), withSlaOverrides(policies, overrides), new Set(Object.keys(overrides)));
@@ -98,6 +105,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       tag,
       access: 'viewer',
       query: scopeQuery.extend({ perState: z.coerce.number().int().min(1).max(100).default(5) }),
+      responses: answer('The longest waiting offices of each state', slowestSchema),
       handler: ({ query, req, res }) => {
         const result = computeSlowest(loadHistory(db), scopeOf(query, now()), policies, query.perState);
         if (!wantsCsv(req, query.format)) return result;

@@ -6,6 +6,7 @@ import { formatParam, sendCsv, wantsCsv } from '../csv';
 import { HttpError } from '../errors';
 import { route, type AnyRoute } from '../route';
 import { boundedDay } from './analytics-query';
+import { forecastSchema } from './analytics-schemas';
 
 const DAY = 86_400_000;
 const statePaths = new Set(allStates().map((s) => s.path));
@@ -65,6 +66,7 @@ export function forecastRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'analytics',
       access: 'viewer',
       query: forecastQuery,
+      responses: { 200: { description: 'The forecast, one page of its open offices; format=csv: every open office as CSV', schema: forecastSchema, text: ['text/csv'] } },
       handler: ({ query, req, res }) => {
         const view = runForecast(runtime.db, forecastRequest(query, runtime.engine.clock.now(), runtime.config.PROGRAMME_DEADLINE));
         if (wantsCsv(req, query.format)) {

@@ -98,11 +98,13 @@ export function webhookActions(runtime: Runtime) {
         return subscriptionView(updated);
       });
     },
-    remove(id: string, actor: string): void {
-      engine.unitOfWork(() => {
+    /** The subscription as it was before it was deleted. */
+    remove(id: string, actor: string) {
+      return engine.unitOfWork(() => {
         const sub = get(id);
         store.remove(sub.id);
         accounts.audit(now(), actor, 'webhook.delete', sub.id, { url: sub.url });
+        return subscriptionView(sub);
       });
     },
     /** Sends a delivery again soon (same webhook-id), with a new 24-hour retry window. */

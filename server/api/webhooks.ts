@@ -71,11 +71,8 @@ export function webhookRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'webhooks',
       access: 'admin',
       params: idParams,
-      responses: { 204: { description: 'Deleted' } },
-      handler: ({ params, res, actor }) => {
-        actions.remove(params.id, actor);
-        res.status(204).end();
-      },
+      responses: { 200: { description: 'The subscription as it was, now deleted', schema: webhookSchema } },
+      handler: ({ params, actor }) => actions.remove(params.id, actor),
     }),
     route({
       method: 'get',

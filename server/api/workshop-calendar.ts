@@ -3,6 +3,7 @@ import { getWorkshop, workshopView } from '../../programme/workshops';
 import { rescheduleBody } from '../../programme/workshop-invitations';
 import { EngineError } from '../../engine/errors';
 import { idParams, route, type AnyRoute } from '../route';
+import { workshopSchema } from './programme-schemas';
 
 /** A workshop as a calendar event: the .ics download and the change of dates that sends updates. */
 export function workshopCalendarRoutes(runtime: Runtime): AnyRoute[] {
@@ -34,7 +35,7 @@ export function workshopCalendarRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       body: rescheduleBody,
-      responses: { 200: { description: 'The workshop with its new dates' }, 409: { description: 'The workshop is held or cancelled' } },
+      responses: { 200: { description: 'The workshop with its new dates', schema: workshopSchema }, 409: { description: 'The workshop is held or cancelled' } },
       handler: ({ params, body, actor }) => {
         runtime.engine.unitOfWork(() => {
           runtime.invitations.reschedule(runtime, params.id, body, { actor });
