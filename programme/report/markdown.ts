@@ -1,4 +1,4 @@
-import { reportDocument, type ReportTable } from './prose';
+import { reportDocument, reportFigures, type ReportTable } from './prose';
 import type { ProgressReport } from './progress';
 
 /** Text from the data (office names…) must not turn into Markdown or HTML markup. */
@@ -44,26 +44,7 @@ export function renderMarkdown(report: ProgressReport): string {
     table({
       caption: 'Figures',
       head: ['Figure', 'Value'],
-      rows: [
-        ['Kits installed in the period', report.installedInPeriod],
-        ['Kits installed to date (total)', report.installedTotal],
-        ['Connected over the Internet in the period', report.connectedInPeriod],
-        ['Connected over the Internet (total)', report.connectedTotal],
-        ['Handed over to IT operations', report.figures.handedOver],
-        ['Invited, awaiting reply', report.figures.invited],
-        ['Preparing site and training', report.figures.preparing],
-        ['Preparing for deployment', report.preparingForDeployment],
-        ['Circular letters sent in the period', report.circularLettersInPeriod],
-        ['Affirmative replies in the period', report.affirmativeRepliesInPeriod],
-        ['Declined in the period', report.declinedInPeriod],
-        ['Focal points trained', report.focalPointsTrained],
-        ['Offices with a trained focal point', report.officesTrained],
-        ['Countries with a trained focal point', report.countriesTrained],
-        ['Workshops planned', report.workshopsPlanned],
-        ['Offices awaiting the Gold Disk', report.awaitingGoldDisk],
-        ['Stalled offices', report.keyIssues.stalledOffices],
-        ['Stuck offices (escalated)', report.figures.stuck],
-      ].map(([k, v]) => [String(k), String(v)]),
+      rows: reportFigures(report).map(([k, v]) => [k, String(v)]),
     }),
     '',
   );

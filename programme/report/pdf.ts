@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { reportDocument, type ReportTable } from './prose';
+import { reportDocument, reportFigures, type ReportTable } from './prose';
 import type { ProgressReport } from './progress';
 
 /**
@@ -9,24 +9,6 @@ import type { ProgressReport } from './progress';
  * from disk or the network.
  */
 const MARGIN = 56;
-
-/** The figures table every rendering ends with (as in the Markdown). */
-export function reportFigures(report: ProgressReport): [string, number][] {
-  return [
-    ['Offices installed in the period', report.installedInPeriod],
-    ['Installed offices (total)', report.installedTotal],
-    ['Preparing for deployment', report.preparingForDeployment],
-    ['Circular letters sent in the period', report.circularLettersInPeriod],
-    ['Affirmative replies in the period', report.affirmativeRepliesInPeriod],
-    ['Declined in the period', report.declinedInPeriod],
-    ['Focal points trained', report.focalPointsTrained],
-    ['Offices with a trained focal point', report.officesTrained],
-    ['Countries with a trained focal point', report.countriesTrained],
-    ['Workshops planned', report.workshopsPlanned],
-    ['Offices awaiting the Gold Disk', report.awaitingGoldDisk],
-    ['Stalled offices', report.keyIssues.stalledOffices],
-  ];
-}
 
 function table(doc: PDFKit.PDFDocument, t: ReportTable | { head: string[]; rows: string[][] }): void {
   const width = doc.page.width - 2 * MARGIN;

@@ -168,3 +168,27 @@ export function reportDocument(r: ProgressReport): ReportDocument {
     sections,
   };
 }
+
+/** The figures table the Markdown and the PDF end with, in one order and one wording. */
+export function reportFigures(report: ProgressReport): [string, number][] {
+  return [
+    ['Kits installed in the period', report.installedInPeriod],
+    ['Kits installed to date (total)', report.installedTotal],
+    ['Connected over the Internet in the period', report.connectedInPeriod],
+    ['Connected over the Internet (total)', report.connectedTotal],
+    ['Handed over to IT operations', report.figures.handedOver],
+    ['Invited, awaiting reply', report.figures.invited],
+    ['Preparing site and training', report.figures.preparing],
+    ['Preparing for deployment', report.preparingForDeployment],
+    ['Circular letters sent in the period', report.circularLettersInPeriod],
+    ['Affirmative replies in the period', report.affirmativeRepliesInPeriod],
+    ['Declined in the period', report.declinedInPeriod],
+    ['Focal points trained', report.focalPointsTrained],
+    ['Offices with a trained focal point', report.officesTrained],
+    ['Countries with a trained focal point', report.countriesTrained],
+    ['Workshops planned', report.workshopsPlanned],
+    ['Offices awaiting the Gold Disk', report.awaitingGoldDisk],
+    ['Stalled offices', report.keyIssues.stalledOffices],
+    ['Stuck offices (escalated)', report.figures.stuck],
+  ];
+}
