@@ -7,7 +7,7 @@ import type { Db } from '../storage/db';
 import { AddressRefused } from './address';
 import { post } from './http';
 import { sign } from './signature';
-import type { DeliveryRow, Subscription, WebhookStore } from './store';
+import type { DeliveryRow, Subscription, WebhookStore } from '../storage/webhook-store';
 
 export const DAY_MS = 86_400_000;
 

@@ -6,7 +6,7 @@ import type { Outbox } from '../notifications/outbox';
 import type { Db } from '../storage/db';
 import { WebhookDispatcher } from './dispatcher';
 import { webhookHooks } from './hooks';
-import { createWebhookStore, type WebhookStore } from './store';
+import { createWebhookStore, type WebhookStore } from '../storage/webhook-store';
 
 export interface WebhookFeature {
   store: WebhookStore;

@@ -1,7 +1,7 @@
 import type { Clock } from '../engine/clock';
 import type { EngineHooks, TransitionRecord } from '../engine/engine';
 import { newMessageId } from './signature';
-import type { Subscription, WebhookStore } from './store';
+import type { Subscription, WebhookStore } from '../storage/webhook-store';
 
 const DAY_MS = 86_400_000;
 

@@ -7,7 +7,7 @@ import { REGISTERED } from '../../engine/engine';
 import { isForbiddenAddress, literalAddress } from '../../webhooks/address';
 import { DAY_MS } from '../../webhooks/dispatcher';
 import { newSecret } from '../../webhooks/signature';
-import { deliveryView, subscriptionView, WEBHOOK_EVENT_TYPES, type Subscription } from '../../webhooks/store';
+import { deliveryView, subscriptionView, WEBHOOK_EVENT_TYPES, type Subscription } from '../../storage/webhook-store';
 import { HttpError } from '../errors';
 
 const stageNames = allStates()

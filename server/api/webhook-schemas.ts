@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { DeliveryView, SubscriptionView } from '../../webhooks/store';
-import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../../webhooks/store';
+import type { DeliveryView, SubscriptionView } from '../../storage/webhook-store';
+import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../../storage/webhook-store';
 import { openApiComponents } from '../openapi';
 
 /** Response shapes of the webhook routes, compared with the types the handlers return (as in schemas.ts). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
-import { DELIVERY_STATUSES, subscriptionView } from '../../webhooks/store';
+import { DELIVERY_STATUSES, subscriptionView } from '../../storage/webhook-store';
 import { idParams, route, type AnyRoute } from '../route';
 import { createWebhookBody, patchWebhookBody, webhookActions } from './webhook-actions';
 import { deliveryListSchema, deliverySchema, webhookListSchema, webhookSchema, webhookWithSecretSchema } from './webhook-schemas';

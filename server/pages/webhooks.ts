@@ -1,8 +1,8 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
-import type { DeliveryView, SubscriptionView } from '../../webhooks/store';
-import { subscriptionView, WEBHOOK_EVENT_TYPES } from '../../webhooks/store';
+import type { DeliveryView, SubscriptionView } from '../../storage/webhook-store';
+import { subscriptionView, WEBHOOK_EVENT_TYPES } from '../../storage/webhook-store';
 import { toHttpError } from '../errors';
 import { idParams, route, type AnyRoute } from '../route';
 import { createWebhookBody, webhookActions, webhookStages } from '../api/webhook-actions';

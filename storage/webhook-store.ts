@@ -1,4 +1,4 @@
-import type { Db } from '../storage/db';
+import type { Db } from './db';
 
 export const WEBHOOK_EVENT_TYPES = ['office.transition', 'office.stalled', 'office.stuck', 'email.failed', 'broadcast.finished'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
