@@ -151,13 +151,13 @@ const readers = new WeakMap<Db, HistoryReader>();
  * The whole history's episodes, rebuilt only when a history row or an office was added since the
  * last call (history is append-only): every figure "as of" an instant is then a filter on them.
  */
-export function loadHistory(db: Db): History {
+export async function loadHistory(db: Db): Promise<History> {
   let reader = readers.get(db);
   if (!reader) readers.set(db, (reader = createHistoryReader(db)));
-  const version = reader.version();
+  const version = await reader.version();
   const hit = cache.get(db);
   if (hit && hit.version === version) return hit.history;
-  const history = buildHistory(reader.transitionsBefore('9999-12-31T00:00:00.000Z'), reader.offices(), reader.workshopEnds());
+  const history = buildHistory(await reader.transitionsBefore('9999-12-31T00:00:00.000Z'), await reader.offices(), await reader.workshopEnds());
   cache.set(db, { version, history });
   return history;
 }

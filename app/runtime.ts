@@ -52,7 +52,7 @@ export interface RuntimeOptions {
   mailTransport?: MailTransport;
 }
 
-export function openRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const db = openDatabase(config.DATABASE_PATH, {
     synchronous: config.DB_SYNCHRONOUS,
     busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
@@ -61,16 +61,16 @@ export function openRuntime(config: Config, options: RuntimeOptions = {}): Runti
     migrate(db);
     const store = createOfficeStore(db);
     if (!options.skipCompatibilityCheck) {
-      const problems = findIncompatibleSnapshots(store);
+      const problems = await findIncompatibleSnapshots(store);
       if (problems.length > 0) throw new IncompatibleSnapshotsError(problems);
     }
     const engine = new Engine({ store, clock: options.clock });
     const programme = createProgrammeStore(db);
     const accounts = createAccountStore(db);
     engine.addHooks(programmeHooks(programme));
-    backfillFocalPoints(engine, programme);
+    await backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
-    const reminders = createReminderFeature(config, db, engine, { transport: options.mailTransport });
+    const reminders = await createReminderFeature(config, db, engine, { transport: options.mailTransport });
     const metrics = createMetrics({ db, store, outbox: reminders.outbox }, engine.clock);
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);

@@ -29,10 +29,10 @@ const READS: { name: string; path: (k: number) => string; target: number; sample
 export async function run(args: BenchArgs): Promise<BenchResult[]> {
   const count = args.scaleOffices;
   const cached = path.join(args.dir, `scale-${count}.db`);
-  const { sidecar } = ensureGenerated(cached, count, false, (m) => args.log(`analytics: ${m}`));
+  const { sidecar } = await ensureGenerated(cached, count, false, (m) => args.log(`analytics: ${m}`));
   const file = path.join(args.dir, `analytics-${count}-run.db`);
   copyDb(cached, file);
-  const runtime = openRuntime(benchConfig(file, 'NORMAL', { ADMIN_TOKEN: BENCH_TOKEN }), { clock: fixedClock(sidecar.now) });
+  const runtime = await openRuntime(benchConfig(file, 'NORMAL', { ADMIN_TOKEN: BENCH_TOKEN }), { clock: fixedClock(sidecar.now) });
   const { app } = createApp(runtime);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -58,14 +58,14 @@ function replicate(db: Db, copies: number): void {
 async function buildDataSet(file: string, log: (m: string) => void): Promise<number> {
   removeDb(file);
   const clock = fixedClock(NOW);
-  const runtime = openRuntime(benchConfig(file, 'NORMAL', { OUTBOX_DIR: path.join(path.dirname(file), 'dashboard-outbox') }), { clock });
+  const runtime = await openRuntime(benchConfig(file, 'NORMAL', { OUTBOX_DIR: path.join(path.dirname(file), 'dashboard-outbox') }), { clock });
   try {
     const t = performance.now();
-    const demo = loadDemoData(runtime)!;
+    const demo = (await loadDemoData(runtime))!;
     await runtime.reminders.sweep(clock.now());
     const copies = Math.ceil(OFFICES / demo.offices) - 1;
     replicate(runtime.db, copies);
-    const total = runtime.store.listOffices({ limit: 1 }).total;
+    const total = (await runtime.store.listOffices({ limit: 1 })).total;
     log(`dashboard: ${total.toLocaleString('en-US')} offices built in ${round((performance.now() - t) / 1000, 1)} s`);
     return total;
   } finally {
@@ -76,7 +76,7 @@ async function buildDataSet(file: string, log: (m: string) => void): Promise<num
 export async function run(args: BenchArgs): Promise<BenchResult[]> {
   const file = path.join(args.dir, 'dashboard.db');
   const offices = await buildDataSet(file, args.log);
-  const runtime = openRuntime(benchConfig(file, 'NORMAL', { ADMIN_TOKEN: BENCH_TOKEN }), { clock: fixedClock(NOW) });
+  const runtime = await openRuntime(benchConfig(file, 'NORMAL', { ADMIN_TOKEN: BENCH_TOKEN }), { clock: fixedClock(NOW) });
   const { app } = createApp(runtime);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

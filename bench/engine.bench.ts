@@ -42,7 +42,7 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
     const total = WARMUP + n;
     const template = path.join(args.dir, `engine-template-${sync}.db`);
     args.log(`engine ${sync}: registering ${total} offices…`);
-    makeRegisteredDb(template, total, sync);
+    await makeRegisteredDb(template, total, sync);
     const files = { floor: '', core: '', engine: '', http: '' };
     for (const key of Object.keys(files) as (keyof typeof files)[]) {
       files[key] = path.join(args.dir, `engine-${key}-${sync}.db`);

@@ -157,7 +157,7 @@ export const LIVE_TAIL = 2;
  * them); the last LIVE_TAIL events go through `engine.apply`, so the features' hooks leave the SLA
  * clocks (with their pending timers) and programme records of each office's current states as a live run would.
  */
-export function loadOffices(runtime: Runtime, from: number, count: number, now: Date, batch = 500, log?: (m: string) => void): GenerateResult {
+export async function loadOffices(runtime: Runtime, from: number, count: number, now: Date, batch = 500, log?: (m: string) => void): Promise<GenerateResult> {
   const { engine, db } = runtime;
   const insertOffice = db.prepare(`INSERT INTO offices
     (id, name, country, city, language, track, contacts, stage, states, snapshot, entered_at, machine_version, version, created_at, updated_at)
@@ -170,14 +170,14 @@ export function loadOffices(runtime: Runtime, from: number, count: number, now: 
   let events = 0;
   let lastLog = started;
   for (let b = from; b < from + count; b += batch) {
-    engine.unitOfWork(() => {
+    await engine.transact(async () => {
       for (let i = b; i < Math.min(b + batch, from + count); i++) {
         const g = generateOffice(i, now);
         const bulk = g.events.slice(0, Math.max(0, g.events.length - LIVE_TAIL));
         const live = g.events.slice(bulk.length);
         events += g.events.length;
         if (bulk.length === 0) {
-          engine.register(g.office, { actor, at: g.registeredAt });
+          await engine.register(g.office, { actor, at: g.registeredAt });
         } else {
           const registered = g.registeredAt.toISOString();
           let snapshot = initialSnapshot({ track: g.office.track });
@@ -208,7 +208,7 @@ export function loadOffices(runtime: Runtime, from: number, count: number, now: 
           for (const [path, n] of enteredAt) insertNode.run(o.id, path, n.isLeaf ? 1 : 0, n.at);
           for (const row of rows) insertHistory.run(...row);
         }
-        for (const { event, at } of live) engine.apply(g.office.id, event, { actor, at });
+        for (const { event, at } of live) await engine.apply(g.office.id, event, { actor, at });
       }
     });
     if (log && performance.now() - lastLog > 15_000) {
@@ -220,11 +220,11 @@ export function loadOffices(runtime: Runtime, from: number, count: number, now: 
 }
 
 /** A fresh database with `count` generated offices. */
-export function generateDb(file: string, count: number, now: Date, sync: Synchronous = 'NORMAL', log?: (m: string) => void): GenerateResult {
+export async function generateDb(file: string, count: number, now: Date, sync: Synchronous = 'NORMAL', log?: (m: string) => void): Promise<GenerateResult> {
   removeDb(file);
-  const runtime = openRuntime(benchConfig(file, sync), { clock: fixedClock(now) });
+  const runtime = await openRuntime(benchConfig(file, sync), { clock: fixedClock(now) });
   try {
-    return loadOffices(runtime, 0, count, now, 500, log);
+    return await loadOffices(runtime, 0, count, now, 500, log);
   } finally {
     runtime.close();
   }
@@ -249,7 +249,7 @@ export function migrationList(): string[] {
 }
 
 /** Generates `file` (and its `.json` sidecar) unless a sidecar says it is already what is asked for. */
-export function ensureGenerated(file: string, count: number, regenerate: boolean, log: (m: string) => void): { sidecar: Sidecar; reused: boolean } {
+export async function ensureGenerated(file: string, count: number, regenerate: boolean, log: (m: string) => void): Promise<{ sidecar: Sidecar; reused: boolean }> {
   const sidecarFile = `${file}.json`;
   const migrations = migrationList();
   let sidecar: Sidecar | undefined;
@@ -271,21 +271,23 @@ export function ensureGenerated(file: string, count: number, regenerate: boolean
   fs.rmSync(sidecarFile, { force: true });
   const now = new Date();
   log(`generating ${count} offices through the engine (500 offices per transaction)…`);
-  const r = generateDb(file, count, now, 'NORMAL', log);
+  const r = await generateDb(file, count, now, 'NORMAL', log);
   sidecar = { generatorVersion: GENERATOR_VERSION, migrations, offices: r.offices, events: r.events, ms: r.ms, generatedAt: new Date().toISOString(), now: now.toISOString() };
   fs.writeFileSync(sidecarFile, JSON.stringify(sidecar, null, 2) + '\n');
   return { sidecar, reused: false };
 }
 
 if (require.main === module) {
-  const argv = process.argv.slice(2);
-  const flag = (name: string, fallback: string) => {
-    const k = argv.indexOf(name);
-    return k >= 0 && argv[k + 1] ? argv[k + 1]! : fallback;
-  };
-  const count = Number(flag('--offices', '100000'));
-  const out = path.resolve(flag('--out', `data/bench/scale-${count}.db`));
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const { sidecar: r, reused } = ensureGenerated(out, count, argv.includes('--regenerate'), console.error);
-  console.log(`${out}${reused ? ' (already generated)' : ''}: ${r.offices} offices, ${r.events} events + ${r.offices} registrations in ${(r.ms / 1000).toFixed(1)} s`);
+  void (async () => {
+    const argv = process.argv.slice(2);
+    const flag = (name: string, fallback: string) => {
+      const k = argv.indexOf(name);
+      return k >= 0 && argv[k + 1] ? argv[k + 1]! : fallback;
+    };
+    const count = Number(flag('--offices', '100000'));
+    const out = path.resolve(flag('--out', `data/bench/scale-${count}.db`));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const { sidecar: r, reused } = await ensureGenerated(out, count, argv.includes('--regenerate'), console.error);
+    console.log(`${out}${reused ? ' (already generated)' : ''}: ${r.offices} offices, ${r.events} events + ${r.offices} registrations in ${(r.ms / 1000).toFixed(1)} s`);
+  })();
 }

@@ -41,13 +41,13 @@ export function benchConfig(file: string, sync: Synchronous, extra: Partial<Conf
 }
 
 /** Registers offices 0..count-1 (in one transaction: set-up, not measured) and closes the file cleanly. */
-export function makeRegisteredDb(file: string, count: number, sync: Synchronous): void {
+export async function makeRegisteredDb(file: string, count: number, sync: Synchronous): Promise<void> {
   removeDb(file);
-  const runtime = openRuntime(benchConfig(file, sync));
+  const runtime = await openRuntime(benchConfig(file, sync));
   try {
-    runtime.engine.unitOfWork(() => {
+    await runtime.engine.transact(async () => {
       for (let i = 0; i < count; i++) {
-        runtime.engine.register(
+        await runtime.engine.register(
           {
             id: benchOfficeId(i),
             name: `Bench Office ${i}`,
@@ -74,8 +74,8 @@ export function removeDb(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
 }
 
-export function openBenchRuntime(file: string, sync: Synchronous): Runtime {
-  return openRuntime(benchConfig(file, sync));
+export async function openBenchRuntime(file: string, sync: Synchronous): Promise<Runtime> {
+  return await openRuntime(benchConfig(file, sync));
 }
 
 /** Samples this process's RSS; call `tick()` from hot loops (it reads the RSS every `every` calls). */

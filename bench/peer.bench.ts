@@ -25,7 +25,7 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
       peer: path.join(args.dir, `peer-bpmn-${sync}.db`),
     };
     args.log(`peer ${sync}: registering ${total} offices and starting ${total} bpmn-engine instances…`);
-    makeRegisteredDb(template, total, sync);
+    await makeRegisteredDb(template, total, sync);
     copyDb(template, files.floor);
     copyDb(template, files.engine);
     removeDb(files.peer);

@@ -100,7 +100,7 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const count = args.scaleOffices;
   const cached = path.join(args.dir, `scale-${count}.db`);
-  const { sidecar, reused } = ensureGenerated(cached, count, args.rest.includes('--regenerate'), (m) => args.log(`scale: ${m}`));
+  const { sidecar, reused } = await ensureGenerated(cached, count, args.rest.includes('--regenerate'), (m) => args.log(`scale: ${m}`));
   if (reused) args.log(`scale: reusing ${path.basename(cached)}, generated ${sidecar.generatedAt}`);
   const gen = sidecar;
   const rows = gen.events + gen.offices;
@@ -122,10 +122,10 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
     const now = new Date(gen.now);
     const text = toJsonLines(count, 2000, now);
     const lines = text.split('\n').filter(Boolean).length;
-    const runtime = openRuntime(benchConfig(file, 'FULL'), { clock: fixedClock(now) });
+    const runtime = await openRuntime(benchConfig(file, 'FULL'), { clock: fixedClock(now) });
     try {
       const t = performance.now();
-      importJsonLines(runtime.engine, text, 'bench', runtime.importKinds);
+      await importJsonLines(runtime.engine, text, 'bench', runtime.importKinds);
       const ms = performance.now() - t;
       results.push({ name: 'scale.jsonl_import', value: round((lines * 1000) / ms), unit: 'lines/s', note: `${lines} lines (2,000 offices) in ${round(ms)} ms, one transaction` });
     } finally {
@@ -143,10 +143,10 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
     const checks: number[] = [];
     for (let k = 0; k < 3; k++) {
       const t = performance.now();
-      const runtime = openRuntime(benchConfig(file, 'FULL'));
+      const runtime = await openRuntime(benchConfig(file, 'FULL'));
       opens.push(performance.now() - t);
       const c = performance.now();
-      const problems = findIncompatibleSnapshots(runtime.store);
+      const problems = await findIncompatibleSnapshots(runtime.store);
       checks.push(performance.now() - c);
       runtime.close();
       if (problems.length) throw new Error(`generated offices do not resolve: ${JSON.stringify(problems)}`);
@@ -159,7 +159,7 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
     // The empty server first: the RSS baseline after the same reads.
     const emptyFile = path.join(args.dir, 'scale-empty.db');
     removeDb(emptyFile);
-    openRuntime(benchConfig(emptyFile, 'FULL')).close();
+    (await openRuntime(benchConfig(emptyFile, 'FULL'))).close();
     args.log('scale: empty server…');
     const empty = await startQuiet(emptyFile, args.dir);
     let emptyRss: number;

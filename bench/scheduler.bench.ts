@@ -44,10 +44,17 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function timed<T>(work: () => T): [T, number] {
+async function timed<T>(work: () => T | Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
-  const result = work();
+  const result = await work();
   return [result, performance.now() - t0];
+}
+
+/** Milliseconds of each of `n` runs of `work`, one after the other. */
+async function repeat(n: number, work: () => unknown): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) ms.push((await timed(work))[1]);
+  return ms;
 }
 
 /**
@@ -55,15 +62,15 @@ function timed<T>(work: () => T): [T, number] {
  * their states, history and SLA clock (with its first timer). ROUNDS × 1,000 timers fall due one hour apart
  * just before NOW + k hours; the others are spread over the next 60 days; about 30 % are stalled.
  */
-function populate(runtime: Runtime): void {
+async function populate(runtime: Runtime): Promise<void> {
   const { engine, db } = runtime;
   const clock = engine.clock as ReturnType<typeof fixedClock>;
   clock.set(new Date(NOW - 40 * DAY));
-  engine.register(
+  await engine.register(
     { id: 'TEMPLATE', name: 'Template office', country: 'FR', language: 'fr', track: 'kit', contacts: [{ name: 'Contact', email: 'contact@office.example' }] },
     { actor: 'bench' },
   );
-  engine.apply('TEMPLATE', { type: 'SEND_CIRCULAR' }, { actor: 'bench' });
+  await engine.apply('TEMPLATE', { type: 'SEND_CIRCULAR' }, { actor: 'bench' });
   const countries = ['FR', 'SN', 'ES', 'MA', 'DE', 'KE', 'IT', 'CM'];
   db.exec('CREATE TEMP TABLE seq (n INTEGER PRIMARY KEY)');
   db.exec(`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${OFFICES}) INSERT INTO seq SELECT n FROM s`);
@@ -75,7 +82,7 @@ function populate(runtime: Runtime): void {
       ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ${NOW / 1000} + (q.n % 60) * 86400 + 3600 * 24, 'unixepoch') END`;
   // About 30 % past their deadline (stalled), the rest not yet.
   const deadline = `strftime('%Y-%m-%dT%H:%M:%fZ', ${NOW / 1000} + CASE WHEN q.n % 10 < 3 THEN -(q.n % 50 + 1) ELSE (q.n % 50 + 1) END * 86400, 'unixepoch')`;
-  engine.unitOfWork(() => {
+  await engine.transact(() => {
     db.exec(`INSERT INTO offices (id, name, country, city, language, track, contacts, stage, states, snapshot, entered_at, machine_version, version, created_at, updated_at)
       SELECT ${id}, 'Office ' || q.n, ${country}, t.city, t.language, t.track, t.contacts, t.stage, t.states, t.snapshot, t.entered_at, t.machine_version, t.version, t.created_at, t.updated_at
       FROM seq q, offices t WHERE t.id = 'TEMPLATE'`);
@@ -98,19 +105,19 @@ export async function run(args: Args = {}): Promise<BenchResult[]> {
   const dir = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'scheduler-bench-'));
   const clock = fixedClock(new Date(NOW));
   const config = loadConfig({}, { DATABASE_PATH: path.join(dir, 'scheduler.db'), DEMO_DATA: 'off', DB_SYNCHRONOUS: 'FULL' });
-  const runtime = openRuntime(config, { clock, mailTransport: nullTransport });
+  const runtime = await openRuntime(config, { clock, mailTransport: nullTransport });
   const results: BenchResult[] = [];
   try {
-    const [, setupMs] = timed(() => populate(runtime));
+    const [, setupMs] = await timed(() => populate(runtime));
     log(`scheduler: ${OFFICES.toLocaleString('en')} offices with clocks and timers set up in ${(setupMs / 1000).toFixed(1)} s`);
     const { engine, db } = runtime;
     const reminders = runtime.reminders.reminders;
 
     // The template office's own timer is long due: fire it first, then nothing is due before the first batch.
-    runSchedulerPass(engine, reminders, new Date(NOW - 3 * 3600_000));
+    await runSchedulerPass(engine, reminders, new Date(NOW - 3 * 3600_000));
     const idle: number[] = [];
     for (let i = 0; i < 200; i++) {
-      const [result, ms] = timed(() => runSchedulerPass(engine, reminders, new Date(NOW - 3 * 3600_000)));
+      const [result, ms] = await timed(() => runSchedulerPass(engine, reminders, new Date(NOW - 3 * 3600_000)));
       if (result.fired !== 0) throw new Error('a timer fired in the idle pass');
       idle.push(ms);
     }
@@ -119,7 +126,7 @@ export async function run(args: Args = {}): Promise<BenchResult[]> {
     const busy: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const at = new Date(NOW + round * 3600_000);
-      const [result, ms] = timed(() => runSchedulerPass(engine, reminders, at));
+      const [result, ms] = await timed(() => runSchedulerPass(engine, reminders, at));
       if (result.fired !== DUE) throw new Error(`expected ${DUE} timers to fire at round ${round}, ${result.fired} did`);
       busy.push(ms);
     }
@@ -136,14 +143,14 @@ export async function run(args: Args = {}): Promise<BenchResult[]> {
     const stuckMs: number[] = [];
     let total = 0;
     for (let i = 0; i < 20; i++) {
-      const [page, ms] = timed(() => listStuck(db, now, { limit: 50 }));
+      const [page, ms] = await timed(() => listStuck(db, now, { limit: 50 }));
       total = page.total;
       stuckMs.push(ms);
     }
     results.push({ name: `listStuck, first page of 50 (${total.toLocaleString('en')} stalled)`, value: median(stuckMs), unit: 'ms', note: 'target < 50 ms; median of 20' });
-    const filtered = median(Array.from({ length: 20 }, () => timed(() => listStuck(db, now, { owner: 'office', stage: 'invited', limit: 50, offset: 1000 }))[1]));
+    const filtered = median(await repeat(20, () => listStuck(db, now, { owner: 'office', stage: 'invited', limit: 50, offset: 1000 })));
     results.push({ name: 'listStuck, owner+stage filter, offset 1,000', value: filtered, unit: 'ms', note: 'target < 50 ms; median of 20' });
-    const counts = median(Array.from({ length: 20 }, () => timed(() => stalledCountsByState(db, now))[1]));
+    const counts = median(await repeat(20, () => stalledCountsByState(db, now)));
     results.push({ name: 'stalledCountsByState', value: counts, unit: 'ms', note: 'target < 50 ms; median of 20' });
     return results;
   } finally {

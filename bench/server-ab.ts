@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const { offices, clients, envs } = parse(process.argv.slice(2));
   const dir = path.resolve('data', 'bench');
   const base = path.join(dir, `ab-base-${offices}.db`);
-  makeRegisteredDb(base, offices, 'NORMAL');
+  await makeRegisteredDb(base, offices, 'NORMAL');
   const runners = [];
   for (const [k, env] of envs.entries()) {
     const file = path.join(dir, `ab-${k}.db`);

@@ -107,12 +107,12 @@ export function openFloor(file: string, sync: Synchronous): Applier {
 }
 
 /** (b) `engine.apply` in-process, through the composition root (with every feature's hooks). */
-export function openEngine(file: string, sync: Synchronous): Applier {
-  const runtime = openBenchRuntime(file, sync);
+export async function openEngine(file: string, sync: Synchronous): Promise<Applier> {
+  const runtime = await openBenchRuntime(file, sync);
   const eventOf = pathCache(happyPath);
   return {
-    apply: (index, step) => {
-      runtime.engine.apply(benchOfficeId(index), eventOf(index, step), { actor: 'bench' });
+    apply: async (index, step) => {
+      await runtime.engine.apply(benchOfficeId(index), eventOf(index, step), { actor: 'bench' });
     },
     close: () => runtime.close(),
   };
@@ -128,8 +128,8 @@ export function openCoreEngine(file: string, sync: Synchronous): Applier {
   const engine = new Engine({ store: createOfficeStore(db) });
   const eventOf = pathCache(happyPath);
   return {
-    apply: (index, step) => {
-      engine.apply(benchOfficeId(index), eventOf(index, step), { actor: 'bench' });
+    apply: async (index, step) => {
+      await engine.apply(benchOfficeId(index), eventOf(index, step), { actor: 'bench' });
     },
     close: () => {
       db.close();

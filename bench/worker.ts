@@ -21,7 +21,7 @@ let applier: Applier | undefined;
 async function handle(msg: WorkerRequest): Promise<WorkerReply> {
   switch (msg.op) {
     case 'open':
-      applier = { floor: openFloor, core: openCoreEngine, engine: openEngine, peer: openPeer }[msg.kind](msg.file, msg.sync);
+      applier = await { floor: openFloor, core: openCoreEngine, engine: openEngine, peer: openPeer }[msg.kind](msg.file, msg.sync);
       return { ok: true };
     case 'run': {
       if (!applier) throw new Error('not open');

@@ -6,14 +6,14 @@ import { newSecret } from '../server/auth/secrets';
 import { digitsId } from '../server/input';
 import { EngineError } from '../engine/errors';
 
-type Open = () => Runtime;
+type Open = () => Promise<Runtime>;
 
 const CLI_ACTOR = 'cli';
 
 /** `users` and `tokens`: account administration from the shell, audited like the pages. */
 export function registerAccountCommands(program: Command, open: Open): void {
   const withService = async <T>(work: (service: AccountService, accounts: AccountStore) => Promise<T> | T) => {
-    const runtime = open();
+    const runtime = await open();
     try {
       return await work(accountService(runtime.accounts, () => runtime.engine.clock.now()), runtime.accounts);
     } finally {
@@ -26,8 +26,8 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .command('list')
     .description('List accounts.')
     .action(() =>
-      withService((_s, accounts) => {
-        for (const u of accounts.users()) {
+      withService(async (_s, accounts) => {
+        for (const u of await accounts.users()) {
           console.log(`${String(u.id).padStart(4)}  ${u.username.padEnd(20)} ${u.role.padEnd(12)} ${u.disabledAt ? 'disabled' : 'active'}  ${u.displayName}`);
         }
       }),
@@ -61,7 +61,7 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .argument('<role>')
     .action((username: string, role: string) =>
       withService(async (service, accounts) => {
-        const user = accounts.credentials(username)?.user;
+        const user = (await accounts.credentials(username))?.user;
         if (!user) throw new EngineError('not_found', `No user "${username}".`);
         await service.updateUser(user.id, { role: roleSchema.parse(role) }, CLI_ACTOR);
         console.log(`${username} is now ${role}.`);
@@ -75,7 +75,7 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .option('--password <password>', 'at least 10 characters')
     .action((username: string, opts: { password?: string }) =>
       withService(async (service, accounts) => {
-        const user = userNamed(accounts, username);
+        const user = await userNamed(accounts, username);
         const given = opts.password ?? process.env.NEW_USER_PASSWORD;
         const password = given || newSecret().slice(0, 20);
         const parsed = userUpdateSchema.safeParse({ password });
@@ -90,7 +90,7 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .argument('<username>')
     .action((username: string) =>
       withService(async (service, accounts) => {
-        const user = userNamed(accounts, username);
+        const user = await userNamed(accounts, username);
         await service.updateUser(user.id, { disabled: false }, CLI_ACTOR);
         console.log(`${username} (${user.role}) is enabled.`);
       }),
@@ -103,10 +103,10 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .argument('<username>')
     .argument('<name>', 'what the token is for')
     .action((username: string, name: string) =>
-      withService((service, accounts) => {
-        const user = accounts.credentials(username)?.user;
+      withService(async (service, accounts) => {
+        const user = (await accounts.credentials(username))?.user;
         if (!user) throw new EngineError('not_found', `No user "${username}".`);
-        const { token, record } = service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, name, user.id);
+        const { token, record } = await service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, name, user.id);
         console.log(`Token ${record.id} for ${username} (${user.role}): ${token}`);
         console.log('It is not shown again.');
       }),
@@ -116,10 +116,10 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .description('Revoke a token by id.')
     .argument('<id>')
     .action((id: string) =>
-      withService((service) => {
+      withService(async (service) => {
         const parsed = digitsId.safeParse(id);
         if (!parsed.success) throw new EngineError('invalid_input', `Token id "${id}": ${parsed.error.issues[0]!.message}.`);
-        const token = service.revokeToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, parsed.data);
+        const token = await service.revokeToken({ kind: 'admin-token', role: 'admin', userId: null, actor: CLI_ACTOR }, parsed.data);
         console.log(`Token ${token.id} (${token.name}) revoked.`);
       }),
     );
@@ -128,9 +128,9 @@ export function registerAccountCommands(program: Command, open: Open): void {
     .description('List tokens: id, owner, name, created, last used, revoked (never the token itself: only its hash is stored).')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
-      withService((_s, accounts) => {
-        const names = new Map(accounts.users().map((u) => [u.id, u.username]));
-        const list = accounts.tokens().map((t) => ({ ...t, user: names.get(t.userId) ?? `#${t.userId}` }));
+      withService(async (_s, accounts) => {
+        const names = new Map((await accounts.users()).map((u) => [u.id, u.username]));
+        const list = (await accounts.tokens()).map((t) => ({ ...t, user: names.get(t.userId) ?? `#${t.userId}` }));
         if (opts.json) return console.log(JSON.stringify(list, null, 2));
         if (list.length === 0) return console.log('No tokens.');
         for (const t of list) {
@@ -142,8 +142,8 @@ export function registerAccountCommands(program: Command, open: Open): void {
     );
 }
 
-function userNamed(accounts: AccountStore, username: string) {
-  const user = accounts.credentials(username)?.user;
+async function userNamed(accounts: AccountStore, username: string) {
+  const user = (await accounts.credentials(username))?.user;
   if (!user) throw new EngineError('not_found', `No user "${username}".`);
   return user;
 }

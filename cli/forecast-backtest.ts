@@ -22,7 +22,7 @@ function positive(value: string, name: string): number {
  * `forecast-backtest`: forecasts from many past dates, each from the history before it only, and
  * compares with what the history then shows (forecast/backtest.ts).
  */
-export function registerForecastBacktestCommand(program: Command, open: (opts?: RuntimeOptions) => Runtime): void {
+export function registerForecastBacktestCommand(program: Command, open: (opts?: RuntimeOptions) => Promise<Runtime>): void {
   program
     .command('forecast-backtest')
     .description('Forecast the next --window days from past dates and compare with the history: 80% interval coverage and Brier score.')
@@ -33,12 +33,12 @@ export function registerForecastBacktestCommand(program: Command, open: (opts?: 
     .option('--runs <n>', 'Monte Carlo runs per forecast (at least 1000)', '1000')
     .option('--seed <n>', 'seed', '1')
     .option('--json', 'print JSON')
-    .action((opts: { from?: string; to?: string; step: string; window: string; runs: string; seed: string; json?: boolean }) => {
+    .action(async (opts: { from?: string; to?: string; step: string; window: string; runs: string; seed: string; json?: boolean }) => {
       const runs = positive(opts.runs, 'runs');
       if (runs < 1000) throw new Error('--runs must be at least 1000');
-      const runtime = open();
+      const runtime = await open();
       try {
-        const history = loadHistory(runtime.db);
+        const history = await loadHistory(runtime.db);
         if (Number.isNaN(history.firstAt)) throw new Error('The history is empty: nothing to backtest.');
         const to = day(opts.to, 'to') ?? history.lastAt;
         const from = day(opts.from, 'from') ?? history.firstAt + 365 * DAY;

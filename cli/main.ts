@@ -20,16 +20,16 @@ import { registerForecastBacktestCommand } from './forecast-backtest';
  * Operator commands. They read the same configuration as the server and work on the same
  * database file whether or not the server is running (SQLite WAL with a busy timeout).
  */
-export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Command {
+export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runtime>): Command {
   const open = warningOnEmails(openRuntimeOf);
   const program = new Command('office-onboarding')
     .description('Operator commands for the office-onboarding engine (DATABASE_PATH selects the database).')
     .showHelpAfterError();
 
-  const withRuntime = <T>(work: (runtime: Runtime) => T, opts?: { skipCompatibilityCheck?: boolean }): T => {
-    const runtime = open(opts);
+  const withRuntime = async <T>(work: (runtime: Runtime) => T | Promise<T>, opts?: { skipCompatibilityCheck?: boolean }): Promise<T> => {
+    const runtime = await open(opts);
     try {
-      return work(runtime);
+      return await work(runtime);
     } finally {
       runtime.close();
     }
@@ -40,11 +40,11 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
     .description('Import a JSON Lines file of offices and events in one transaction; a bad line imports nothing.')
     .argument('<file>', 'JSON Lines file')
     .option('--actor <name>', 'recorded as the actor of every imported row', 'cli:import')
-    .action((file: string, opts: { actor: string }) => {
+    .action(async (file: string, opts: { actor: string }) => {
       const text = fs.readFileSync(file, 'utf8');
-      const result = withRuntime((rt) => {
-        const imported = importJsonLines(rt.engine, text, opts.actor, rt.importKinds);
-        rt.accounts.audit(rt.engine.clock.now().toISOString(), opts.actor, 'import', file, { ...imported });
+      const result = await withRuntime(async (rt) => {
+        const imported = await importJsonLines(rt.engine, text, opts.actor, rt.importKinds);
+        await rt.accounts.audit(rt.engine.clock.now().toISOString(), opts.actor, 'import', file, { ...imported });
         return imported;
       });
       console.log(`Imported ${result.offices} offices, ${result.events} events, ${result.other} other lines.`);
@@ -54,8 +54,8 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
     .command('export')
     .description('Write every workshop, office and event as JSON Lines in the import format, in history order (one consistent snapshot).')
     .option('--out <file>', 'write to this file instead of standard output')
-    .action((opts: { out?: string }) => {
-      withRuntime((rt) => {
+    .action(async (opts: { out?: string }) => {
+      await withRuntime(async (rt) => {
         const fd = opts.out ? fs.openSync(opts.out, 'w') : 1;
         try {
           // One read transaction: a server writing meanwhile is not half seen.
@@ -65,15 +65,15 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
         } finally {
           if (opts.out) fs.closeSync(fd);
         }
-        rt.accounts.audit(rt.engine.clock.now().toISOString(), 'cli', 'export', opts.out ?? 'stdout');
+        await rt.accounts.audit(rt.engine.clock.now().toISOString(), 'cli', 'export', opts.out ?? 'stdout');
       });
     });
 
   program
     .command('verify')
     .description('Replay every office history through the machine and compare with the stored snapshots.')
-    .action(() => {
-      const report = withRuntime((rt) => verify(rt.store), { skipCompatibilityCheck: true });
+    .action(async () => {
+      const report = await withRuntime((rt) => verify(rt.store), { skipCompatibilityCheck: true });
       console.log(`Verified ${report.offices} offices, ${report.events} events: ${report.differences.length} difference(s).`);
       for (const d of report.differences) console.log(`  ${d.officeId}: ${d.problem}`);
       if (report.differences.length > 0) process.exitCode = 1;
@@ -88,7 +88,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
       if (!opts.force && fs.existsSync(file)) {
         throw new EngineError('conflict', `${file} exists; choose another file or add --force to overwrite it.`);
       }
-      const runtime = open();
+      const runtime = await open();
       try {
         if (fs.existsSync(file)) {
           // --force must never delete the database being copied (or its WAL) from under the server.
@@ -105,7 +105,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
         // writes between steps, so under steady server writes a 100-page-per-step backup of a
         // large file never finishes. One step holds only a WAL read snapshot; writers go on.
         await runtime.db.backup(file, { progress: () => 0x7fffffff });
-        runtime.accounts.audit(runtime.engine.clock.now().toISOString(), 'cli', 'backup', file);
+        await runtime.accounts.audit(runtime.engine.clock.now().toISOString(), 'cli', 'backup', file);
         console.log(`Backup written to ${file}.`);
       } finally {
         runtime.close();
@@ -116,8 +116,8 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
     .command('stats')
     .description('Headline figures, then office counts per stage and per state in lifecycle order.')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
-      const stats = withRuntime((rt) => officeStats(rt.store, rt.db, rt.engine.clock.now()));
+    .action(async (opts: { json?: boolean }) => {
+      const stats = await withRuntime((rt) => officeStats(rt.store, rt.db, rt.engine.clock.now()));
       if (opts.json) return console.log(JSON.stringify(stats, null, 2));
       console.log(`${stats.total} offices`);
       for (const name of FIGURE_NAMES) console.log(`  ${FIGURE_LABELS[name].padEnd(32)} ${stats.figures[name]}`);
@@ -130,8 +130,8 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
   program
     .command('demo')
     .description('Load the demo programme (~180 offices in ~110 countries) into an empty database.')
-    .action(() => {
-      const loaded = withRuntime((rt) => loadDemoData(rt));
+    .action(async () => {
+      const loaded = await withRuntime((rt) => loadDemoData(rt));
       console.log(loaded ? `Loaded ${loaded.offices} offices and ${loaded.events} events.` : 'The database is not empty: nothing loaded.');
     });
 
@@ -145,7 +145,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Runtime): Com
 
 if (require.main === module) {
   const config = loadConfig();
-  buildCli((opts) => openRuntime(config, opts))
+  void buildCli(async (opts) => await openRuntime(config, opts))
     .parseAsync(process.argv)
     .catch((error: unknown) => {
       if (error instanceof EngineError) console.error(`${error.code}: ${error.message}`);

@@ -20,7 +20,7 @@ import {
 } from '../programme/workshops';
 import { EngineError } from '../engine/errors';
 
-type Open = () => Runtime;
+type Open = () => Promise<Runtime>;
 
 const ids = (value: string) =>
   value
@@ -42,10 +42,10 @@ function printBroadcast(b: BroadcastView, json?: boolean): void {
 
 /** Commands for running the programme: workshops, Gold Disk, circular letters, the report, CSV import. */
 export function registerProgrammeCommands(program: Command, open: Open): void {
-  const withRuntime = <T>(work: (runtime: Runtime) => T): T => {
-    const runtime = open();
+  const withRuntime = async <T>(work: (runtime: Runtime) => T | Promise<T>): Promise<T> => {
+    const runtime = await open();
     try {
-      return work(runtime);
+      return await work(runtime);
     } finally {
       runtime.close();
     }
@@ -57,8 +57,8 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .command('list', { isDefault: true })
     .description('List workshops with the places taken.')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
-      const list = withRuntime((rt) => listWorkshops(rt));
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withRuntime((rt) => listWorkshops(rt));
       if (opts.json) return console.log(JSON.stringify(list, null, 2));
       if (list.length === 0) return console.log('No workshops.');
       for (const w of list) {
@@ -69,7 +69,7 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .command('show')
     .description('One workshop with its enrolments.')
     .argument('<id>')
-    .action((id: string) => console.log(JSON.stringify(withRuntime((rt) => getWorkshop(rt, id)), null, 2)));
+    .action(async (id: string) => console.log(JSON.stringify(await withRuntime((rt) => getWorkshop(rt, id)), null, 2)));
   workshops
     .command('create')
     .description('Plan a workshop.')
@@ -80,17 +80,17 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .requiredOption('--end <date>', 'YYYY-MM-DD')
     .requiredOption('--capacity <n>')
     .option('--id <id>')
-    .action((opts: Record<string, string>) => {
+    .action(async (opts: Record<string, string>) => {
       const parsed = newWorkshopSchema.safeParse(opts);
       if (!parsed.success) throw new EngineError('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const w = withRuntime((rt) => createWorkshop(rt, parsed.data));
+      const w = await withRuntime((rt) => createWorkshop(rt, parsed.data));
       console.log(`Workshop ${w.id} planned: ${w.title}, ${w.city}, ${w.start} – ${w.end}, ${w.capacity} places.`);
     });
   workshops
     .command('candidates')
     .description('Focal points that can be enrolled now.')
-    .action(() => {
-      const list = withRuntime((rt) => enrollableFocalPoints(rt));
+    .action(async () => {
+      const list = await withRuntime((rt) => enrollableFocalPoints(rt));
       for (const f of list) console.log(`${String(f.id).padStart(6)}  ${f.officeId.padEnd(14)} ${f.name} <${f.email}> (${f.status})`);
       console.log(`${list.length} focal point(s).`);
     });
@@ -100,8 +100,8 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .argument('<workshop>')
     .argument('<focalPointIds>', 'comma-separated ids')
     .option('--actor <name>', 'recorded in the history', 'cli')
-    .action((workshop: string, list: string, opts: { actor: string }) => {
-      const outcomes = withRuntime((rt) => enrol(rt, workshop, ids(list), { actor: opts.actor }));
+    .action(async (workshop: string, list: string, opts: { actor: string }) => {
+      const outcomes = await withRuntime((rt) => enrol(rt, workshop, ids(list), { actor: opts.actor }));
       for (const o of outcomes) console.log(`  ${o.officeId}: ENROLLED ${o.focalPoints.join(', ')}`);
     });
   workshops
@@ -110,8 +110,8 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .argument('<workshop>')
     .argument('[attendedIds]', 'comma-separated focal point ids who attended', '')
     .option('--actor <name>', 'recorded in the history', 'cli')
-    .action((workshop: string, list: string, opts: { actor: string }) => {
-      const result = withRuntime((rt) => recordAttendance(rt, workshop, list ? ids(list) : [], { actor: opts.actor }));
+    .action(async (workshop: string, list: string, opts: { actor: string }) => {
+      const result = await withRuntime((rt) => recordAttendance(rt, workshop, list ? ids(list) : [], { actor: opts.actor }));
       for (const o of result.offices) console.log(`  ${o.officeId}: ${o.event ?? `skipped (${o.message})`} ${o.focalPoints.join(', ')}`);
       console.log(`Workshop ${workshop} is now held.`);
     });
@@ -120,8 +120,8 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .description('Cancel a planned workshop; its focal points wait for another one.')
     .argument('<workshop>')
     .option('--actor <name>', 'recorded in the history', 'cli')
-    .action((workshop: string, opts: { actor: string }) => {
-      const result = withRuntime((rt) => cancelWorkshop(rt, workshop, { actor: opts.actor }));
+    .action(async (workshop: string, opts: { actor: string }) => {
+      const result = await withRuntime((rt) => cancelWorkshop(rt, workshop, { actor: opts.actor }));
       console.log(`Workshop ${workshop} cancelled; ${result.offices.filter((o) => o.event).length} office(s) back to waiting for a workshop.`);
     });
 
@@ -130,8 +130,8 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
   goldDisk
     .command('list', { isDefault: true })
     .description('Versions, the current one and the kits shipped with each.')
-    .action(() => {
-      const info = withRuntime((rt) => listGoldDisks(rt));
+    .action(async () => {
+      const info = await withRuntime((rt) => listGoldDisks(rt));
       console.log(`Current: ${info.current ?? 'none'}; ${info.onHold} office(s) on hold.`);
       for (const v of info.versions) {
         console.log(`  ${v.version.padEnd(10)} ${v.status.padEnd(10)} released ${v.releasedAt.slice(0, 10)}  ${v.kitsShipped} kit(s)${v.recallReason ? `  recalled: ${v.recallReason}` : ''}`);
@@ -144,8 +144,8 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .option('--notes <text>', 'release notes', '')
     .option('--actor <name>', 'recorded in the history', 'cli')
     .option('--json', 'print JSON')
-    .action((version: string, opts: { notes: string; actor: string; json?: boolean }) => {
-      const result = withRuntime((rt) => releaseGoldDisk(rt, { version, notes: opts.notes }, { actor: opts.actor }));
+    .action(async (version: string, opts: { notes: string; actor: string; json?: boolean }) => {
+      const result = await withRuntime((rt) => releaseGoldDisk(rt, { version, notes: opts.notes }, { actor: opts.actor }));
       printBroadcast(result.broadcast, opts.json);
     });
   goldDisk
@@ -155,8 +155,8 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .requiredOption('--reason <text>')
     .option('--actor <name>', 'recorded in the history', 'cli')
     .option('--json', 'print JSON')
-    .action((version: string, opts: { reason: string; actor: string; json?: boolean }) => {
-      const result = withRuntime((rt) => recallGoldDisk(rt, { version, reason: opts.reason }, { actor: opts.actor }));
+    .action(async (version: string, opts: { reason: string; actor: string; json?: boolean }) => {
+      const result = await withRuntime((rt) => recallGoldDisk(rt, { version, reason: opts.reason }, { actor: opts.actor }));
       printBroadcast(result.broadcast, opts.json);
     });
   goldDisk
@@ -165,16 +165,16 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .requiredOption('--reason <text>')
     .option('--actor <name>', 'recorded in the history', 'cli')
     .option('--json', 'print JSON')
-    .action((opts: { reason: string; actor: string; json?: boolean }) => {
-      printBroadcast(withRuntime((rt) => declareHold(rt, { reason: opts.reason }, { actor: opts.actor })), opts.json);
+    .action(async (opts: { reason: string; actor: string; json?: boolean }) => {
+      printBroadcast(await withRuntime((rt) => declareHold(rt, { reason: opts.reason }, { actor: opts.actor })), opts.json);
     });
 
   const broadcasts = program.command('broadcasts').description('Broadcasts (holds, releases, letters): list, show, resume after a crash.');
   broadcasts
     .command('list', { isDefault: true })
     .description('Newest first, with counts.')
-    .action(() => {
-      for (const b of withRuntime((rt) => listBroadcasts(rt))) {
+    .action(async () => {
+      for (const b of await withRuntime((rt) => listBroadcasts(rt))) {
         console.log(`${b.id}  ${b.createdAt.slice(0, 16)}  ${b.finishedAt ? 'finished' : 'UNFINISHED'}  done ${b.counts.done}, skipped ${b.counts.skipped}, failed ${b.counts.failed}, pending ${b.counts.pending}  ${b.description}`);
       }
     });
@@ -182,13 +182,13 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .command('show')
     .argument('<id>')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { json?: boolean }) => printBroadcast(withRuntime((rt) => broadcastView(rt, id)), opts.json));
+    .action(async (id: string, opts: { json?: boolean }) => printBroadcast(await withRuntime((rt) => broadcastView(rt, id)), opts.json));
   broadcasts
     .command('resume')
     .description('Finish the pending offices of a broadcast; offices already done are not repeated.')
     .argument('<id>')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { json?: boolean }) => printBroadcast(withRuntime((rt) => runBroadcast(rt, id)), opts.json));
+    .action(async (id: string, opts: { json?: boolean }) => printBroadcast(await withRuntime((rt) => runBroadcast(rt, id)), opts.json));
 
   // --- circular letters
   program
@@ -203,11 +203,11 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .option('--dry-run', 'only show the offices the letter would reach')
     .option('--actor <name>', 'recorded in the history', 'cli')
     .option('--json', 'print JSON')
-    .action((opts: { state?: string; country?: string; region?: string; track?: string; ids?: string; letterRef?: string; dryRun?: boolean; actor: string; json?: boolean }) => {
+    .action(async (opts: { state?: string; country?: string; region?: string; track?: string; ids?: string; letterRef?: string; dryRun?: boolean; actor: string; json?: boolean }) => {
       const parsed = selectionSchema.safeParse({ state: opts.state, country: opts.country, region: opts.region, track: opts.track, ids: opts.ids });
       if (!parsed.success) throw new EngineError('invalid_input', parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
-      withRuntime((rt) => {
-        const preview = previewLetters(rt, parsed.data);
+      await withRuntime(async (rt) => {
+        const preview = await previewLetters(rt, parsed.data);
         if (opts.dryRun) {
           if (opts.json) return console.log(JSON.stringify(preview, null, 2));
           console.log(`${preview.count} office(s) would receive the circular letter:`);
@@ -216,7 +216,7 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
           if (preview.unknownIds.length > 0) console.log(`Unknown ids: ${preview.unknownIds.join(', ')}`);
           return;
         }
-        printBroadcast(sendLetters(rt, { selection: parsed.data, letterRef: opts.letterRef, expectedCount: preview.count }, { actor: opts.actor }), opts.json);
+        printBroadcast(await sendLetters(rt, { selection: parsed.data, letterRef: opts.letterRef, expectedCount: preview.count }, { actor: opts.actor }), opts.json);
       });
     });
 
@@ -228,10 +228,10 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .option('--to <date>', 'last day, YYYY-MM-DD')
     .option('--format <format>', 'json, md or html', 'md')
     .option('--out <file>', 'write to this file instead of the terminal')
-    .action((opts: { from?: string; to?: string; format: string; out?: string }) => {
+    .action(async (opts: { from?: string; to?: string; format: string; out?: string }) => {
       if (!['json', 'md', 'html'].includes(opts.format)) throw new EngineError('invalid_input', '--format must be json, md or html.');
-      const text = withRuntime((rt) => {
-        const report = computeProgressReport(rt.db, rt.engine.clock.now(), { from: opts.from, to: opts.to, policies: rt.reminders.policies });
+      const text = await withRuntime(async (rt) => {
+        const report = await computeProgressReport(rt.db, rt.engine.clock.now(), { from: opts.from, to: opts.to, policies: rt.reminders.policies });
         if (opts.format === 'json') return JSON.stringify(report, null, 2) + '\n';
         return opts.format === 'html' ? renderReportHtml(report) : renderMarkdown(report);
       });
@@ -248,9 +248,9 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .argument('<file>', 'CSV file with a header row')
     .option('--dry-run', 'check the file and show what would change, without writing')
     .option('--actor <name>', 'recorded in the history', 'cli:import-offices')
-    .action((file: string, opts: { dryRun?: boolean; actor: string }) => {
+    .action(async (file: string, opts: { dryRun?: boolean; actor: string }) => {
       const text = fs.readFileSync(file, 'utf8');
-      const result = withRuntime((rt) => importOfficesCsv(rt, text, { actor: opts.actor, dryRun: opts.dryRun }));
+      const result = await withRuntime((rt) => importOfficesCsv(rt, text, { actor: opts.actor, dryRun: opts.dryRun }));
       for (const o of result.offices) if (o.action !== 'unchanged') console.log(`  line ${o.line}: ${o.id} ${o.action}${o.changes.length ? ` (${o.changes.join(', ')})` : ''}`);
       console.log(`${opts.dryRun ? 'Would create' : 'Created'} ${result.created}, ${opts.dryRun ? 'update' : 'updated'} ${result.updated}, ${result.unchanged} unchanged.`);
     });

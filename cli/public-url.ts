@@ -19,9 +19,9 @@ export function warnWithoutPublicUrl(config: Config): void {
 }
 
 /** `open`, with a check at close: if the command wrote emails, warn as above. */
-export function warningOnEmails(open: (opts?: RuntimeOptions) => Runtime): (opts?: RuntimeOptions) => Runtime {
-  return (opts) => {
-    const runtime = open(opts);
+export function warningOnEmails(open: (opts?: RuntimeOptions) => Promise<Runtime>): (opts?: RuntimeOptions) => Promise<Runtime> {
+  return async (opts) => {
+    const runtime = await open(opts);
     const close = runtime.close;
     runtime.close = () => {
       try {

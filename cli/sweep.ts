@@ -42,7 +42,7 @@ const emailOf = (row: OutboxRow) => ({
  * `--dry-run` runs the scheduler pass in a transaction it rolls back and sends nothing, so what it
  * prints is exactly what the real pass would do at that moment.
  */
-export function registerSweepCommand(program: Command, open: (opts?: RuntimeOptions) => Runtime): void {
+export function registerSweepCommand(program: Command, open: (opts?: RuntimeOptions) => Promise<Runtime>): void {
   program
     .command('sweep')
     .description('Run one reminder scheduler pass and one email delivery pass as if it were --at, then exit; prints what it did.')
@@ -51,9 +51,9 @@ export function registerSweepCommand(program: Command, open: (opts?: RuntimeOpti
     .option('--json', 'print JSON')
     .action(async (opts: { at?: string; json?: boolean; dryRun?: boolean }) => {
       const at = opts.at ? parseBoundedInstant(opts.at, '--at') : new Date();
-      const runtime = open({ clock: fixedClock(at) });
+      const runtime = await open({ clock: fixedClock(at) });
       try {
-        const report = opts.dryRun ? dryRun(runtime, at) : await sweep(runtime, at);
+        const report = opts.dryRun ? await dryRun(runtime, at) : await sweep(runtime, at);
         // A real pass is checked when the runtime closes (cli/public-url.ts); a dry run writes nothing to check.
         if (report.dryRun && report.scheduler.fired > 0) warnWithoutPublicUrl(runtime.config);
         if (opts.json) console.log(JSON.stringify(report));
@@ -66,22 +66,22 @@ export function registerSweepCommand(program: Command, open: (opts?: RuntimeOpti
 
 async function sweep(runtime: Runtime, at: Date): Promise<SweepReport> {
   const { engine, reminders: feature } = runtime;
-  const before = feature.store.lastLogId();
-  const scheduler = runSchedulerPass(engine, feature.reminders, at);
-  const changes = feature.store.logSince(before).map(changeOf);
+  const before = await feature.store.lastLogId();
+  const scheduler = await runSchedulerPass(engine, feature.reminders, at);
+  const changes = (await feature.store.logSince(before)).map(changeOf);
   const due = feature.outbox.due(at);
   const delivery = await feature.dispatcher.runPass(at);
   const emails = due.map((row) => emailOf(feature.outbox.get(row.id) ?? row));
   return { at: at.toISOString(), dryRun: false, scheduler, changes, emails, delivery };
 }
 
-function dryRun(runtime: Runtime, at: Date): SweepReport {
+async function dryRun(runtime: Runtime, at: Date): Promise<SweepReport> {
   const { engine, reminders: feature } = runtime;
   try {
-    engine.unitOfWork(() => {
-      const before = feature.store.lastLogId();
-      const scheduler = runSchedulerPass(engine, feature.reminders, at);
-      const changes = feature.store.logSince(before).map(changeOf);
+    await engine.transact(async () => {
+      const before = await feature.store.lastLogId();
+      const scheduler = await runSchedulerPass(engine, feature.reminders, at);
+      const changes = (await feature.store.logSince(before)).map(changeOf);
       const emails = feature.outbox.due(at).map(emailOf);
       throw new DryRunDone({ at: at.toISOString(), dryRun: true, scheduler, changes, emails, delivery: null });
     });

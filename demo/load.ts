@@ -14,30 +14,30 @@ const LAST_PASS_AGO = 2 * DAY;
  * before now, so the SLA clocks carry the reminders and escalations already sent, and the mail
  * of those passes is recorded as sent. What falls due in the last two days is left to the first pass.
  */
-export function loadDemoData(runtime: Runtime): { offices: number; events: number; workshops: number; goldDisks: number } | null {
+export async function loadDemoData(runtime: Runtime): Promise<{ offices: number; events: number; workshops: number; goldDisks: number } | null> {
   const { engine, store, programme } = runtime;
-  if (store.listOffices({ limit: 1 }).total > 0) return null;
+  if ((await store.listOffices({ limit: 1 })).total > 0) return null;
   const now = engine.clock.now();
   const data = generateDemoData(now);
   const reminders = runtime.reminders.reminders;
-  engine.unitOfWork(() => {
-    for (const disk of data.goldDisks) programme.releaseGoldDisk(disk.version, disk.notes, disk.releasedAt.toISOString());
-    for (const w of data.workshops) programme.upsertWorkshop(w);
-    for (const { registeredAt, ...office } of data.offices) engine.register(office, { actor: 'demo', at: registeredAt });
+  await engine.transact(async () => {
+    for (const disk of data.goldDisks) await programme.releaseGoldDisk(disk.version, disk.notes, disk.releasedAt.toISOString());
+    for (const w of data.workshops) await programme.upsertWorkshop(w);
+    for (const { registeredAt, ...office } of data.offices) await engine.register(office, { actor: 'demo', at: registeredAt });
     const first = data.events[0]?.at.getTime() ?? now.getTime();
     let next = 0;
     for (let tick = now.getTime() - Math.ceil((now.getTime() - first) / DAY) * DAY; tick <= now.getTime() - LAST_PASS_AGO; tick += DAY) {
       for (; next < data.events.length && data.events[next]!.at.getTime() <= tick; next++) {
         const { officeId, event, at } = data.events[next]!;
-        engine.apply(officeId, event, { actor: 'demo', at });
+        await engine.apply(officeId, event, { actor: 'demo', at });
       }
-      runSchedulerPass(engine, reminders, new Date(tick));
+      await runSchedulerPass(engine, reminders, new Date(tick));
     }
     for (; next < data.events.length; next++) {
       const { officeId, event, at } = data.events[next]!;
-      engine.apply(officeId, event, { actor: 'demo', at });
+      await engine.apply(officeId, event, { actor: 'demo', at });
     }
-    markPastMailSent(runtime.db, new Date(now.getTime() - LAST_PASS_AGO).toISOString());
+    await markPastMailSent(runtime.db, new Date(now.getTime() - LAST_PASS_AGO).toISOString());
   });
   return { offices: data.offices.length, events: data.events.length, workshops: data.workshops.length, goldDisks: data.goldDisks.length };
 }

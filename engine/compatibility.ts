@@ -18,12 +18,12 @@ export const LISTED_IDS = 20;
  * Checks that every stored snapshot still resolves on the current machine. Distinct state values
  * are few (dozens), so this costs one grouped scan, not one resolve per office.
  */
-export function findIncompatibleSnapshots(store: OfficeStore): IncompatibleShape[] {
+export async function findIncompatibleSnapshots(store: OfficeStore): Promise<IncompatibleShape[]> {
   const problems: IncompatibleShape[] = [];
-  for (const shape of store.snapshotShapes()) {
+  for (const shape of await store.snapshotShapes()) {
     const reason = whyUnresolvable(shape.value, shape.machineVersion);
     if (reason === null) continue;
-    const officeIds = store.officeIdsInShape(shape.value, shape.machineVersion, LISTED_IDS);
+    const officeIds = await store.officeIdsInShape(shape.value, shape.machineVersion, LISTED_IDS);
     problems.push({ ...shape, officeIds, reason });
   }
   return problems;

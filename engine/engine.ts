@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { transition } from 'xstate';
 import type { OfficeEvent } from '../machines/events';
 import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
@@ -41,7 +42,7 @@ export interface TransitionRecord {
  * neither the answer nor the other hooks.
  */
 export interface EngineHooks {
-  inTransaction?(record: TransitionRecord): void;
+  inTransaction?(record: TransitionRecord): void | Promise<void>;
   afterCommit?(record: TransitionRecord): void;
   /** Once per committed outermost transaction, with every record it committed (never empty). */
   afterCommitBatch?(records: readonly TransitionRecord[]): void;
@@ -82,8 +83,8 @@ export class Engine {
   private readonly newId: (() => string) | undefined;
   /** Where a failing `afterCommit` hook is reported (the server points it at its log). */
   onHookError: HookErrorHandler;
-  private depth = 0;
-  private committed: TransitionRecord[] = [];
+  /** The records of the outermost transaction the current flow is in: none is shared between two. */
+  private readonly open = new AsyncLocalStorage<TransitionRecord[]>();
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -98,39 +99,37 @@ export class Engine {
   }
 
   /**
-   * Runs `work` as one SQLite transaction; nested calls join the outer one. After-commit hooks
-   * run only once the outermost transaction has committed, and not at all if it rolls back.
+   * Runs `work` as one transaction; nested calls run in a savepoint of the outer one and roll back
+   * alone. After-commit hooks run only once the outermost transaction has committed, and not at all
+   * if it rolls back.
    */
-  unitOfWork<T>(work: () => T): T {
-    this.depth++;
-    const mark = this.committed.length;
-    let result: T;
-    try {
-      result = this.store.transaction(work);
-    } catch (error) {
-      // A rolled-back (inner) transaction must not announce what it did.
-      this.committed.length = mark;
-      throw error;
-    } finally {
-      this.depth--;
+  async transact<T>(work: () => Promise<T> | T): Promise<T> {
+    const outer = this.open.getStore();
+    if (outer) {
+      const mark = outer.length;
+      try {
+        return await this.store.transaction(work);
+      } catch (error) {
+        // A rolled-back savepoint must not announce what it did.
+        outer.length = mark;
+        throw error;
+      }
     }
-    if (this.depth === 0) {
-      const records = this.committed;
-      this.committed = [];
-      for (const record of records) for (const hook of this.hooks) this.announce(hook, record);
-      if (records.length > 0) for (const hook of this.hooks) this.announceBatch(hook, records);
-    }
+    const records: TransitionRecord[] = [];
+    const result = await this.open.run(records, () => this.store.transaction(work));
+    for (const record of records) for (const hook of this.hooks) this.announce(hook, record);
+    if (records.length > 0) for (const hook of this.hooks) this.announceBatch(hook, records);
     return result;
   }
 
-  register(input: NewOffice, options: { actor: string; at?: Date; requestId?: string }): OfficeRecord {
+  async register(input: NewOffice, options: { actor: string; at?: Date; requestId?: string }): Promise<OfficeRecord> {
     const startedAt = performance.now();
     const at = options.at ?? this.clock.now();
     const iso = at.toISOString();
     const snapshot = initialSnapshot({ track: input.track });
     const nodes = activeNodes(snapshot.value);
     const office: OfficeRecord = {
-      id: input.id ?? this.newId?.() ?? readableOfficeId(input.name, input.country, (id) => this.store.getOffice(id) !== undefined),
+      id: input.id ?? this.newId?.() ?? await readableOfficeId(input.name, input.country, async (id) => (await this.store.getOffice(id)) !== undefined),
       name: input.name,
       country: input.country,
       city: input.city ?? null,
@@ -157,23 +156,23 @@ export class Engine {
       at: iso,
       requestId: options.requestId ?? currentRequestId() ?? null,
     };
-    return this.unitOfWork(() => {
-      if (this.store.getOffice(office.id)) {
+    return await this.transact(async () => {
+      if (await this.store.getOffice(office.id)) {
         throw new EngineError('office_exists', `An office with id "${office.id}" already exists.`, { id: office.id });
       }
-      this.store.insertOffice(office, nodes);
-      this.store.appendHistory(entry);
-      this.record({ office, previous: null, entry, before: null, after: snapshot, entered: nodes, exited: [], at, startedAt });
+      await this.store.insertOffice(office, nodes);
+      await this.store.appendHistory(entry);
+      await this.record({ office, previous: null, entry, before: null, after: snapshot, entered: nodes, exited: [], at, startedAt });
       return office;
     });
   }
 
   /** Takes one event for one office: load, pure `transition()`, persist. All or nothing. */
-  apply(officeId: string, event: OfficeEvent, options: ApplyOptions): TransitionRecord {
+  async apply(officeId: string, event: OfficeEvent, options: ApplyOptions): Promise<TransitionRecord> {
     const at = options.at ?? this.clock.now();
     const startedAt = performance.now();
-    return this.unitOfWork(() => {
-      const office = this.store.getOffice(officeId);
+    return await this.transact(async () => {
+      const office = await this.store.getOffice(officeId);
       if (!office) throw officeNotFound(officeId);
       if (options.expectedVersion !== undefined && options.expectedVersion !== office.version) {
         throw versionMismatch(office, options.expectedVersion);
@@ -208,8 +207,8 @@ export class Engine {
         updatedAt: iso,
       };
       const details = event.type === 'DETAILS_UPDATED' ? updated : undefined;
-      if (!this.store.updateOfficeState({ ...updated, details })) throw versionMismatch(office, office.version);
-      this.store.replaceActiveNodes(officeId, exited, entered, iso);
+      if (!await this.store.updateOfficeState({ ...updated, details })) throw versionMismatch(office, office.version);
+      await this.store.replaceActiveNodes(officeId, exited, entered, iso);
       const { type, ...payload } = event;
       const entry: HistoryEntry = {
         officeId,
@@ -222,9 +221,9 @@ export class Engine {
         at: iso,
         requestId: options.requestId ?? currentRequestId() ?? null,
       };
-      this.store.appendHistory(entry);
+      await this.store.appendHistory(entry);
       const record: TransitionRecord = { office: updated, previous: office, entry, before, after, entered, exited, at, startedAt };
-      this.record(record);
+      await this.record(record);
       return record;
     });
   }
@@ -253,9 +252,9 @@ export class Engine {
     }
   }
 
-  private record(record: TransitionRecord): void {
-    for (const hook of this.hooks) hook.inTransaction?.(record);
-    this.committed.push(record);
+  private async record(record: TransitionRecord): Promise<void> {
+    for (const hook of this.hooks) await hook.inTransaction?.(record);
+    this.open.getStore()!.push(record);
   }
 }
 

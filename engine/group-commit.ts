@@ -1,8 +1,10 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { Engine } from './engine';
+import { currentRequestId, runInRequestContext } from './request-context';
 
 interface Pending {
   work: () => unknown;
+  /** The caller's request id, restored around its work inside the batch's transaction. */
+  requestId: string | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -46,10 +48,10 @@ export class GroupCommit {
     this.maxWaitMs = options.maxWaitMs ?? 2;
   }
 
-  run<T>(work: () => T): Promise<T> {
+  run<T>(work: () => Promise<T> | T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      // Bound to the caller's async context: the batch runs in whichever request's turn flushes it.
-      this.queue.push({ work: AsyncResource.bind(work), resolve: resolve as (value: unknown) => void, reject });
+      // The batch runs in whichever request's turn flushes it, so each item carries its own request id.
+      this.queue.push({ work, requestId: currentRequestId(), resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -62,10 +64,12 @@ export class GroupCommit {
       clearTimeout(this.timer);
       this.timer = undefined;
       // Still after the current turn: requests parsed in it join the batch.
+      // `immediate` stays set until the batch has committed: one batch in flight at a time.
       this.immediate = setImmediate(() => {
-        this.immediate = undefined;
-        this.flush();
-        this.schedule();
+        void this.flush().finally(() => {
+          this.immediate = undefined;
+          this.schedule();
+        });
       });
     } else {
       this.timer ??= setTimeout(() => {
@@ -75,16 +79,17 @@ export class GroupCommit {
     }
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
     this.recent.push(batch.length);
     if (this.recent.length > RECENT) this.recent.shift();
     const outcomes: Outcome[] = [];
     try {
-      this.engine.unitOfWork(() => {
+      await this.engine.transact(async () => {
         for (const item of batch) {
+          const work = item.requestId === undefined ? item.work : () => runInRequestContext({ requestId: item.requestId! }, item.work);
           try {
-            outcomes.push({ ok: true, value: this.engine.unitOfWork(item.work) });
+            outcomes.push({ ok: true, value: await this.engine.transact(work) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }

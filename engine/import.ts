@@ -68,12 +68,12 @@ function parseLine(text: string, line: number, extraKinds: Record<string, Import
  * Loads a JSON Lines file: every line is validated first, then all are applied in file order in one
  * transaction, each event at its own historical time. Any bad line means nothing is applied.
  */
-export function importJsonLines(
+export async function importJsonLines(
   engine: Engine,
   text: string,
   actor: string,
   extraKinds: Record<string, ImportKind<unknown>> = {},
-): ImportResult {
+): Promise<ImportResult> {
   const parsed: ParsedLine[] = [];
   const errors: ImportLineError[] = [];
   text.split(/\r?\n/).forEach((content, index) => {
@@ -88,14 +88,14 @@ export function importJsonLines(
   if (parsed.length === 0) throw invalidImport([{ line: 0, message: 'the file has no lines to import' }]);
 
   const result: ImportResult = { offices: 0, events: 0, other: 0 };
-  engine.unitOfWork(() => {
+  await engine.transact(async () => {
     for (const item of parsed) {
       try {
         if (item.kind === 'office') {
-          engine.register(item.office, { actor, at: item.at });
+          await engine.register(item.office, { actor, at: item.at });
           result.offices++;
         } else if (item.kind === 'event') {
-          engine.apply(item.officeId, item.event, { actor, at: item.at });
+          await engine.apply(item.officeId, item.event, { actor, at: item.at });
           result.events++;
         } else {
           item.apply(engine, actor);

@@ -30,7 +30,7 @@ const MINOR_WORDS = new Set(
  * words ("Institut National de la Propriété Industrielle", FR → `FR-INPI`), or the single word
  * itself; `-2`, `-3`… when taken. Letters outside A–Z lose their accents or are dropped.
  */
-export function readableOfficeId(name: string, country: string, taken: (id: string) => boolean): string {
+export async function readableOfficeId(name: string, country: string, taken: (id: string) => Promise<boolean>): Promise<string> {
   const words = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -39,6 +39,6 @@ export function readableOfficeId(name: string, country: string, taken: (id: stri
   let core = words.length >= 2 ? words.map((w) => (/^[A-Z0-9]{2,}$/.test(w) ? w : w[0]!)).join('') : (words[0] ?? 'OFFICE');
   core = core.toUpperCase().slice(0, 12) || 'OFFICE';
   const base = `${country.toUpperCase()}-${core}`;
-  if (!taken(base)) return base;
-  for (let n = 2; ; n++) if (!taken(`${base}-${n}`)) return `${base}-${n}`;
+  if (!(await taken(base))) return base;
+  for (let n = 2; ; n++) if (!(await taken(`${base}-${n}`))) return `${base}-${n}`;
 }

@@ -8,27 +8,27 @@ import type { Db } from '../storage/db';
 
 /** Where the views get each office's reminder status (engine/reminders.ts). */
 export interface ReminderStatusSource {
-  status(office: OfficeRecord): ReminderStatus;
+  status(office: OfficeRecord): Promise<ReminderStatus>;
 }
 
-export function getOfficeView(store: OfficeStore, id: string, reminders?: ReminderStatusSource): OfficeView {
-  const office = store.getOffice(id);
+export async function getOfficeView(store: OfficeStore, id: string, reminders?: ReminderStatusSource): Promise<OfficeView> {
+  const office = await store.getOffice(id);
   if (!office) throw officeNotFound(id);
-  return officeView(office, reminders);
+  return await officeView(office, reminders);
 }
 
 /** The view of an office already read (e.g. the one a transition has just written). */
-export function officeView(office: OfficeRecord, reminders?: ReminderStatusSource): OfficeView {
-  return toOfficeView(office, reminders?.status(office) ?? null);
+export async function officeView(office: OfficeRecord, reminders?: ReminderStatusSource): Promise<OfficeView> {
+  return toOfficeView(office, reminders ? await reminders.status(office) : null);
 }
 
-export function listOfficeViews(
+export async function listOfficeViews(
   store: OfficeStore,
   filter: OfficeFilter,
   reminders?: ReminderStatusSource,
-): { offices: OfficeView[]; total: number } {
-  const { offices, total } = store.listOffices(filter);
-  return { offices: offices.map((o) => officeView(o, reminders)), total };
+): Promise<{ offices: OfficeView[]; total: number }> {
+  const { offices, total } = await store.listOffices(filter);
+  return { offices: await Promise.all(offices.map((o) => officeView(o, reminders))), total };
 }
 
 const states = allStates();
@@ -44,8 +44,8 @@ function inOrder(counts: Record<string, number>, order: readonly string[]): Reco
 }
 
 /** Counts per stage and per leaf state (lifecycle order) and the headline figures (engine/figures.ts) at `now`. */
-export function officeStats(store: OfficeStore, db: Db, now: Date) {
-  const byStage = inOrder(store.countByStage(), STAGE_ORDER);
+export async function officeStats(store: OfficeStore, db: Db, now: Date) {
+  const byStage = inOrder(await store.countByStage(), STAGE_ORDER);
   const total = Object.values(byStage).reduce((a, b) => a + b, 0);
-  return { total, byStage, byState: inOrder(store.countByLeafState(leafPaths), leafPaths), figures: currentFigures(db, now) };
+  return { total, byStage, byState: inOrder(await store.countByLeafState(leafPaths), leafPaths), figures: await currentFigures(db, now) };
 }

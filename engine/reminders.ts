@@ -115,16 +115,16 @@ export class Reminders {
     return { inTransaction: (record) => this.onTransition(record) };
   }
 
-  private onTransition(record: TransitionRecord): void {
+  private async onTransition(record: TransitionRecord): Promise<void> {
     const { store } = this.deps;
     // Every exited leaf, not only those with a policy now: an override may have removed one since.
     for (const path of record.exited) {
-      if (LEAVES.has(path)) store.deleteClock(record.office.id, path);
+      if (LEAVES.has(path)) await store.deleteClock(record.office.id, path);
     }
     for (const node of record.entered) {
-      if (node.isLeaf) this.startClock(record.office, node.path, record.entry.seq, record.at);
+      if (node.isLeaf) await this.startClock(record.office, node.path, record.entry.seq, record.at);
     }
-    if (record.previous && record.previous.country !== record.office.country) this.retime(record.previous, record.office);
+    if (record.previous && record.previous.country !== record.office.country) await this.retime(record.previous, record.office);
   }
 
   /**
@@ -133,35 +133,35 @@ export class Reminders {
    * its wall-clock time in the new zone; pending reminders move into the new zone's business hours.
    * Paused clocks are left alone: their due time is computed when the pause ends, in the zone then.
    */
-  private retime(before: OfficeRecord, after: OfficeRecord): void {
-    const from = this.zoneOf(before);
-    const to = this.zoneOf(after);
+  private async retime(before: OfficeRecord, after: OfficeRecord): Promise<void> {
+    const from = await this.zoneOf(before);
+    const to = await this.zoneOf(after);
     if (from === to) return;
     const { store, policies } = this.deps;
     const sameWallClock = (iso: string) => DateTime.fromISO(iso, { zone: from }).setZone(to, { keepLocalTime: true }).toUTC().toISO()!;
-    for (const clock of store.clocks(after.id)) {
+    for (const clock of await store.clocks(after.id)) {
       if (clock.paused_at) continue;
       const byCalendar = policies.get(clock.state)?.until === 'workshopEnd';
       const deadline = byCalendar ? sameWallClock(clock.deadline) : clock.deadline;
       if (clock.next_level === null || clock.next_nominal_at === null) {
-        store.resumeClock(after.id, clock.state, deadline, null, null);
+        await store.resumeClock(after.id, clock.state, deadline, null, null);
         continue;
       }
       const nominal = byCalendar && clock.next_nominal_at === clock.deadline ? deadline : clock.next_nominal_at;
       const due = this.pendingDueAt(clock.state, clock.next_level, new Date(nominal), to);
-      store.resumeClock(after.id, clock.state, deadline, nominal, due.toISOString());
+      await store.resumeClock(after.id, clock.state, deadline, nominal, due.toISOString());
     }
   }
 
   /** Starts the SLA clock of one state entry with its first timer (level 1, at the deadline). */
-  startClock(office: OfficeRecord, state: string, entrySeq: number, at: Date): void {
+  async startClock(office: OfficeRecord, state: string, entrySeq: number, at: Date): Promise<void> {
     const policy = this.deps.policies.get(state);
     if (!policy) return;
     const { store } = this.deps;
-    const zone = this.zoneOf(office);
+    const zone = await this.zoneOf(office);
     const deadline = this.deadlineOf(office, policy, at, zone);
-    const paused = store.pause(office.id) !== undefined;
-    store.insertClock({
+    const paused = await store.pause(office.id) !== undefined;
+    await store.insertClock({
       office_id: office.id,
       state,
       entry_seq: entrySeq,
@@ -205,17 +205,17 @@ export class Reminders {
     return row?.end_date ?? null;
   }
 
-  zoneOf(office: OfficeRecord): string {
-    return zoneOf(office.country, this.deps.store.officeSettings(office.id).time_zone);
+  async zoneOf(office: OfficeRecord): Promise<string> {
+    return zoneOf(office.country, (await this.deps.store.officeSettings(office.id)).time_zone);
   }
 
-  coordinatorOf(officeId: string): string {
-    return this.deps.store.officeSettings(officeId).coordinator_email ?? this.deps.config.coordinatorEmail;
+  async coordinatorOf(officeId: string): Promise<string> {
+    return (await this.deps.store.officeSettings(officeId)).coordinator_email ?? this.deps.config.coordinatorEmail;
   }
 
   /** Zone and coordinator of an office in one read. */
-  private settingsOf(office: OfficeRecord): { zone: string; coordinator: string } {
-    const settings = this.deps.store.officeSettings(office.id);
+  private async settingsOf(office: OfficeRecord): Promise<{ zone: string; coordinator: string }> {
+    const settings = await this.deps.store.officeSettings(office.id);
     return { zone: zoneOf(office.country, settings.time_zone), coordinator: settings.coordinator_email ?? this.deps.config.coordinatorEmail };
   }
 
@@ -224,7 +224,7 @@ export class Reminders {
    * on the same file, or a stale row), records it as fired, writes its email to the outbox and moves
    * the clock to the next level. Call inside `engine.unitOfWork`.
    */
-  fire(clock: ClockRow, now: Date): 'reminder' | 'escalation' | 'skipped' {
+  async fire(clock: ClockRow, now: Date): Promise<'reminder' | 'escalation' | 'skipped'> {
     const { store, outbox, policies } = this.deps;
     const { next_level: level, next_nominal_at: nominalAt, next_reminder_at: dueAt } = clock;
     if (level === null || nominalAt === null || dueAt === null) return 'skipped';
@@ -232,13 +232,13 @@ export class Reminders {
     const claim = { office_id: clock.office_id, state: clock.state, entry_seq: clock.entry_seq, level };
     const fired = { ...claim, nominal_at: nominalAt, due_at: dueAt, created_at: at, fired_at: at };
     const policy = policies.get(clock.state);
-    const office = this.deps.engine.store.getOffice(clock.office_id);
+    const office = await this.deps.engine.store.getOffice(clock.office_id);
     if (!policy || !office) {
       // The policy was removed since the state was entered: nothing more is due for this entry.
-      store.advanceClock({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: clock.escalated_at, ...NOTHING_NEXT });
+      await store.advanceClock({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: clock.escalated_at, ...NOTHING_NEXT });
       return 'skipped';
     }
-    const { zone, coordinator } = this.settingsOf(office);
+    const { zone, coordinator } = await this.settingsOf(office);
     const kind = kindOf(level, policy);
 
     if (kind === 'reminder') {
@@ -255,7 +255,7 @@ export class Reminders {
         next_nominal_at: next.toISOString(),
         next_reminder_at: this.dueAt(next, kindOf(level + 1, policy), policy, zone).toISOString(),
       };
-      const timerId = this.claim(advance, { ...fired, kind });
+      const timerId = await this.claim(advance, { ...fired, kind });
       if (timerId === null) return 'skipped';
       const email = this.composeReminder(office, clock, policy, level, zone, coordinator, now);
       const sendAfter = policy.recipient === 'office' ? nextBusinessMoment(now, zone) : now;
@@ -263,13 +263,13 @@ export class Reminders {
         { officeId: office.id, timerId, kind: policy.template, ...email, createdAt: now, sendAfter },
         email.recipients.length === 0 ? 'no recipient: the office has no contact email' : undefined,
       );
-      store.log(office.id, at, 'REMINDER_SENT', clock.state, level, { messageId, to: email.recipients, of: policy.reminders }, 'scheduler');
+      await store.log(office.id, at, 'REMINDER_SENT', clock.state, level, { messageId, to: email.recipients, of: policy.reminders }, 'scheduler');
       return 'reminder';
     }
 
-    const timerId = this.claim({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: at, ...NOTHING_NEXT }, { ...fired, kind });
+    const timerId = await this.claim({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: at, ...NOTHING_NEXT }, { ...fired, kind });
     if (timerId === null) return 'skipped';
-    const email = this.composeEscalation(office, policy, zone, coordinator, now);
+    const email = await this.composeEscalation(office, policy, zone, coordinator, now);
     const { messageId } = outbox.enqueue({
       officeId: office.id,
       timerId,
@@ -278,7 +278,7 @@ export class Reminders {
       createdAt: now,
       sendAfter: now,
     });
-    store.log(office.id, at, 'ESCALATED', clock.state, level, { messageId, to: email.recipients }, 'scheduler');
+    await store.log(office.id, at, 'ESCALATED', clock.state, level, { messageId, to: email.recipients }, 'scheduler');
     return 'escalation';
   }
 
@@ -287,9 +287,9 @@ export class Reminders {
    * fired row (UNIQUE per office, state entry and level; the outbox points at it) is new. Null when
    * either was already done; if only the fired row existed, the clock has still moved on, no email.
    */
-  private claim(advance: ClockAdvance, fired: FiredTimer): number | null {
+  private async claim(advance: ClockAdvance, fired: FiredTimer): Promise<number | null> {
     const { store } = this.deps;
-    return store.advanceClock(advance) ? store.insertFiredTimer(fired) : null;
+    return await store.advanceClock(advance) ? await store.insertFiredTimer(fired) : null;
   }
 
 
@@ -333,10 +333,10 @@ export class Reminders {
     return { recipients, subject: rendered.subject, text: rendered.text, html: rendered.html, language: rendered.language };
   }
 
-  private composeEscalation(office: OfficeRecord, policy: ReminderPolicy, zone: string, coordinator: string, now: Date) {
+  private async composeEscalation(office: OfficeRecord, policy: ReminderPolicy, zone: string, coordinator: string, now: Date) {
     const t = now.getTime();
-    const overdue = this.deps.store
-      .clocks(office.id)
+    const overdue = (await this.deps.store
+      .clocks(office.id))
       .filter((c) => Date.parse(c.deadline) <= t)
       .map((c) => ({
         state: c.state,
@@ -378,63 +378,63 @@ export class Reminders {
   }
 
   /** Pauses an office's reminders until `until`; its SLA clocks stop counting meanwhile. */
-  pause(officeId: string, until: Date, reason: string, actor: string): void {
+  async pause(officeId: string, until: Date, reason: string, actor: string): Promise<void> {
     const { engine, store } = this.deps;
     const now = engine.clock.now();
     assertInRange(until, 'until');
     if (until.getTime() <= now.getTime()) {
       throw new EngineError('invalid_input', 'A pause must end in the future.', { until: until.toISOString() });
     }
-    engine.unitOfWork(() => {
-      if (!engine.store.getOffice(officeId)) throw officeNotFound(officeId);
+    await engine.transact(async () => {
+      if (!await engine.store.getOffice(officeId)) throw officeNotFound(officeId);
       const at = now.toISOString();
-      const existing = store.pause(officeId);
-      store.upsertPause({ office_id: officeId, paused_at: existing?.paused_at ?? at, until: until.toISOString(), reason, actor });
-      if (!existing) store.pauseClocks(officeId, at);
-      store.log(officeId, at, 'PAUSED', null, null, { until: until.toISOString(), reason }, actor);
+      const existing = await store.pause(officeId);
+      await store.upsertPause({ office_id: officeId, paused_at: existing?.paused_at ?? at, until: until.toISOString(), reason, actor });
+      if (!existing) await store.pauseClocks(officeId, at);
+      await store.log(officeId, at, 'PAUSED', null, null, { until: until.toISOString(), reason }, actor);
     });
   }
 
   /** Ends a pause (at `at`, default now): deadlines and pending timers move by the paused time. */
-  resume(officeId: string, actor: string, at: Date = this.deps.engine.clock.now()): void {
+  async resume(officeId: string, actor: string, at: Date = this.deps.engine.clock.now()): Promise<void> {
     const { engine } = this.deps;
-    engine.unitOfWork(() => {
-      if (!engine.store.getOffice(officeId)) throw officeNotFound(officeId);
-      if (!this.deps.store.pause(officeId)) {
+    await engine.transact(async () => {
+      if (!await engine.store.getOffice(officeId)) throw officeNotFound(officeId);
+      if (!await this.deps.store.pause(officeId)) {
         throw new EngineError('conflict', `The reminders of office "${officeId}" are not paused.`, { id: officeId });
       }
-      this.endPause(officeId, at, actor);
+      await this.endPause(officeId, at, actor);
     });
   }
 
   /** Resumes offices whose pause has run out (at the pause's own end). Call inside a unit of work. */
-  resumeExpired(now: Date): number {
+  async resumeExpired(now: Date): Promise<number> {
     // The query compares ISO strings, which is sound because every stored `until` is inside the
     // accepted range (fixed width, engine/dates.ts); a row written before that bound (`+010000-…`
     // sorts first) is checked again as an instant and left paused.
-    const expired = this.deps.store.expiredPauses(now.toISOString(), 500).filter((p) => Date.parse(p.until) <= now.getTime());
-    for (const pause of expired) this.endPause(pause.office_id, new Date(pause.until), 'scheduler');
+    const expired = (await this.deps.store.expiredPauses(now.toISOString(), 500)).filter((p) => Date.parse(p.until) <= now.getTime());
+    for (const pause of expired) await this.endPause(pause.office_id, new Date(pause.until), 'scheduler');
     return expired.length;
   }
 
-  private endPause(officeId: string, at: Date, actor: string): void {
+  private async endPause(officeId: string, at: Date, actor: string): Promise<void> {
     const { store } = this.deps;
-    const office = this.deps.engine.store.getOffice(officeId)!;
-    const zone = this.zoneOf(office);
-    for (const clock of store.clocks(officeId)) {
+    const office = (await this.deps.engine.store.getOffice(officeId))!;
+    const zone = await this.zoneOf(office);
+    for (const clock of await store.clocks(officeId)) {
       if (!clock.paused_at) continue;
       const shift = Math.max(0, at.getTime() - Date.parse(clock.paused_at));
       const deadline = new Date(Date.parse(clock.deadline) + shift).toISOString();
       if (clock.next_level === null || clock.next_nominal_at === null) {
-        store.resumeClock(officeId, clock.state, deadline, null, null);
+        await store.resumeClock(officeId, clock.state, deadline, null, null);
         continue;
       }
       const nominal = new Date(Date.parse(clock.next_nominal_at) + shift);
       const due = this.pendingDueAt(clock.state, clock.next_level, nominal, zone);
-      store.resumeClock(officeId, clock.state, deadline, nominal.toISOString(), due.toISOString());
+      await store.resumeClock(officeId, clock.state, deadline, nominal.toISOString(), due.toISOString());
     }
-    store.deletePause(officeId);
-    store.log(officeId, at.toISOString(), 'RESUMED', null, null, {}, actor);
+    await store.deletePause(officeId);
+    await store.log(officeId, at.toISOString(), 'RESUMED', null, null, {}, actor);
   }
 
   /** Due time of a pending level (as `dueAt`); a state whose policy was removed fires (and clears) at its nominal time. */
@@ -452,30 +452,29 @@ export class Reminders {
    * Every timer of an office: the fired ones, then the pending (or paused) level of each clock.
    * A paused level shows the due time it had when the pause began.
    */
-  timers(office: OfficeRecord): ReminderTimerView[] {
+  async timers(office: OfficeRecord): Promise<ReminderTimerView[]> {
     const { store } = this.deps;
-    const fired = store.firedTimers(office.id).map(
+    const fired = (await store.firedTimers(office.id)).map(
       (t): ReminderTimerView => ({ id: t.id, state: t.state, level: t.level, kind: t.kind, dueAt: t.due_at, status: 'fired', firedAt: t.fired_at }),
     );
     let zone: string | undefined;
-    const pending = store
-      .clocks(office.id)
-      .flatMap((c): ReminderTimerView[] => {
-        if (c.next_level === null || c.next_nominal_at === null) return [];
-        const dueAt = c.next_reminder_at ?? this.pendingDueAt(c.state, c.next_level, new Date(c.next_nominal_at), (zone ??= this.zoneOf(office))).toISOString();
-        const status = c.paused_at ? 'paused' : 'pending';
-        return [{ id: null, state: c.state, level: c.next_level, kind: this.kindAt(c.state, c.next_level), dueAt, status, firedAt: null }];
-      })
-      .sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.state.localeCompare(b.state));
+    const pending: ReminderTimerView[] = [];
+    for (const c of await store.clocks(office.id)) {
+      if (c.next_level === null || c.next_nominal_at === null) continue;
+      const dueAt = c.next_reminder_at ?? this.pendingDueAt(c.state, c.next_level, new Date(c.next_nominal_at), (zone ??= await this.zoneOf(office))).toISOString();
+      const status = c.paused_at ? 'paused' : 'pending';
+      pending.push({ id: null, state: c.state, level: c.next_level, kind: this.kindAt(c.state, c.next_level), dueAt, status, firedAt: null });
+    }
+    pending.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.state.localeCompare(b.state));
     return [...fired, ...pending];
   }
 
   /** What the office view shows: next reminder and time left, pause, stalled/stuck, per-state clocks. */
-  status(office: OfficeRecord, now: Date = this.deps.engine.clock.now()): ReminderStatus {
+  async status(office: OfficeRecord, now: Date = this.deps.engine.clock.now()): Promise<ReminderStatus> {
     const { store } = this.deps;
     const t = now.getTime();
-    const pause = store.pause(office.id);
-    const rows = store.clocks(office.id);
+    const pause = await store.pause(office.id);
+    const rows = await store.clocks(office.id);
     const clocks = rows.map((c): ReminderClockView => {
       const until = c.paused_at ? Math.min(Date.parse(c.paused_at), t) : t;
       const overdue = until - Date.parse(c.deadline);
@@ -511,7 +510,7 @@ export class Reminders {
           }
         : null,
       paused: pause ? { since: pause.paused_at, until: pause.until, reason: pause.reason, by: pause.actor } : null,
-      timeZone: this.zoneOf(office),
+      timeZone: await this.zoneOf(office),
       clocks,
     };
   }

@@ -20,11 +20,11 @@ const MAX_BATCHES = 5000;
  * even when the server and `sweep` run on the same file. With nothing due the pass is two probes of
  * partial indexes.
  */
-export function runSchedulerPass(engine: Engine, reminders: Reminders, now: Date): SchedulerPassResult {
+export async function runSchedulerPass(engine: Engine, reminders: Reminders, now: Date): Promise<SchedulerPassResult> {
   const result = emptyResult();
-  result.resumed = engine.unitOfWork(() => reminders.resumeExpired(now));
+  result.resumed = await engine.transact(() => reminders.resumeExpired(now));
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    if (fireBatch(engine, reminders, now, result) < BATCH) break;
+    if (await fireBatch(engine, reminders, now, result) < BATCH) break;
   }
   return result;
 }
@@ -35,9 +35,9 @@ export function runSchedulerPass(engine: Engine, reminders: Reminders, now: Date
  */
 export async function runSchedulerPassAsync(engine: Engine, reminders: Reminders, now: Date, stopped: () => boolean = () => false): Promise<SchedulerPassResult> {
   const result = emptyResult();
-  result.resumed = engine.unitOfWork(() => reminders.resumeExpired(now));
+  result.resumed = await engine.transact(() => reminders.resumeExpired(now));
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    if (fireBatch(engine, reminders, now, result) < BATCH) break;
+    if (await fireBatch(engine, reminders, now, result) < BATCH) break;
     await new Promise((resolve) => setImmediate(resolve));
     if (stopped()) break;
   }
@@ -47,12 +47,12 @@ export async function runSchedulerPassAsync(engine: Engine, reminders: Reminders
 const emptyResult = (): SchedulerPassResult => ({ fired: 0, reminders: 0, escalations: 0, resumed: 0 });
 
 /** Claims and fires up to BATCH due clocks in one transaction; returns how many were due. */
-function fireBatch(engine: Engine, reminders: Reminders, now: Date, result: SchedulerPassResult): number {
+async function fireBatch(engine: Engine, reminders: Reminders, now: Date, result: SchedulerPassResult): Promise<number> {
   const iso = now.toISOString();
-  return engine.unitOfWork(() => {
-    const due = reminders.deps.store.dueClocks(iso, BATCH);
+  return await engine.transact(async () => {
+    const due = await reminders.deps.store.dueClocks(iso, BATCH);
     for (const clock of due) {
-      const outcome = reminders.fire(clock, now);
+      const outcome = await reminders.fire(clock, now);
       if (outcome === 'skipped') continue;
       result.fired++;
       if (outcome === 'reminder') result.reminders++;

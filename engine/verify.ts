@@ -17,36 +17,36 @@ export interface VerifyReport {
 }
 
 /** Rebuilds every office by replaying its history through the machine and compares with what is stored. */
-export function verify(store: OfficeStore): VerifyReport {
+export async function verify(store: OfficeStore): Promise<VerifyReport> {
   const report: VerifyReport = { offices: 0, events: 0, differences: [] };
   // officeIds() iterates an open statement, so the whole pass reads one snapshot of the database:
   // a transition the server commits meanwhile is not half seen (tests/verify.test.ts).
   let storedRows: number | undefined;
   let expectedRows = 0;
-  for (const id of store.officeIds()) {
+  for (const id of await store.officeIds()) {
     // Counted inside the same read as the offices, so both describe one moment.
-    storedRows ??= store.countActiveStateRows();
+    storedRows ??= await store.countActiveStateRows();
     report.offices++;
-    const result = verifyOffice(store, id, report);
+    const result = await verifyOffice(store, id, report);
     if (typeof result === 'string') report.differences.push({ officeId: id, problem: result });
     else expectedRows += result;
   }
   // Each office's own rows were looked up by the paths its replay is in; a surplus row anywhere
   // shows as a count above the expected one, and only then are the rows read one by one.
-  if (storedRows !== undefined && storedRows > expectedRows) report.differences.push(...surplusRows(store, report));
+  if (storedRows !== undefined && storedRows > expectedRows) report.differences.push(...await surplusRows(store, report));
   return report;
 }
 
 /** Active state rows for a state the office's stored snapshot is not in. */
-function surplusRows(store: OfficeStore, report: VerifyReport): VerifyDifference[] {
+async function surplusRows(store: OfficeStore, report: VerifyReport): Promise<VerifyDifference[]> {
   const reported = new Set(report.differences.map((d) => d.officeId));
   const found: VerifyDifference[] = [];
   const active = new Map<string, Set<string>>();
-  for (const row of store.activeStateRows()) {
+  for (const row of await store.activeStateRows()) {
     if (reported.has(row.office_id)) continue;
     let paths = active.get(row.office_id);
     if (!paths) {
-      const office = store.getOffice(row.office_id);
+      const office = await store.getOffice(row.office_id);
       paths = new Set(office ? activeNodes(office.snapshot.value).map((n) => n.path) : []);
       active.set(row.office_id, paths);
     }
@@ -56,10 +56,10 @@ function surplusRows(store: OfficeStore, report: VerifyReport): VerifyDifference
 }
 
 /** A problem, or the number of active state rows the office should have. */
-function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): string | number {
-  const office = store.getOffice(id);
+async function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): Promise<string | number> {
+  const office = await store.getOffice(id);
   if (!office) return 'office disappeared while verifying';
-  const history = store.history(id);
+  const history = await store.history(id);
   if (history[0]?.type !== REGISTERED) return 'history does not start with REGISTERED';
   let snapshot = initialSnapshot({ track: office.track });
   let enteredAt = enteredAtAfter({}, activeNodes(snapshot.value), history[0].at);
@@ -91,7 +91,7 @@ function verifyOffice(store: OfficeStore, id: string, report: VerifyReport): str
   if (JSON.stringify(sorted(office.enteredAt)) !== JSON.stringify(expected)) {
     return `stored entered-at ${JSON.stringify(sorted(office.enteredAt))} differs from replay ${JSON.stringify(expected)}`;
   }
-  const rows = sorted(store.enteredAt(id, Object.keys(enteredAt)));
+  const rows = sorted(await store.enteredAt(id, Object.keys(enteredAt)));
   if (JSON.stringify(rows) !== JSON.stringify(expected)) {
     return `active state rows ${JSON.stringify(rows)} differ from replay ${JSON.stringify(expected)}`;
   }

@@ -82,8 +82,8 @@ const hasScenario = (s: Scenario) => s.goldDisk !== undefined || Object.keys(s.s
 const cache = new WeakMap<object, Map<string, ForecastView>>();
 const models = new WeakMap<object, Map<number, Model>>();
 
-export function runForecast(db: Db, request: ForecastRequest): ForecastView {
-  const history = loadHistory(db);
+export async function runForecast(db: Db, request: ForecastRequest): Promise<ForecastView> {
+  const history = await loadHistory(db);
   let results = cache.get(history);
   if (!results) cache.set(history, (results = new Map()));
   const key = JSON.stringify(request);

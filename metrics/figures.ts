@@ -15,8 +15,8 @@ export interface FigureSources {
   outbox: Outbox;
 }
 
-export function officesByStage(s: FigureSources, now: Date): Record<string, number> {
-  return officeStats(s.store, s.db, now).byStage;
+export async function officesByStage(s: FigureSources, now: Date): Promise<Record<string, number>> {
+  return (await officeStats(s.store, s.db, now)).byStage;
 }
 
 export const OWNERS = ['office', 'wipo'] as const;

@@ -37,9 +37,9 @@ export function createMetrics(sources: FigureSources, clock: Clock) {
     help: 'Offices per top-level stage.',
     labelNames: ['stage'] as const,
     registers,
-    collect() {
+    async collect() {
       this.reset();
-      for (const [stage, n] of Object.entries(officesByStage(sources, clock.now()))) this.set({ stage }, n);
+      for (const [stage, n] of Object.entries(await officesByStage(sources, clock.now()))) this.set({ stage }, n);
     },
   });
   new Gauge({

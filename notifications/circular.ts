@@ -62,12 +62,12 @@ export class CircularLetters {
     };
   }
 
-  private onTransition(record: TransitionRecord): void {
+  private async onTransition(record: TransitionRecord): Promise<void> {
     if (!record.entered.some((n) => n.path === INVITED)) return;
     if (record.at.getTime() < this.deps.now().getTime() - LIVE_TOLERANCE_MS) return;
     const payloadRef = record.entry.payload.letterRef;
     const letterRef = typeof payloadRef === 'string' && payloadRef.trim() ? payloadRef.trim() : defaultLetterRef(record.office.id, record.office.version);
-    const letter = this.compose(record.office, { letterRef, at: record.at, entry: { state: INVITED, enteredAt: record.at } });
+    const letter = await this.compose(record.office, { letterRef, at: record.at, entry: { state: INVITED, enteredAt: record.at } });
     this.deps.outbox.enqueue(
       {
         officeId: record.office.id,
@@ -90,9 +90,9 @@ export class CircularLetters {
    * The letter for one office. With `entry` its links are signed for that state entry; without it
    * (a preview) they are shown as placeholders and nothing is signed.
    */
-  compose(office: OfficeRecord, options: { letterRef: string; at: Date; entry?: LinkEntry }): ComposedLetter {
+  async compose(office: OfficeRecord, options: { letterRef: string; at: Date; entry?: LinkEntry }): Promise<ComposedLetter> {
     const language = languageOf(office.language);
-    const zone = this.deps.reminders.zoneOf(office);
+    const zone = await this.deps.reminders.zoneOf(office);
     const expires = new Date(options.at.getTime() + this.deps.linkTtlMs);
     const base = this.deps.publicUrl.replace(/\/$/, '');
     const link = (action: 'confirm' | 'decline') =>
@@ -105,7 +105,7 @@ export class CircularLetters {
       internet: office.track === 'internet',
       links: { confirm: link('confirm'), decline: link('decline') },
       linkExpires: longDate(expires, zone, language),
-      coordinator: { email: this.deps.reminders.coordinatorOf(office.id) },
+      coordinator: { email: await this.deps.reminders.coordinatorOf(office.id) },
     });
     const recipients = [...new Set(office.contacts.map((c) => c.email.trim()).filter(Boolean))];
     return { recipients, subject: rendered.subject, text: rendered.text, html: rendered.html, language: rendered.language, letterRef: options.letterRef };
@@ -115,7 +115,7 @@ export class CircularLetters {
    * The letter exactly as `office` would get it if it were sent now, links shown as placeholders
    * (they are signed only when the letter is written); without `letterRef`, the default one.
    */
-  preview(office: OfficeRecord, letterRef?: string): ComposedLetter {
-    return this.compose(office, { letterRef: letterRef?.trim() || defaultLetterRef(office.id, office.version + 1), at: this.deps.now() });
+  async preview(office: OfficeRecord, letterRef?: string): Promise<ComposedLetter> {
+    return await this.compose(office, { letterRef: letterRef?.trim() || defaultLetterRef(office.id, office.version + 1), at: this.deps.now() });
   }
 }

@@ -46,13 +46,13 @@ function domainOf(address: string): string {
   return /@([A-Za-z0-9.-]+)>?\s*$/.exec(address)?.[1] ?? 'localhost';
 }
 
-export function createReminderFeature(config: Config, db: Db, engine: Engine, options: { transport?: MailTransport } = {}): ReminderFeature {
+export async function createReminderFeature(config: Config, db: Db, engine: Engine, options: { transport?: MailTransport } = {}): Promise<ReminderFeature> {
   const policies = loadPolicies(config.POLICIES_PATH);
   const store = createReminderStore(db);
   const outbox = createOutbox(db, domainOf(config.MAIL_FROM));
   const templates = new Templates();
   templates.check();
-  const secret = config.LINK_SECRET ?? engine.unitOfWork(() => store.setting('link_secret', () => randomBytes(32).toString('base64url')));
+  const secret = config.LINK_SECRET ?? await engine.transact(() => store.setting('link_secret', () => randomBytes(32).toString('base64url')));
   const links = new LinkSigner(secret);
   const reminders = new Reminders({
     db,
@@ -69,7 +69,7 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
     },
   });
   engine.addHooks(reminders.hooks());
-  backfillClocks(db, engine, reminders);
+  await backfillClocks(db, engine, reminders);
 
   const transport =
     options.transport ??
@@ -107,7 +107,7 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
     transport,
     dispatcher,
     async sweep(now) {
-      const schedulerResult = runSchedulerPass(engine, reminders, now);
+      const schedulerResult = await runSchedulerPass(engine, reminders, now);
       const delivery = await dispatcher.runPass(now);
       return { scheduler: schedulerResult, delivery };
     },
@@ -135,11 +135,11 @@ export function createReminderFeature(config: Config, db: Db, engine: Engine, op
  * Offices registered before the reminders existed get their clocks once, from the time they
  * entered each state; timers already overdue then fire at the next pass.
  */
-function backfillClocks(db: Db, engine: Engine, reminders: Reminders): void {
+async function backfillClocks(db: Db, engine: Engine, reminders: Reminders): Promise<void> {
   const done = db.prepare<[], { value: string }>("SELECT value FROM reminder_settings WHERE key = 'clocks_backfilled'").get();
   if (done) return;
   const paths = [...reminders.policies.keys()];
-  engine.unitOfWork(() => {
+  await engine.transact(async () => {
     if (paths.length > 0) {
       const rows = db
         .prepare<string[], { office_id: string; path: string; entered_at: string }>(
@@ -149,8 +149,8 @@ function backfillClocks(db: Db, engine: Engine, reminders: Reminders): void {
         )
         .all(...paths);
       for (const row of rows) {
-        const office = engine.store.getOffice(row.office_id);
-        if (office) reminders.startClock(office, row.path, office.version, new Date(row.entered_at));
+        const office = await engine.store.getOffice(row.office_id);
+        if (office) await reminders.startClock(office, row.path, office.version, new Date(row.entered_at));
       }
     }
     db.prepare("INSERT OR IGNORE INTO reminder_settings (key, value) VALUES ('clocks_backfilled', ?)").run(new Date().toISOString());

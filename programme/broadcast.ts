@@ -34,7 +34,7 @@ export interface RunOptions {
   afterOffice?(row: { officeId: string; status: BroadcastRowStatus }): void;
 }
 
-export function createBroadcast(ctx: ProgrammeContext, spec: NewBroadcast, options: { actor: string }): Broadcast {
+export async function createBroadcast(ctx: ProgrammeContext, spec: NewBroadcast, options: { actor: string }): Promise<Broadcast> {
   const broadcast: Broadcast = {
     id: `bc-${randomUUID()}`,
     kind: spec.kind,
@@ -44,12 +44,12 @@ export function createBroadcast(ctx: ProgrammeContext, spec: NewBroadcast, optio
     createdAt: ctx.engine.clock.now().toISOString(),
     finishedAt: null,
   };
-  ctx.engine.unitOfWork(() => ctx.programme.createBroadcast(broadcast, [...new Set(spec.officeIds)]));
+  await ctx.engine.transact(() => ctx.programme.createBroadcast(broadcast, [...new Set(spec.officeIds)]));
   return broadcast;
 }
 
-function loadBroadcast(ctx: ProgrammeContext, id: string): Broadcast {
-  const b = ctx.programme.getBroadcast(id);
+async function loadBroadcast(ctx: ProgrammeContext, id: string): Promise<Broadcast> {
+  const b = await ctx.programme.getBroadcast(id);
   if (!b) throw new EngineError('not_found', `No broadcast with id "${id}".`, { id });
   return b;
 }
@@ -64,31 +64,31 @@ export const YIELD_EVERY = 20;
 const running = new Map<string, Promise<BroadcastView>>();
 
 /** The run itself, one batch of offices per step; the caller decides whether to pause between steps. */
-function* steps(ctx: ProgrammeContext, id: string, options: RunOptions): Generator<void, BroadcastView> {
-  const broadcast = loadBroadcast(ctx, id);
+async function* steps(ctx: ProgrammeContext, id: string, options: RunOptions): AsyncGenerator<void, BroadcastView> {
+  const broadcast = await loadBroadcast(ctx, id);
   const parsed = parseOfficeEvent(broadcast.event);
   if (!parsed.ok) throw new EngineError('invalid_input', `Broadcast "${id}" holds an invalid event: ${parsed.message}`);
   const event = parsed.event;
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   while (budget > 0) {
-    const rows = ctx.programme.pendingRows(id, Math.min(YIELD_EVERY, budget));
+    const rows = await ctx.programme.pendingRows(id, Math.min(YIELD_EVERY, budget));
     if (rows.length === 0) break;
     for (const row of rows) {
       budget--;
-      const status = processOne(ctx, broadcast, event, row);
+      const status = await processOne(ctx, broadcast, event, row);
       if (status) options.afterOffice?.({ officeId: row.officeId, status });
     }
     yield;
   }
-  ctx.engine.unitOfWork(() => ctx.programme.finishBroadcast(id, ctx.engine.clock.now().toISOString()));
-  return broadcastView(ctx, id);
+  await ctx.engine.transact(() => ctx.programme.finishBroadcast(id, ctx.engine.clock.now().toISOString()));
+  return await broadcastView(ctx, id);
 }
 
 /** Processes the pending offices of a broadcast, each in its own transaction, in one go (CLI). Safe to call again at any time. */
-export function runBroadcast(ctx: ProgrammeContext, id: string, options: RunOptions = {}): BroadcastView {
+export async function runBroadcast(ctx: ProgrammeContext, id: string, options: RunOptions = {}): Promise<BroadcastView> {
   const run = steps(ctx, id, options);
   for (;;) {
-    const step = run.next();
+    const step = await run.next();
     if (step.done) return step.value;
   }
 }
@@ -98,14 +98,14 @@ export function runBroadcast(ctx: ProgrammeContext, id: string, options: RunOpti
  * `YIELD_EVERY` offices, so requests, heartbeats and live streams carry on meanwhile, and
  * `GET /api/broadcasts/:id` shows the counts moving. Resolves with the finished broadcast.
  */
-export function runBroadcastInBackground(ctx: ProgrammeContext, id: string, options: RunOptions = {}): Promise<BroadcastView> {
+export async function runBroadcastInBackground(ctx: ProgrammeContext, id: string, options: RunOptions = {}): Promise<BroadcastView> {
   const existing = running.get(id);
   if (existing) return existing;
-  loadBroadcast(ctx, id); // an unknown id fails here, before anything is scheduled
-  const run = steps(ctx, id, options);
-  const promise = (async () => {
+  // Registered before the first await, so that a second start in the meantime joins this one.
+  const promise: Promise<BroadcastView> = (async () => {
+    const run = steps(ctx, id, options);
     for (;;) {
-      const step = run.next();
+      const step = await run.next();
       if (step.done) return { ...step.value, running: false };
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -115,51 +115,54 @@ export function runBroadcastInBackground(ctx: ProgrammeContext, id: string, opti
 }
 
 /** One office: the event and its row in one transaction. Returns null if another run got there first. */
-function processOne(
+async function processOne(
   ctx: ProgrammeContext,
   broadcast: Broadcast,
   event: OfficeEvent,
   row: { position: number; officeId: string },
-): BroadcastRowStatus | null {
+): Promise<BroadcastRowStatus | null> {
   try {
-    return ctx.engine.unitOfWork(() => {
+    return await ctx.engine.transact(async () => {
       const at = ctx.engine.clock.now();
-      if (!ctx.programme.isPending(broadcast.id, row.position)) return null;
-      const record = ctx.engine.apply(row.officeId, event, { actor: broadcast.actor, at });
-      ctx.programme.finishRow(broadcast.id, row.position, 'done', null, record.office.version, at.toISOString());
+      if (!await ctx.programme.isPending(broadcast.id, row.position)) return null;
+      const record = await ctx.engine.apply(row.officeId, event, { actor: broadcast.actor, at });
+      await ctx.programme.finishRow(broadcast.id, row.position, 'done', null, record.office.version, at.toISOString());
       return 'done' as const;
     });
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     const status = error.code === 'event_not_allowed' || error.code === 'office_not_found' ? 'skipped' : 'failed';
-    const marked = ctx.engine.unitOfWork(() =>
+    const marked = await ctx.engine.transact(() =>
       ctx.programme.finishRow(broadcast.id, row.position, status, error.message, null, ctx.engine.clock.now().toISOString()),
     );
     return marked ? status : null;
   }
 }
 
-export function broadcastView(ctx: ProgrammeContext, id: string): BroadcastView {
-  const broadcast = loadBroadcast(ctx, id);
-  const counts = ctx.programme.broadcastCounts(id);
-  const offices = ctx.programme.broadcastRows(id).map((r) => {
-    const office = ctx.store.getOffice(r.officeId);
-    return { ...r, name: office?.name ?? null, country: office?.country ?? null };
-  });
+export async function broadcastView(ctx: ProgrammeContext, id: string): Promise<BroadcastView> {
+  const broadcast = await loadBroadcast(ctx, id);
+  const counts = await ctx.programme.broadcastCounts(id);
+  const offices = [];
+  for (const r of await ctx.programme.broadcastRows(id)) {
+    const office = await ctx.store.getOffice(r.officeId);
+    offices.push({ ...r, name: office?.name ?? null, country: office?.country ?? null });
+  }
   return { ...broadcast, running: running.has(id), counts, total: offices.length, offices };
 }
 
 /** Broadcasts, newest first, with their counts. */
-export function listBroadcasts(ctx: ProgrammeContext, limit = 50) {
-  return ctx.programme.listBroadcasts(limit).map((b) => {
-    const counts = ctx.programme.broadcastCounts(b.id);
-    return { ...b, counts, total: counts.pending + counts.done + counts.skipped + counts.failed };
-  });
+export async function listBroadcasts(ctx: ProgrammeContext, limit = 50) {
+  const broadcasts = [];
+  for (const b of await ctx.programme.listBroadcasts(limit)) {
+    const counts = await ctx.programme.broadcastCounts(b.id);
+    broadcasts.push({ ...b, counts, total: counts.pending + counts.done + counts.skipped + counts.failed });
+  }
+  return broadcasts;
 }
 
 /** Broadcasts a crash or a limit left with pending offices. */
-export function unfinishedBroadcasts(ctx: ProgrammeContext) {
-  return listBroadcasts(ctx, 1000).filter((b) => b.finishedAt === null);
+export async function unfinishedBroadcasts(ctx: ProgrammeContext) {
+  return (await listBroadcasts(ctx, 1000)).filter((b) => b.finishedAt === null);
 }
 
 /** Offices whose active states include any of `paths`, in id order. */

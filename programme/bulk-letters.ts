@@ -51,7 +51,7 @@ export interface LettersPreview {
   unknownIds: string[];
 }
 
-function selectOffices(ctx: ProgrammeContext, selection: Selection): OfficeRecord[] {
+async function selectOffices(ctx: ProgrammeContext, selection: Selection): Promise<OfficeRecord[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   const inList = (column: string, values: string[]) => {
@@ -73,14 +73,16 @@ function selectOffices(ctx: ProgrammeContext, selection: Selection): OfficeRecor
   const ids = ctx.db
     .prepare<unknown[], { id: string }>(`SELECT o.id FROM offices o ${clause} ORDER BY o.name COLLATE NOCASE, o.id`)
     .all(...params);
-  return ids.map((r) => ctx.store.getOffice(r.id)!);
+  const offices: OfficeRecord[] = [];
+  for (const r of ids) offices.push((await ctx.store.getOffice(r.id))!);
+  return offices;
 }
 
 const summary = (o: OfficeRecord): SelectedOffice => ({ id: o.id, name: o.name, country: o.country, states: o.states });
 
 /** What `sendLetters` would do with this selection; changes nothing. */
-export function previewLetters(ctx: ProgrammeContext, selection: Selection): LettersPreview {
-  const matched = selectOffices(ctx, selection);
+export async function previewLetters(ctx: ProgrammeContext, selection: Selection): Promise<LettersPreview> {
+  const matched = await selectOffices(ctx, selection);
   const offices: SelectedOffice[] = [];
   const notEligible: LettersPreview['notEligible'] = [];
   for (const office of matched) {
@@ -88,7 +90,8 @@ export function previewLetters(ctx: ProgrammeContext, selection: Selection): Let
     else notEligible.push({ ...summary(office), reason: `in ${office.states.join(' + ')}` });
   }
   const found = new Set(matched.map((o) => o.id));
-  const unknownIds = (selection.ids ?? []).filter((id) => !found.has(id) && !ctx.store.getOffice(id));
+  const unknownIds: string[] = [];
+  for (const id of selection.ids ?? []) if (!found.has(id) && !(await ctx.store.getOffice(id))) unknownIds.push(id);
   return { selection, count: offices.length, offices, notEligible, unknownIds };
 }
 
@@ -103,20 +106,20 @@ export interface LetterSample {
   text: string;
 }
 
-export type ComposeLetter = (office: OfficeRecord, letterRef: string | undefined) => Omit<LetterSample, 'officeId' | 'officeName' | 'track'>;
+export type ComposeLetter = (office: OfficeRecord, letterRef: string | undefined) => Promise<Omit<LetterSample, 'officeId' | 'officeName' | 'track'>>;
 
 /**
  * The exact text of the letter for the first office of each language among those the preview will
  * reach (and of each track), rendered by `compose` (the notifications feature's, the one that writes the real letters).
  */
-export function sampleLetters(ctx: ProgrammeContext, preview: LettersPreview, letterRef: string | undefined, compose: ComposeLetter): LetterSample[] {
+export async function sampleLetters(ctx: ProgrammeContext, preview: LettersPreview, letterRef: string | undefined, compose: ComposeLetter): Promise<LetterSample[]> {
   const samples = new Map<string, LetterSample>();
   const seen = new Set<string>();
   for (const summary of preview.offices) {
-    const office = ctx.store.getOffice(summary.id);
+    const office = await ctx.store.getOffice(summary.id);
     if (!office || seen.has(`${office.language}|${office.track}`)) continue;
     seen.add(`${office.language}|${office.track}`);
-    const letter = compose(office, letterRef);
+    const letter = await compose(office, letterRef);
     // The kit and the Internet tracks are asked different things: a sample of each.
     const key = `${letter.language}|${office.track}`;
     if (!samples.has(key)) samples.set(key, { officeId: office.id, officeName: office.name, track: office.track, ...letter });
@@ -126,8 +129,8 @@ export function sampleLetters(ctx: ProgrammeContext, preview: LettersPreview, le
 
 /** The notifications feature's letter, as `sampleLetters` needs it. */
 export function composeLetter(runtime: { reminders: { letters: { preview(office: OfficeRecord, letterRef?: string): ReturnType<ComposeLetter> } } }): ComposeLetter {
-  return (office, letterRef) => {
-    const { recipients, subject, text, language } = runtime.reminders.letters.preview(office, letterRef);
+  return async (office, letterRef) => {
+    const { recipients, subject, text, language } = await runtime.reminders.letters.preview(office, letterRef);
     return { recipients, subject, text, language };
   };
 }
@@ -143,12 +146,12 @@ export const sendLettersSchema = z.object({
  * Sends SEND_CIRCULAR to every eligible office of the selection, as a broadcast: one transaction
  * per office, a result per office, resumable if interrupted.
  */
-export function sendLetters(
+export async function sendLetters(
   ctx: ProgrammeContext,
   input: z.infer<typeof sendLettersSchema>,
   options: ActorOptions & RunOptions,
-): BroadcastView {
-  const preview = previewLetters(ctx, input.selection);
+): Promise<BroadcastView> {
+  const preview = await previewLetters(ctx, input.selection);
   if (input.expectedCount !== undefined && input.expectedCount !== preview.count) {
     throw new EngineError(
       'conflict',
@@ -157,7 +160,7 @@ export function sendLetters(
     );
   }
   if (preview.count === 0) throw new EngineError('invalid_input', 'No office in the selection can be sent a circular letter.');
-  const broadcast = createBroadcast(
+  const broadcast = await createBroadcast(
     ctx,
     {
       kind: 'letters',
@@ -167,5 +170,5 @@ export function sendLetters(
     },
     options,
   );
-  return runBroadcast(ctx, broadcast.id, options);
+  return await runBroadcast(ctx, broadcast.id, options);
 }

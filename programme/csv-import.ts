@@ -158,14 +158,14 @@ function detailsEvent(plan: Plan): OfficeEvent {
   return { type: 'DETAILS_UPDATED', ...fields } as OfficeEvent;
 }
 
-export function importOfficesCsv(
+export async function importOfficesCsv(
   ctx: ProgrammeContext,
   text: string,
   options: ActorOptions & { dryRun?: boolean },
-): CsvImportResult {
+): Promise<CsvImportResult> {
   const { lines, errors: cellErrors } = readCsv(text);
   if (lines.length === 0) throw invalid([{ line: 1, message: 'the file has a header but no offices' }]);
-  return ctx.engine.unitOfWork(() => {
+  return await ctx.engine.transact(async () => {
     const errors: CsvLineError[] = [...cellErrors];
     const plans: Plan[] = [];
     const seen = new Map<string, number>();
@@ -184,7 +184,7 @@ export function importOfficesCsv(
         continue;
       }
       seen.set(row.id, line);
-      const existing = ctx.store.getOffice(row.id);
+      const existing = await ctx.store.getOffice(row.id);
       if (existing && row.track && row.track !== existing.track) {
         errors.push({ line, message: `track: office "${row.id}" is on the ${existing.track} track; the track cannot change` });
         continue;
@@ -218,12 +218,12 @@ export function importOfficesCsv(
             city: plan.details.city ?? undefined,
             track: plan.row.track ?? 'kit',
           });
-          ctx.engine.register(office, { actor: options.actor, at });
+          await ctx.engine.register(office, { actor: options.actor, at });
         }
         result.created++;
         result.offices.push({ line: plan.line, id: plan.row.id, action: 'created', changes: [] });
       } else if (plan.changes.length > 0) {
-        if (!options.dryRun) ctx.engine.apply(plan.row.id, detailsEvent(plan), { actor: options.actor, at });
+        if (!options.dryRun) await ctx.engine.apply(plan.row.id, detailsEvent(plan), { actor: options.actor, at });
         result.updated++;
         result.offices.push({ line: plan.line, id: plan.row.id, action: 'updated', changes: plan.changes });
       } else {

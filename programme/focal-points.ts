@@ -45,22 +45,22 @@ function payloadOf<T extends OfficeEventType>(record: TransitionRecord, type: T)
   return parsed.event as Extract<OfficeEvent, { type: T }>;
 }
 
-function nominated(store: ProgrammeStore, record: TransitionRecord): void {
+async function nominated(store: ProgrammeStore, record: TransitionRecord): Promise<void> {
   const { name, email, role } = payloadOf(record, 'FOCAL_POINT_NOMINATED');
   const officeId = record.office.id;
-  const existing = store.focalPointByEmail(officeId, email);
-  if (existing) store.renominate(existing.id, name, role ?? null);
-  else store.insertFocalPoint(officeId, name, email, role ?? null, record.entry.at);
+  const existing = await store.focalPointByEmail(officeId, email);
+  if (existing) await store.renominate(existing.id, name, role ?? null);
+  else await store.insertFocalPoint(officeId, name, email, role ?? null, record.entry.at);
 }
 
 /** Focal points of the office, creating the one the office context names if the register has none. */
-function focalPointsOf(store: ProgrammeStore, record: TransitionRecord): FocalPoint[] {
+async function focalPointsOf(store: ProgrammeStore, record: TransitionRecord): Promise<FocalPoint[]> {
   const officeId = record.office.id;
-  let list = store.focalPointsOf(officeId);
+  let list = await store.focalPointsOf(officeId);
   const remembered = record.before?.context.focalPoint;
   if (list.length === 0 && remembered) {
-    store.insertFocalPoint(officeId, remembered.name, remembered.email, null, record.entry.at);
-    list = store.focalPointsOf(officeId);
+    await store.insertFocalPoint(officeId, remembered.name, remembered.email, null, record.entry.at);
+    list = await store.focalPointsOf(officeId);
   }
   return list;
 }
@@ -78,7 +78,7 @@ function named(list: FocalPoint[], emails: string[], officeId: string): FocalPoi
   });
 }
 
-function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
+async function enrolled(store: ProgrammeStore, record: TransitionRecord): Promise<void> {
   const { workshopId, focalPoints } = payloadOf(record, 'ENROLLED');
   const officeId = record.office.id;
   const at = record.entry.at;
@@ -89,7 +89,7 @@ function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
       workshopId: previous,
     });
   }
-  const list = focalPointsOf(store, record);
+  const list = await focalPointsOf(store, record);
   const targets = focalPoints
     ? named(list, focalPoints, officeId)
     : list.filter((f) => f.status === 'nominated' || f.status === 'no-show');
@@ -100,7 +100,7 @@ function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
   if (targets.length === 0) {
     throw new EngineError('conflict', `Office "${officeId}" has no focal point waiting for a workshop.`, { officeId });
   }
-  const workshop = store.getWorkshop(workshopId!);
+  const workshop = await store.getWorkshop(workshopId!);
   if (workshop) {
     if (workshop.status !== 'planned' && workshop.statusAt !== null && workshop.statusAt <= at) {
       throw new EngineError('conflict', `Workshop "${workshop.id}" is ${workshop.status}: it takes no enrolments.`, {
@@ -108,7 +108,7 @@ function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
       });
     }
     const fresh = targets.filter((f) => !(f.status === 'enrolled' && f.workshopId === workshop.id));
-    const taken = store.enrolledCount(workshop.id);
+    const taken = await store.enrolledCount(workshop.id);
     if (taken + fresh.length > workshop.capacity) {
       throw new EngineError(
         'conflict',
@@ -118,42 +118,42 @@ function enrolled(store: ProgrammeStore, record: TransitionRecord): void {
     }
   }
   for (const f of targets) {
-    store.markEnrolled(f.id, workshopId!, at);
-    store.addEnrolment(workshopId!, f.id, officeId, at);
+    await store.markEnrolled(f.id, workshopId!, at);
+    await store.addEnrolment(workshopId!, f.id, officeId, at);
   }
 }
 
-function trained(store: ProgrammeStore, record: TransitionRecord): void {
+async function trained(store: ProgrammeStore, record: TransitionRecord): Promise<void> {
   const payload = payloadOf(record, 'TRAINING_COMPLETED');
   const officeId = record.office.id;
   const at = record.entry.at;
   const workshopId = payload.workshopId ?? record.before?.context.workshopId ?? null;
-  const list = focalPointsOf(store, record);
+  const list = await focalPointsOf(store, record);
   const enrolledHere = list.filter((f) => f.status === 'enrolled' && (workshopId === null || f.workshopId === workshopId));
   let attended: FocalPoint[];
   if (payload.focalPoints) attended = named(list, payload.focalPoints, officeId);
   else if (enrolledHere.length > 0) attended = enrolledHere;
   else attended = list.filter((f) => f.status !== 'trained');
   for (const f of attended) {
-    store.markTrained(f.id, workshopId, at);
-    if (workshopId) store.setAttendance(workshopId, f.id, 'attended');
+    await store.markTrained(f.id, workshopId, at);
+    if (workshopId) await store.setAttendance(workshopId, f.id, 'attended');
   }
   // Enrolled in the same workshop but not among those who attended: they missed it.
   for (const f of enrolledHere) {
     if (attended.some((a) => a.id === f.id)) continue;
-    store.markNoShow(f.id, at);
-    if (workshopId) store.setAttendance(workshopId, f.id, 'missed');
+    await store.markNoShow(f.id, at);
+    if (workshopId) await store.setAttendance(workshopId, f.id, 'missed');
   }
 }
 
-function noShow(store: ProgrammeStore, record: TransitionRecord): void {
+async function noShow(store: ProgrammeStore, record: TransitionRecord): Promise<void> {
   const payload = payloadOf(record, 'NO_SHOW');
   const workshopId = payload.workshopId ?? record.before?.context.workshopId ?? null;
-  for (const f of focalPointsOf(store, record)) {
+  for (const f of await focalPointsOf(store, record)) {
     if (f.status !== 'enrolled' || (workshopId !== null && f.workshopId !== workshopId)) continue;
-    if (payload.workshopCancelled) store.markNominatedAgain(f.id);
-    else store.markNoShow(f.id, record.entry.at);
-    if (f.workshopId) store.setAttendance(f.workshopId, f.id, payload.workshopCancelled ? 'cancelled' : 'missed');
+    if (payload.workshopCancelled) await store.markNominatedAgain(f.id);
+    else await store.markNoShow(f.id, record.entry.at);
+    if (f.workshopId) await store.setAttendance(f.workshopId, f.id, payload.workshopCancelled ? 'cancelled' : 'missed');
   }
 }
 
@@ -161,10 +161,10 @@ function noShow(store: ProgrammeStore, record: TransitionRecord): void {
  * A kit ships with a Gold Disk the programme released. Histories from before the register held
  * any version (nothing to check against) are taken as they are.
  */
-function shipped(store: ProgrammeStore, record: TransitionRecord): void {
+async function shipped(store: ProgrammeStore, record: TransitionRecord): Promise<void> {
   const named = payloadOf(record, 'KIT_SHIPPED').goldDiskVersion;
-  if (named !== undefined && !store.getGoldDisk(named)) {
-    const released = store.listGoldDisks().map((v) => v.version);
+  if (named !== undefined && !await store.getGoldDisk(named)) {
+    const released = (await store.listGoldDisks()).map((v) => v.version);
     if (released.length > 0) {
       throw new EngineError(
         'invalid_input',
@@ -173,8 +173,8 @@ function shipped(store: ProgrammeStore, record: TransitionRecord): void {
       );
     }
   }
-  const version = named ?? record.after.context.goldDiskVersion ?? store.currentGoldDisk();
-  store.recordShipment(record.office.id, record.entry.seq, version, record.entry.at);
+  const version = named ?? record.after.context.goldDiskVersion ?? await store.currentGoldDisk();
+  await store.recordShipment(record.office.id, record.entry.seq, version, record.entry.at);
 }
 
 const TRACKED = ['FOCAL_POINT_NOMINATED', 'ENROLLED', 'TRAINING_COMPLETED', 'NO_SHOW', 'KIT_SHIPPED'];
@@ -184,7 +184,7 @@ const TRACKED = ['FOCAL_POINT_NOMINATED', 'ENROLLED', 'TRAINING_COMPLETED', 'NO_
  * replaying each concerned office's history through the machine and the same hook. It runs only
  * while the register is empty and the history holds nominations, so it costs one probe afterwards.
  */
-export function backfillFocalPoints(engine: Engine, programme: ProgrammeStore): number {
+export async function backfillFocalPoints(engine: Engine, programme: ProgrammeStore): Promise<number> {
   const db = programme.db;
   const empty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM focal_points) AND NOT EXISTS (SELECT 1 FROM kit_shipments) AS empty').pluck().get();
   const needed = empty && db.prepare("SELECT EXISTS (SELECT 1 FROM history WHERE type = 'FOCAL_POINT_NOMINATED')").pluck().get();
@@ -194,19 +194,19 @@ export function backfillFocalPoints(engine: Engine, programme: ProgrammeStore): 
     .prepare<string[], { office_id: string }>(`SELECT DISTINCT office_id FROM history WHERE type IN (${TRACKED.map(() => '?').join(', ')})`)
     .all(...TRACKED)
     .map((r) => r.office_id);
-  engine.unitOfWork(() => {
+  await engine.transact(async () => {
     for (const id of ids) {
-      const office = engine.store.getOffice(id);
+      const office = await engine.store.getOffice(id);
       if (!office) continue;
       let snapshot = initialSnapshot({ track: office.track });
-      for (const entry of engine.store.history(id).slice(1)) {
+      for (const entry of (await engine.store.history(id)).slice(1)) {
         const parsed = parseOfficeEvent({ ...entry.payload, type: entry.type });
         if (!parsed.ok) break; // what follows cannot be replayed; `verify` names the row
         const before = snapshot;
         snapshot = transition(officeMachine, before, parsed.event)[0];
         if (!TRACKED.includes(entry.type)) continue;
         try {
-          hooks.inTransaction!({ office, previous: office, entry, before, after: snapshot, entered: [], exited: [], at: new Date(entry.at) });
+          await hooks.inTransaction!({ office, previous: office, entry, before, after: snapshot, entered: [], exited: [], at: new Date(entry.at) });
         } catch {
           // A history the rules of today would refuse (e.g. an over-full workshop) is still history.
         }

@@ -16,11 +16,11 @@ export interface GoldDiskOperation<T> {
   broadcast: BroadcastView;
 }
 
-export function listGoldDisks(ctx: ProgrammeContext) {
-  const shipped = ctx.programme.shipmentsByVersion();
+export async function listGoldDisks(ctx: ProgrammeContext) {
+  const shipped = await ctx.programme.shipmentsByVersion();
   return {
-    current: ctx.programme.currentGoldDisk(),
-    versions: ctx.programme.listGoldDisks().map((v) => ({ ...v, kitsShipped: shipped[v.version] ?? 0 })),
+    current: await ctx.programme.currentGoldDisk(),
+    versions: (await ctx.programme.listGoldDisks()).map((v) => ({ ...v, kitsShipped: shipped[v.version] ?? 0 })),
     onHold: officesIn(ctx, [ON_HOLD_STATE]).length,
   };
 }
@@ -29,18 +29,18 @@ export function listGoldDisks(ctx: ProgrammeContext) {
  * Releases a new Gold Disk version: it becomes current (the previous one is superseded), and every
  * office on hold gets GOLD_DISK_RELEASED through a broadcast.
  */
-export function releaseGoldDisk(
+export async function releaseGoldDisk(
   ctx: ProgrammeContext,
   input: { version: string; notes?: string },
   options: ActorOptions & RunOptions,
-): GoldDiskOperation<ReturnType<ProgrammeContext['programme']['getGoldDisk']>> {
+): Promise<GoldDiskOperation<Awaited<ReturnType<ProgrammeContext['programme']['getGoldDisk']>>>> {
   const version = input.version.trim();
-  const broadcast = ctx.engine.unitOfWork(() => {
-    if (ctx.programme.getGoldDisk(version)) {
+  const broadcast = await ctx.engine.transact(async () => {
+    if (await ctx.programme.getGoldDisk(version)) {
       throw new EngineError('conflict', `Gold Disk version "${version}" has already been released.`, { version });
     }
-    ctx.programme.releaseGoldDisk(version, input.notes ?? '', ctx.engine.clock.now().toISOString());
-    return createBroadcast(
+    await ctx.programme.releaseGoldDisk(version, input.notes ?? '', ctx.engine.clock.now().toISOString());
+    return await createBroadcast(
       ctx,
       {
         kind: 'release',
@@ -51,34 +51,34 @@ export function releaseGoldDisk(
       options,
     );
   });
-  return { goldDisk: ctx.programme.getGoldDisk(version), broadcast: runBroadcast(ctx, broadcast.id, options) };
+  return { goldDisk: await ctx.programme.getGoldDisk(version), broadcast: await runBroadcast(ctx, broadcast.id, options) };
 }
 
 /** Recalls a version; every office awaiting or receiving a kit is held until the next release. */
-export function recallGoldDisk(
+export async function recallGoldDisk(
   ctx: ProgrammeContext,
   input: { version: string; reason: string },
   options: ActorOptions & RunOptions,
-): GoldDiskOperation<ReturnType<ProgrammeContext['programme']['getGoldDisk']>> {
+): Promise<GoldDiskOperation<Awaited<ReturnType<ProgrammeContext['programme']['getGoldDisk']>>>> {
   const version = input.version.trim();
-  const broadcast = ctx.engine.unitOfWork(() => {
-    const disk = ctx.programme.getGoldDisk(version);
+  const broadcast = await ctx.engine.transact(async () => {
+    const disk = await ctx.programme.getGoldDisk(version);
     if (!disk) throw new EngineError('not_found', `No Gold Disk version "${version}".`, { version });
     if (disk.status === 'recalled') throw new EngineError('conflict', `Gold Disk ${version} is already recalled.`, { version });
-    ctx.programme.recallGoldDisk(version, input.reason, ctx.engine.clock.now().toISOString());
-    return holdBroadcast(ctx, `Gold Disk ${version} recalled: ${input.reason}`, options);
+    await ctx.programme.recallGoldDisk(version, input.reason, ctx.engine.clock.now().toISOString());
+    return await holdBroadcast(ctx, `Gold Disk ${version} recalled: ${input.reason}`, options);
   });
-  return { goldDisk: ctx.programme.getGoldDisk(version), broadcast: runBroadcast(ctx, broadcast.id, options) };
+  return { goldDisk: await ctx.programme.getGoldDisk(version), broadcast: await runBroadcast(ctx, broadcast.id, options) };
 }
 
 /** Holds every office awaiting or receiving a kit, without a recall (e.g. a new version is being prepared). */
-export function declareHold(ctx: ProgrammeContext, input: { reason: string }, options: ActorOptions & RunOptions): BroadcastView {
-  const broadcast = ctx.engine.unitOfWork(() => holdBroadcast(ctx, input.reason, options));
-  return runBroadcast(ctx, broadcast.id, options);
+export async function declareHold(ctx: ProgrammeContext, input: { reason: string }, options: ActorOptions & RunOptions): Promise<BroadcastView> {
+  const broadcast = await ctx.engine.transact(() => holdBroadcast(ctx, input.reason, options));
+  return await runBroadcast(ctx, broadcast.id, options);
 }
 
-function holdBroadcast(ctx: ProgrammeContext, reason: string, options: ActorOptions) {
-  return createBroadcast(
+async function holdBroadcast(ctx: ProgrammeContext, reason: string, options: ActorOptions) {
+  return await createBroadcast(
     ctx,
     {
       kind: 'hold',
@@ -91,9 +91,11 @@ function holdBroadcast(ctx: ProgrammeContext, reason: string, options: ActorOpti
 }
 
 /** The offices a hold (or a recall) would stop now, for its preview: they await or receive a kit. */
-export function previewHold(ctx: ProgrammeContext): { id: string; name: string; country: string; states: string[] }[] {
-  return officesIn(ctx, HOLDABLE_STATES).flatMap((id) => {
-    const office = ctx.store.getOffice(id);
-    return office ? [{ id, name: office.name, country: office.country, states: office.states }] : [];
-  });
+export async function previewHold(ctx: ProgrammeContext): Promise<{ id: string; name: string; country: string; states: string[] }[]> {
+  const offices = [];
+  for (const id of await officesIn(ctx, HOLDABLE_STATES)) {
+    const office = await ctx.store.getOffice(id);
+    if (office) offices.push({ id, name: office.name, country: office.country, states: office.states });
+  }
+  return offices;
 }

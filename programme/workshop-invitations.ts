@@ -124,13 +124,13 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
   const live = (record: TransitionRecord) => deps.now().getTime() - record.at.getTime() <= (deps.liveWindowMs ?? 3_600_000);
 
   const hooks: EngineHooks = {
-    inTransaction(record) {
+    async inTransaction(record) {
       const { type, payload } = record.entry;
       if (type !== 'ENROLLED' && !(type === 'NO_SHOW' && payload.workshopCancelled === true)) return;
       const workshopId = typeof payload.workshopId === 'string' ? payload.workshopId : null;
-      const w = workshopId ? deps.programme.getWorkshop(workshopId) : undefined;
+      const w = workshopId ? await deps.programme.getWorkshop(workshopId) : undefined;
       if (!w || !live(record)) return;
-      const mine = deps.programme.enrolments(w.id).filter((e) => e.officeId === record.office.id);
+      const mine = (await deps.programme.enrolments(w.id)).filter((e) => e.officeId === record.office.id);
       if (type === 'ENROLLED') {
         if (w.status !== 'planned') return;
         const fresh = mine.filter((e) => e.attendance === null && e.enrolledAt === record.entry.at);
@@ -151,9 +151,9 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
       return invitationIcs(w, { method: 'PUBLISH', sequence: sequenceOf(w.id), organizer, uid: workshopUid(w.id, domain) });
     },
     /** New dates for a planned workshop; every focal point enrolled gets the update. */
-    reschedule(ctx: ProgrammeContext, workshopId: string, dates: { start: string; end: string }, _options: ActorOptions): Workshop {
-      return ctx.engine.unitOfWork(() => {
-        const w = ctx.programme.getWorkshop(workshopId);
+    async reschedule(ctx: ProgrammeContext, workshopId: string, dates: { start: string; end: string }, _options: ActorOptions): Promise<Workshop> {
+      return await ctx.engine.transact(async () => {
+        const w = await ctx.programme.getWorkshop(workshopId);
         if (!w) throw new EngineError('not_found', `No workshop with id "${workshopId}".`, { id: workshopId });
         if (w.status !== 'planned') throw new EngineError('conflict', `Workshop "${workshopId}" is ${w.status}.`, { id: workshopId, status: w.status });
         if (w.start === dates.start && w.end === dates.end) return w;
@@ -161,7 +161,7 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
         s.bump.run(workshopId);
         const updated = { ...w, ...dates };
         const now = ctx.engine.clock.now();
-        const open = ctx.programme.enrolments(workshopId).filter((e) => e.attendance === null);
+        const open = (await ctx.programme.enrolments(workshopId)).filter((e) => e.attendance === null);
         for (const e of open) send(updated, 'REQUEST', sequenceOf(workshopId), [e], e.officeId, now);
         return updated;
       });

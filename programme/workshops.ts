@@ -42,9 +42,9 @@ export type WorkshopLine = z.infer<typeof workshopLineSchema>;
 export function workshopImportKind(programme: ProgrammeStore): ImportKind<WorkshopLine> {
   return {
     schema: workshopLineSchema,
-    apply(_engine, line) {
+    async apply(_engine, line) {
       const { kind: _kind, ...w } = line;
-      programme.upsertWorkshop({ ...w, createdAt: null, statusAt: null });
+      await programme.upsertWorkshop({ ...w, createdAt: null, statusAt: null });
     },
   };
 }
@@ -54,33 +54,33 @@ export interface WorkshopView extends Workshop {
   placesLeft: number;
 }
 
-export function workshopView(programme: ProgrammeStore, w: Workshop): WorkshopView {
-  const enrolled = programme.enrolledCount(w.id);
+export async function workshopView(programme: ProgrammeStore, w: Workshop): Promise<WorkshopView> {
+  const enrolled = await programme.enrolledCount(w.id);
   return { ...w, enrolled, placesLeft: Math.max(0, w.capacity - enrolled) };
 }
 
-export function getWorkshop(ctx: ProgrammeContext, id: string) {
-  const w = ctx.programme.getWorkshop(id);
+export async function getWorkshop(ctx: ProgrammeContext, id: string) {
+  const w = await ctx.programme.getWorkshop(id);
   if (!w) throw new EngineError('not_found', `No workshop with id "${id}".`, { id });
-  return { ...workshopView(ctx.programme, w), enrolments: ctx.programme.enrolments(id) };
+  return { ...await workshopView(ctx.programme, w), enrolments: await ctx.programme.enrolments(id) };
 }
 
-export function listWorkshops(ctx: ProgrammeContext): WorkshopView[] {
-  return ctx.programme.listWorkshops().map((w) => workshopView(ctx.programme, w));
+export async function listWorkshops(ctx: ProgrammeContext): Promise<WorkshopView[]> {
+  return await Promise.all((await ctx.programme.listWorkshops()).map((w) => workshopView(ctx.programme, w)));
 }
 
-export function createWorkshop(ctx: ProgrammeContext, input: NewWorkshop): WorkshopView {
+export async function createWorkshop(ctx: ProgrammeContext, input: NewWorkshop): Promise<WorkshopView> {
   const id = input.id ?? `WS-${randomUUID().slice(0, 8)}`;
   const workshop: Workshop = { ...input, id, status: 'planned', createdAt: ctx.engine.clock.now().toISOString(), statusAt: null };
-  ctx.engine.unitOfWork(() => {
-    if (ctx.programme.getWorkshop(id)) throw new EngineError('conflict', `A workshop with id "${id}" already exists.`, { id });
-    ctx.programme.upsertWorkshop(workshop);
+  await ctx.engine.transact(async () => {
+    if (await ctx.programme.getWorkshop(id)) throw new EngineError('conflict', `A workshop with id "${id}" already exists.`, { id });
+    await ctx.programme.upsertWorkshop(workshop);
   });
-  return workshopView(ctx.programme, workshop);
+  return await workshopView(ctx.programme, workshop);
 }
 
-function plannedWorkshop(ctx: ProgrammeContext, id: string): Workshop {
-  const w = ctx.programme.getWorkshop(id);
+async function plannedWorkshop(ctx: ProgrammeContext, id: string): Promise<Workshop> {
+  const w = await ctx.programme.getWorkshop(id);
   if (!w) throw new EngineError('not_found', `No workshop with id "${id}".`, { id });
   if (w.status !== 'planned') throw new EngineError('conflict', `Workshop "${id}" is ${w.status}.`, { id, status: w.status });
   return w;
@@ -103,11 +103,12 @@ export interface OfficeOutcome {
  * Enrols nominated focal points (from any offices) in a planned workshop, in one transaction:
  * each office gets ENROLLED naming its focal points. Over capacity, nothing is enrolled.
  */
-export function enrol(ctx: ProgrammeContext, workshopId: string, focalPointIds: number[], options: ActorOptions): OfficeOutcome[] {
-  return ctx.engine.unitOfWork(() => {
-    const workshop = plannedWorkshop(ctx, workshopId);
-    const focalPoints = [...new Set(focalPointIds)].map((id) => {
-      const f = ctx.programme.getFocalPoint(id);
+export async function enrol(ctx: ProgrammeContext, workshopId: string, focalPointIds: number[], options: ActorOptions): Promise<OfficeOutcome[]> {
+  return await ctx.engine.transact(async () => {
+    const workshop = await plannedWorkshop(ctx, workshopId);
+    const focalPoints = [];
+    for (const id of new Set(focalPointIds)) {
+      const f = await ctx.programme.getFocalPoint(id);
       if (!f) throw new EngineError('not_found', `No focal point with id ${id}.`, { focalPointId: id });
       if (f.status === 'trained') throw new EngineError('conflict', `Focal point ${f.email} is already trained.`, { focalPointId: id });
       if (f.status === 'enrolled') {
@@ -115,9 +116,9 @@ export function enrol(ctx: ProgrammeContext, workshopId: string, focalPointIds: 
           focalPointId: id,
         });
       }
-      return f;
-    });
-    const taken = ctx.programme.enrolledCount(workshop.id);
+      focalPoints.push(f);
+    }
+    const taken = await ctx.programme.enrolledCount(workshop.id);
     if (taken + focalPoints.length > workshop.capacity) {
       throw new EngineError(
         'conflict',
@@ -128,7 +129,7 @@ export function enrol(ctx: ProgrammeContext, workshopId: string, focalPointIds: 
     const outcomes: OfficeOutcome[] = [];
     for (const [officeId, list] of groupByOffice(focalPoints)) {
       const emails = list.map((f) => f.email);
-      ctx.engine.apply(officeId, { type: 'ENROLLED', workshopId: workshop.id, focalPoints: emails }, { actor: options.actor });
+      await ctx.engine.apply(officeId, { type: 'ENROLLED', workshopId: workshop.id, focalPoints: emails }, { actor: options.actor });
       outcomes.push({ officeId, event: 'ENROLLED', focalPoints: emails });
     }
     return outcomes;
@@ -139,28 +140,28 @@ export function enrol(ctx: ProgrammeContext, workshopId: string, focalPointIds: 
  * Raises a planned workshop's capacity and enrols the focal points, in one transaction: the fix
  * offered when an enrolment would not fit. Capacity only grows this way.
  */
-export function raiseCapacityAndEnrol(
+export async function raiseCapacityAndEnrol(
   ctx: ProgrammeContext,
   workshopId: string,
   capacity: number,
   focalPointIds: number[],
   options: ActorOptions,
-): OfficeOutcome[] {
-  return ctx.engine.unitOfWork(() => {
-    const workshop = plannedWorkshop(ctx, workshopId);
+): Promise<OfficeOutcome[]> {
+  return await ctx.engine.transact(async () => {
+    const workshop = await plannedWorkshop(ctx, workshopId);
     if (capacity < workshop.capacity) {
       throw new EngineError('invalid_input', `Workshop "${workshop.id}" has ${workshop.capacity} places; a capacity can only be raised here.`, {
         capacity: workshop.capacity,
       });
     }
-    ctx.programme.setWorkshopCapacity(workshop.id, capacity);
-    return enrol(ctx, workshopId, focalPointIds, options);
+    await ctx.programme.setWorkshopCapacity(workshop.id, capacity);
+    return await enrol(ctx, workshopId, focalPointIds, options);
   });
 }
 
 /** Focal points that may be enrolled now: nominated (or missed a workshop) in an office waiting for a workshop. */
-export function enrollableFocalPoints(ctx: ProgrammeContext) {
-  return ctx.programme.enrollableFocalPoints([TRAINING_NOMINATED, TRAINING_ENROLLED]);
+export async function enrollableFocalPoints(ctx: ProgrammeContext) {
+  return await ctx.programme.enrollableFocalPoints([TRAINING_NOMINATED, TRAINING_ENROLLED]);
 }
 
 /**
@@ -169,21 +170,21 @@ export function enrollableFocalPoints(ctx: ProgrammeContext) {
  * NO_SHOW, and the workshop becomes `held`. Offices no longer waiting for this workshop are reported
  * and left alone.
  */
-export function recordAttendance(
+export async function recordAttendance(
   ctx: ProgrammeContext,
   workshopId: string,
   attendedIds: number[],
   options: ActorOptions,
-): { workshop: WorkshopView; offices: OfficeOutcome[] } {
-  return ctx.engine.unitOfWork(() => {
-    const workshop = plannedWorkshop(ctx, workshopId);
+): Promise<{ workshop: WorkshopView; offices: OfficeOutcome[] }> {
+  return await ctx.engine.transact(async () => {
+    const workshop = await plannedWorkshop(ctx, workshopId);
     const today = ctx.engine.clock.now().toISOString().slice(0, 10);
     if (today < workshop.start) {
       throw new EngineError('conflict', `Workshop "${workshopId}" starts on ${workshop.start}: attendance can be recorded once it has begun.`, {
         start: workshop.start,
       });
     }
-    const open = ctx.programme.enrolments(workshopId).filter((e) => e.attendance === null);
+    const open = (await ctx.programme.enrolments(workshopId)).filter((e) => e.attendance === null);
     const attended = new Set(attendedIds);
     for (const id of attended) {
       if (!open.some((e) => e.focalPointId === id)) {
@@ -193,7 +194,7 @@ export function recordAttendance(
     const outcomes: OfficeOutcome[] = [];
     for (const [officeId, enrolments] of groupByOffice(open)) {
       const present = enrolments.filter((e) => attended.has(e.focalPointId)).map((e) => e.email);
-      const office = ctx.store.getOffice(officeId);
+      const office = await ctx.store.getOffice(officeId);
       if (!office?.states.includes(TRAINING_ENROLLED) || office.snapshot.context.workshopId !== workshopId) {
         outcomes.push({
           officeId,
@@ -204,16 +205,16 @@ export function recordAttendance(
         continue;
       }
       if (present.length > 0) {
-        ctx.engine.apply(officeId, { type: 'TRAINING_COMPLETED', workshopId, focalPoints: present }, options);
+        await ctx.engine.apply(officeId, { type: 'TRAINING_COMPLETED', workshopId, focalPoints: present }, options);
         outcomes.push({ officeId, event: 'TRAINING_COMPLETED', focalPoints: present });
       } else {
-        ctx.engine.apply(officeId, { type: 'NO_SHOW', workshopId }, options);
+        await ctx.engine.apply(officeId, { type: 'NO_SHOW', workshopId }, options);
         outcomes.push({ officeId, event: 'NO_SHOW', focalPoints: [] });
       }
     }
     const at = ctx.engine.clock.now().toISOString();
-    ctx.programme.setWorkshopStatus(workshopId, 'held', at);
-    return { workshop: workshopView(ctx.programme, { ...workshop, status: 'held', statusAt: at }), offices: outcomes };
+    await ctx.programme.setWorkshopStatus(workshopId, 'held', at);
+    return { workshop: await workshopView(ctx.programme, { ...workshop, status: 'held', statusAt: at }), offices: outcomes };
   });
 }
 
@@ -221,23 +222,23 @@ export function recordAttendance(
  * Cancels a planned workshop in one transaction: every office waiting for it gets NO_SHOW with
  * `workshopCancelled`, which sends its focal points back to "nominated" for the next workshop.
  */
-export function cancelWorkshop(ctx: ProgrammeContext, workshopId: string, options: ActorOptions): { workshop: WorkshopView; offices: OfficeOutcome[] } {
-  return ctx.engine.unitOfWork(() => {
-    const workshop = plannedWorkshop(ctx, workshopId);
-    const open = ctx.programme.enrolments(workshopId).filter((e) => e.attendance === null);
+export async function cancelWorkshop(ctx: ProgrammeContext, workshopId: string, options: ActorOptions): Promise<{ workshop: WorkshopView; offices: OfficeOutcome[] }> {
+  return await ctx.engine.transact(async () => {
+    const workshop = await plannedWorkshop(ctx, workshopId);
+    const open = (await ctx.programme.enrolments(workshopId)).filter((e) => e.attendance === null);
     const outcomes: OfficeOutcome[] = [];
     for (const [officeId, enrolments] of groupByOffice(open)) {
-      const office = ctx.store.getOffice(officeId);
+      const office = await ctx.store.getOffice(officeId);
       const emails = enrolments.map((e) => e.email);
       if (!office?.states.includes(TRAINING_ENROLLED) || office.snapshot.context.workshopId !== workshopId) {
         outcomes.push({ officeId, event: null, focalPoints: emails, message: 'not waiting for this workshop' });
         continue;
       }
-      ctx.engine.apply(officeId, { type: 'NO_SHOW', workshopId, workshopCancelled: true }, options);
+      await ctx.engine.apply(officeId, { type: 'NO_SHOW', workshopId, workshopCancelled: true }, options);
       outcomes.push({ officeId, event: 'NO_SHOW', focalPoints: emails });
     }
     const at = ctx.engine.clock.now().toISOString();
-    ctx.programme.setWorkshopStatus(workshopId, 'cancelled', at);
-    return { workshop: workshopView(ctx.programme, { ...workshop, status: 'cancelled', statusAt: at }), offices: outcomes };
+    await ctx.programme.setWorkshopStatus(workshopId, 'cancelled', at);
+    return { workshop: await workshopView(ctx.programme, { ...workshop, status: 'cancelled', statusAt: at }), offices: outcomes };
   });
 }

@@ -10,9 +10,9 @@ import { publicUrlOf } from '../notifications/feature';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.LOG_LEVEL });
-  const runtime = openRuntime(config);
+  const runtime = await openRuntime(config);
   if (process.argv.includes('--demo') || config.DEMO_DATA === 'auto') {
-    const loaded = loadDemoData(runtime);
+    const loaded = await loadDemoData(runtime);
     logger.info(loaded ? `demo data loaded: ${loaded.offices} offices, ${loaded.events} events` : 'database not empty: demo data not loaded');
   }
   const { app, auth } = createApp(runtime, logger);

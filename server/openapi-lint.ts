@@ -14,8 +14,8 @@ import { createApp } from './app';
 const ROOT = path.resolve(__dirname, '..');
 
 /** The served document, as `GET /api/openapi.json` answers it. */
-export function generatedDocument(dir: string): unknown {
-  const runtime = openRuntime(loadConfig({}, { DATABASE_PATH: path.join(dir, 'openapi.db'), OUTBOX_DIR: path.join(dir, 'outbox'), DEMO_DATA: 'off', LOG_LEVEL: 'silent' }));
+export async function generatedDocument(dir: string): Promise<unknown> {
+  const runtime = await openRuntime(loadConfig({}, { DATABASE_PATH: path.join(dir, 'openapi.db'), OUTBOX_DIR: path.join(dir, 'outbox'), DEMO_DATA: 'off', LOG_LEVEL: 'silent' }));
   try {
     const spec = createApp(runtime).routes.find((r) => r.method === 'get' && r.path === '/api/openapi.json');
     if (!spec) throw new Error('no GET /api/openapi.json in the route table');
@@ -25,11 +25,11 @@ export function generatedDocument(dir: string): unknown {
   }
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-lint-'));
   try {
     const file = path.join(dir, 'openapi.json');
-    fs.writeFileSync(file, JSON.stringify(generatedDocument(dir), null, 2));
+    fs.writeFileSync(file, JSON.stringify(await generatedDocument(dir), null, 2));
     const redocly = path.join(ROOT, 'node_modules', '.bin', 'redocly');
     const result = spawnSync(redocly, ['lint', '--config', path.join(ROOT, 'redocly.yaml'), file], {
       stdio: 'inherit',
@@ -43,4 +43,4 @@ function main(): number {
   }
 }
 
-if (require.main === module) process.exitCode = main();
+if (require.main === module) void main().then((code) => (process.exitCode = code));

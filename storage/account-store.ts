@@ -1,3 +1,4 @@
+import { unitOfWorkOf } from './unit-of-work';
 import type { Db } from './db';
 
 export type Role = 'admin' | 'coordinator' | 'viewer';
@@ -121,9 +122,11 @@ export function createAccountStore(db: Db) {
     ),
   };
 
+  const unit = unitOfWorkOf(db);
   return {
     /** Runs `work` as one transaction (joins an open one). */
-    transaction: <T>(work: () => T): T => db.transaction(work)(),
+    transaction: <T>(work: () => Promise<T> | T): Promise<T> => unit.transaction(work),
+    ...unit.wrap({
     countUsers: () => stmt.countUsers.get()!.n,
     /** Ids of the admins who can sign in. */
     enabledAdminIds: () => stmt.enabledAdmins.all().map((r) => r.id),
@@ -174,5 +177,6 @@ export function createAccountStore(db: Db) {
       stmt.trail
         .all({ actor: filter.actor ?? '', limit: filter.limit ?? 100, offset: filter.offset ?? 0 })
         .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
+    }),
   };
 }

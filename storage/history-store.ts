@@ -1,3 +1,4 @@
+import { unitOfWorkOf } from './unit-of-work';
 import type { Db } from './db';
 
 /**
@@ -36,15 +37,15 @@ interface RawRow {
 
 export interface HistoryReader {
   /** Every history row dated before `end` (ISO instant), by office then sequence. */
-  transitionsBefore(end: string): Iterable<TransitionRow>;
-  offices(): OfficeInfoRow[];
+  transitionsBefore(end: string): Promise<Iterable<TransitionRow>>;
+  offices(): Promise<OfficeInfoRow[]>;
   /** Last day of every workshop known, by id. */
-  workshopEnds(): Map<string, string>;
+  workshopEnds(): Promise<Map<string, string>>;
   /**
    * Changes whenever a history row or an office is added: history is append-only, so its largest
    * rowid and the office count say whether a result computed from it is still current.
    */
-  version(): string;
+  version(): Promise<string>;
 }
 
 export function createHistoryReader(db: Db): HistoryReader {
@@ -59,7 +60,7 @@ export function createHistoryReader(db: Db): HistoryReader {
   const version = db.prepare<[], { h: number | null; o: number; w: number }>(
     'SELECT (SELECT max(rowid) FROM history) AS h, (SELECT count(*) FROM offices) AS o, (SELECT count(*) FROM workshops) AS w',
   );
-  return {
+  return unitOfWorkOf(db).repository<HistoryReader>({
     *transitionsBefore(end) {
       for (const r of rows.iterate(end)) {
         yield { officeId: r.office_id, type: r.type, toStates: r.to_states, at: r.at, workshopId: r.workshop_id, reason: r.reason };
@@ -71,5 +72,5 @@ export function createHistoryReader(db: Db): HistoryReader {
       const v = version.get()!;
       return `${v.h ?? 0}:${v.o}:${v.w}`;
     },
-  };
+  });
 }

@@ -1,3 +1,4 @@
+import { unitOfWorkOf } from './unit-of-work';
 import type { Db } from './db';
 
 export interface OfficeNote {
@@ -14,13 +15,13 @@ export function createNoteStore(db: Db) {
   const byOffice = db.prepare<[string], OfficeNote>(
     'SELECT id, office_id AS officeId, at, actor, text FROM office_notes WHERE office_id = ? ORDER BY at, id',
   );
-  return {
+  return unitOfWorkOf(db).wrap({
     add(officeId: string, text: string, actor: string, at: string): OfficeNote {
       const id = Number(insert.run(officeId, at, actor, text).lastInsertRowid);
       return { id, officeId, at, actor, text };
     },
     ofOffice: (officeId: string) => byOffice.all(officeId),
-  };
+  });
 }
 
 export type NoteStore = ReturnType<typeof createNoteStore>;

@@ -1,3 +1,4 @@
+import { unitOfWorkOf, type Sync } from './unit-of-work';
 import { FIGURE_SQL } from './figures-store';
 import type { Db } from './db';
 import type {
@@ -110,8 +111,8 @@ export function createOfficeStore(db: Db): OfficeStore {
     ),
   };
 
-  return {
-    transaction: (work) => db.transaction(work).immediate(),
+  const unit = unitOfWorkOf(db);
+  const sync: Sync<Omit<OfficeStore, 'transaction'>> = {
 
     getOffice(id) {
       const row = stmt.get.get(id);
@@ -239,4 +240,5 @@ export function createOfficeStore(db: Db): OfficeStore {
       for (const row of stmt.ids.iterate()) yield row.id;
     },
   };
+  return { ...unit.repository<Omit<OfficeStore, 'transaction'>>(sync), transaction: (work) => unit.transaction(work) };
 }

@@ -1,3 +1,4 @@
+import { unitOfWorkOf } from './unit-of-work';
 import type { Db } from './db';
 
 export type WorkshopStatus = 'planned' | 'held' | 'cancelled';
@@ -227,7 +228,7 @@ export function createProgrammeStore(db: Db) {
     finishedAt: r.finished_at,
   });
 
-  return {
+  return unitOfWorkOf(db).wrap({
     db,
     // --- workshops
     getWorkshop: (id: string) => {
@@ -338,7 +339,7 @@ export function createProgrammeStore(db: Db) {
     finishRow: (id: string, position: number, status: Exclude<BroadcastRowStatus, 'pending'>, message: string | null, version: number | null, at: string) =>
       s.finishRow.run(status, message, version, at, id, position).changes === 1,
     finishBroadcast: (id: string, at: string) => void s.finishBroadcast.run(at, id, id),
-  };
+  });
 }
 
 export type ProgrammeStore = ReturnType<typeof createProgrammeStore>;

@@ -1,3 +1,4 @@
+import { unitOfWorkOf } from './unit-of-work';
 import type { Db } from './db';
 
 /**
@@ -122,7 +123,7 @@ export function createReminderStore(db: Db) {
     useLink: db.prepare('INSERT INTO link_uses (token_id, office_id, action, used_at, seq) VALUES (?, ?, ?, ?, ?)'),
   };
 
-  return {
+  return unitOfWorkOf(db).wrap({
     insertClock: (row: ClockRow) => void s.insertClock.run(row),
     deleteClock: (officeId: string, state: string) => void s.deleteClock.run(officeId, state),
     clock: (officeId: string, state: string) => s.clock.get(officeId, state),
@@ -166,7 +167,7 @@ export function createReminderStore(db: Db) {
     linkUse: (tokenId: string) => s.linkUsed.get(tokenId),
     useLink: (tokenId: string, officeId: string, action: string, at: string, seq: number | null) =>
       void s.useLink.run(tokenId, officeId, action, at, seq),
-  };
+  });
 }
 
 export type ReminderStore = ReturnType<typeof createReminderStore>;

@@ -68,30 +68,31 @@ export interface OfficeStateUpdate {
 }
 
 /**
- * The storage the engine needs. Every method is synchronous and runs inside `transaction()`
- * when called by the engine: one unit of work per transition.
+ * The storage the engine needs, asynchronous so that a backend across a network can serve it.
+ * The engine calls it inside `transaction()`: one unit of work per transition.
  */
 export interface OfficeStore {
-  transaction<T>(work: () => T): T;
-  getOffice(id: string): OfficeRecord | undefined;
-  insertOffice(office: OfficeRecord, nodes: ActiveNode[]): void;
+  /** `work` as one transaction; nested calls run in a savepoint of the open one. */
+  transaction<T>(work: () => Promise<T> | T): Promise<T>;
+  getOffice(id: string): Promise<OfficeRecord | undefined>;
+  insertOffice(office: OfficeRecord, nodes: ActiveNode[]): Promise<void>;
   /** Returns false when the stored version is not `version - 1` (someone else won). */
-  updateOfficeState(update: OfficeStateUpdate): boolean;
-  replaceActiveNodes(officeId: string, exited: string[], entered: ActiveNode[], at: string): void;
+  updateOfficeState(update: OfficeStateUpdate): Promise<boolean>;
+  replaceActiveNodes(officeId: string, exited: string[], entered: ActiveNode[], at: string): Promise<void>;
   /** When the office entered each of `paths` (active node paths); paths it is not in are left out. */
-  enteredAt(officeId: string, paths: readonly string[]): Record<string, string>;
+  enteredAt(officeId: string, paths: readonly string[]): Promise<Record<string, string>>;
   /** All active state rows, for `verify`'s check that no office has a row the replay does not. */
-  countActiveStateRows(): number;
-  activeStateRows(): Iterable<{ office_id: string; path: string }>;
-  appendHistory(entry: HistoryEntry): void;
-  history(officeId: string): HistoryEntry[];
-  listOffices(filter: OfficeFilter): { offices: OfficeRecord[]; total: number };
-  countByStage(): Record<string, number>;
+  countActiveStateRows(): Promise<number>;
+  activeStateRows(): Promise<Iterable<{ office_id: string; path: string }>>;
+  appendHistory(entry: HistoryEntry): Promise<void>;
+  history(officeId: string): Promise<HistoryEntry[]>;
+  listOffices(filter: OfficeFilter): Promise<{ offices: OfficeRecord[]; total: number }>;
+  countByStage(): Promise<Record<string, number>>;
   /** Offices in each of these leaf state paths (the machine's leaves); paths with none are left out. */
-  countByLeafState(leafPaths: readonly string[]): Record<string, number>;
-  officeIds(): Iterable<string>;
+  countByLeafState(leafPaths: readonly string[]): Promise<Record<string, number>>;
+  officeIds(): Promise<Iterable<string>>;
   /** One row per distinct (state value, machine version) stored: what start-up checks resolve. */
-  snapshotShapes(): { value: string; machineVersion: number; count: number }[];
+  snapshotShapes(): Promise<{ value: string; machineVersion: number; count: number }[]>;
   /** The first `limit` office ids, in id order, stored with this state value (as JSON) and machine version. */
-  officeIdsInShape(value: string, machineVersion: number, limit: number): string[];
+  officeIdsInShape(value: string, machineVersion: number, limit: number): Promise<string[]>;
 }

@@ -1,3 +1,4 @@
+import { unitOfWorkOf } from './unit-of-work';
 import type { Db } from './db';
 
 export const WEBHOOK_EVENT_TYPES = ['office.transition', 'office.stalled', 'office.stuck', 'email.failed', 'broadcast.finished'] as const;
@@ -166,7 +167,7 @@ export function createWebhookStore(db: Db) {
     enabled: sub.enabled ? 1 : 0,
   });
 
-  return {
+  return unitOfWorkOf(db).wrap({
     insert(sub: Subscription): void {
       s.insertSub.run({ ...subRow(sub), secret: sub.secret, created_at: sub.createdAt });
     },
@@ -224,7 +225,7 @@ export function createWebhookStore(db: Db) {
     },
     delivery: (subscriptionId: string, messageId: string) => s.delivery.get(subscriptionId, messageId),
     redeliver: (id: number, now: string, retryUntil: string) => s.redeliver.run(now, retryUntil, id).changes === 1,
-  };
+  });
 }
 
 export type WebhookStore = ReturnType<typeof createWebhookStore>;

@@ -36,17 +36,17 @@ describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', 
       MAIL_FROM: 'WIPOnet Project <wiponet@fault.test>',
       LINK_SECRET: 'fault-test-link-secret-0123456789',
     });
-    runtime = openRuntime(config, { clock });
+    runtime = await openRuntime(config, { clock });
     // The offices were invited at T0, recorded afterwards: their circular letters went then, so
     // only the reminders are sent here.
     clock.set(new Date(T0.getTime() + HOUR));
     for (let i = 0; i < OFFICES; i++) {
       const id = `smtp-${i}`;
-      runtime.engine.register(
+      await runtime.engine.register(
         { id, name: `Office ${i}`, country: 'FR', language: 'fr', track: 'kit', contacts: [{ name: 'Registry', email: `registry${i}@office.test` }] },
         { actor: 'test', at: T0 },
       );
-      runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test', at: T0 });
+      await runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test', at: T0 });
     }
     clock.set(T0);
   });
@@ -109,7 +109,7 @@ describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', 
     expect(smtp.duplicates()).toEqual([]);
 
     // Later passes, from two dispatchers on two connections to the same file, send nothing again.
-    const second = openRuntime(runtime.config, { clock });
+    const second = await openRuntime(runtime.config, { clock });
     try {
       const later = new Date(now.getTime() + DAY);
       const [a, b] = await Promise.all([runtime.reminders.dispatcher.runPass(later), second.reminders.dispatcher.runPass(later)]);
@@ -161,6 +161,6 @@ describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', 
     expect(smtp.duplicates()).toEqual([]);
     const statuses = rows().map((r) => r.status);
     expect(statuses.filter((s) => s === 'pending' || s === 'sending')).toEqual([]);
-    expect(verify(runtime.store).differences).toEqual([]);
+    expect((await verify(runtime.store)).differences).toEqual([]);
   });
 });

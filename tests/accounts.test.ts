@@ -70,7 +70,7 @@ describe('a new password ends the other sessions of the account', () => {
 
 describe('the last admin', () => {
   test('cannot be demoted or disabled through the API; another admin first makes it possible', async () => {
-    const admins = server.runtime.accounts.enabledAdminIds();
+    const admins = await server.runtime.accounts.enabledAdminIds();
     expect(admins).toEqual([]);
     const solo = await createUser('solo-admin', 'admin');
     for (const change of [{ role: 'viewer' }, { disabled: true }, { role: 'coordinator', disabled: true }]) {
@@ -79,7 +79,7 @@ describe('the last admin', () => {
       expect(res.body.error.code).toBe('last_admin');
       expect(res.body.error.message).toContain('last active admin');
     }
-    expect(server.runtime.accounts.userById(solo)).toMatchObject({ role: 'admin', disabledAt: null });
+    expect(await server.runtime.accounts.userById(solo)).toMatchObject({ role: 'admin', disabledAt: null });
     const second = await createUser('second-admin', 'admin');
     expect((await api(server.url, 'PATCH', `/api/users/${solo}`, { role: 'viewer' })).status).toBe(200);
     expect((await api(server.url, 'PATCH', `/api/users/${second}`, { disabled: true })).status).toBe(409);
@@ -89,7 +89,7 @@ describe('the last admin', () => {
   });
 
   test('cannot demote or disable itself through the page', async () => {
-    const solo = server.runtime.accounts.credentials('solo-admin')!.user;
+    const solo = (await server.runtime.accounts.credentials('solo-admin'))!.user;
     const cookie = await signIn('solo-admin', 'first-password-1');
     const res = await rawRequest(`${server.url}/admin/users/change`, {
       method: 'POST',
@@ -98,7 +98,7 @@ describe('the last admin', () => {
     });
     expect(res.status).toBe(409);
     expect(res.headers['content-type']).toMatch(/text\/html/);
-    expect(server.runtime.accounts.userById(solo.id)!.role).toBe('admin');
+    expect((await server.runtime.accounts.userById(solo.id))!.role).toBe('admin');
   });
 });
 
@@ -113,7 +113,7 @@ describe('strict ids and flags', () => {
       const token = await api(server.url, 'DELETE', `/api/tokens/${encodeURIComponent(spelled)}`);
       expect([spelled, token.status]).toEqual([spelled, 400]);
     }
-    expect(server.runtime.accounts.userById(id)!.role).toBe('viewer');
+    expect((await server.runtime.accounts.userById(id))!.role).toBe('viewer');
     expect((await api(server.url, 'PATCH', `/api/users/${id}`, { role: 'coordinator' })).status).toBe(200);
   });
 
@@ -123,13 +123,13 @@ describe('strict ids and flags', () => {
       const res = await api(server.url, 'POST', `/api/import/offices?dryRun=${encodeURIComponent(value)}`, csv, { 'content-type': 'text/csv' });
       expect([value, res.status]).toEqual([value, 400]);
     }
-    expect(server.runtime.store.getOffice('FLAG-1')).toBeUndefined();
+    expect(await server.runtime.store.getOffice('FLAG-1')).toBeUndefined();
     for (const value of ['true', '1']) {
       const res = await api(server.url, 'POST', `/api/import/offices?dryRun=${value}`, csv, { 'content-type': 'text/csv' });
       expect(res.status).toBe(200);
       expect(res.body.dryRun).toBe(true);
     }
-    expect(server.runtime.store.getOffice('FLAG-1')).toBeUndefined();
+    expect(await server.runtime.store.getOffice('FLAG-1')).toBeUndefined();
     expect((await api(server.url, 'GET', '/api/offices?stalled=yes')).status).toBe(400);
     expect((await api(server.url, 'GET', '/api/offices?stalled=0')).status).toBe(200);
     const real = await api(server.url, 'POST', '/api/import/offices?dryRun=false', csv, { 'content-type': 'text/csv' });
@@ -142,7 +142,7 @@ test('two requests creating the same user at once: one 201, one 409, one account
   const results = await Promise.all([1, 2, 3].map(() => api(server.url, 'POST', '/api/users', body)));
   expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
   expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'user_exists')).toBe(true);
-  expect(server.runtime.accounts.users().filter((u) => u.username === 'racer')).toHaveLength(1);
+  expect((await server.runtime.accounts.users()).filter((u) => u.username === 'racer')).toHaveLength(1);
 });
 
 describe('CLI recovery for a locked-out operator', () => {
@@ -166,8 +166,8 @@ describe('CLI recovery for a locked-out operator', () => {
     expect((await runCli(db, ['users', 'add', 'ada', '--role', 'viewer', '--password', 'ada-password-1'])).code).toBe(0);
     const local = await startServer({ dbPath: db, config: { TRUST_PROXY: true } });
     try {
-      const ada = local.runtime.accounts.credentials('ada')!.user;
-      local.runtime.accounts.setDisabled(ada.id, new Date().toISOString());
+      const ada = (await local.runtime.accounts.credentials('ada'))!.user;
+      await local.runtime.accounts.setDisabled(ada.id, new Date().toISOString());
       const signInStatus = async (username: string, password: string) =>
         (
           await rawRequest(`${local.url}/signin`, {

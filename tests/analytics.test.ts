@@ -8,7 +8,7 @@ const period = 'from=2025-01-01&to=2025-12-31';
 
 beforeAll(async () => {
   server = await startServer({ runtime: { clock: fixedClock(HAND_BUILT_NOW) } });
-  loadHandBuilt(server.runtime);
+  await loadHandBuilt(server.runtime);
 });
 afterAll(() => server.close());
 

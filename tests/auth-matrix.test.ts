@@ -24,12 +24,12 @@ beforeAll(async () => {
       'test',
     );
     const principal = { kind: 'session' as const, role, userId: user.id, actor: `user:${user.username}` };
-    tokens[role] = auth.service.createToken(principal, `${role} script`).token;
+    tokens[role] = (await auth.service.createToken(principal, `${role} script`)).token;
   }
-  const viewer = auth.accounts.users().find((u) => u.username === 'matrix-viewer')!;
+  const viewer = (await auth.accounts.users()).find((u) => u.username === 'matrix-viewer')!;
   const principal = { kind: 'session' as const, role: 'viewer' as const, userId: viewer.id, actor: 'user:matrix-viewer' };
-  const revoked = auth.service.createToken(principal, 'old script');
-  auth.service.revokeToken(principal, revoked.record.id);
+  const revoked = await auth.service.createToken(principal, 'old script');
+  await auth.service.revokeToken(principal, revoked.record.id);
   tokens.revoked = revoked.token;
 });
 

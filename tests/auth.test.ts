@@ -102,7 +102,7 @@ test('a cookie-signed write needs the CSRF token, and history names the user', a
   });
   expect(crossSite.status).toBe(403);
   expect(JSON.parse(crossSite.body).error.code).toBe('cross_site_request');
-  expect(server.runtime.store.listOffices({ q: 'Signed-in office' }).total).toBe(0);
+  expect((await server.runtime.store.listOffices({ q: 'Signed-in office' })).total).toBe(0);
 
   const ok = await rawRequest(`${server.url}/api/offices`, {
     method: 'POST',
@@ -111,7 +111,7 @@ test('a cookie-signed write needs the CSRF token, and history names the user', a
   });
   expect(ok.status).toBe(201);
   const id = JSON.parse(ok.body).id as string;
-  expect(server.runtime.store.history(id)[0]!.actor).toBe('user:alice');
+  expect((await server.runtime.store.history(id))[0]!.actor).toBe('user:alice');
 });
 
 test('a viewer cannot change anything', async () => {
@@ -123,7 +123,7 @@ test('a viewer cannot change anything', async () => {
     body: JSON.stringify({ type: 'SEND_CIRCULAR' }),
   });
   expect(res.status).toBe(403);
-  expect(server.runtime.store.getOffice(id)!.version).toBe(0);
+  expect((await server.runtime.store.getOffice(id))!.version).toBe(0);
 });
 
 test('sign-out ends the session; an expired session and a tampered cookie sign nobody in', async () => {
@@ -231,7 +231,7 @@ test('an address that fails across many accounts is stopped too', async () => {
 test('a signed-in person can still use an office reply link (public pages need no session token)', async () => {
   const { cookie } = await signIn('alice', 'alice-password-1', '10.0.0.8');
   const id = await registerOffice(server.url, { name: 'Link office' });
-  server.runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+  await server.runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test' });
   const token = server.runtime.reminders.links.create(id, 'confirm', new Date(clock.now().getTime() + 86_400_000));
   const res = await rawRequest(`${server.url}/r/${token}`, {
     method: 'POST',
@@ -239,7 +239,7 @@ test('a signed-in person can still use an office reply link (public pages need n
     body: '',
   });
   expect(res.status).toBe(200);
-  expect(server.runtime.store.getOffice(id)!.stage).toBe('preparing');
+  expect((await server.runtime.store.getOffice(id))!.stage).toBe('preparing');
 });
 
 test('imports are in the audit trail with who made them', async () => {
@@ -258,7 +258,7 @@ test('imports are in the audit trail with who made them', async () => {
     body: lines,
   });
   expect(asAdmin.status).toBe(200);
-  const trail = server.runtime.accounts.auditTrail({ actor: 'admin-token' });
+  const trail = await server.runtime.accounts.auditTrail({ actor: 'admin-token' });
   expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['import', 'office.REGISTERED']));
 });
 

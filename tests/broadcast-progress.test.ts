@@ -23,14 +23,14 @@ beforeAll(async () => {
     { type: 'ENROLLED', workshopId: 'WS-1' },
     { type: 'TRAINING_COMPLETED' },
   ] as const;
-  engine.unitOfWork(() => {
+  await engine.transact(async () => {
     for (let i = 0; i < OFFICES; i++) {
       const id = `BP-${String(i).padStart(4, '0')}`;
-      engine.register({ id, name: id, country: 'KE', language: 'en', track: 'kit', contacts: [] }, { actor: 'test' });
-      for (const step of steps) engine.apply(id, step, { actor: 'test' });
+      await engine.register({ id, name: id, country: 'KE', language: 'en', track: 'kit', contacts: [] }, { actor: 'test' });
+      for (const step of steps) await engine.apply(id, step, { actor: 'test' });
     }
   });
-  expect(server.runtime.store.getOffice('BP-1999')!.states).toEqual(['deployment.awaitingKit']);
+  expect((await server.runtime.store.getOffice('BP-1999'))!.states).toEqual(['deployment.awaitingKit']);
 });
 
 afterAll(async () => {
@@ -71,5 +71,5 @@ test('a 2,000-office hold: /healthz answers throughout and the progress is seen 
   expect(new Set(between).size).toBeGreaterThanOrEqual(2);
   expect([...between].sort((a, b) => a - b)).toEqual(between);
   expect(pageSeen).toBe(200); // the broadcast's page showed the run in progress
-  expect(server.runtime.store.getOffice('BP-0000')!.states).toEqual(['deployment.onHold']);
+  expect((await server.runtime.store.getOffice('BP-0000'))!.states).toEqual(['deployment.onHold']);
 });

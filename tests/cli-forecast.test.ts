@@ -8,11 +8,11 @@ import { makeTempDir, removeTempDir, runCli, testConfig } from './helpers/server
 let dir: string;
 let db: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = makeTempDir();
   db = path.join(dir, 'demo.db');
-  const runtime = openRuntime(testConfig(db), { clock: fixedClock('2026-06-30T09:00:00.000Z') });
-  loadDemoData(runtime);
+  const runtime = await openRuntime(testConfig(db), { clock: fixedClock('2026-06-30T09:00:00.000Z') });
+  await loadDemoData(runtime);
   runtime.close();
 }, 120_000);
 afterAll(() => removeTempDir(dir));

@@ -26,13 +26,13 @@ function sql(statement: string, ...params: unknown[]): void {
   }
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = makeTempDir();
   dbPath = path.join(dir, 'compat.db');
-  const runtime = openRuntime(testConfig(dbPath));
+  const runtime = await openRuntime(testConfig(dbPath));
   for (const id of ['OK-1', 'OK-2', 'GONE-1', 'GONE-2', 'GONE-3', 'NEWER-1']) {
-    runtime.engine.register({ id, name: id, country: 'DE', language: 'de', track: 'kit', contacts: [] }, { actor: 'test' });
-    runtime.engine.apply(id, sampleEvent('SEND_CIRCULAR'), { actor: 'test' });
+    await runtime.engine.register({ id, name: id, country: 'DE', language: 'de', track: 'kit', contacts: [] }, { actor: 'test' });
+    await runtime.engine.apply(id, sampleEvent('SEND_CIRCULAR'), { actor: 'test' });
   }
   runtime.close();
 });
@@ -44,15 +44,15 @@ function breakSnapshots(): void {
   sql(`UPDATE offices SET machine_version = ? WHERE id = 'NEWER-1'`, OFFICE_MACHINE_VERSION + 1);
 }
 
-test('a clean database opens', () => {
-  expect(() => openRuntime(testConfig(dbPath)).close()).not.toThrow();
+test('a clean database opens', async () => {
+  (await openRuntime(testConfig(dbPath))).close();
 });
 
-test('openRuntime refuses a database whose snapshots no longer resolve, and lists each kind and its offices', () => {
+test('openRuntime refuses a database whose snapshots no longer resolve, and lists each kind and its offices', async () => {
   breakSnapshots();
   let error: unknown;
   try {
-    openRuntime(testConfig(dbPath)).close();
+    (await openRuntime(testConfig(dbPath))).close();
   } catch (e) {
     error = e;
   }
@@ -74,15 +74,15 @@ test('openRuntime refuses a database whose snapshots no longer resolve, and list
   expect(message).not.toContain('OK-1');
 });
 
-test('a kind shared by many offices lists the first ones by id and counts the rest', () => {
-  const runtime = openRuntime(testConfig(dbPath));
+test('a kind shared by many offices lists the first ones by id and counts the rest', async () => {
+  const runtime = await openRuntime(testConfig(dbPath));
   const ids = Array.from({ length: LISTED_IDS + 3 }, (_, i) => `LOST-${String(i).padStart(3, '0')}`);
-  for (const id of ids) runtime.engine.register({ id, name: id, country: 'DE', language: 'de', track: 'kit', contacts: [] }, { actor: 'test' });
+  for (const id of ids) await runtime.engine.register({ id, name: id, country: 'DE', language: 'de', track: 'kit', contacts: [] }, { actor: 'test' });
   runtime.close();
   sql(`UPDATE offices SET snapshot = json_set(snapshot, '$.value', 'lost') WHERE id LIKE 'LOST-%'`);
   let error: unknown;
   try {
-    openRuntime(testConfig(dbPath)).close();
+    (await openRuntime(testConfig(dbPath))).close();
   } catch (e) {
     error = e;
   }
@@ -93,14 +93,14 @@ test('a kind shared by many offices lists the first ones by id and counts the re
   expect((error as Error).message).not.toContain(ids.at(-1));
 });
 
-test('an office stored by an older machine version records the current one at its next transition', () => {
+test('an office stored by an older machine version records the current one at its next transition', async () => {
   sql(`UPDATE offices SET machine_version = ? WHERE id = 'OK-1'`, OFFICE_MACHINE_VERSION - 1);
-  const runtime = openRuntime(testConfig(dbPath));
+  const runtime = await openRuntime(testConfig(dbPath));
   try {
-    expect(runtime.store.getOffice('OK-1')!.machineVersion).toBe(OFFICE_MACHINE_VERSION - 1);
-    runtime.engine.apply('OK-1', sampleEvent('REPLY_AFFIRMATIVE'), { actor: 'test' });
-    expect(runtime.store.getOffice('OK-1')!.machineVersion).toBe(OFFICE_MACHINE_VERSION);
-    expect(runtime.store.getOffice('OK-2')!.machineVersion).toBe(OFFICE_MACHINE_VERSION);
+    expect((await runtime.store.getOffice('OK-1'))!.machineVersion).toBe(OFFICE_MACHINE_VERSION - 1);
+    await runtime.engine.apply('OK-1', sampleEvent('REPLY_AFFIRMATIVE'), { actor: 'test' });
+    expect((await runtime.store.getOffice('OK-1'))!.machineVersion).toBe(OFFICE_MACHINE_VERSION);
+    expect((await runtime.store.getOffice('OK-2'))!.machineVersion).toBe(OFFICE_MACHINE_VERSION);
   } finally {
     runtime.close();
   }

@@ -98,9 +98,9 @@ test('every acknowledged event survives a SIGKILL mid-stream, and verify finds n
   expect(await second.exited).toBe(0);
 
   // …and engine/verify.ts directly, once nothing else has the file open.
-  const runtime = openRuntime(testConfig(dbPath));
+  const runtime = await openRuntime(testConfig(dbPath));
   try {
-    const report = verify(runtime.store);
+    const report = await verify(runtime.store);
     expect(report.differences).toEqual([]);
     expect(report.offices).toBe(offices);
   } finally {

@@ -18,15 +18,15 @@ const historyCount = (fx: ProgrammeFixture) => (fx.runtime.db.prepare('SELECT co
 
 describe('CSV office import', () => {
   let fx: ProgrammeFixture;
-  beforeEach(() => {
-    fx = openFixture('2003-03-01T10:00:00.000Z');
+  beforeEach(async () => {
+    fx = await openFixture('2003-03-01T10:00:00.000Z');
   });
   afterEach(() => fx.close());
 
-  it('registers new offices through the engine, and re-importing the same file changes nothing', () => {
-    const first = importOfficesCsv(fx.runtime, CSV, { actor: 'admin' });
+  it('registers new offices through the engine, and re-importing the same file changes nothing', async () => {
+    const first = await importOfficesCsv(fx.runtime, CSV, { actor: 'admin' });
     expect(first).toMatchObject({ created: 3, updated: 0, unchanged: 0 });
-    expect(fx.runtime.store.getOffice('KE-IPO')).toMatchObject({
+    expect(await fx.runtime.store.getOffice('KE-IPO')).toMatchObject({
       name: 'Kenya Industrial Property Institute',
       country: 'KE',
       city: 'Nairobi',
@@ -34,38 +34,38 @@ describe('CSV office import', () => {
       contacts: [{ name: 'Wanjiru Kamau', email: 'w.kamau@kipi.example' }],
       stage: 'prospect',
     });
-    expect(fx.runtime.store.getOffice('CL-IPO')).toMatchObject({ name: 'Instituto Nacional de Propiedad Industrial, Chile', city: null, contacts: [] });
-    expect(fx.runtime.store.history('FR-IPO')).toEqual([expect.objectContaining({ type: 'REGISTERED', actor: 'admin' })]);
+    expect(await fx.runtime.store.getOffice('CL-IPO')).toMatchObject({ name: 'Instituto Nacional de Propiedad Industrial, Chile', city: null, contacts: [] });
+    expect(await fx.runtime.store.history('FR-IPO')).toEqual([expect.objectContaining({ type: 'REGISTERED', actor: 'admin' })]);
 
     const before = { offices: dumpOffices(fx), history: historyCount(fx) };
     fx.clock.advance(86_400_000);
-    const again = importOfficesCsv(fx.runtime, CSV, { actor: 'admin' });
+    const again = await importOfficesCsv(fx.runtime, CSV, { actor: 'admin' });
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
     expect({ offices: dumpOffices(fx), history: historyCount(fx) }).toEqual(before);
   });
 
-  it('updates the descriptive fields that differ, by id, and says which', () => {
-    importOfficesCsv(fx.runtime, CSV, { actor: 'admin' });
-    fx.runtime.engine.apply('KE-IPO', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+  it('updates the descriptive fields that differ, by id, and says which', async () => {
+    await importOfficesCsv(fx.runtime, CSV, { actor: 'admin' });
+    await fx.runtime.engine.apply('KE-IPO', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
     const changed = CSV.replace('Nairobi,en,Wanjiru Kamau', 'Mombasa,sw,Wanjiru Kamau-Otieno').replace('CL,,es,,', 'CL,Santiago,,,');
-    const result = importOfficesCsv(fx.runtime, changed, { actor: 'admin' });
+    const result = await importOfficesCsv(fx.runtime, changed, { actor: 'admin' });
     expect(result.offices).toEqual([
       { line: 2, id: 'FR-IPO', action: 'unchanged', changes: [] },
       { line: 3, id: 'KE-IPO', action: 'updated', changes: ['city', 'language', 'contacts'] },
       { line: 4, id: 'CL-IPO', action: 'updated', changes: ['city'] },
     ]);
-    const ke = fx.runtime.store.getOffice('KE-IPO')!;
+    const ke = (await fx.runtime.store.getOffice('KE-IPO'))!;
     expect(ke).toMatchObject({ city: 'Mombasa', language: 'sw', contacts: [{ name: 'Wanjiru Kamau-Otieno', email: 'w.kamau@kipi.example' }] });
     // The change went through the engine: one version, one DETAILS_UPDATED row with what changed; the state stays.
     expect(ke).toMatchObject({ stage: 'invited', states: ['invited'], version: 2 });
-    const last = fx.runtime.store.history(ke!.id).at(-1)!;
+    const last = (await fx.runtime.store.history(ke!.id)).at(-1)!;
     expect(last).toMatchObject({ type: 'DETAILS_UPDATED', from: ['invited'], to: ['invited'], seq: 2 });
     expect(Object.keys(last.payload).sort()).toEqual(['city', 'contacts', 'language']);
     // A blank optional cell keeps what is stored (CL-IPO keeps "es").
-    expect(fx.runtime.store.getOffice('CL-IPO')!.language).toBe('es');
+    expect((await fx.runtime.store.getOffice('CL-IPO'))!.language).toBe('es');
   });
 
-  it('reports every bad line by number and imports nothing', () => {
+  it('reports every bad line by number and imports nothing', async () => {
     const bad = [
       'id,name,country,city,language,contact name,contact email',
       'FR-IPO,INPI,FR,Paris,fr,Jeanne Martin,jeanne.martin@inpi.example',
@@ -77,7 +77,7 @@ describe('CSV office import', () => {
     ].join('\n');
     let error: { code?: string; details?: { errors: { line: number; message: string }[] } } = {};
     try {
-      importOfficesCsv(fx.runtime, bad, { actor: 'admin' });
+      await importOfficesCsv(fx.runtime, bad, { actor: 'admin' });
     } catch (e) {
       error = e as typeof error;
     }
@@ -86,12 +86,12 @@ describe('CSV office import', () => {
     expect([...new Set(lines)]).toEqual([3, 4, 5, 6, 7]);
     expect(error.details!.errors.find((e) => e.line === 5)!.message).toMatch(/already appears on line 2/);
     expect(error.details!.errors.filter((e) => e.line === 6).map((e) => e.message).join(' ')).toMatch(/language[\s\S]*contact/);
-    expect(fx.runtime.store.getOffice('FR-IPO')).toBeUndefined();
+    expect(await fx.runtime.store.getOffice('FR-IPO')).toBeUndefined();
     expect(historyCount(fx)).toBe(0);
 
-    expect(() => importOfficesCsv(fx.runtime, 'id,name,countyr\nA,B,FR\n', { actor: 'a' })).toThrow(/line 1: unknown column "countyr"[\s\S]*missing column "country"/);
-    expect(() => importOfficesCsv(fx.runtime, 'id,name,country\n"A,B,FR\n', { actor: 'a' })).toThrow(/Quote Not Closed/);
-    expect(() => importOfficesCsv(fx.runtime, '', { actor: 'a' })).toThrow(/empty/);
+    await expect(importOfficesCsv(fx.runtime, 'id,name,countyr\nA,B,FR\n', { actor: 'a' })).rejects.toThrow(/line 1: unknown column "countyr"[\s\S]*missing column "country"/);
+    await expect(importOfficesCsv(fx.runtime, 'id,name,country\n"A,B,FR\n', { actor: 'a' })).rejects.toThrow(/Quote Not Closed/);
+    await expect(importOfficesCsv(fx.runtime, '', { actor: 'a' })).rejects.toThrow(/empty/);
   });
 
   it('is available from the CLI and the API', async () => {
@@ -115,7 +115,7 @@ describe('CSV office import', () => {
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toMatch(/import_invalid: Nothing was imported: 1 bad line\(s\)\.\nline 3: country: not an ISO 3166-1 alpha-2 country code/);
 
-    fx = openFixture('2003-03-02T10:00:00.000Z', fx.dir);
+    fx = await openFixture('2003-03-02T10:00:00.000Z', fx.dir);
     const base = await fx.serve();
     const upload = (body: string, type = 'text/csv') =>
       fetch(`${base}/api/import/offices`, { method: 'POST', headers: { 'Content-Type': type }, body });

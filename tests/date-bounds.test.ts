@@ -49,9 +49,9 @@ describe('date bounds', () => {
     rt.db
       .prepare('INSERT INTO reminder_pauses (office_id, paused_at, until, reason, actor) VALUES (?, ?, ?, ?, ?)')
       .run(id, now.toISOString(), '+010000-01-01T11:00:00.000Z', 'written by an older version', 'test');
-    const resumed = rt.engine.unitOfWork(() => rt.reminders.reminders.resumeExpired(new Date(now.getTime() + 60_000)));
+    const resumed = await rt.engine.transact(() => rt.reminders.reminders.resumeExpired(new Date(now.getTime() + 60_000)));
     expect(resumed).toBe(0);
-    expect(rt.reminders.store.pause(id)).toBeDefined();
+    expect(await rt.reminders.store.pause(id)).toBeDefined();
   });
 
   it('imports refuse an event or office dated outside the range, importing nothing', async () => {

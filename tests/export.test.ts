@@ -16,7 +16,7 @@ describe('exports', () => {
   beforeAll(async () => {
     source = await startServer();
     copy = await startServer({ config: { BODY_LIMIT: '50mb' } });
-    expect(loadDemoData(source.runtime)).not.toBeNull();
+    expect(await loadDemoData(source.runtime)).not.toBeNull();
     // A workshop in the programme's own table travels too.
     expect((await api(source.url, 'POST', '/api/workshops', { id: 'EXP-1', title: 'Export check', city: 'Nairobi', country: 'KE', start: '2030-01-10', end: '2030-01-11', capacity: 4 })).status).toBe(201);
   });
@@ -32,7 +32,7 @@ describe('exports', () => {
     expect(first.headers['content-type']).toMatch(/^application\/x-ndjson/);
     expect(first.headers['transfer-encoding']).toBe('chunked');
     const lines = first.body.trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; at?: string });
-    const offices = source.runtime.store.listOffices({ limit: 1 }).total;
+    const offices = (await source.runtime.store.listOffices({ limit: 1 })).total;
     const historyRows = (source.runtime.db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
     expect(lines.filter((l) => l.kind === 'office')).toHaveLength(offices);
     expect(lines.filter((l) => l.kind === 'event')).toHaveLength(historyRows - offices);
@@ -47,7 +47,7 @@ describe('exports', () => {
     const second = await rawRequest(`${copy.url}/api/export`, { headers: auth });
     expect(second.status).toBe(200);
     expect(second.body).toBe(first.body);
-    expect(verify(copy.runtime.store).differences).toEqual([]);
+    expect((await verify(copy.runtime.store)).differences).toEqual([]);
 
     // The CLI writes the same file (a copy of the database, so the two never share a connection).
     const snapshot = path.join(dir, 'snapshot.db');

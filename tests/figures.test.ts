@@ -15,35 +15,35 @@ const DAY = 86_400_000;
 const clock = fixedClock(START);
 let server: TestServer;
 
-function seed(id: string, events: OfficeEvent[], track: 'kit' | 'internet' = 'kit'): void {
+async function seed(id: string, events: OfficeEvent[], track: 'kit' | 'internet' = 'kit'): Promise<void> {
   const { engine } = server.runtime;
-  engine.unitOfWork(() => {
-    engine.register({ id, name: `Office ${id}`, country: 'FR', language: 'en', track, contacts: [{ name: 'A', email: `a@${id.toLowerCase()}.example` }] }, { actor: 'test' });
-    for (const event of events) engine.apply(id, event, { actor: 'test' });
+  await engine.transact(async () => {
+    await engine.register({ id, name: `Office ${id}`, country: 'FR', language: 'en', track, contacts: [{ name: 'A', email: `a@${id.toLowerCase()}.example` }] }, { actor: 'test' });
+    for (const event of events) await engine.apply(id, event, { actor: 'test' });
   });
 }
 
 beforeAll(async () => {
   server = await startServer({ runtime: { clock } });
-  seed('KIT-INSTALLED', PATH.installed);
-  seed('KIT-HANDED', [...PATH.installed, { type: 'HANDED_OVER' }]);
-  seed('NET-HANDED', [...PATH.preparing, PATH.nominated.at(-1)!, { type: 'ENROLLED', workshopId: 'WS-1' }, { type: 'TRAINING_COMPLETED' }, { type: 'SERVICES_CONNECTED' }, { type: 'HANDED_OVER' }], 'internet');
+  await seed('KIT-INSTALLED', PATH.installed);
+  await seed('KIT-HANDED', [...PATH.installed, { type: 'HANDED_OVER' }]);
+  await seed('NET-HANDED', [...PATH.preparing, PATH.nominated.at(-1)!, { type: 'ENROLLED', workshopId: 'WS-1' }, { type: 'TRAINING_COMPLETED' }, { type: 'SERVICES_CONNECTED' }, { type: 'HANDED_OVER' }], 'internet');
   // Both regions of `preparing` wait (site survey, nomination): stalled in two states, one office.
-  seed('TWO-REGIONS', PATH.preparing);
-  seed('INVITED', PATH.invited);
+  await seed('TWO-REGIONS', PATH.preparing);
+  await seed('INVITED', PATH.invited);
   // Installed, then left the programme: no longer counted, in the figure or in the chart.
-  seed('KIT-WITHDRAWN', [...PATH.installed, { type: 'WITHDRAWN', reason: 'Merged into a regional office' }]);
+  await seed('KIT-WITHDRAWN', [...PATH.installed, { type: 'WITHDRAWN', reason: 'Merged into a regional office' }]);
   // 100 days on, with a scheduler pass every day: reminders, then escalations.
   for (let d = 0; d < 100; d++) {
     clock.advance(DAY);
-    runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now());
+    await runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now());
   }
 }, 60_000);
 
 afterAll(() => server?.close());
 
-test('each figure once per office, kits apart from Internet connections', () => {
-  expect(currentFigures(server.runtime.db, clock.now())).toEqual({
+test('each figure once per office, kits apart from Internet connections', async () => {
+  expect(await currentFigures(server.runtime.db, clock.now())).toEqual({
     invited: 1,
     preparing: 1,
     installed: 2, // KIT-INSTALLED, KIT-HANDED
@@ -56,8 +56,8 @@ test('each figure once per office, kits apart from Internet connections', () => 
   expect(stalledStates).toBe(2);
 });
 
-test('the installations chart adds up to the installed figure (a withdrawn office is in neither)', () => {
-  const months = installationsByMonth(server.runtime.db, currentFigures(server.runtime.db, clock.now()).installed);
+test('the installations chart adds up to the installed figure (a withdrawn office is in neither)', async () => {
+  const months = await installationsByMonth(server.runtime.db, (await currentFigures(server.runtime.db, clock.now())).installed);
   expect(months.reduce((n, m) => n + m.n, 0)).toBe(2);
   expect(months.every((m) => m.month !== '')).toBe(true);
 });
@@ -84,10 +84,10 @@ test('every figure is the length of its list: the API, /offices?figure= and /stu
   expect((await fetch(`${server.url}/offices?figure=nonsense`)).status).toBe(200);
 });
 
-test('the figures as of a date come from the history: now they are the live ones, earlier the past ones', () => {
+test('the figures as of a date come from the history: now they are the live ones, earlier the past ones', async () => {
   const { db, reminders } = server.runtime;
-  expect(figuresAsOf(db, clock.now().toISOString(), reminders.policies).figures).toEqual(currentFigures(db, clock.now()));
+  expect((await figuresAsOf(db, clock.now().toISOString(), reminders.policies)).figures).toEqual(await currentFigures(db, clock.now()));
   // On the first day nothing was late yet.
-  const first = figuresAsOf(db, new Date(Date.parse(START) + DAY).toISOString(), reminders.policies).figures;
+  const first = (await figuresAsOf(db, new Date(Date.parse(START) + DAY).toISOString(), reminders.policies)).figures;
   expect(first).toMatchObject({ installed: 2, connected: 1, stalled: 0, stuck: 0 });
 });

@@ -13,7 +13,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   server = await startServer({ runtime: { clock: fixedClock(NOW) }, config: { PROGRAMME_DEADLINE: '2027-06-30' } });
-  loadDemoData(server.runtime);
+  await loadDemoData(server.runtime);
   browser = await launchBrowser();
 }, 120_000);
 afterAll(async () => {

@@ -13,10 +13,10 @@ const NOW = Date.parse('2026-06-01T00:00:00.000Z');
 let dir: string;
 let runtime: Runtime;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = makeTempDir();
-  runtime = openRuntime(testConfig(path.join(dir, 'forecast.db')), { clock: fixedClock(new Date(NOW)) });
-  loadGenerated(runtime, 900, NOW, 4);
+  runtime = await openRuntime(testConfig(path.join(dir, 'forecast.db')), { clock: fixedClock(new Date(NOW)) });
+  await loadGenerated(runtime, 900, NOW, 4);
 }, 300_000);
 afterAll(() => {
   runtime.close();
@@ -25,8 +25,8 @@ afterAll(() => {
 
 const near = (actual: number, expected: number, tolerance: number) => ({ actual: Math.round(actual * 1000) / 1000, ok: Math.abs(actual - expected) <= tolerance });
 
-test('the model recovers the chances and the typical stays it was generated with', () => {
-  const model = fitModel(loadHistory(runtime.db), NOW);
+test('the model recovers the chances and the typical stays it was generated with', async () => {
+  const model = fitModel(await loadHistory(runtime.db), NOW);
   const invited = outcomes(stayOf(model, 'kit', 'invited')!);
   // An exponential stay's median is ln 2 times its mean.
   expect(near(invited.median! / DAY, RATES.invitedDays * Math.LN2, 4)).toMatchObject({ ok: true });
@@ -42,8 +42,8 @@ test('the model recovers the chances and the typical stays it was generated with
   expect(near(enrolled.next['preparing.training.nominated']!, RATES.noShowChance, 0.05)).toMatchObject({ ok: true });
 });
 
-test('the same inputs give the same forecast; another seed a different one', () => {
-  const history = loadHistory(runtime.db);
+test('the same inputs give the same forecast; another seed a different one', async () => {
+  const history = await loadHistory(runtime.db);
   const options = { asOf: NOW, deadline: NOW + 180 * DAY, runs: 1000, seed: 5, scenario: {} };
   const a = forecast(history, options);
   const b = forecast(history, options);
@@ -58,8 +58,8 @@ test('the same inputs give the same forecast; another seed a different one', () 
   expect(ic.low).toBeGreaterThanOrEqual(a.programme.doneBefore);
 });
 
-test('scenarios: faster site surveys and an earlier Gold Disk raise the outcome, never lower it', () => {
-  const history = loadHistory(runtime.db);
+test('scenarios: faster site surveys and an earlier Gold Disk raise the outcome, never lower it', async () => {
+  const history = await loadHistory(runtime.db);
   const base = { asOf: NOW, deadline: NOW + 120 * DAY, runs: 1000, seed: 5 };
   const baseline = forecast(history, { ...base, scenario: {} }).programme.installedOrConnected.expected;
   const faster = forecast(history, { ...base, scenario: { speedup: { preparing: 0.25, deployment: 0.25 } } }).programme.installedOrConnected.expected;
@@ -68,8 +68,8 @@ test('scenarios: faster site surveys and an earlier Gold Disk raise the outcome,
   expect(held).toBeGreaterThanOrEqual(baseline - 1);
 });
 
-test('backtest on 90-day windows: the 80% interval holds the actual count 70–90% of the time, and the office probabilities beat the base rate', () => {
-  const result = backtest(loadHistory(runtime.db), { from: NOW - 900 * DAY, to: NOW, stepDays: 21, windowDays: 90, runs: 1000, seed: 3 });
+test('backtest on 90-day windows: the 80% interval holds the actual count 70–90% of the time, and the office probabilities beat the base rate', async () => {
+  const result = backtest(await loadHistory(runtime.db), { from: NOW - 900 * DAY, to: NOW, stepDays: 21, windowDays: 90, runs: 1000, seed: 3 });
   console.log(`forecast backtest: ${result.points.length} as-of dates, coverage ${result.coverage.toFixed(3)}, Brier ${result.brier.toFixed(4)} vs base rate ${result.baseRateBrier.toFixed(4)} (base rate ${result.baseRate.toFixed(3)}, ${result.officesScored} office forecasts)`);
   expect(result.points.length).toBeGreaterThanOrEqual(35);
   expect(result.coverage).toBeGreaterThanOrEqual(0.7);

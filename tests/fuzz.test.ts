@@ -21,9 +21,9 @@ afterAll(async () => {
   await server.close();
 });
 
-const officeCount = () => Object.values(server.runtime.store.countByStage()).reduce((a, b) => a + b, 0);
-const historyLength = (id: string) => server.runtime.store.history(id).length;
-const versionOf = (id: string) => server.runtime.store.getOffice(id)?.version;
+const officeCount = async () => Object.values(await server.runtime.store.countByStage()).reduce((a, b) => a + b, 0);
+const historyLength = async (id: string) => (await server.runtime.store.history(id)).length;
+const versionOf = async (id: string) => (await server.runtime.store.getOffice(id))?.version;
 
 /** Strings that tend to break things: empty, whitespace, quotes, SQL, LIKE wildcards, HTML, unicode. */
 const nasty = fc.constantFrom('', ' ', '\t', 'FR', 'fr', 'ch', 'XX', 'kit', 'internet', 'null', '0', '-1', '1e309', '%', '_', '\\', "'; DROP TABLE offices;--", '<script>alert(1)</script>', '🦄', 'é', '\u0000', 'a'.repeat(5000));
@@ -68,23 +68,23 @@ function expectErrorShape(body: unknown): void {
 test('POST /api/offices: random bodies and headers never give a 5xx; a refusal registers nothing', async () => {
   await fc.assert(
     fc.asyncProperty(rawBody, contentType, fc.option(headerValue), async (body, type, actor) => {
-      const before = officeCount();
+      const before = await officeCount();
       const headers: Record<string, string> = { 'content-type': type };
       if (actor !== null) headers['x-actor'] = actor;
       const res = await api(server.url, 'POST', '/api/offices', body, headers);
       expect(res.status).toBeLessThan(500);
       if (res.status === 201) {
-        expect(officeCount()).toBe(before + 1);
-        expect(versionOf((res.body as { id: string }).id)).toBe(0);
+        expect(await officeCount()).toBe(before + 1);
+        expect(await versionOf((res.body as { id: string }).id)).toBe(0);
       } else {
         expect(res.status).toBeGreaterThanOrEqual(400);
         expectErrorShape(res.body);
-        expect(officeCount()).toBe(before);
+        expect(await officeCount()).toBe(before);
       }
     }),
     { numRuns: 1500, ...budget(20_000) },
   );
-  expect(verify(server.runtime.store).differences).toEqual([]);
+  expect((await verify(server.runtime.store)).differences).toEqual([]);
 });
 
 /** Fields that make every event type's payload valid (each schema strips what it does not read). */
@@ -129,15 +129,15 @@ test('POST /api/offices/:id/events: random event sequences never give a 5xx; a r
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
       for (const c of commands) {
-        const version = versionOf(c.office);
+        const version = await versionOf(c.office);
         let body: unknown = c.body;
         if (typeof c.body === 'object' && c.body !== null && 'allowedPick' in c.body) {
-          const office = server.runtime.store.getOffice(c.office);
+          const office = await server.runtime.store.getOffice(c.office);
           const allowed = office ? toOfficeView(office).allowedEvents : [];
           const type = allowed.length ? allowed[(c.body.allowedPick as number) % allowed.length] : 'SEND_CIRCULAR';
           body = { type, ...VALID_PAYLOAD };
         }
-        const historyBefore = version === undefined ? 0 : historyLength(c.office);
+        const historyBefore = version === undefined ? 0 : await historyLength(c.office);
         const headers: Record<string, string> = { 'content-type': c.type };
         if (c.ifMatch === 'current') headers['if-match'] = `"${version ?? 0}"`;
         else if (c.ifMatch !== null) headers['if-match'] = c.ifMatch;
@@ -145,15 +145,15 @@ test('POST /api/offices/:id/events: random event sequences never give a 5xx; a r
         expect(res.status).toBeLessThan(500);
         if (res.status === 200) {
           accepted++;
-          expect(versionOf(c.office)).toBe((version ?? -1) + 1);
-          const history = server.runtime.store.history(c.office);
+          expect(await versionOf(c.office)).toBe((version ?? -1) + 1);
+          const history = await server.runtime.store.history(c.office);
           expect(history).toHaveLength(historyBefore + 1);
           expect(history.at(-1)?.type).toBe((body as { type: string }).type);
         } else {
           expect(res.status).toBeGreaterThanOrEqual(400);
           expectErrorShape(res.body);
-          expect(versionOf(c.office)).toBe(version);
-          if (version !== undefined) expect(historyLength(c.office)).toBe(historyBefore);
+          expect(await versionOf(c.office)).toBe(version);
+          if (version !== undefined) expect(await historyLength(c.office)).toBe(historyBefore);
         }
       }
     }),
@@ -161,7 +161,7 @@ test('POST /api/offices/:id/events: random event sequences never give a 5xx; a r
   );
   // The generators reach real transitions, not only refusals.
   expect(accepted).toBeGreaterThan(10);
-  expect(verify(server.runtime.store).differences).toEqual([]);
+  expect((await verify(server.runtime.store)).differences).toEqual([]);
 });
 
 test('GET /api/offices: random query strings never give a 5xx', async () => {

@@ -7,11 +7,11 @@ import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
 let dir: string;
 let runtime: Runtime;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = makeTempDir();
-  runtime = openRuntime(testConfig(path.join(dir, 'db.sqlite'), { DB_BUSY_TIMEOUT_MS: 50 }));
+  runtime = await openRuntime(testConfig(path.join(dir, 'db.sqlite'), { DB_BUSY_TIMEOUT_MS: 50 }));
   for (const id of ['G1', 'G2', 'G3']) {
-    runtime.engine.register({ id, name: id, country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+    await runtime.engine.register({ id, name: id, country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
   }
 });
 
@@ -20,23 +20,23 @@ afterEach(() => {
   removeTempDir(dir);
 });
 
-const versionOf = (id: string) => runtime.store.getOffice(id)!.version;
+const versionOf = async (id: string) => (await runtime.store.getOffice(id))!.version;
 
 test('work queued together commits together, and a failing item rolls back alone', async () => {
   const commits = new GroupCommit(runtime.engine);
   const announced: string[] = [];
   runtime.engine.addHooks({ afterCommit: (r) => announced.push(r.office.id) });
   const results = await Promise.allSettled([
-    commits.run(() => runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
+    commits.run(async () => (await runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't' })).office.version),
     commits.run(() => runtime.engine.apply('G2', { type: 'KIT_INSTALLED' }, { actor: 't' })),
-    commits.run(() => runtime.engine.apply('G3', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
+    commits.run(async () => (await runtime.engine.apply('G3', { type: 'SEND_CIRCULAR' }, { actor: 't' })).office.version),
     commits.run(() => runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't', expectedVersion: 0 })),
   ]);
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
   expect((results[1] as PromiseRejectedResult).reason.code).toBe('event_not_allowed');
   expect((results[3] as PromiseRejectedResult).reason.code).toBe('version_mismatch');
-  expect([versionOf('G1'), versionOf('G2'), versionOf('G3')]).toEqual([1, 0, 1]);
-  expect(runtime.store.history('G2')).toHaveLength(1);
+  expect([await versionOf('G1'), await versionOf('G2'), await versionOf('G3')]).toEqual([1, 0, 1]);
+  expect(await runtime.store.history('G2')).toHaveLength(1);
   expect(announced.sort()).toEqual(['G1', 'G3']);
 });
 
@@ -55,7 +55,7 @@ test('when the commit itself cannot happen, every caller is refused and nothing 
     blocker.prepare('ROLLBACK').run();
     blocker.close();
   }
-  expect([versionOf('G1'), versionOf('G2')]).toEqual([0, 0]);
+  expect([await versionOf('G1'), await versionOf('G2')]).toEqual([0, 0]);
 });
 
 /** Office ids per commit, in commit order: afterCommit announces one commit's records in one go. */
@@ -105,7 +105,7 @@ test('the wait is bounded: a request whose siblings never come is committed alon
   await Promise.all(['G1', 'G2'].map((id) => send(commits, id, 'SEND_CIRCULAR')));
   await send(commits, 'G3', 'SEND_CIRCULAR');
   expect(seen).toEqual([['G1', 'G2'], ['G3']]);
-  expect([versionOf('G1'), versionOf('G2'), versionOf('G3')]).toEqual([1, 1, 1]);
+  expect([await versionOf('G1'), await versionOf('G2'), await versionOf('G3')]).toEqual([1, 1, 1]);
 });
 
 test('savepoint journals are kept in memory, and a failing item of a 40-request batch still rolls back alone', async () => {
@@ -113,24 +113,24 @@ test('savepoint journals are kept in memory, and a failing item of a 40-request 
   expect(runtime.db.pragma('temp_store', { simple: true })).toBe(2);
   const ids = Array.from({ length: 40 }, (_, i) => `B${i}`);
   for (const id of ids) {
-    runtime.engine.register({ id, name: id, country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+    await runtime.engine.register({ id, name: id, country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
   }
   const commits = new GroupCommit(runtime.engine);
   const results = await Promise.allSettled(
     ids.map((id, i) =>
-      commits.run(() => {
+      commits.run(async () => {
         for (const type of ['SEND_CIRCULAR', 'REPLY_AFFIRMATIVE', 'SITE_SURVEYED'] as const) {
-          runtime.engine.apply(id, { type }, { actor: 't' });
+          await runtime.engine.apply(id, { type }, { actor: 't' });
         }
         if (i === 20) throw new Error('refused after writing');
       }),
     ),
   );
   expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
-  expect(versionOf('B20')).toBe(0);
-  expect(runtime.store.history('B20')).toHaveLength(1);
-  expect(ids.filter((id) => id !== 'B20').map(versionOf)).toEqual(Array(39).fill(3));
-  expect(runtime.store.getOffice('B19')!.states).toEqual(['preparing.site.inProgress', 'preparing.training.awaitingNomination']);
+  expect(await versionOf('B20')).toBe(0);
+  expect(await runtime.store.history('B20')).toHaveLength(1);
+  expect(await Promise.all(ids.filter((id) => id !== 'B20').map(versionOf))).toEqual(Array(39).fill(3));
+  expect((await runtime.store.getOffice('B19'))!.states).toEqual(['preparing.site.inProgress', 'preparing.training.awaitingNomination']);
 });
 
 test('an after-commit hook that throws changes neither the answer nor what the other hooks see', async () => {
@@ -146,8 +146,8 @@ test('an after-commit hook that throws changes neither the answer nor what the o
   });
   runtime.engine.addHooks({ afterCommit: (r) => seen.push(r.office.id) });
   const results = await Promise.allSettled([
-    commits.run(() => runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
-    commits.run(() => runtime.engine.apply('G2', { type: 'SEND_CIRCULAR' }, { actor: 't' }).office.version),
+    commits.run(async () => (await runtime.engine.apply('G1', { type: 'SEND_CIRCULAR' }, { actor: 't' })).office.version),
+    commits.run(async () => (await runtime.engine.apply('G2', { type: 'SEND_CIRCULAR' }, { actor: 't' })).office.version),
   ]);
   expect(results).toEqual([
     { status: 'fulfilled', value: 1 },

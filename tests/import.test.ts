@@ -74,7 +74,7 @@ describe('POST /api/import', () => {
       ['FOCAL_POINT_NOMINATED', '2024-05-02T09:00:00.000Z'],
     ]);
     expect(history.body.events[1].payload).toEqual({ letterRef: 'C.8123' });
-    expect(verify(server.runtime.store).differences).toEqual([]);
+    expect((await verify(server.runtime.store)).differences).toEqual([]);
   });
 
   test.each(badFiles)('%s: nothing loads and the error names the line', async (_label, text, line, mentions) => {
@@ -113,10 +113,10 @@ describe('npm run cli -- import FILE', () => {
     removeTempDir(dir);
   });
 
-  const officeCount = (dbPath: string) => {
-    const runtime = openRuntime(testConfig(dbPath));
+  const officeCount = async (dbPath: string) => {
+    const runtime = await openRuntime(testConfig(dbPath));
     try {
-      return runtime.store.listOffices({ limit: 1 }).total;
+      return (await runtime.store.listOffices({ limit: 1 })).total;
     } finally {
       runtime.close();
     }
@@ -126,11 +126,11 @@ describe('npm run cli -- import FILE', () => {
     const dbPath = path.join(dir, 'cli.db');
     const result = await runCli(dbPath, ['import', VALID_FILE, '--actor', 'migration-2024']);
     expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining('Imported 2 offices, 8 events') });
-    const runtime = openRuntime(testConfig(dbPath));
+    const runtime = await openRuntime(testConfig(dbPath));
     try {
-      expect(runtime.store.getOffice('SN-DAKAR')?.states).toEqual(['preparing.site.blocked', 'preparing.training.nominated']);
-      expect(runtime.store.history('CL-SANTIAGO').map((e) => e.actor)).toEqual(Array(4).fill('migration-2024'));
-      expect(verify(runtime.store).differences).toEqual([]);
+      expect((await runtime.store.getOffice('SN-DAKAR'))?.states).toEqual(['preparing.site.blocked', 'preparing.training.nominated']);
+      expect((await runtime.store.history('CL-SANTIAGO')).map((e) => e.actor)).toEqual(Array(4).fill('migration-2024'));
+      expect((await verify(runtime.store)).differences).toEqual([]);
     } finally {
       runtime.close();
     }
@@ -144,7 +144,7 @@ describe('npm run cli -- import FILE', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`line ${line}:`);
     expect(result.stdout).not.toContain('Imported');
-    expect(officeCount(dbPath)).toBe(0);
+    expect(await officeCount(dbPath)).toBe(0);
   });
 
   test('a missing file is a clear error, not a stack trace', async () => {

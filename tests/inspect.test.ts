@@ -50,11 +50,11 @@ async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
 
 test('every transition is streamed as @xstate.actor (with the machine), @xstate.event and @xstate.snapshot', async () => {
   const { port } = wss.address() as AddressInfo;
-  runtime = openRuntime(testConfig(path.join(dir, 'db.sqlite'), { INSPECT_URL: `ws://127.0.0.1:${port}` }));
+  runtime = await openRuntime(testConfig(path.join(dir, 'db.sqlite'), { INSPECT_URL: `ws://127.0.0.1:${port}` }));
   const { engine } = runtime;
-  engine.register({ id: 'INS-1', name: 'Inspected Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
-  engine.apply('INS-1', { type: 'SEND_CIRCULAR', letterRef: 'C.1' }, { actor: 'test' });
-  engine.apply('INS-1', { type: 'REPLY_AFFIRMATIVE' }, { actor: 'test' });
+  await engine.register({ id: 'INS-1', name: 'Inspected Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+  await engine.apply('INS-1', { type: 'SEND_CIRCULAR', letterRef: 'C.1' }, { actor: 'test' });
+  await engine.apply('INS-1', { type: 'REPLY_AFFIRMATIVE' }, { actor: 'test' });
 
   await until(() => received.filter((r) => r.type === '@xstate.snapshot').length >= 2);
   const mine = received.filter((r) => r.sessionId === 'office:INS-1');
@@ -79,14 +79,14 @@ test('every transition is streamed as @xstate.actor (with the machine), @xstate.
 
 test('an office first seen mid-life is registered in the state it was in, then follows', async () => {
   const dbPath = path.join(dir, 'db.sqlite');
-  const plain = openRuntime(testConfig(dbPath));
-  plain.engine.register({ id: 'INS-2', name: 'Older Office', country: 'KE', language: 'en', track: 'kit', contacts: [] }, { actor: 'test' });
-  plain.engine.apply('INS-2', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+  const plain = await openRuntime(testConfig(dbPath));
+  await plain.engine.register({ id: 'INS-2', name: 'Older Office', country: 'KE', language: 'en', track: 'kit', contacts: [] }, { actor: 'test' });
+  await plain.engine.apply('INS-2', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
   plain.close();
 
   const { port } = wss.address() as AddressInfo;
-  runtime = openRuntime(testConfig(dbPath, { INSPECT_URL: `ws://127.0.0.1:${port}` }));
-  runtime.engine.apply('INS-2', { type: 'REPLY_DECLINED', reason: 'No budget' }, { actor: 'test' });
+  runtime = await openRuntime(testConfig(dbPath, { INSPECT_URL: `ws://127.0.0.1:${port}` }));
+  await runtime.engine.apply('INS-2', { type: 'REPLY_DECLINED', reason: 'No budget' }, { actor: 'test' });
   await until(() => received.some((r) => r.type === '@xstate.snapshot'));
   expect(received.map((r) => r.type)).toEqual(['@xstate.actor', '@xstate.event', '@xstate.snapshot']);
   expect(received[0]!.snapshot!.value).toBe('invited');
@@ -96,15 +96,15 @@ test('an office first seen mid-life is registered in the state it was in, then f
 test('off by default: no connection is made without INSPECT_URL', async () => {
   let connections = 0;
   wss.on('connection', () => connections++);
-  runtime = openRuntime(testConfig(path.join(dir, 'db.sqlite')));
+  runtime = await openRuntime(testConfig(path.join(dir, 'db.sqlite')));
   expect(runtime.config.INSPECT_URL).toBeUndefined();
-  runtime.engine.register({ id: 'INS-3', name: 'Quiet Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+  await runtime.engine.register({ id: 'INS-3', name: 'Quiet Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
   // A marker: a second runtime that does inspect, started after the quiet one. Once its office has
   // arrived, a connection the quiet one had opened (it would have started first) would have too.
   const { port } = wss.address() as AddressInfo;
-  const marker = openRuntime(testConfig(path.join(dir, 'marker.sqlite'), { INSPECT_URL: `ws://127.0.0.1:${port}` }));
+  const marker = await openRuntime(testConfig(path.join(dir, 'marker.sqlite'), { INSPECT_URL: `ws://127.0.0.1:${port}` }));
   try {
-    marker.engine.register({ id: 'INS-M', name: 'Marker Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
+    await marker.engine.register({ id: 'INS-M', name: 'Marker Office', country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });
     await until(() => received.some((r) => r.type === '@xstate.actor'), 30_000);
   } finally {
     marker.close();

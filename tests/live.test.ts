@@ -102,12 +102,10 @@ test('nothing is announced for a rejected event or a rolled-back transaction', a
   expect(refused.status).toBe(409);
   const stale = await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'SEND_CIRCULAR' }, { 'If-Match': '"7"' });
   expect(stale.status).toBe(412);
-  expect(() =>
-    server.runtime.engine.unitOfWork(() => {
-      server.runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+  await expect(server.runtime.engine.transact(async () => {
+      await server.runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test' });
       throw new Error('roll back');
-    }),
-  ).toThrow('roll back');
+    })).rejects.toThrow('roll back');
   // A marker transition: once it arrives, anything sent before it would have arrived too.
   await registerOffice(server.url, { id: 'SSE-2b' });
   await stream.waitFor(2);
@@ -153,7 +151,7 @@ describe('a stream ends once its credentials no longer hold', () => {
     const user = await api(server.url, 'POST', '/api/users', { username, displayName: username, role: 'viewer', password: 'a long password 1' });
     expect(user.status).toBe(201);
     const service = accountService(server.runtime.accounts, () => new Date());
-    const { token, record } = service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: 'test' }, 'stream', user.body.id);
+    const { token, record } = await service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: 'test' }, 'stream', user.body.id);
     return { userId: user.body.id as number, token, tokenId: record.id };
   };
 

@@ -106,7 +106,7 @@ describe('request ids', () => {
 
   beforeAll(async () => {
     dir = makeTempDir();
-    const runtime = openRuntime(testConfig(path.join(dir, 'onboarding.db')));
+    const runtime = await openRuntime(testConfig(path.join(dir, 'onboarding.db')));
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);

@@ -29,7 +29,7 @@ function migrationsBefore(first: number): string {
   return older;
 }
 
-test('006 re-keys the active state rows by path and keeps every row and its entry time; 007 copies the times onto the office row', () => {
+test('006 re-keys the active state rows by path and keeps every row and its entry time; 007 copies the times onto the office row', async () => {
   const file = path.join(dir, 'old.db');
   const db = openDatabase(file);
   migrate(db, migrationsBefore(6));
@@ -54,18 +54,18 @@ test('006 re-keys the active state rows by path and keeps every row and its entr
   for (const row of rows) insert.run(...row);
   db.close();
 
-  const runtime = openRuntime(testConfig(file), { skipCompatibilityCheck: true });
+  const runtime = await openRuntime(testConfig(file), { skipCompatibilityCheck: true });
   try {
     const stored = runtime.db.prepare('SELECT office_id, path, is_leaf, entered_at FROM office_states ORDER BY path').all();
     expect(stored).toEqual([...rows].sort((a, b) => a[1].localeCompare(b[1])).map(([office_id, p, is_leaf, entered_at]) => ({ office_id, path: p, is_leaf, entered_at })));
-    const view = getOfficeView(runtime.store, 'OLD-1');
+    const view = await getOfficeView(runtime.store, 'OLD-1');
     expect(view.states).toEqual(['preparing.site.surveying', 'preparing.training.nominated']);
     expect(view.enteredAt).toEqual(Object.fromEntries(rows.map((r) => [r[1], r[3]])));
     expect(runtime.db.prepare("SELECT name FROM sqlite_master WHERE name = 'office_states_path'").get()).toBeUndefined();
-    expect(runtime.store.getOffice('OLD-1')!.enteredAt).toEqual(Object.fromEntries(rows.map((r) => [r[1], r[3]])));
+    expect((await runtime.store.getOffice('OLD-1'))!.enteredAt).toEqual(Object.fromEntries(rows.map((r) => [r[1], r[3]])));
     // The next transition keeps the migrated times of the states it stays in.
-    runtime.engine.apply('OLD-1', sampleEvent('SITE_SURVEYED'), { actor: 'test', at: new Date('2024-03-01T00:00:00.000Z') });
-    expect(runtime.store.getOffice('OLD-1')!.enteredAt).toEqual({
+    await runtime.engine.apply('OLD-1', sampleEvent('SITE_SURVEYED'), { actor: 'test', at: new Date('2024-03-01T00:00:00.000Z') });
+    expect((await runtime.store.getOffice('OLD-1'))!.enteredAt).toEqual({
       preparing: '2024-01-02T03:04:05.000Z',
       'preparing.site': '2024-01-02T03:04:05.000Z',
       'preparing.site.inProgress': '2024-03-01T00:00:00.000Z',
@@ -77,22 +77,22 @@ test('006 re-keys the active state rows by path and keeps every row and its entr
   }
 });
 
-test('after 006 a transition moves the rows of the states it leaves and enters, and verify is clean', () => {
-  const runtime = openRuntime(testConfig(path.join(dir, 'new.db')));
+test('after 006 a transition moves the rows of the states it leaves and enters, and verify is clean', async () => {
+  const runtime = await openRuntime(testConfig(path.join(dir, 'new.db')));
   try {
-    runtime.engine.register({ id: 'NEW-1', name: 'New', country: 'KE', language: 'en', track: 'kit', contacts: [] }, { actor: 'test' });
-    for (const type of kitHappyPath.slice(0, 3)) runtime.engine.apply('NEW-1', sampleEvent(type), { actor: 'test' });
+    await runtime.engine.register({ id: 'NEW-1', name: 'New', country: 'KE', language: 'en', track: 'kit', contacts: [] }, { actor: 'test' });
+    for (const type of kitHappyPath.slice(0, 3)) await runtime.engine.apply('NEW-1', sampleEvent(type), { actor: 'test' });
     const paths = runtime.db.prepare("SELECT path FROM office_states WHERE office_id = 'NEW-1' ORDER BY path").pluck().all();
     expect(paths).toEqual(['preparing', 'preparing.site', 'preparing.site.inProgress', 'preparing.training', 'preparing.training.awaitingNomination']);
-    expect(runtime.store.countByLeafState(['preparing.site.inProgress', 'invited'])).toEqual({ 'preparing.site.inProgress': 1 });
-    expect(verify(runtime.store).differences).toEqual([]);
+    expect(await runtime.store.countByLeafState(['preparing.site.inProgress', 'invited'])).toEqual({ 'preparing.site.inProgress': 1 });
+    expect((await verify(runtime.store)).differences).toEqual([]);
   } finally {
     runtime.close();
   }
 });
 
-test('the runtime connection runs WAL with FULL sync, foreign keys and the busy timeout, and records every migration', () => {
-  const runtime = openRuntime(testConfig(path.join(dir, 'settings.db'), { DB_BUSY_TIMEOUT_MS: 1234 }));
+test('the runtime connection runs WAL with FULL sync, foreign keys and the busy timeout, and records every migration', async () => {
+  const runtime = await openRuntime(testConfig(path.join(dir, 'settings.db'), { DB_BUSY_TIMEOUT_MS: 1234 }));
   try {
     const setting = (name: string) => runtime.db.pragma(name, { simple: true });
     expect(setting('journal_mode')).toBe('wal');

@@ -203,8 +203,8 @@ test('the paths covered every state node and every transition of describeMachine
   expect([...coveredTransitions].filter((t) => !everyTransition.includes(t))).toEqual([]);
 });
 
-test('verify replays every office the model drove and finds no difference', () => {
-  const report = verify(server.runtime.store);
+test('verify replays every office the model drove and finds no difference', async () => {
+  const report = await verify(server.runtime.store);
   expect(report.offices).toBe(paths.length);
   expect(report.differences).toEqual([]);
 });

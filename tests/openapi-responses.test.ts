@@ -46,14 +46,14 @@ async function write(method: string, path: string, body?: unknown, headers?: Rec
 beforeAll(async () => {
   server = await startServer();
   const { runtime } = server;
-  expect(loadDemoData(runtime)).not.toBeNull();
+  expect(await loadDemoData(runtime)).not.toBeNull();
   // The demo has offices past their SLA: a pass of the scheduler writes their reminder emails.
   await runtime.reminders.sweep(runtime.engine.clock.now());
 
   const user = await write('POST', '/api/users', { username: 'doc-viewer', displayName: 'Document Viewer', password: 'viewer-password-1', role: 'viewer' });
   expect(user.status).toBe(201);
   sample.users = String(user.body.id);
-  const created = server.app.auth.service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: 'admin-token' }, 'doc script', user.body.id);
+  const created = await server.app.auth.service.createToken({ kind: 'admin-token', role: 'admin', userId: null, actor: 'admin-token' }, 'doc script', user.body.id);
   viewerToken = created.token;
   const token = await write('POST', '/api/tokens', { name: 'doc second' }, { authorization: `Bearer ${viewerToken}` });
   expect(token.status).toBe(201);
@@ -79,7 +79,7 @@ beforeAll(async () => {
   expect((await write('POST', '/api/import/offices?dryRun=true', 'id,name,country\nOA-DOC-CSV,Document CSV office,PE\n', { 'content-type': 'text/csv' })).status).toBe(200);
 
   // An office with emails and focal points, so those lists are not empty.
-  const focal = new Set(runtime.programme.listFocalPoints({ limit: 10_000 }).focalPoints.map((f) => f.officeId));
+  const focal = new Set((await runtime.programme.listFocalPoints({ limit: 10_000 })).focalPoints.map((f) => f.officeId));
   const emailed = runtime.reminders.outbox.list(undefined, 10_000, 0).emails.map((e) => e.officeId);
   const office = emailed.find((id) => id !== null && focal.has(id));
   expect(office).toEqual(expect.any(String));

@@ -17,7 +17,7 @@ let server: TestServer;
 beforeAll(async () => {
   smtp = await startSmtp();
   server = await startServer({ config: { SMTP_URL: smtp.url, MAIL_FROM: 'WIPOnet <wiponet@doubt.test>' }, runtime: { clock: fixedClock(T0) } });
-  server.runtime.engine.register(
+  await server.runtime.engine.register(
     { id: 'DOUBT', name: 'Doubt office', country: 'FR', language: 'en', track: 'kit', contacts: [{ name: 'Ada', email: 'ada@office.test' }] },
     { actor: 'test' },
   );

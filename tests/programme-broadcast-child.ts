@@ -8,11 +8,13 @@ import { loadConfig } from '../config/env';
 import { runBroadcast } from '../programme/broadcast';
 
 const [dbPath, broadcastId, n] = process.argv.slice(2) as [string, string, string];
-const runtime = openRuntime(loadConfig(process.env, { DATABASE_PATH: dbPath, DEMO_DATA: 'off', LOG_LEVEL: 'silent' }));
-let done = 0;
-runBroadcast(runtime, broadcastId, {
-  afterOffice: ({ officeId }) => {
-    process.stdout.write(`${officeId}\n`);
-    if (++done === Number(n)) process.kill(process.pid, 'SIGKILL');
-  },
-});
+void (async () => {
+  const runtime = await openRuntime(loadConfig(process.env, { DATABASE_PATH: dbPath, DEMO_DATA: 'off', LOG_LEVEL: 'silent' }));
+  let done = 0;
+  await runBroadcast(runtime, broadcastId, {
+    afterOffice: ({ officeId }) => {
+      process.stdout.write(`${officeId}\n`);
+      if (++done === Number(n)) process.kill(process.pid, 'SIGKILL');
+    },
+  });
+})();

@@ -23,11 +23,11 @@ export interface ProgrammeFixture {
   close(keepFiles?: boolean): Promise<void>;
 }
 
-export function openFixture(now: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'programme-test-'))): ProgrammeFixture {
+export async function openFixture(now: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'programme-test-'))): Promise<ProgrammeFixture> {
   const dbPath = path.join(dir, 'onboarding.db');
   const clock = fixedClock(now);
   const config = loadConfig(process.env, { DATABASE_PATH: dbPath, DEMO_DATA: 'off', LOG_LEVEL: 'silent' });
-  const runtime = openRuntime(config, { clock });
+  const runtime = await openRuntime(config, { clock });
   let server: Server | undefined;
   return {
     runtime,

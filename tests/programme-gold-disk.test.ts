@@ -30,91 +30,89 @@ function programme() {
   ];
 }
 
-const countOf = (fx: ProgrammeFixture, id: string, type: string) => fx.runtime.store.history(id).filter((h) => h.type === type).length;
+const countOf = async (fx: ProgrammeFixture, id: string, type: string) => (await fx.runtime.store.history(id)).filter((h) => h.type === type).length;
 
 describe('Gold Disk releases and deployment holds', () => {
   let fx: ProgrammeFixture;
-  beforeEach(() => {
-    fx = openFixture('2003-03-01T10:00:00.000Z');
-    fx.load(programme());
+  beforeEach(async () => {
+    fx = await openFixture('2003-03-01T10:00:00.000Z');
+    await fx.load(programme());
   });
   afterEach(() => fx.close());
 
-  it('recalling the current version holds every office awaiting or receiving a kit; a release resumes them', () => {
-    const first = releaseGoldDisk(fx.runtime, { version: '1.0', notes: 'First release' }, { actor: 'coordinator' });
+  it('recalling the current version holds every office awaiting or receiving a kit; a release resumes them', async () => {
+    const first = await releaseGoldDisk(fx.runtime, { version: '1.0', notes: 'First release' }, { actor: 'coordinator' });
     expect(first.broadcast.total).toBe(0);
-    expect(listGoldDisks(fx.runtime)).toMatchObject({ current: '1.0', versions: [{ version: '1.0', status: 'current', kitsShipped: 3 }] });
+    expect(await listGoldDisks(fx.runtime)).toMatchObject({ current: '1.0', versions: [{ version: '1.0', status: 'current', kitsShipped: 3 }] });
 
-    const recall = recallGoldDisk(fx.runtime, { version: '1.0', reason: 'Antivirus fails to update' }, { actor: 'coordinator' });
+    const recall = await recallGoldDisk(fx.runtime, { version: '1.0', reason: 'Antivirus fails to update' }, { actor: 'coordinator' });
     expect(recall.goldDisk).toMatchObject({ status: 'recalled', recallReason: 'Antivirus fails to update' });
     expect(recall.broadcast.counts).toEqual({ pending: 0, done: 6, skipped: 0, failed: 0 });
     expect(recall.broadcast.offices.map((o) => o.officeId).sort()).toEqual([...AWAITING, ...IN_TRANSIT].sort());
     expect(recall.broadcast.finishedAt).not.toBeNull();
-    for (const id of [...AWAITING, ...IN_TRANSIT]) expect(fx.runtime.store.getOffice(id)!.states).toEqual(['deployment.onHold']);
-    expect(fx.runtime.store.getOffice('I1')!.states).toEqual(['deployment.installing']);
-    expect(fx.runtime.store.history('A1').at(-1)!.payload).toEqual({ reason: 'Gold Disk 1.0 recalled: Antivirus fails to update' });
+    for (const id of [...AWAITING, ...IN_TRANSIT]) expect((await fx.runtime.store.getOffice(id))!.states).toEqual(['deployment.onHold']);
+    expect((await fx.runtime.store.getOffice('I1'))!.states).toEqual(['deployment.installing']);
+    expect((await fx.runtime.store.history('A1')).at(-1)!.payload).toEqual({ reason: 'Gold Disk 1.0 recalled: Antivirus fails to update' });
 
-    const release = releaseGoldDisk(fx.runtime, { version: '2.0', notes: 'Fixed antivirus' }, { actor: 'coordinator' });
+    const release = await releaseGoldDisk(fx.runtime, { version: '2.0', notes: 'Fixed antivirus' }, { actor: 'coordinator' });
     expect(release.broadcast.counts.done).toBe(6);
     for (const id of [...AWAITING, ...IN_TRANSIT]) {
-      const o = fx.runtime.store.getOffice(id)!;
+      const o = (await fx.runtime.store.getOffice(id))!;
       expect(o.states).toEqual(['deployment.awaitingKit']);
       expect(o.snapshot.context.goldDiskVersion).toBe('2.0');
     }
     // The kit shipped now records the version it goes out with.
-    fx.runtime.engine.apply('A1', { type: 'KIT_SHIPPED' }, { actor: 'test' });
-    expect(listGoldDisks(fx.runtime).versions.map((v) => [v.version, v.status, v.kitsShipped])).toEqual([
+    await fx.runtime.engine.apply('A1', { type: 'KIT_SHIPPED' }, { actor: 'test' });
+    expect((await listGoldDisks(fx.runtime)).versions.map((v) => [v.version, v.status, v.kitsShipped])).toEqual([
       ['2.0', 'current', 1],
       ['1.0', 'recalled', 3],
     ]);
-    expect(() => releaseGoldDisk(fx.runtime, { version: '2.0' }, { actor: 'x' })).toThrow(/already been released/);
+    await expect(releaseGoldDisk(fx.runtime, { version: '2.0' }, { actor: 'x' })).rejects.toThrow(/already been released/);
   });
 
-  it('a broadcast interrupted part-way finishes the remainder when run again, repeating nothing', () => {
+  it('a broadcast interrupted part-way finishes the remainder when run again, repeating nothing', async () => {
     // "Crash" after three offices: the run stops with an exception from inside the loop.
     const crash = new Error('process died');
     let processed = 0;
-    expect(() =>
-      declareHold(fx.runtime, { reason: 'Customs strike' }, {
+    await expect(declareHold(fx.runtime, { reason: 'Customs strike' }, {
         actor: 'coordinator',
         afterOffice: () => {
           if (++processed === 3) throw crash;
         },
-      }),
-    ).toThrow(crash);
-    const [unfinished] = unfinishedBroadcasts(fx.runtime);
+      })).rejects.toThrow(crash);
+    const [unfinished] = await unfinishedBroadcasts(fx.runtime);
     expect(unfinished!.counts).toEqual({ pending: 3, done: 3, skipped: 0, failed: 0 });
 
     // Meanwhile one pending office moved on: it is skipped, not forced.
-    const pendingRow = broadcastView(fx.runtime, unfinished!.id).offices.find((o) => o.status === 'pending' && IN_TRANSIT.includes(o.officeId));
+    const pendingRow = (await broadcastView(fx.runtime, unfinished!.id)).offices.find((o) => o.status === 'pending' && IN_TRANSIT.includes(o.officeId));
     expect(pendingRow?.officeId).toBe('T1');
-    fx.runtime.engine.apply(pendingRow!.officeId, { type: 'KIT_DELIVERED' }, { actor: 'test' });
+    await fx.runtime.engine.apply(pendingRow!.officeId, { type: 'KIT_DELIVERED' }, { actor: 'test' });
 
-    const resumed = runBroadcast(fx.runtime, unfinished!.id);
+    const resumed = await runBroadcast(fx.runtime, unfinished!.id);
     expect(resumed.counts.pending).toBe(0);
     expect(resumed.counts).toEqual({ pending: 0, done: 5, skipped: 1, failed: 0 });
     expect(resumed.finishedAt).not.toBeNull();
     for (const id of [...AWAITING, ...IN_TRANSIT]) {
-      expect(countOf(fx, id, 'DEPLOYMENT_HELD')).toBe(id === 'T1' ? 0 : 1);
+      expect(await countOf(fx, id, 'DEPLOYMENT_HELD')).toBe(id === 'T1' ? 0 : 1);
     }
     expect(resumed.offices.find((o) => o.officeId === 'T1')).toMatchObject({ status: 'skipped', message: expect.stringMatching(/cannot take DEPLOYMENT_HELD/) });
     // Running it once more does nothing at all.
-    const versions = [...AWAITING, ...IN_TRANSIT].map((id) => fx.runtime.store.getOffice(id)!.version);
-    runBroadcast(fx.runtime, unfinished!.id);
-    expect([...AWAITING, ...IN_TRANSIT].map((id) => fx.runtime.store.getOffice(id)!.version)).toEqual(versions);
+    const versions = await Promise.all([...AWAITING, ...IN_TRANSIT].map(async (id) => (await fx.runtime.store.getOffice(id))!.version));
+    await runBroadcast(fx.runtime, unfinished!.id);
+    expect(await Promise.all([...AWAITING, ...IN_TRANSIT].map(async (id) => (await fx.runtime.store.getOffice(id))!.version))).toEqual(versions);
   });
 
-  it('a limit leaves the rest pending for a later run', () => {
-    const held = declareHold(fx.runtime, { reason: 'Customs strike' }, { actor: 'c', limit: 2 });
+  it('a limit leaves the rest pending for a later run', async () => {
+    const held = await declareHold(fx.runtime, { reason: 'Customs strike' }, { actor: 'c', limit: 2 });
     expect(held.counts).toEqual({ pending: 4, done: 2, skipped: 0, failed: 0 });
     expect(held.finishedAt).toBeNull();
-    const rest = runBroadcast(fx.runtime, held.id);
+    const rest = await runBroadcast(fx.runtime, held.id);
     expect(rest.counts).toEqual({ pending: 0, done: 6, skipped: 0, failed: 0 });
-    for (const id of [...AWAITING, ...IN_TRANSIT]) expect(countOf(fx, id, 'DEPLOYMENT_HELD')).toBe(1);
+    for (const id of [...AWAITING, ...IN_TRANSIT]) expect(await countOf(fx, id, 'DEPLOYMENT_HELD')).toBe(1);
   });
 
   it('survives kill -9 in the middle of a broadcast: the re-run finishes the rest, once each', async () => {
-    const held = declareHold(fx.runtime, { reason: 'Customs strike' }, { actor: 'c', limit: 0 });
+    const held = await declareHold(fx.runtime, { reason: 'Customs strike' }, { actor: 'c', limit: 0 });
     expect(held.counts.pending).toBe(6);
     await fx.close(true);
     const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'programme-broadcast-child.ts'), fx.dbPath, held.id, '3'], {
@@ -126,12 +124,12 @@ describe('Gold Disk releases and deployment holds', () => {
     expect(child.stdout.trim().split('\n')).toHaveLength(3);
 
     // Re-open the same file after the child has died.
-    const again = openFixture('2003-03-01T11:00:00.000Z', fx.dir);
+    const again = await openFixture('2003-03-01T11:00:00.000Z', fx.dir);
     fx = again;
-    expect(broadcastView(again.runtime, held.id).counts).toEqual({ pending: 3, done: 3, skipped: 0, failed: 0 });
-    const finished = runBroadcast(again.runtime, held.id);
+    expect((await broadcastView(again.runtime, held.id)).counts).toEqual({ pending: 3, done: 3, skipped: 0, failed: 0 });
+    const finished = await runBroadcast(again.runtime, held.id);
     expect(finished.counts).toEqual({ pending: 0, done: 6, skipped: 0, failed: 0 });
-    for (const id of [...AWAITING, ...IN_TRANSIT]) expect(countOf(again, id, 'DEPLOYMENT_HELD')).toBe(1);
+    for (const id of [...AWAITING, ...IN_TRANSIT]) expect(await countOf(again, id, 'DEPLOYMENT_HELD')).toBe(1);
   });
 
   it('is available over HTTP', async () => {

@@ -28,33 +28,33 @@ const ids = (list: { id: string }[]) => list.map((o) => o.id).sort();
 
 describe('bulk circular letters', () => {
   let fx: ProgrammeFixture;
-  beforeEach(() => {
-    fx = openFixture('2003-03-01T10:00:00.000Z');
-    fx.load(offices);
+  beforeEach(async () => {
+    fx = await openFixture('2003-03-01T10:00:00.000Z');
+    await fx.load(offices);
   });
   afterEach(() => fx.close());
 
-  it('previews a selection by state, country, region, track or explicit list, changing nothing', () => {
-    expect(ids(previewLetters(fx.runtime, select({ state: 'prospect' })).offices)).toEqual(['BR-IPO', 'DE-IPO', 'FR-IPO', 'GH-IPO', 'KE-IPO', 'SN-IPO']);
-    expect(ids(previewLetters(fx.runtime, select({ country: 'fr, de' })).offices)).toEqual(['DE-IPO', 'FR-IPO']);
-    const africa = previewLetters(fx.runtime, select({ region: 'Africa' }));
+  it('previews a selection by state, country, region, track or explicit list, changing nothing', async () => {
+    expect(ids((await previewLetters(fx.runtime, select({ state: 'prospect' }))).offices)).toEqual(['BR-IPO', 'DE-IPO', 'FR-IPO', 'GH-IPO', 'KE-IPO', 'SN-IPO']);
+    expect(ids((await previewLetters(fx.runtime, select({ country: 'fr, de' }))).offices)).toEqual(['DE-IPO', 'FR-IPO']);
+    const africa = await previewLetters(fx.runtime, select({ region: 'Africa' }));
     expect(ids(africa.offices)).toEqual(['GH-IPO', 'KE-IPO', 'SN-IPO']);
     expect(africa.notEligible).toEqual([expect.objectContaining({ id: 'NG-IPO', reason: 'in invited' })]);
-    expect(ids(previewLetters(fx.runtime, select({ region: 'Africa', track: 'kit' })).offices)).toEqual(['KE-IPO', 'SN-IPO']);
-    const explicit = previewLetters(fx.runtime, select({ ids: ['BR-IPO', 'XX-NONE'] }));
+    expect(ids((await previewLetters(fx.runtime, select({ region: 'Africa', track: 'kit' }))).offices)).toEqual(['KE-IPO', 'SN-IPO']);
+    const explicit = await previewLetters(fx.runtime, select({ ids: ['BR-IPO', 'XX-NONE'] }));
     expect(explicit).toMatchObject({ count: 1, unknownIds: ['XX-NONE'] });
-    expect(fx.runtime.store.history('BR-IPO')).toHaveLength(1);
+    expect(await fx.runtime.store.history('BR-IPO')).toHaveLength(1);
   });
 
-  it('sends to the previewed offices with a result per office, and refuses when the selection changed', () => {
+  it('sends to the previewed offices with a result per office, and refuses when the selection changed', async () => {
     const selection = select({ region: 'Africa' });
-    const preview = previewLetters(fx.runtime, selection);
+    const preview = await previewLetters(fx.runtime, selection);
     // Someone invites KE-IPO between the preview and the action.
-    fx.runtime.engine.apply('KE-IPO', { type: 'SEND_CIRCULAR' }, { actor: 'other' });
-    expect(() => sendLetters(fx.runtime, { selection, expectedCount: preview.count, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' })).toThrow(
+    await fx.runtime.engine.apply('KE-IPO', { type: 'SEND_CIRCULAR' }, { actor: 'other' });
+    await expect(sendLetters(fx.runtime, { selection, expectedCount: preview.count, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' })).rejects.toThrow(
       expect.objectContaining({ code: 'conflict' }),
     );
-    const result = sendLetters(fx.runtime, { selection, expectedCount: 2, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' });
+    const result = await sendLetters(fx.runtime, { selection, expectedCount: 2, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' });
     expect(result.kind).toBe('letters');
     expect(result.counts).toEqual({ pending: 0, done: 2, skipped: 0, failed: 0 });
     expect(result.offices.map((o) => [o.officeId, o.status, o.version])).toEqual([
@@ -62,21 +62,21 @@ describe('bulk circular letters', () => {
       ['SN-IPO', 'done', 1],
       ['GH-IPO', 'done', 1],
     ]);
-    const last = fx.runtime.store.history('SN-IPO').at(-1)!;
+    const last = (await fx.runtime.store.history('SN-IPO')).at(-1)!;
     expect(last).toMatchObject({ type: 'SEND_CIRCULAR', payload: { letterRef: 'C.N. 2003/12' }, actor: 'coordinator', to: ['invited'] });
-    expect(() => sendLetters(fx.runtime, { selection }, { actor: 'coordinator' })).toThrow(/No office in the selection/);
+    await expect(sendLetters(fx.runtime, { selection }, { actor: 'coordinator' })).rejects.toThrow(/No office in the selection/);
   });
 
-  it('emails each office the letter in its language, with its reference and two links, in the transaction of the transition', () => {
+  it('emails each office the letter in its language, with its reference and two links, in the transaction of the transition', async () => {
     const selection = select({ region: 'Africa', track: 'kit' });
-    const preview = previewLetters(fx.runtime, selection);
-    const samples = sampleLetters(fx.runtime, preview, 'C.N. 2003/12', composeLetter(fx.runtime));
+    const preview = await previewLetters(fx.runtime, selection);
+    const samples = await sampleLetters(fx.runtime, preview, 'C.N. 2003/12', composeLetter(fx.runtime));
     // One sample per language of the selection: KE-IPO writes English, SN-IPO French.
     expect(Object.fromEntries(samples.map((x) => [x.language, x.officeId]))).toEqual({ en: 'KE-IPO', fr: 'SN-IPO' });
     const frSample = samples.find((x) => x.language === 'fr')!;
     expect(fx.runtime.reminders.outbox.ofOffice('SN-IPO')).toEqual([]);
 
-    sendLetters(fx.runtime, { selection, expectedCount: 2, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' });
+    await sendLetters(fx.runtime, { selection, expectedCount: 2, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' });
     const [letter, ...others] = fx.runtime.reminders.outbox.ofOffice('SN-IPO');
     expect(others).toEqual([]);
     expect(letter).toMatchObject({ kind: 'circular', language: 'fr', status: 'pending', recipients: JSON.stringify(['awa.diop@aspit.example']) });
@@ -101,18 +101,18 @@ describe('bulk circular letters', () => {
     expect(fx.runtime.reminders.outbox.ofOffice('NG-IPO')).toEqual([]);
   });
 
-  it('a letter that cannot be written rolls the transition back with it', () => {
+  it('a letter that cannot be written rolls the transition back with it', async () => {
     const outbox = fx.runtime.reminders.outbox;
     const enqueue = outbox.enqueue;
     outbox.enqueue = () => {
       throw new Error('disk full');
     };
     try {
-      expect(() => fx.runtime.engine.apply('FR-IPO', { type: 'SEND_CIRCULAR' }, { actor: 'test' })).toThrow('disk full');
+      await expect(fx.runtime.engine.apply('FR-IPO', { type: 'SEND_CIRCULAR' }, { actor: 'test' })).rejects.toThrow('disk full');
     } finally {
       outbox.enqueue = enqueue;
     }
-    expect(fx.runtime.store.getOffice('FR-IPO')!.states).toEqual(['prospect']);
+    expect((await fx.runtime.store.getOffice('FR-IPO'))!.states).toEqual(['prospect']);
     expect(outbox.ofOffice('FR-IPO')).toEqual([]);
   });
 
@@ -149,7 +149,7 @@ describe('bulk circular letters', () => {
     const none = cli('send-letters', '--region', 'Americas');
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/No office in the selection/);
-    fx = openFixture('2003-03-02T10:00:00.000Z', fx.dir);
-    expect(fx.runtime.store.history('BR-IPO').at(-1)).toMatchObject({ type: 'SEND_CIRCULAR', payload: { letterRef: 'C.N. 7' }, actor: 'cli' });
+    fx = await openFixture('2003-03-02T10:00:00.000Z', fx.dir);
+    expect((await fx.runtime.store.history('BR-IPO')).at(-1)).toMatchObject({ type: 'SEND_CIRCULAR', payload: { letterRef: 'C.N. 7' }, actor: 'cli' });
   });
 });

@@ -23,8 +23,8 @@ describe('programme dashboard pages', () => {
   let base: string;
 
   beforeAll(async () => {
-    fx = openFixture('2003-03-01T10:00:00.000Z');
-    fx.load([
+    fx = await openFixture('2003-03-01T10:00:00.000Z');
+    await fx.load([
       office('KE-IPO', 'KE', T('2003-01-02'), { name: XSS }),
       office('GH-IPO', 'GH', T('2003-01-02')),
       office('SN-IPO', 'SN', T('2003-01-02')),
@@ -57,7 +57,7 @@ describe('programme dashboard pages', () => {
     let page = await get(`${base}${location}`);
     expect(page.text).toContain('Workshop planned.');
     expect(page.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
-    const fp = fx.runtime.programme.focalPointsOf('KE-IPO')[0]!;
+    const fp = (await fx.runtime.programme.focalPointsOf('KE-IPO'))[0]!;
     expect(page.text).toContain(`name="focalPointId" value="${fp.id}"`);
 
     expect((await postForm(`${base}${path}/enrol`, [])).status).toBe(400);
@@ -66,7 +66,7 @@ describe('programme dashboard pages', () => {
     expect(page.text).toContain(`name="attended" value="${fp.id}"`);
     const held = await postForm(`${base}${path}/attendance`, [['attended', String(fp.id)]]);
     expect(held.status).toBe(303);
-    expect(fx.runtime.store.getOffice('KE-IPO')!.states).toEqual(['deployment.awaitingKit']);
+    expect((await fx.runtime.store.getOffice('KE-IPO'))!.states).toEqual(['deployment.awaitingKit']);
     const again = await postForm(`${base}${path}/attendance`, []);
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('is held');
@@ -83,7 +83,7 @@ describe('programme dashboard pages', () => {
     expect(confirm.text).toContain('Send the circular letter C.N. 1 to 2 office(s)?');
     expect(confirm.text).toContain('name="expectedCount" value="2"');
     expect(confirm.text).toContain('name="letterRef" value="C.N. 1"');
-    expect(fx.runtime.store.listOffices({ stage: 'invited' }).total).toBe(0);
+    expect((await fx.runtime.store.listOffices({ stage: 'invited' })).total).toBe(0);
     const sent = await postForm(`${base}/programme/letters`, [['region', 'Africa'], ['expectedCount', '2'], ['letterRef', 'C.N. 1']]);
     expect(sent.status).toBe(303);
     const result = await get(`${base}${sent.headers.get('location')}`);
@@ -94,7 +94,7 @@ describe('programme dashboard pages', () => {
   });
 
   it('refuses a form post from a caller who is not signed in, changing nothing', async () => {
-    const broadcasts = fx.runtime.programme.listBroadcasts().length;
+    const broadcasts = (await fx.runtime.programme.listBroadcasts()).length;
     const res = await fetch(`${base}/programme/gold-disk/hold`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Bearer not-a-token' },
@@ -102,7 +102,7 @@ describe('programme dashboard pages', () => {
       redirect: 'manual',
     });
     expect(res.status).toBe(401);
-    expect(fx.runtime.programme.listBroadcasts()).toHaveLength(broadcasts);
+    expect(await fx.runtime.programme.listBroadcasts()).toHaveLength(broadcasts);
   });
 
   it('holds deployment from the Gold Disk page', async () => {
@@ -113,19 +113,19 @@ describe('programme dashboard pages', () => {
     const previewText = await preview.text();
     expect(previewText).toContain('1 office will be held');
     expect(previewText).toContain('data-office="KE-IPO"');
-    expect(fx.runtime.store.getOffice('KE-IPO')!.states).toEqual(['deployment.awaitingKit']);
+    expect((await fx.runtime.store.getOffice('KE-IPO'))!.states).toEqual(['deployment.awaitingKit']);
     // A confirmation for another count than the one shown is refused and shows the preview again.
     const stale = await postForm(`${base}/programme/gold-disk/hold`, [['reason', 'Customs strike'], ['confirm', 'yes'], ['expectedCount', '3']]);
     expect(stale.status).toBe(409);
-    expect(fx.runtime.store.getOffice('KE-IPO')!.states).toEqual(['deployment.awaitingKit']);
+    expect((await fx.runtime.store.getOffice('KE-IPO'))!.states).toEqual(['deployment.awaitingKit']);
     const hold = await postForm(`${base}/programme/gold-disk/hold`, [['reason', 'Customs strike'], ['confirm', 'yes'], ['expectedCount', '1']]);
     expect(hold.status).toBe(303);
     const result = await get(`${base}${hold.headers.get('location')}`);
     expect(result.text).toContain('Deployment held: Customs strike');
-    expect(fx.runtime.store.getOffice('KE-IPO')!.states).toEqual(['deployment.onHold']);
+    expect((await fx.runtime.store.getOffice('KE-IPO'))!.states).toEqual(['deployment.onHold']);
     const release = await postForm(`${base}/programme/gold-disk/release`, [['version', '2.0'], ['notes', 'Fixed']]);
     expect(release.status).toBe(303);
-    expect(fx.runtime.store.getOffice('KE-IPO')!.states).toEqual(['deployment.awaitingKit']);
+    expect((await fx.runtime.store.getOffice('KE-IPO'))!.states).toEqual(['deployment.awaitingKit']);
     expect((await get(`${base}/programme`)).text).toContain('current Gold Disk');
   });
 
@@ -138,7 +138,7 @@ describe('programme dashboard pages', () => {
     const ok = await upload('id,name,country,city\nTG-IPO,Office of Togo,TG,Lomé\n');
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('Imported: created 1, updated 0, 0 unchanged.');
-    expect(fx.runtime.store.getOffice('TG-IPO')!.city).toBe('Lomé');
+    expect((await fx.runtime.store.getOffice('TG-IPO'))!.city).toBe('Lomé');
     const bad = await upload('id,name,country\nTG-IPO,Office of Togo,TG\nXX,Nowhere,QQ\n');
     expect(bad.status).toBe(400);
     const text = await bad.text();

@@ -19,9 +19,9 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
   let runtime: Runtime;
   const clock = fixedClock(START);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = makeTempDir();
-    runtime = openRuntime(testConfig(path.join(dir, 'clocks.db')), { clock });
+    runtime = await openRuntime(testConfig(path.join(dir, 'clocks.db')), { clock });
   });
   afterAll(() => {
     runtime.close();
@@ -30,20 +30,20 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
 
   /** The office's emails but its circular letter (written with SEND_CIRCULAR). */
   const reminderMails = (id: string) => runtime.reminders.outbox.ofOffice(id).filter((m) => m.kind !== 'circular');
-  const register = (id: string) =>
-    runtime.engine.register(
+  const register = async (id: string) =>
+    await runtime.engine.register(
       { id, name: `Office ${id}`, country: 'FR', language: 'fr', track: 'kit', contacts: [{ name: 'C', email: `${id.toLowerCase()}@office.example` }] },
       { actor: 'test' },
     );
 
-  it('a transition writes its clock with the first level and no reminder_timers row; leaving deletes it', () => {
+  it('a transition writes its clock with the first level and no reminder_timers row; leaving deletes it', async () => {
     const { engine } = runtime;
     const { store } = runtime.reminders;
     clock.set(START);
-    register('HOOK');
-    engine.apply('HOOK', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+    await register('HOOK');
+    await engine.apply('HOOK', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
     // 30 days: Wednesday 4 February, 09:30 in Paris, inside business hours.
-    expect(store.clock('HOOK', 'invited')).toMatchObject({
+    expect(await store.clock('HOOK', 'invited')).toMatchObject({
       entry_seq: 1,
       deadline: '2026-02-04T08:30:00.000Z',
       next_level: 1,
@@ -51,70 +51,70 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
       next_reminder_at: '2026-02-04T08:30:00.000Z',
       reminders_sent: 0,
     });
-    engine.apply('HOOK', { type: 'REPLY_AFFIRMATIVE' }, { actor: 'test' });
-    expect(store.clock('HOOK', 'invited')).toBeUndefined();
-    const clocks = store.clocks('HOOK');
+    await engine.apply('HOOK', { type: 'REPLY_AFFIRMATIVE' }, { actor: 'test' });
+    expect(await store.clock('HOOK', 'invited')).toBeUndefined();
+    const clocks = await store.clocks('HOOK');
     expect(clocks.length).toBeGreaterThan(0);
     for (const c of clocks) expect(c).toMatchObject({ entry_seq: 2, next_level: 1, next_nominal_at: c.deadline });
     expect(count(runtime.db, "SELECT count(*) AS n FROM reminder_timers WHERE office_id = 'HOOK'")).toBe(0);
-    expect(runtime.reminders.reminders.status(engine.store.getOffice('HOOK')!).nextReminder).toMatchObject({ level: 1, kind: 'reminder' });
+    expect((await runtime.reminders.reminders.status((await engine.store.getOffice('HOOK'))!)).nextReminder).toMatchObject({ level: 1, kind: 'reminder' });
   });
 
-  it('a pause keeps the level and clears the due time; the resume shifts both; the view lists it', () => {
+  it('a pause keeps the level and clears the due time; the resume shifts both; the view lists it', async () => {
     const { engine } = runtime;
     const { store, reminders } = runtime.reminders;
     clock.set(START);
-    register('PAUSE');
-    engine.apply('PAUSE', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+    await register('PAUSE');
+    await engine.apply('PAUSE', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
     clock.set(new Date(Date.parse(START) + 10 * DAY));
-    reminders.pause('PAUSE', new Date(Date.parse(START) + 40 * DAY), 'holidays', 'test');
-    expect(store.clock('PAUSE', 'invited')).toMatchObject({ next_level: 1, next_nominal_at: '2026-02-04T08:30:00.000Z', next_reminder_at: null });
-    const office = engine.store.getOffice('PAUSE')!;
-    expect(reminders.status(office).nextReminder).toBeNull();
-    expect(reminders.timers(office)).toEqual([
+    await reminders.pause('PAUSE', new Date(Date.parse(START) + 40 * DAY), 'holidays', 'test');
+    expect(await store.clock('PAUSE', 'invited')).toMatchObject({ next_level: 1, next_nominal_at: '2026-02-04T08:30:00.000Z', next_reminder_at: null });
+    const office = (await engine.store.getOffice('PAUSE'))!;
+    expect((await reminders.status(office)).nextReminder).toBeNull();
+    expect(await reminders.timers(office)).toEqual([
       { id: null, state: 'invited', level: 1, kind: 'reminder', dueAt: '2026-02-04T08:30:00.000Z', status: 'paused', firedAt: null },
     ]);
     // Resumed 7 days later: deadline and level move by 7 days (Wednesday 11 February).
     clock.set(new Date(Date.parse(START) + 17 * DAY));
-    reminders.resume('PAUSE', 'test');
-    expect(store.clock('PAUSE', 'invited')).toMatchObject({
+    await reminders.resume('PAUSE', 'test');
+    expect(await store.clock('PAUSE', 'invited')).toMatchObject({
       deadline: '2026-02-11T08:30:00.000Z',
       next_level: 1,
       next_nominal_at: '2026-02-11T08:30:00.000Z',
       next_reminder_at: '2026-02-11T08:30:00.000Z',
     });
-    expect(reminders.status(office).nextReminder).toMatchObject({ at: '2026-02-11T08:30:00.000Z', level: 1 });
+    expect((await reminders.status(office)).nextReminder).toMatchObject({ at: '2026-02-11T08:30:00.000Z', level: 1 });
   });
 
-  it('two schedulers on the same file that read the same due clock fire it once', () => {
-    const other = openRuntime(testConfig(path.join(dir, 'clocks.db')), { clock });
+  it('two schedulers on the same file that read the same due clock fire it once', async () => {
+    const other = await openRuntime(testConfig(path.join(dir, 'clocks.db')), { clock });
     try {
       clock.set(START);
-      register('RACE');
-      runtime.engine.apply('RACE', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
-      const at = new Date(runtime.reminders.store.clock('RACE', 'invited')!.next_reminder_at!);
+      await register('RACE');
+      await runtime.engine.apply('RACE', { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+      const at = new Date((await runtime.reminders.store.clock('RACE', 'invited'))!.next_reminder_at!);
       // Both read the due clock before either fires it (as two processes between their reads).
-      const seenByFirst = runtime.reminders.store.clock('RACE', 'invited')!;
-      const seenBySecond = other.reminders.store.clock('RACE', 'invited')!;
-      expect(runtime.engine.unitOfWork(() => runtime.reminders.reminders.fire(seenByFirst, at))).toBe('reminder');
-      expect(other.engine.unitOfWork(() => other.reminders.reminders.fire(seenBySecond, at))).toBe('skipped');
+      const seenByFirst = (await runtime.reminders.store.clock('RACE', 'invited'))!;
+      const seenBySecond = (await other.reminders.store.clock('RACE', 'invited'))!;
+      expect(await runtime.engine.transact(() => runtime.reminders.reminders.fire(seenByFirst, at))).toBe('reminder');
+      expect(await other.engine.transact(() => other.reminders.reminders.fire(seenBySecond, at))).toBe('skipped');
       expect(reminderMails('RACE')).toHaveLength(1);
-      const fired = runtime.reminders.store.firedTimers('RACE');
+      const fired = await runtime.reminders.store.firedTimers('RACE');
       expect(fired).toMatchObject([{ level: 1, kind: 'reminder', status: 'fired', due_at: at.toISOString(), fired_at: at.toISOString() }]);
       expect(reminderMails('RACE')[0]!.timer_id).toBe(fired[0]!.id);
-      runSchedulerPass(other.engine, other.reminders.reminders, at);
+      await runSchedulerPass(other.engine, other.reminders.reminders, at);
       expect(reminderMails('RACE')).toHaveLength(1);
     } finally {
       other.close();
     }
   });
 
-  it('a level already recorded as fired sends nothing again; the clock moves on', () => {
+  it('a level already recorded as fired sends nothing again; the clock moves on', async () => {
     const { store, reminders } = runtime.reminders;
-    const due = store.clock('RACE', 'invited')!;
+    const due = (await store.clock('RACE', 'invited'))!;
     expect(due.next_level).toBe(2);
     const at = new Date(due.next_reminder_at!);
-    store.insertFiredTimer({
+    await store.insertFiredTimer({
       office_id: 'RACE',
       state: 'invited',
       entry_seq: due.entry_seq,
@@ -125,9 +125,9 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
       created_at: at.toISOString(),
       fired_at: at.toISOString(),
     });
-    expect(runtime.engine.unitOfWork(() => reminders.fire(due, at))).toBe('skipped');
+    expect(await runtime.engine.transact(() => reminders.fire(due, at))).toBe('skipped');
     expect(reminderMails('RACE')).toHaveLength(1);
-    expect(store.clock('RACE', 'invited')!.next_level).toBe(3);
+    expect((await store.clock('RACE', 'invited'))!.next_level).toBe(3);
   });
 });
 

@@ -163,7 +163,7 @@ describe('reminders: restart in the middle, new processes, concurrent sweeps', (
     }
     // Day 30: the reminder is decided (outbox row) but the process dies before sending it.
     clock.set(at(30));
-    expect(runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now()).reminders).toBe(1);
+    expect((await runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now())).reminders).toBe(1);
     await server.close();
     expect(smtp.received).toHaveLength(0);
 
@@ -173,7 +173,7 @@ describe('reminders: restart in the middle, new processes, concurrent sweeps', (
     await server.runtime.reminders.sweep(clock2.now());
     expect(smtp.received).toHaveLength(1);
     clock2.set(at(44));
-    runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock2.now());
+    await runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock2.now());
     const leased = server.runtime.reminders.outbox.claim('dead-dispatcher', clock2.now(), new Date(at(44).getTime() + 300_000), 10);
     expect(leased).toHaveLength(1);
     await server.close();
@@ -257,7 +257,7 @@ describe('reminders: SMTP down, failing and slow', () => {
     clock.set(new Date(base - 40 * DAY));
     for (let i = 0; i < 12; i++) await invite(smtp, server, { ...frenchOffice, id: `SLOWQ-${i}` });
     clock.set(new Date(base));
-    runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now());
+    await runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock.now());
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push((await api(server.url, 'POST', '/api/offices', { ...frenchOffice, id: `SLOW-${i}` })).body.id);
 
@@ -372,13 +372,14 @@ describe('reminders: business hours, pauses, policies', () => {
     const { engine } = server.runtime;
     const { reminders, store, outbox } = server.runtime.reminders;
     const id = await invite(smtp, server, { ...frenchOffice, id: 'TWICE', contacts: [{ name: 'T', email: 'twice@office.example' }] });
-    const due = store.clock(id, 'invited')!;
+    const due = (await store.clock(id, 'invited'))!;
     expect(due).toMatchObject({ next_level: 1, reminders_sent: 0 });
     const at = new Date(due.next_reminder_at!);
-    const outcomes = [0, 1].map(() => engine.unitOfWork(() => reminders.fire(due, at)));
+    const outcomes = [];
+    for (let i = 0; i < 2; i++) outcomes.push(await engine.transact(() => reminders.fire(due, at)));
     expect(outcomes).toEqual(['reminder', 'skipped']);
     expect(outbox.ofOffice(id).map((m) => m.kind)).toEqual(['circular', 'invited']);
-    expect(store.clock(id, 'invited')).toMatchObject({ next_level: 2, reminders_sent: 1 });
+    expect(await store.clock(id, 'invited')).toMatchObject({ next_level: 2, reminders_sent: 1 });
     clock.set(at);
     await server.runtime.reminders.sweep(at);
     expect(smtp.received.filter((m) => m.to.includes('twice@office.example'))).toHaveLength(1);

@@ -10,7 +10,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startServer({ runtime: { clock: fixedClock('2026-06-30T09:00:00.000Z') } });
-  loadDemoData(server.runtime);
+  await loadDemoData(server.runtime);
 }, 120_000);
 afterAll(() => server?.close());
 

@@ -136,11 +136,11 @@ describe('quarterly progress report', () => {
   let fx: ProgrammeFixture;
   let q1: ProgressReport;
 
-  beforeAll(() => {
-    fx = openFixture('2003-04-02T12:00:00.000Z');
-    const result = fx.load(q1History());
+  beforeAll(async () => {
+    fx = await openFixture('2003-04-02T12:00:00.000Z');
+    const result = await fx.load(q1History());
     expect(result.other).toBe(workshops.length);
-    q1 = computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies });
+    q1 = await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies });
   });
   afterAll(() => fx.close());
 
@@ -211,25 +211,25 @@ describe('quarterly progress report', () => {
     expect(page).not.toMatch(/<script/i);
   });
 
-  it('does not change for a past quarter when later events arrive', () => {
+  it('does not change for a past quarter when later events arrive', async () => {
     const ctx = fx.runtime;
     fx.clock.set('2003-05-20T10:00:00.000Z');
-    fx.load(laterHistory);
+    await fx.load(laterHistory);
     // Live operations after the quarter: nominations, W3 held, a new workshop, a Gold Disk release.
-    ctx.engine.apply('SN-IPO', { type: 'FOCAL_POINT_NOMINATED', ...fp('SN-IPO') }, { actor: 'test' });
-    ctx.engine.apply('CL-IPO', { type: 'FOCAL_POINT_NOMINATED', ...fp('CL-IPO') }, { actor: 'test' });
-    const ids = ['SN-IPO', 'CL-IPO'].map((id) => ctx.programme.focalPointsOf(id)[0]!.id);
-    enrol(ctx, 'W3', ids, { actor: 'test' });
-    recordAttendance(ctx, 'W3', ids, { actor: 'test' });
-    createWorkshop(ctx, { title: 'WIPOnet training', city: 'Hanoi', country: 'VN', start: '2003-07-01', end: '2003-07-04', capacity: 8 });
-    releaseGoldDisk(ctx, { version: '2.0' }, { actor: 'test' });
+    await ctx.engine.apply('SN-IPO', { type: 'FOCAL_POINT_NOMINATED', ...fp('SN-IPO') }, { actor: 'test' });
+    await ctx.engine.apply('CL-IPO', { type: 'FOCAL_POINT_NOMINATED', ...fp('CL-IPO') }, { actor: 'test' });
+    const ids = await Promise.all(['SN-IPO', 'CL-IPO'].map(async (id) => (await ctx.programme.focalPointsOf(id))[0]!.id));
+    await enrol(ctx, 'W3', ids, { actor: 'test' });
+    await recordAttendance(ctx, 'W3', ids, { actor: 'test' });
+    await createWorkshop(ctx, { title: 'WIPOnet training', city: 'Hanoi', country: 'VN', start: '2003-07-01', end: '2003-07-04', capacity: 8 });
+    await releaseGoldDisk(ctx, { version: '2.0' }, { actor: 'test' });
 
-    const again = computeProgressReport(ctx.db, ctx.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: ctx.reminders.policies });
+    const again = await computeProgressReport(ctx.db, ctx.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: ctx.reminders.policies });
     expect(again).toEqual(q1);
     expect(renderMarkdown(again)).toBe(renderMarkdown(q1));
 
     // The next quarter sees them.
-    const q2 = computeProgressReport(ctx.db, new Date('2003-07-15T00:00:00.000Z'), { policies: ctx.reminders.policies });
+    const q2 = await computeProgressReport(ctx.db, new Date('2003-07-15T00:00:00.000Z'), { policies: ctx.reminders.policies });
     expect(q2.period.label).toBe('Q2 2003');
     expect(q2).toMatchObject({
       installedInPeriod: 1,
@@ -277,22 +277,22 @@ describe('quarterly progress report', () => {
 
 describe('a database whose history predates the focal-point register', () => {
   it('gets the register rebuilt from the history at start-up, with the same figures', async () => {
-    let fx = openFixture('2003-04-02T12:00:00.000Z');
-    fx.load(q1History());
+    let fx = await openFixture('2003-04-02T12:00:00.000Z');
+    await fx.load(q1History());
     const options = { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies };
-    const before = computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options);
+    const before = await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options);
     const register = () => fx.runtime.db.prepare('SELECT office_id, email, status, workshop_id, nominated_at, enrolled_at, trained_at, no_show_at FROM focal_points ORDER BY office_id, email').all();
     const rows = register();
     const shipments = fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all();
     fx.runtime.db.exec('DELETE FROM enrolments; DELETE FROM focal_points; DELETE FROM kit_shipments;');
-    expect(computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options).focalPointsTrained).toBe(0);
+    expect((await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options)).focalPointsTrained).toBe(0);
     await fx.close(true);
 
-    fx = openFixture('2003-04-02T12:00:00.000Z', fx.dir);
+    fx = await openFixture('2003-04-02T12:00:00.000Z', fx.dir);
     try {
       expect(register()).toEqual(rows);
       expect(fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all()).toEqual(shipments);
-      expect(computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options)).toEqual(before);
+      expect(await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options)).toEqual(before);
     } finally {
       await fx.close();
     }

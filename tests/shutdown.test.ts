@@ -148,12 +148,12 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('npm start, then %s to the npm pro
       if (alive(server.serverPid)) process.kill(server.serverPid, 'SIGKILL');
     }
 
-    const runtime = openRuntime(loadConfig({ DATABASE_PATH: dbPath, DEMO_DATA: 'off', LOG_LEVEL: 'silent' }));
+    const runtime = await openRuntime(loadConfig({ DATABASE_PATH: dbPath, DEMO_DATA: 'off', LOG_LEVEL: 'silent' }));
     try {
-      const report = verify(runtime.store);
+      const report = await verify(runtime.store);
       expect(report.differences).toEqual([]);
       expect(report.offices).toBe(1);
-      expect(runtime.store.getOffice('SHUT-1')!.version).toBe(1);
+      expect((await runtime.store.getOffice('SHUT-1'))!.version).toBe(1);
       expect(runtime.db.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       runtime.close();

@@ -14,7 +14,7 @@ describe('PUT /api/offices/:id/reminder-settings', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({ runtime: { clock: fixedClock(T0) } });
-    server.runtime.engine.register(office('SET-1'), { actor: 'test' });
+    await server.runtime.engine.register(office('SET-1'), { actor: 'test' });
   });
   afterAll(() => server.close());
   const put = (id: string, body: unknown) => api(server.url, 'PUT', `/api/offices/${id}/reminder-settings`, body);
@@ -25,7 +25,7 @@ describe('PUT /api/offices/:id/reminder-settings', () => {
     const both = await put('SET-1', { coordinatorEmail: 'desk@wipo.test' });
     expect(both.status).toBe(200);
     expect(both.body).toEqual({ officeId: 'SET-1', timeZone: 'Asia/Tokyo', coordinatorEmail: 'desk@wipo.test' });
-    expect(server.runtime.reminders.reminders.zoneOf(server.runtime.store.getOffice('SET-1')!)).toBe('Asia/Tokyo');
+    expect(await server.runtime.reminders.reminders.zoneOf((await server.runtime.store.getOffice('SET-1'))!)).toBe('Asia/Tokyo');
     expect((await put('SET-1', { timeZone: null, coordinatorEmail: null })).body).toEqual({
       officeId: 'SET-1',
       timeZone: 'Europe/Paris',
@@ -39,7 +39,7 @@ describe('PUT /api/offices/:id/reminder-settings', () => {
       const res = await put('SET-1', body);
       expect([JSON.stringify(body), res.status, res.body.error.code]).toEqual([JSON.stringify(body), 400, 'invalid_input']);
     }
-    expect(server.runtime.reminders.store.officeSettings('SET-1').time_zone).toBe('America/Lima');
+    expect((await server.runtime.reminders.store.officeSettings('SET-1')).time_zone).toBe('America/Lima');
     expect((await put('NO-SUCH', { timeZone: 'Asia/Tokyo' })).status).toBe(404);
   });
 });
@@ -47,7 +47,7 @@ describe('PUT /api/offices/:id/reminder-settings', () => {
 describe('runtimes opened on an existing file', () => {
   let dir: string;
   let runtime: Runtime | undefined;
-  const open = () => (runtime = openRuntime(testConfig(path.join(dir, 'db.sqlite')), { clock: fixedClock(T0) }));
+  const open = async () => (runtime = await openRuntime(testConfig(path.join(dir, 'db.sqlite')), { clock: fixedClock(T0) }));
   beforeEach(() => {
     dir = makeTempDir();
   });
@@ -57,8 +57,8 @@ describe('runtimes opened on an existing file', () => {
     removeTempDir(dir);
   });
 
-  test('the SLA deadline of an enrolled office is the day after its workshop ends, in the office’s zone', () => {
-    const rt = open();
+  test('the SLA deadline of an enrolled office is the day after its workshop ends, in the office’s zone', async () => {
+    const rt = await open();
     const lines = [
       { kind: 'workshop', id: 'WS-PARIS', title: 'Paris', city: 'Paris', country: 'FR', start: '2026-03-16', end: '2026-03-20', capacity: 10, status: 'planned' },
       { kind: 'office', ...office('WS-1'), at: T0 },
@@ -70,35 +70,35 @@ describe('runtimes opened on an existing file', () => {
         { kind: 'event', office: id, type: 'ENROLLED', workshopId: 'WS-PARIS', at: T0 },
       ]),
     ];
-    importJsonLines(rt.engine, lines.map((l) => JSON.stringify(l)).join('\n'), 'test', rt.importKinds);
-    const deadline = (id: string) => rt.reminders.store.clocks(id).find((c) => c.state === 'preparing.training.enrolled')!.deadline;
+    await importJsonLines(rt.engine, lines.map((l) => JSON.stringify(l)).join('\n'), 'test', rt.importKinds);
+    const deadline = async (id: string) => (await rt.reminders.store.clocks(id)).find((c) => c.state === 'preparing.training.enrolled')!.deadline;
     // Midnight at the start of 21 March: 23:00 UTC in Paris (UTC+1), 15:00 UTC in Tokyo (UTC+9).
-    expect(deadline('WS-1')).toBe('2026-03-20T23:00:00.000Z');
-    expect(deadline('WS-2')).toBe('2026-03-20T15:00:00.000Z');
+    expect(await deadline('WS-1')).toBe('2026-03-20T23:00:00.000Z');
+    expect(await deadline('WS-2')).toBe('2026-03-20T15:00:00.000Z');
   });
 
-  test('the start-up backfills rebuild missing SLA clocks and the focal-point register, once', () => {
-    let rt = open();
-    rt.engine.register(office('BF-1'), { actor: 'test' });
-    rt.engine.apply('BF-1', { type: 'SEND_CIRCULAR' }, { actor: 'test', at: new Date(T0) });
-    rt.engine.apply('BF-1', { type: 'REPLY_AFFIRMATIVE' }, { actor: 'test', at: new Date(Date.parse(T0) + DAY) });
-    rt.engine.apply('BF-1', { type: 'FOCAL_POINT_NOMINATED', name: 'Nora', email: 'nora@bf.test' }, { actor: 'test', at: new Date(Date.parse(T0) + 2 * DAY) });
-    const clocks = rt.reminders.store.clocks('BF-1').map((c) => [c.state, c.entered_at, c.deadline]);
+  test('the start-up backfills rebuild missing SLA clocks and the focal-point register, once', async () => {
+    let rt = await open();
+    await rt.engine.register(office('BF-1'), { actor: 'test' });
+    await rt.engine.apply('BF-1', { type: 'SEND_CIRCULAR' }, { actor: 'test', at: new Date(T0) });
+    await rt.engine.apply('BF-1', { type: 'REPLY_AFFIRMATIVE' }, { actor: 'test', at: new Date(Date.parse(T0) + DAY) });
+    await rt.engine.apply('BF-1', { type: 'FOCAL_POINT_NOMINATED', name: 'Nora', email: 'nora@bf.test' }, { actor: 'test', at: new Date(Date.parse(T0) + 2 * DAY) });
+    const clocks = (await rt.reminders.store.clocks('BF-1')).map((c) => [c.state, c.entered_at, c.deadline]);
     expect(clocks.length).toBeGreaterThan(0);
-    const register = rt.programme.focalPointsOf('BF-1').map((f) => [f.email, f.status, f.nominatedAt]);
+    const register = (await rt.programme.focalPointsOf('BF-1')).map((f) => [f.email, f.status, f.nominatedAt]);
     expect(register).toEqual([['nora@bf.test', 'nominated', new Date(Date.parse(T0) + 2 * DAY).toISOString()]]);
     // A database from before the reminders and the register: neither table has the rows yet.
     rt.db.exec(`DELETE FROM sla_clocks; DELETE FROM reminder_settings WHERE key = 'clocks_backfilled'; DELETE FROM focal_points;`);
     rt.close();
 
-    rt = open();
-    expect(rt.reminders.store.clocks('BF-1').map((c) => [c.state, c.entered_at, c.deadline])).toEqual(clocks);
-    expect(rt.programme.focalPointsOf('BF-1').map((f) => [f.email, f.status, f.nominatedAt])).toEqual(register);
+    rt = await open();
+    expect((await rt.reminders.store.clocks('BF-1')).map((c) => [c.state, c.entered_at, c.deadline])).toEqual(clocks);
+    expect((await rt.programme.focalPointsOf('BF-1')).map((f) => [f.email, f.status, f.nominatedAt])).toEqual(register);
 
     // Once done, the clock backfill does not run again (a clock removed on purpose stays removed).
     rt.db.exec('DELETE FROM sla_clocks');
     rt.close();
-    rt = open();
-    expect(rt.reminders.store.clocks('BF-1')).toEqual([]);
+    rt = await open();
+    expect(await rt.reminders.store.clocks('BF-1')).toEqual([]);
   });
 });

@@ -16,26 +16,26 @@ let dbPath: string;
 let runtime: Runtime;
 
 /** Every office is registered and taken eight events down the kit happy path. */
-function seed(ids: string[]): void {
+async function seed(ids: string[]): Promise<void> {
   for (const id of ids) {
-    runtime.engine.register({ id, name: id, country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
-    for (const type of kitHappyPath.slice(0, 8)) runtime.engine.apply(id, sampleEvent(type), { actor: 'test' });
+    await runtime.engine.register({ id, name: id, country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
+    for (const type of kitHappyPath.slice(0, 8)) await runtime.engine.apply(id, sampleEvent(type), { actor: 'test' });
   }
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = makeTempDir();
   dbPath = path.join(dir, 'verify.db');
-  runtime = openRuntime(testConfig(dbPath));
+  runtime = await openRuntime(testConfig(dbPath));
 });
 afterEach(() => {
   runtime.close();
   removeTempDir(dir);
 });
 
-test('an untouched database verifies clean', () => {
-  seed(['BR-1', 'BR-2']);
-  expect(verify(runtime.store)).toEqual({ offices: 2, events: 16, differences: [] });
+test('an untouched database verifies clean', async () => {
+  await seed(['BR-1', 'BR-2']);
+  expect(await verify(runtime.store)).toEqual({ offices: 2, events: 16, differences: [] });
 });
 
 const tamperings: [label: string, statement: string, problem: RegExp][] = [
@@ -52,44 +52,44 @@ const tamperings: [label: string, statement: string, problem: RegExp][] = [
   ['an active state row for a state it is not in', `INSERT INTO office_states (path, office_id, is_leaf, entered_at) VALUES ('declined', ?, 1, '2020-01-01T00:00:00.000Z')`, /active state row declined differs from replay/],
 ];
 
-test.each(tamperings)('%s is reported against that office only', (_label, statement, problem) => {
-  seed(['BR-CLEAN', 'BR-TAMPERED', 'BR-ALSO-CLEAN']);
+test.each(tamperings)('%s is reported against that office only', async (_label, statement, problem) => {
+  await seed(['BR-CLEAN', 'BR-TAMPERED', 'BR-ALSO-CLEAN']);
   runtime.db.prepare(statement).run('BR-TAMPERED');
-  const report = verify(runtime.store);
+  const report = await verify(runtime.store);
   expect(report.offices).toBe(3);
   expect(report.differences).toEqual([{ officeId: 'BR-TAMPERED', problem: expect.stringMatching(problem) }]);
 });
 
-test('an event recorded after the office finished is reported', () => {
-  seed(['BR-CLEAN']);
-  runtime.engine.register({ id: 'BR-DONE', name: 'Done', country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
-  runtime.engine.apply('BR-DONE', { type: 'WITHDRAWN', reason: 'no longer taking part' }, { actor: 'test' });
-  expect(verify(runtime.store).differences).toEqual([]);
+test('an event recorded after the office finished is reported', async () => {
+  await seed(['BR-CLEAN']);
+  await runtime.engine.register({ id: 'BR-DONE', name: 'Done', country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
+  await runtime.engine.apply('BR-DONE', { type: 'WITHDRAWN', reason: 'no longer taking part' }, { actor: 'test' });
+  expect((await verify(runtime.store)).differences).toEqual([]);
   runtime.db
     .prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
       VALUES ('BR-DONE', 2, 'WITHDRAWN', '{"reason":"again"}', '["withdrawn"]', '["withdrawn"]', 'test', '2030-01-01T00:00:00.000Z')`)
     .run();
   runtime.db.prepare("UPDATE offices SET version = 2 WHERE id = 'BR-DONE'").run();
-  expect(verify(runtime.store).differences).toEqual([{ officeId: 'BR-DONE', problem: 'seq 2: WITHDRAWN after the office finished in withdrawn' }]);
+  expect((await verify(runtime.store)).differences).toEqual([{ officeId: 'BR-DONE', problem: 'seq 2: WITHDRAWN after the office finished in withdrawn' }]);
 });
 
-test('verify reads one snapshot: a transition committed while it runs is neither seen nor a difference', () => {
-  seed(['BR-LIVE']);
+test('verify reads one snapshot: a transition committed while it runs is neither seen nor a difference', async () => {
+  await seed(['BR-LIVE']);
   // A second connection commits, as the running server would, between verify's reads of BR-LIVE.
-  const server = openRuntime(testConfig(dbPath));
+  const server = await openRuntime(testConfig(dbPath));
   let committed = false;
   const store = {
     ...runtime.store,
-    history: (id: string) => {
+    history: async (id: string) => {
       if (!committed) {
         committed = true;
-        server.engine.apply(id, sampleEvent('KIT_DELIVERED'), { actor: 'server' });
+        await server.engine.apply(id, sampleEvent('KIT_DELIVERED'), { actor: 'server' });
       }
-      return runtime.store.history(id);
+      return await runtime.store.history(id);
     },
   };
   try {
-    expect(verify(store)).toEqual({ offices: 1, events: 8, differences: [] });
+    expect(await verify(store)).toEqual({ offices: 1, events: 8, differences: [] });
     expect(committed).toBe(true);
   } finally {
     server.close();
@@ -97,7 +97,7 @@ test('verify reads one snapshot: a transition committed while it runs is neither
 });
 
 test('npm run cli -- verify prints the tampered office and exits 1', async () => {
-  seed(['BR-CLEAN', 'BR-TAMPERED']);
+  await seed(['BR-CLEAN', 'BR-TAMPERED']);
   runtime.db.prepare(tamperings[0]![1]).run('BR-TAMPERED');
   const result = await runCli(dbPath, ['verify']);
   expect(result.code).toBe(1);

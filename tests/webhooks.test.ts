@@ -78,12 +78,10 @@ describe('outbound webhooks against a real receiver', () => {
     const id = await registerOffice(server.url);
     await pass();
     const before = (await deliveries()).total;
-    expect(() =>
-      server.runtime.engine.unitOfWork(() => {
-        server.runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test' });
+    await expect(server.runtime.engine.transact(async () => {
+        await server.runtime.engine.apply(id, { type: 'SEND_CIRCULAR' }, { actor: 'test' });
         throw new Error('roll back');
-      }),
-    ).toThrow('roll back');
+      })).rejects.toThrow('roll back');
     expect((await deliveries()).total).toBe(before);
   });
 
@@ -176,7 +174,7 @@ describe('outbound webhooks against a real receiver', () => {
     await pass();
     const hold = await api(server.url, 'POST', '/api/gold-disk/hold', { reason: 'Image under review.' });
     expect(hold.status).toBeLessThan(300);
-    server.runtime.engine.unitOfWork(() =>
+    await server.runtime.engine.transact(() =>
       server.runtime.reminders.outbox.enqueue(
         { officeId: null, timerId: null, kind: 'test', language: 'en', recipients: ['nobody@example.org'], subject: 's', text: 't', html: 'h', createdAt: new Date(), sendAfter: new Date() },
         'template could not be rendered',

@@ -51,8 +51,8 @@ describe('workshops as calendar invitations', () => {
   beforeAll(async () => {
     await smtp.start();
     dir = makeTempDir();
-    runtime = openRuntime(testConfig(path.join(dir, 'onboarding.db'), { SMTP_URL: smtp.url, MAIL_FROM: 'WIPOnet Project <wiponet@wipo.example>' }), { clock });
-    importJsonLines(
+    runtime = await openRuntime(testConfig(path.join(dir, 'onboarding.db'), { SMTP_URL: smtp.url, MAIL_FROM: 'WIPOnet Project <wiponet@wipo.example>' }), { clock });
+    await importJsonLines(
       runtime.engine,
       [
         office('CH-IPO', 'CH', T('2026-10-01')),
@@ -63,7 +63,7 @@ describe('workshops as calendar invitations', () => {
       'test:import',
       runtime.importKinds,
     );
-    runtime.engine.apply('CH-IPO', { type: 'FOCAL_POINT_NOMINATED', name: 'Aline Muster', email: 'aline@ige.example' }, { actor: 'test' });
+    await runtime.engine.apply('CH-IPO', { type: 'FOCAL_POINT_NOMINATED', name: 'Aline Muster', email: 'aline@ige.example' }, { actor: 'test' });
     const { app } = createApp(runtime);
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -86,7 +86,7 @@ describe('workshops as calendar invitations', () => {
   it('sends an invitation on enrolment, an update on a change of dates and a cancellation, each checked field by field', async () => {
     const created = await api(url, 'POST', '/api/workshops', { id: 'GVA-1', title: 'WIPOnet operations', city: 'Geneva', country: 'CH', start: '2027-03-10', end: '2027-03-12', capacity: 5 });
     expect(created.status).toBe(201);
-    const [focal] = runtime.programme.focalPointsOf('CH-IPO');
+    const [focal] = await runtime.programme.focalPointsOf('CH-IPO');
     expect((await api(url, 'POST', '/api/workshops/GVA-1/enrolments', { focalPointIds: [focal!.id] })).status).toBe(200);
 
     const [invite] = await deliver(1);
@@ -137,6 +137,6 @@ describe('workshops as calendar invitations', () => {
     expect((await api(url, 'PATCH', '/api/workshops/GVA-1/dates', { start: '2027-05-02', end: '2027-05-01' })).status).toBe(400);
     expect((await api(url, 'PATCH', '/api/workshops/GVA-1/dates', { start: '2027-05-01', end: '2027-05-02' })).status).toBe(409);
     expect((await api(url, 'PATCH', '/api/workshops/NOPE/dates', { start: '2027-05-01', end: '2027-05-02' })).status).toBe(404);
-    expect(runtime.programme.getWorkshop('GVA-1')).toMatchObject({ start: '2027-04-05', end: '2027-04-06' });
+    expect(await runtime.programme.getWorkshop('GVA-1')).toMatchObject({ start: '2027-04-05', end: '2027-04-06' });
   });
 });

@@ -1,3 +1,4 @@
+import { unitOfWorkOf } from '../storage/unit-of-work';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock';
@@ -65,11 +66,11 @@ export class WebhookDispatcher {
     const result: WebhookPassResult = { delivered: 0, retried: 0, failed: 0 };
     const subs = new Map<string, Subscription | undefined>();
     for (;;) {
-      const rows = this.o.store.claim(this.owner, now, new Date(now.getTime() + this.leaseMs), this.o.batchSize);
+      const rows = await this.o.store.claim(this.owner, now, new Date(now.getTime() + this.leaseMs), this.o.batchSize);
       if (rows.length === 0) break;
       await Promise.all(
-        rows.map((row) => {
-          if (!subs.has(row.subscription_id)) subs.set(row.subscription_id, this.o.store.get(row.subscription_id));
+        rows.map(async (row) => {
+          if (!subs.has(row.subscription_id)) subs.set(row.subscription_id, await this.o.store.get(row.subscription_id));
           return this.deliver(row, subs.get(row.subscription_id), now, result);
         }),
       );
@@ -104,10 +105,10 @@ export class WebhookDispatcher {
     this.o.onAttempt?.(outcome);
     const at = now.toISOString();
     if (outcome === 'delivered') {
-      this.o.db.transaction(() => {
-        this.o.store.finish({ id: row.id, owner: this.owner, status: 'delivered', responseStatus: status, error: null, durationMs, at, nextAttemptAt: at });
-        this.o.store.markHealthy(sub.id);
-      })();
+      await unitOfWorkOf(this.o.db).transaction(async () => {
+        await this.o.store.finish({ id: row.id, owner: this.owner, status: 'delivered', responseStatus: status, error: null, durationMs, at, nextAttemptAt: at });
+        await this.o.store.markHealthy(sub.id);
+      });
       result.delivered++;
       return;
     }
@@ -116,8 +117,8 @@ export class WebhookDispatcher {
     // At least a second later: a zero base delay must not send the same delivery again within this pass.
     const delay = Math.max(1000, backoffMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random));
     const next = new Date(Math.min(until, now.getTime() + delay));
-    this.o.db.transaction(() => {
-      const stored = this.o.store.finish({
+    await unitOfWorkOf(this.o.db).transaction(async () => {
+      const stored = await this.o.store.finish({
         id: row.id,
         owner: this.owner,
         status: giveUp ? 'failed' : 'pending',
@@ -128,19 +129,19 @@ export class WebhookDispatcher {
         nextAttemptAt: giveUp ? at : next.toISOString(),
       });
       if (!stored) return;
-      this.o.store.markFailing(sub.id, at);
-      const failingSince = this.o.store.get(sub.id)?.failingSince;
-      if (failingSince && now.getTime() - Date.parse(failingSince) >= this.o.disableAfterMs) this.disable(sub, failingSince, error, now);
-    })();
+      await this.o.store.markFailing(sub.id, at);
+      const failingSince = (await this.o.store.get(sub.id))?.failingSince;
+      if (failingSince && now.getTime() - Date.parse(failingSince) >= this.o.disableAfterMs) await this.disable(sub, failingSince, error, now);
+    });
     if (giveUp) result.failed++;
     else result.retried++;
     this.o.logger?.info({ webhook: sub.id, delivery: row.message_id, attempts: row.attempts, status, err: error, giveUp }, 'webhook delivery failed');
   }
 
   /** Disables the subscription and tells the coordinator, in the same transaction. */
-  private disable(sub: Subscription, failingSince: string, error: string | null, now: Date): void {
+  private async disable(sub: Subscription, failingSince: string, error: string | null, now: Date): Promise<void> {
     const reason = `Every delivery failed since ${failingSince}; last error: ${error ?? 'unknown'}`;
-    if (!this.o.store.disable(sub.id, reason, now.toISOString())) return;
+    if (!await this.o.store.disable(sub.id, reason, now.toISOString())) return;
     const page = `${this.o.publicUrl}/programme/webhooks`;
     const text = [
       `The webhook ${sub.url}${sub.description ? ` (${sub.description})` : ''} has been disabled.`,

@@ -34,8 +34,8 @@ export function transitionBody(record: TransitionRecord): string {
 export function webhookHooks(store: WebhookStore, clock: Clock, wake: () => void): EngineHooks {
   let written = false;
   return {
-    inTransaction(record) {
-      const subs = store.transitionSubscriptions().filter((sub) => matches(sub, record));
+    async inTransaction(record) {
+      const subs = (await store.transitionSubscriptions()).filter((sub) => matches(sub, record));
       if (subs.length === 0) return;
       const body = transitionBody(record);
       // Written now, even for an imported event of the past: the retry window starts today.
@@ -43,7 +43,7 @@ export function webhookHooks(store: WebhookStore, clock: Clock, wake: () => void
       const at = now.toISOString();
       const retryUntil = new Date(now.getTime() + DAY_MS).toISOString();
       for (const sub of subs) {
-        store.enqueue({ messageId: newMessageId(), subscriptionId: sub.id, eventType: 'office.transition', body, at, retryUntil });
+        await store.enqueue({ messageId: newMessageId(), subscriptionId: sub.id, eventType: 'office.transition', body, at, retryUntil });
       }
       written = true;
     },

@@ -102,7 +102,7 @@ export interface ReportOptions {
   policies?: ReadonlyMap<string, ReminderPolicy>;
 }
 
-export function computeProgressReport(db: Db, now: Date, options: ReportOptions = {}): ProgressReport {
+export async function computeProgressReport(db: Db, now: Date, options: ReportOptions = {}): Promise<ProgressReport> {
   const period =
     options.from || options.to
       ? makePeriod(options.from ?? options.to!, options.to ?? options.from!)
@@ -111,7 +111,7 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
   const endMs = Date.parse(end);
 
   const policies = options.policies ?? defaultPolicies();
-  const asOf = figuresAsOf(db, end, policies);
+  const asOf = await figuresAsOf(db, end, policies);
   const offices = new Map(
     db
       .prepare<[], { id: string; name: string; country: string; track: string }>('SELECT id, name, country, track FROM offices')
@@ -123,7 +123,7 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
   let awaitingGoldDisk = 0;
   let siteDifficulties = 0;
   const officesByStage: Record<string, number> = {};
-  for (const office of leavesAsOf(db, end)) {
+  for (const office of await leavesAsOf(db, end)) {
     const info = offices.get(office.id);
     if (!info) continue;
     const stage = stageOf(office.leaves[0] ?? 'prospect');
@@ -167,8 +167,8 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
     'SELECT count(*) AS n FROM history WHERE type = ? AND at >= ? AND at < ?',
   );
   const inPeriod = (at: string) => (at >= start && at < end ? 'in' : 'before');
-  const installedInPeriod = installationsAsOf(db, end, inPeriod).get('in') ?? 0;
-  const connectedInPeriod = connectionsAsOf(db, end, inPeriod).get('in') ?? 0;
+  const installedInPeriod = (await installationsAsOf(db, end, inPeriod)).get('in') ?? 0;
+  const connectedInPeriod = (await connectionsAsOf(db, end, inPeriod)).get('in') ?? 0;
 
   const trained = db
     .prepare<[string], { fps: number; offices: number; countries: number }>(
@@ -187,7 +187,7 @@ export function computeProgressReport(db: Db, now: Date, options: ReportOptions 
     .all(period.to, end, end);
 
   // The same offices as installedTotal, by quarter: the bars add up to the total.
-  const perQuarter = installationsAsOf(db, end, quarterOf);
+  const perQuarter = await installationsAsOf(db, end, quarterOf);
   const undated = perQuarter.get('') ?? 0;
   perQuarter.delete('');
   const lastQuarter = quarterOf(period.to);

@@ -28,8 +28,8 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: scopeQuery,
       responses: answer('Time in each state over the period', durationsSchema),
-      handler: ({ query, req, res }) => {
-        const result = computeDurations(loadHistory(db), scopeOf(query, now()));
+      handler: async ({ query, req, res }) => {
+        const result = computeDurations(await loadHistory(db), scopeOf(query, now()));
         if (!wantsCsv(req, query.format)) return result;
         const cols = (s: (typeof result.states)[number], k: 'calendarDays' | 'businessDays') => [s[k]?.median, s[k]?.p75, s[k]?.p90, s[k]?.max];
         sendCsv(
@@ -48,8 +48,8 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: scopeQuery,
       responses: answer('The funnel steps of the offices first invited in the period', funnelSchema),
-      handler: ({ query, req, res }) => {
-        const result = computeFunnel(loadHistory(db), scopeOf(query, now()));
+      handler: async ({ query, req, res }) => {
+        const result = computeFunnel(await loadHistory(db), scopeOf(query, now()));
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,
@@ -67,8 +67,8 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: scopeQuery.extend({ interval: z.enum(['week', 'month']).default('month') }),
       responses: answer('Offices per stage at the end of each interval', flowSchema),
-      handler: ({ query, req, res }) => {
-        const result = computeFlow(loadHistory(db), scopeOf(query, now()), query.interval);
+      handler: async ({ query, req, res }) => {
+        const result = computeFlow(await loadHistory(db), scopeOf(query, now()), query.interval);
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,
@@ -86,9 +86,9 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: scopeQuery.extend({ policy: policyParam }),
       responses: answer('SLA outcomes per quarter and state', slaSchema),
-      handler: ({ query, req, res }) => {
+      handler: async ({ query, req, res }) => {
         const overrides = parsePolicyOverrides(query.policy, policies);
-        const result = computeSla(loadHistory(db), scopeOf(query, now()), withSlaOverrides(policies, overrides), new Set(Object.keys(overrides)));
+        const result = computeSla(await loadHistory(db), scopeOf(query, now()), withSlaOverrides(policies, overrides), new Set(Object.keys(overrides)));
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,
@@ -106,8 +106,8 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: scopeQuery.extend({ perState: z.coerce.number().int().min(1).max(100).default(5) }),
       responses: answer('The longest waiting offices of each state', slowestSchema),
-      handler: ({ query, req, res }) => {
-        const result = computeSlowest(loadHistory(db), scopeOf(query, now()), policies, query.perState);
+      handler: async ({ query, req, res }) => {
+        const result = computeSlowest(await loadHistory(db), scopeOf(query, now()), policies, query.perState);
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,

@@ -17,7 +17,7 @@ export function exportRoutes(runtime: Runtime): AnyRoute[] {
       produces: 'text',
       responses: { 200: { description: 'application/x-ndjson: POST it to /api/import (or `cli import`) on an empty database to rebuild the same programme' } },
       handler: async ({ res, actor }) => {
-        runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'export', 'programme', {});
+        await runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'export', 'programme', {});
         await streamLines(res, exportJsonLines(runtime.db), 'application/x-ndjson; charset=utf-8', 'onboarding-export.jsonl');
       },
     }),

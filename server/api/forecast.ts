@@ -67,8 +67,8 @@ export function forecastRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: forecastQuery,
       responses: { 200: { description: 'The forecast, one page of its open offices; format=csv: every open office as CSV', schema: forecastSchema, text: ['text/csv'] } },
-      handler: ({ query, req, res }) => {
-        const view = runForecast(runtime.db, forecastRequest(query, runtime.engine.clock.now(), runtime.config.PROGRAMME_DEADLINE));
+      handler: async ({ query, req, res }) => {
+        const view = await runForecast(runtime.db, forecastRequest(query, runtime.engine.clock.now(), runtime.config.PROGRAMME_DEADLINE));
         if (wantsCsv(req, query.format)) {
           sendCsv(
             res,

@@ -24,10 +24,10 @@ export function noteRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       body: noteBody,
       responses: { 201: { description: 'The note', schema: noteSchema } },
-      handler: ({ params, body, res, actor }) => {
-        if (!runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
+      handler: async ({ params, body, res, actor }) => {
+        if (!await runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
         res.status(201);
-        return notes.add(params.id, body.text, actor, runtime.engine.clock.now().toISOString());
+        return await notes.add(params.id, body.text, actor, runtime.engine.clock.now().toISOString());
       },
     }),
     route({
@@ -38,9 +38,9 @@ export function noteRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       params: idParams,
       responses: { 200: { description: 'The notes', schema: noteListSchema } },
-      handler: ({ params }) => {
-        if (!runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
-        return { notes: notes.ofOffice(params.id) };
+      handler: async ({ params }) => {
+        if (!await runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
+        return { notes: await notes.ofOffice(params.id) };
       },
     }),
   ];

@@ -70,7 +70,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       body: newOfficeSchema,
       responses: { 201: { description: 'The registered office', schema: officeViewSchema, headers: etagHeaders } },
       handler: async ({ body, res, actor }) => {
-        const view = await commits.run(() => officeView(engine.register(body, { actor }), reminders));
+        const view = await commits.run(async () => await officeView(await engine.register(body, { actor }), reminders));
         res.status(201).setHeader('ETag', etagOf(view.version));
         return view;
       },
@@ -83,9 +83,9 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: listQuery,
       responses: { 200: { description: 'One page of the matching offices', schema: officeListSchema } },
-      handler: ({ query: { stalled, figure, format, ...filter }, req, res }) => {
+      handler: async ({ query: { stalled, figure, format, ...filter }, req, res }) => {
         const now = engine.clock.now().toISOString();
-        const list = listOfficeViews(
+        const list = await listOfficeViews(
           store,
           { ...filter, stalledAt: stalled ? now : undefined, figure: figure ? { name: figure, at: now } : undefined },
           reminders,
@@ -101,8 +101,8 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       params: idParams,
       responses: { 200: { description: 'The office', schema: officeViewSchema, headers: etagHeaders } },
-      handler: ({ params, res }) => {
-        const view = getOfficeView(store, params.id, reminders);
+      handler: async ({ params, res }) => {
+        const view = await getOfficeView(store, params.id, reminders);
         res.setHeader('ETag', etagOf(view.version));
         return view;
       },
@@ -125,9 +125,9 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
         const parsed = parseOfficeEvent(body);
         if (!parsed.ok) throw new HttpError(400, 'invalid_event', parsed.message, { issues: parsed.issues });
         const expectedVersion = parseIfMatch(req.get('If-Match'));
-        const view = await commits.run(() => {
-          const { office } = engine.apply(params.id, parsed.event, { actor, expectedVersion });
-          return officeView(office, reminders);
+        const view = await commits.run(async () => {
+          const { office } = await engine.apply(params.id, parsed.event, { actor, expectedVersion });
+          return await officeView(office, reminders);
         });
         res.setHeader('ETag', etagOf(view.version));
         return view;
@@ -141,10 +141,10 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       params: idParams,
       responses: { 200: { description: 'The transitions, oldest first', schema: officeHistorySchema } },
-      handler: ({ params }) => {
-        if (!store.getOffice(params.id)) throw officeNotFound(params.id);
+      handler: async ({ params }) => {
+        if (!await store.getOffice(params.id)) throw officeNotFound(params.id);
         return {
-          events: store.history(params.id).map(({ seq, type, payload, from, to, actor, at, requestId }) => ({
+          events: (await store.history(params.id)).map(({ seq, type, payload, from, to, actor, at, requestId }) => ({
             seq,
             type,
             payload,

@@ -79,9 +79,9 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       params: idParams,
       responses: { 200: { description: "The office's focal points", schema: officeFocalPointsSchema } },
-      handler: ({ params }) => {
-        if (!runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
-        return { focalPoints: runtime.programme.focalPointsOf(params.id) };
+      handler: async ({ params }) => {
+        if (!await runtime.store.getOffice(params.id)) throw officeNotFound(params.id);
+        return { focalPoints: await runtime.programme.focalPointsOf(params.id) };
       },
     }),
     route({
@@ -93,10 +93,10 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       body: eventPayloads.FOCAL_POINT_NOMINATED,
       responses: { 201: { description: "The office's focal points", schema: officeFocalPointsSchema } },
-      handler: ({ params, body, res, actor }) => {
-        runtime.engine.apply(params.id, { type: 'FOCAL_POINT_NOMINATED', ...body }, { actor });
+      handler: async ({ params, body, res, actor }) => {
+        await runtime.engine.apply(params.id, { type: 'FOCAL_POINT_NOMINATED', ...body }, { actor });
         res.status(201);
-        return { focalPoints: runtime.programme.focalPointsOf(params.id) };
+        return { focalPoints: await runtime.programme.focalPointsOf(params.id) };
       },
     }),
 
@@ -108,7 +108,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'workshops',
       access: 'viewer',
       responses: { 200: { description: 'Every workshop', schema: workshopListSchema } },
-      handler: () => ({ workshops: listWorkshops(ctx) }),
+      handler: async () => ({ workshops: await listWorkshops(ctx) }),
     }),
     route({
       method: 'post',
@@ -141,9 +141,9 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       params: idParams,
       responses: { 200: { description: 'The focal points that can be enrolled', schema: candidatesSchema } },
-      handler: ({ params }) => {
-        getWorkshop(ctx, params.id);
-        return { focalPoints: enrollableFocalPoints(ctx) };
+      handler: async ({ params }) => {
+        await getWorkshop(ctx, params.id);
+        return { focalPoints: await enrollableFocalPoints(ctx) };
       },
     }),
     route({
@@ -155,9 +155,9 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       body: z.object({ focalPointIds: focalPointIds.min(1) }),
       responses: { 200: { description: 'ENROLLED per office', schema: enrolResultSchema }, 409: { description: 'Over capacity, or not enrollable' } },
-      handler: ({ params, body, actor }) => ({
-        offices: enrol(ctx, params.id, body.focalPointIds, { actor }),
-        workshop: getWorkshop(ctx, params.id),
+      handler: async ({ params, body, actor }) => ({
+        offices: await enrol(ctx, params.id, body.focalPointIds, { actor }),
+        workshop: await getWorkshop(ctx, params.id),
       }),
     }),
     route({
@@ -201,7 +201,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       body: releaseSchema,
       responses: { 200: { description: 'The version and its broadcast', schema: goldDiskOperationSchema } },
       handler: async ({ body, actor }) => {
-        const released = releaseGoldDisk(ctx, body, { actor, limit: 0 });
+        const released = await releaseGoldDisk(ctx, body, { actor, limit: 0 });
         return { ...released, broadcast: await runBroadcastInBackground(ctx, released.broadcast.id) };
       },
     }),
@@ -213,7 +213,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: reasonSchema,
       responses: { 200: { description: 'The hold broadcast', schema: holdSchema } },
-      handler: async ({ body, actor }) => ({ broadcast: await runBroadcastInBackground(ctx, declareHold(ctx, body, { actor, limit: 0 }).id) }),
+      handler: async ({ body, actor }) => ({ broadcast: await runBroadcastInBackground(ctx, (await declareHold(ctx, body, { actor, limit: 0 })).id) }),
     }),
     route({
       method: 'post',
@@ -225,7 +225,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       body: reasonSchema,
       responses: { 200: { description: 'The recalled version and the hold broadcast', schema: goldDiskOperationSchema } },
       handler: async ({ params, body, actor }) => {
-        const recalled = recallGoldDisk(ctx, { version: params.version, reason: body.reason }, { actor, limit: 0 });
+        const recalled = await recallGoldDisk(ctx, { version: params.version, reason: body.reason }, { actor, limit: 0 });
         return { ...recalled, broadcast: await runBroadcastInBackground(ctx, recalled.broadcast.id) };
       },
     }),
@@ -237,7 +237,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
       responses: { 200: { description: 'The broadcasts, newest first', schema: broadcastListSchema } },
-      handler: ({ query }) => ({ broadcasts: listBroadcasts(ctx, query.limit) }),
+      handler: async ({ query }) => ({ broadcasts: await listBroadcasts(ctx, query.limit) }),
     }),
     route({
       method: 'get',
@@ -269,9 +269,9 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: z.object({ selection: selectionSchema, letterRef: z.string().trim().max(200).optional() }),
       responses: { 200: { description: 'The offices the letter would reach and its text', schema: lettersPreviewSchema } },
-      handler: ({ body }) => {
-        const preview = previewLetters(ctx, body.selection);
-        return { ...preview, samples: sampleLetters(ctx, preview, body.letterRef, composeLetter(runtime)) };
+      handler: async ({ body }) => {
+        const preview = await previewLetters(ctx, body.selection);
+        return { ...preview, samples: await sampleLetters(ctx, preview, body.letterRef, composeLetter(runtime)) };
       },
     }),
     route({
@@ -282,7 +282,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       body: sendLettersSchema,
       responses: { 200: { description: 'The broadcast with each office outcome', schema: broadcastSchema }, 409: { description: 'The selection changed since the preview' } },
-      handler: ({ body, actor }) => runBroadcastInBackground(ctx, sendLetters(ctx, body, { actor, limit: 0 }).id),
+      handler: async ({ body, actor }) => await runBroadcastInBackground(ctx, (await sendLetters(ctx, body, { actor, limit: 0 })).id),
     }),
 
     // --- CSV office import
@@ -300,7 +300,7 @@ export function programmeRoutes(runtime: Runtime): AnyRoute[] {
       responses: { 200: { description: 'Created, updated and unchanged offices', schema: csvImportResultSchema }, 400: { description: 'Bad lines, by line number' } },
       handler: async ({ req, res, query, actor }) => {
         const text = await textBody(req, res, runtime.config.BODY_LIMIT);
-        return importOfficesCsv(ctx, text, { actor, dryRun: query.dryRun });
+        return await importOfficesCsv(ctx, text, { actor, dryRun: query.dryRun });
       },
     }),
   ];

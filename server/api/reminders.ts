@@ -40,19 +40,19 @@ const settingsBody = z.object({
 export function reminderRoutes(runtime: Runtime): AnyRoute[] {
   const { engine, db } = runtime;
   const feature = runtime.reminders;
-  const officeOr404 = (id: string) => {
-    const office = engine.store.getOffice(id);
+  const officeOr404 = async (id: string) => {
+    const office = await engine.store.getOffice(id);
     if (!office) throw officeNotFound(id);
     return office;
   };
-  const reminderView = (id: string) => {
-    const office = officeOr404(id);
+  const reminderView = async (id: string) => {
+    const office = await officeOr404(id);
     return {
       officeId: id,
-      ...feature.reminders.status(office),
+      ...await feature.reminders.status(office),
       // Fired timers (with their id), then each clock's pending or paused level (id null).
-      timers: feature.reminders.timers(office),
-      log: feature.store.logOf(id).map((l) => ({
+      timers: await feature.reminders.timers(office),
+      log: (await feature.store.logOf(id)).map((l) => ({
         at: l.at,
         type: l.type,
         state: l.state,
@@ -110,8 +110,8 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       params: idParams,
       responses: { 200: { description: "The office's emails", schema: officeEmailsSchema } },
-      handler: ({ params }) => {
-        officeOr404(params.id);
+      handler: async ({ params }) => {
+        await officeOr404(params.id);
         return { emails: feature.outbox.ofOffice(params.id).map(toEmailView) };
       },
     }),
@@ -134,11 +134,11 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       body: pauseBody,
       responses: { 200: { description: "The office's reminders, paused", schema: officeRemindersSchema } },
-      handler: ({ params, body, actor }) => {
+      handler: async ({ params, body, actor }) => {
         const until = new Date(body.until);
         if (Number.isNaN(until.getTime())) throw new HttpError(400, 'invalid_input', 'until is not a valid date.');
-        feature.reminders.pause(params.id, until, body.reason, actor);
-        return reminderView(params.id);
+        await feature.reminders.pause(params.id, until, body.reason, actor);
+        return await reminderView(params.id);
       },
     }),
     route({
@@ -149,9 +149,9 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       access: 'coordinator',
       params: idParams,
       responses: { 200: { description: "The office's reminders, running again", schema: officeRemindersSchema } },
-      handler: ({ params, actor }) => {
-        feature.reminders.resume(params.id, actor);
-        return reminderView(params.id);
+      handler: async ({ params, actor }) => {
+        await feature.reminders.resume(params.id, actor);
+        return await reminderView(params.id);
       },
     }),
     route({
@@ -163,13 +163,13 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       body: settingsBody,
       responses: { 200: { description: 'The effective settings', schema: reminderSettingsSchema } },
-      handler: ({ params, body }) => {
-        officeOr404(params.id);
-        const current = feature.store.officeSettings(params.id);
+      handler: async ({ params, body }) => {
+        await officeOr404(params.id);
+        const current = await feature.store.officeSettings(params.id);
         const timeZone = body.timeZone === undefined ? current.time_zone : body.timeZone;
         const coordinatorEmail = body.coordinatorEmail === undefined ? current.coordinator_email : body.coordinatorEmail;
-        engine.unitOfWork(() => feature.store.setOfficeSettings(params.id, timeZone, coordinatorEmail));
-        return { officeId: params.id, timeZone: feature.reminders.zoneOf(officeOr404(params.id)), coordinatorEmail: feature.reminders.coordinatorOf(params.id) };
+        await engine.transact(() => feature.store.setOfficeSettings(params.id, timeZone, coordinatorEmail));
+        return { officeId: params.id, timeZone: await feature.reminders.zoneOf(await officeOr404(params.id)), coordinatorEmail: await feature.reminders.coordinatorOf(params.id) };
       },
     }),
   ];

@@ -170,7 +170,7 @@ type HistoryResponse = { events: Flat<Pick<HistoryEntry, 'seq' | 'type' | 'paylo
 // Compile-time only: each line fails to type-check when a schema and the type it documents part ways.
 const _officeViewAgrees: Same<z.output<typeof officeViewSchema>, OfficeView> = true;
 const _reminderStatusAgrees: Same<z.output<typeof reminderStatusSchema>, ReminderStatus> = true;
-const _officeListAgrees: Same<z.output<typeof officeListSchema>, ReturnType<typeof listOfficeViews>> = true;
+const _officeListAgrees: Same<z.output<typeof officeListSchema>, Awaited<ReturnType<typeof listOfficeViews>>> = true;
 const _officeHistoryAgrees: Same<z.output<typeof officeHistorySchema>, HistoryResponse> = true;
-const _officeStatsAgrees: Same<z.output<typeof officeStatsSchema>, ReturnType<typeof officeStats>> = true;
+const _officeStatsAgrees: Same<z.output<typeof officeStatsSchema>, Awaited<ReturnType<typeof officeStats>>> = true;
 const _importResultAgrees: Same<z.output<typeof importResultSchema>, ImportResult> = true;

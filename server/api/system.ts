@@ -37,13 +37,13 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
         200: { description: 'Counts of what was imported', schema: importResultSchema },
         400: { description: 'Bad lines, by line number (details.errors)' },
       },
-      handler: ({ req, actor }) => {
+      handler: async ({ req, actor }) => {
         if (req.body !== undefined && typeof req.body !== 'string') {
           throw new HttpError(415, 'unsupported_media_type', 'Send the import as JSON Lines: Content-Type: application/x-ndjson.');
         }
         const text = typeof req.body === 'string' ? req.body : '';
-        const result = importJsonLines(runtime.engine, text, actor, runtime.importKinds);
-        runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'import', 'offices and events', { ...result });
+        const result = await importJsonLines(runtime.engine, text, actor, runtime.importKinds);
+        await runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'import', 'offices and events', { ...result });
         return result;
       },
     }),

@@ -50,8 +50,8 @@ export function webhookActions(runtime: Runtime) {
       throw new HttpError(400, 'webhook_url_refused', `${literal} is a private, loopback or link-local address; webhooks are not sent there.`, { url: target });
     }
   };
-  const get = (id: string): Subscription => {
-    const sub = store.get(id);
+  const get = async (id: string): Promise<Subscription> => {
+    const sub = await store.get(id);
     if (!sub) throw new HttpError(404, 'webhook_not_found', `No webhook "${id}".`, { id });
     return sub;
   };
@@ -59,7 +59,7 @@ export function webhookActions(runtime: Runtime) {
   return {
     get,
     /** The new subscription with its secret: the one time it is shown. */
-    create(body: z.output<typeof createWebhookBody>, actor: string) {
+    async create(body: z.output<typeof createWebhookBody>, actor: string) {
       checkUrl(body.url);
       const at = now();
       const sub: Subscription = {
@@ -75,16 +75,16 @@ export function webhookActions(runtime: Runtime) {
         createdAt: at,
         updatedAt: at,
       };
-      engine.unitOfWork(() => {
-        store.insert(sub);
-        accounts.audit(at, actor, 'webhook.create', sub.id, { url: sub.url, events: sub.events });
+      await engine.transact(async () => {
+        await store.insert(sub);
+        await accounts.audit(at, actor, 'webhook.create', sub.id, { url: sub.url, events: sub.events });
       });
       return { ...subscriptionView(sub), secret: sub.secret };
     },
-    update(id: string, body: z.output<typeof patchWebhookBody>, actor: string) {
+    async update(id: string, body: z.output<typeof patchWebhookBody>, actor: string) {
       if (body.url) checkUrl(body.url);
-      return engine.unitOfWork(() => {
-        const sub = get(id);
+      return await engine.transact(async () => {
+        const sub = await get(id);
         const reenabled = body.enabled === true && !sub.enabled;
         const updated: Subscription = {
           ...sub,
@@ -93,32 +93,32 @@ export function webhookActions(runtime: Runtime) {
           disabledReason: body.enabled === undefined || body.enabled === sub.enabled ? sub.disabledReason : null,
           updatedAt: now(),
         };
-        store.update(updated);
-        accounts.audit(updated.updatedAt, actor, 'webhook.update', sub.id, { ...body });
+        await store.update(updated);
+        await accounts.audit(updated.updatedAt, actor, 'webhook.update', sub.id, { ...body });
         return subscriptionView(updated);
       });
     },
     /** The subscription as it was before it was deleted. */
-    remove(id: string, actor: string) {
-      return engine.unitOfWork(() => {
-        const sub = get(id);
-        store.remove(sub.id);
-        accounts.audit(now(), actor, 'webhook.delete', sub.id, { url: sub.url });
+    async remove(id: string, actor: string) {
+      return await engine.transact(async () => {
+        const sub = await get(id);
+        await store.remove(sub.id);
+        await accounts.audit(now(), actor, 'webhook.delete', sub.id, { url: sub.url });
         return subscriptionView(sub);
       });
     },
     /** Sends a delivery again soon (same webhook-id), with a new 24-hour retry window. */
-    redeliver(id: string, deliveryId: string, actor: string) {
-      const view = engine.unitOfWork(() => {
-        get(id);
-        const row = store.delivery(id, deliveryId);
+    async redeliver(id: string, deliveryId: string, actor: string) {
+      const view = await engine.transact(async () => {
+        await get(id);
+        const row = await store.delivery(id, deliveryId);
         if (!row) throw new HttpError(404, 'delivery_not_found', `No delivery "${deliveryId}" for webhook "${id}".`);
         const at = engine.clock.now();
-        if (!store.redeliver(row.id, at.toISOString(), new Date(at.getTime() + DAY_MS).toISOString())) {
+        if (!await store.redeliver(row.id, at.toISOString(), new Date(at.getTime() + DAY_MS).toISOString())) {
           throw new HttpError(409, 'delivery_in_flight', 'This delivery is being sent right now; look again in a moment.');
         }
-        accounts.audit(at.toISOString(), actor, 'webhook.redeliver', id, { delivery: row.message_id });
-        return deliveryView(store.delivery(id, deliveryId)!);
+        await accounts.audit(at.toISOString(), actor, 'webhook.redeliver', id, { delivery: row.message_id });
+        return deliveryView((await store.delivery(id, deliveryId))!);
       });
       void webhooks.dispatcher.nudge();
       return view;

@@ -28,8 +28,8 @@ export function webhookRoutes(runtime: Runtime): AnyRoute[] {
         201: { description: 'The subscription, with its secret (whsec_…)', schema: webhookWithSecretSchema },
         400: { description: 'Bad input, or a private address' },
       },
-      handler: ({ body, res, actor }) => {
-        const created = actions.create(body, actor);
+      handler: async ({ body, res, actor }) => {
+        const created = await actions.create(body, actor);
         res.status(201);
         return created;
       },
@@ -41,7 +41,7 @@ export function webhookRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'webhooks',
       access: 'admin',
       responses: { 200: { description: 'The subscriptions', schema: webhookListSchema } },
-      handler: () => ({ webhooks: store.list().map(subscriptionView) }),
+      handler: async () => ({ webhooks: (await store.list()).map(subscriptionView) }),
     }),
     route({
       method: 'get',
@@ -51,7 +51,7 @@ export function webhookRoutes(runtime: Runtime): AnyRoute[] {
       access: 'admin',
       params: idParams,
       responses: { 200: { description: 'The subscription', schema: webhookSchema } },
-      handler: ({ params }) => subscriptionView(actions.get(params.id)),
+      handler: async ({ params }) => subscriptionView(await actions.get(params.id)),
     }),
     route({
       method: 'patch',
@@ -83,9 +83,9 @@ export function webhookRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       query: deliveriesQuery,
       responses: { 200: { description: 'One page of deliveries', schema: deliveryListSchema } },
-      handler: ({ params, query }) => {
-        actions.get(params.id);
-        return store.deliveries(params.id, query.status as (typeof DELIVERY_STATUSES)[number] | undefined, query.limit, query.offset);
+      handler: async ({ params, query }) => {
+        await actions.get(params.id);
+        return await store.deliveries(params.id, query.status as (typeof DELIVERY_STATUSES)[number] | undefined, query.limit, query.offset);
       },
     }),
     route({
@@ -99,8 +99,8 @@ export function webhookRoutes(runtime: Runtime): AnyRoute[] {
         202: { description: 'The delivery, pending', schema: deliverySchema },
         409: { description: 'The delivery is being sent right now' },
       },
-      handler: ({ params, res, actor }) => {
-        const view = actions.redeliver(params.id, params.deliveryId, actor);
+      handler: async ({ params, res, actor }) => {
+        const view = await actions.redeliver(params.id, params.deliveryId, actor);
         res.status(202);
         return view;
       },

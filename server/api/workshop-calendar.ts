@@ -17,8 +17,8 @@ export function workshopCalendarRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       produces: 'text',
       responses: { 200: { description: 'text/calendar' } },
-      handler: ({ params, res }) => {
-        const w = runtime.programme.getWorkshop(params.id);
+      handler: async ({ params, res }) => {
+        const w = await runtime.programme.getWorkshop(params.id);
         if (!w) throw new EngineError('not_found', `No workshop with id "${params.id}".`, { id: params.id });
         res
           .status(200)
@@ -36,13 +36,13 @@ export function workshopCalendarRoutes(runtime: Runtime): AnyRoute[] {
       params: idParams,
       body: rescheduleBody,
       responses: { 200: { description: 'The workshop with its new dates', schema: workshopSchema }, 409: { description: 'The workshop is held or cancelled' } },
-      handler: ({ params, body, actor }) => {
-        runtime.engine.unitOfWork(() => {
-          runtime.invitations.reschedule(runtime, params.id, body, { actor });
-          runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'workshop.reschedule', params.id, { ...body });
+      handler: async ({ params, body, actor }) => {
+        await runtime.engine.transact(async () => {
+          await runtime.invitations.reschedule(runtime, params.id, body, { actor });
+          await runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'workshop.reschedule', params.id, { ...body });
         });
-        const { enrolments: _e, ...view } = getWorkshop(runtime, params.id);
-        return workshopView(runtime.programme, view);
+        const { enrolments: _e, ...view } = await getWorkshop(runtime, params.id);
+        return await workshopView(runtime.programme, view);
       },
     }),
   ];

@@ -26,9 +26,9 @@ export function accountRoutes(accounts: AccountStore, service: AccountService, d
       tag: 'accounts',
       access: 'viewer',
       responses: { 200: { description: 'The principal', schema: meSchema } },
-      handler: ({ res }) => {
+      handler: async ({ res }) => {
         const p = principalOf(res);
-        return { actor: p.actor, role: p.role, kind: p.kind, user: (p.userId ? accounts.userById(p.userId) : undefined) ?? null };
+        return { actor: p.actor, role: p.role, kind: p.kind, user: (p.userId ? await accounts.userById(p.userId) : undefined) ?? null };
       },
     }),
     route({
@@ -38,7 +38,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService, d
       tag: 'accounts',
       access: 'admin',
       responses: { 200: { description: 'Every account', schema: userListSchema } },
-      handler: () => ({ users: accounts.users() }),
+      handler: async () => ({ users: await accounts.users() }),
     }),
     route({
       method: 'post',
@@ -76,9 +76,9 @@ export function accountRoutes(accounts: AccountStore, service: AccountService, d
       tag: 'accounts',
       access: 'viewer',
       responses: { 200: { description: 'The tokens, none of their secrets', schema: tokenListSchema } },
-      handler: ({ res }) => {
+      handler: async ({ res }) => {
         const p = principalOf(res);
-        return { tokens: accounts.tokens(p.role === 'admin' ? undefined : (p.userId ?? -1)) };
+        return { tokens: await accounts.tokens(p.role === 'admin' ? undefined : (p.userId ?? -1)) };
       },
     }),
     route({
@@ -89,8 +89,8 @@ export function accountRoutes(accounts: AccountStore, service: AccountService, d
       access: 'viewer',
       body: newTokenSchema,
       responses: { 201: { description: 'The token (shown once) and its record', schema: createdTokenSchema } },
-      handler: ({ body, res }) => {
-        const { token, record } = service.createToken(principalOf(res), body.name);
+      handler: async ({ body, res }) => {
+        const { token, record } = await service.createToken(principalOf(res), body.name);
         res.status(201);
         return { token, ...record };
       },
@@ -121,7 +121,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService, d
       handler: async ({ query, res }) => {
         // format=csv|jsonl: the whole period, oldest first, streamed (server/audit-export.ts).
         if (query.format) return streamAudit(db, res, query);
-        return { entries: accounts.auditTrail(query) };
+        return { entries: await accounts.auditTrail(query) };
       },
     }),
   ];

@@ -10,11 +10,11 @@ export async function ensureAdminAccount(
   adminPassword: string | undefined,
   now: Date,
 ): Promise<{ username: string; generatedPassword: string | null } | null> {
-  if (accounts.countUsers() > 0) return null;
+  if (await accounts.countUsers() > 0) return null;
   const password = adminPassword ?? newSecret().slice(0, 20);
   const passwordHash = await hashPassword(password);
-  if (accounts.countUsers() > 0) return null;
-  accounts.insertUser({ username: 'admin', displayName: 'Administrator', email: null, role: 'admin', passwordHash, createdAt: now.toISOString() });
-  accounts.audit(now.toISOString(), 'system', 'user.created', 'admin', { role: 'admin', firstStart: true });
+  if (await accounts.countUsers() > 0) return null;
+  await accounts.insertUser({ username: 'admin', displayName: 'Administrator', email: null, role: 'admin', passwordHash, createdAt: now.toISOString() });
+  await accounts.audit(now.toISOString(), 'system', 'user.created', 'admin', { role: 'admin', firstStart: true });
   return { username: 'admin', generatedPassword: adminPassword ? null : password };
 }

@@ -25,8 +25,8 @@ export function createAuthFeature(runtime: Runtime): AuthFeature {
   const { accounts } = runtime;
   const now = () => runtime.engine.clock.now();
   const service = accountService(accounts, now);
-  const identify: RequestHandler = (req, res, next) => {
-    const resolution = resolvePrincipal(req, accounts, config.ADMIN_TOKEN, now());
+  const identify: RequestHandler = async (req, res, next) => {
+    const resolution = await resolvePrincipal(req, accounts, config.ADMIN_TOKEN, now());
     res.locals.principal = resolution.principal;
     res.locals.invalidCredentials = resolution.principal === null && resolution.invalidCredentials;
     res.locals.actor = resolution.principal?.actor ?? 'anonymous';

@@ -1,10 +1,11 @@
 import express from 'express';
 import { z } from 'zod';
 import { auditSentence, type AccountEntryLike } from '../pages/audit';
+import { displayNamesOf } from '../pages/words';
 import type { AccountStore } from '../../storage/account-store';
 import type { OfficeStore } from '../../storage/types';
 import { HttpError } from '../errors';
-import { html, type Interpolation } from '../pages/html';
+import { html, type Html, type Interpolation } from '../pages/html';
 import { page, when } from '../pages/layout';
 import { digitsId, flag } from '../input';
 import { route, type AnyRoute } from '../route';
@@ -62,9 +63,9 @@ export function authPageRoutes(
   const notice = (text: Interpolation) => html`<div class="message ok" role="status"><strong>${text}</strong></div>`;
   const alert = (text: Interpolation) => html`<div class="message error" role="alert"><strong>${text}</strong></div>`;
 
-  function accountPage(p: Principal, newToken: string | null, message: string | null = null): string {
-    const tokens = accounts.tokens(p.userId ?? -1);
-    const user = p.userId ? accounts.userById(p.userId) : undefined;
+  async function accountPage(p: Principal, newToken: string | null, message: string | null = null): Promise<string> {
+    const tokens = await accounts.tokens(p.userId ?? -1);
+    const user = p.userId ? await accounts.userById(p.userId) : undefined;
     return page({
       title: 'Account',
       section: 'account',
@@ -91,14 +92,14 @@ ${tokens.map(
     });
   }
 
-  function usersPage(p: Principal, message: string | null, error: string | null = null): string {
+  async function usersPage(p: Principal, message: string | null, error: string | null = null): Promise<string> {
     return page({
       title: 'Users',
       section: 'users',
       csrfToken: p.csrfToken,
       body: html`<h1>Users</h1>${message ? notice(message) : ''}${error ? alert(error) : ''}
 <section class="card"><div class="table-wrap"><table><thead><tr><th>User</th><th>Name</th><th>Role</th><th>Status</th><th>Change</th></tr></thead><tbody>
-${accounts.users().map(
+${(await accounts.users()).map(
   (u) => html`<tr><td>${u.username}</td><td>${u.displayName}</td><td>${u.role}</td><td>${u.disabledAt ? 'disabled' : 'active'}</td>
 <td><form method="post" action="/admin/users/change" class="inline">${csrfField(p)}<input type="hidden" name="id" value="${u.id}">
 <label class="sr-only" for="role-${u.id}">Role</label><select id="role-${u.id}" name="role">${['viewer', 'coordinator', 'admin'].map(
@@ -140,17 +141,17 @@ ${accounts.users().map(
       produces: 'html',
       body: signInForm,
       handler: async ({ body, req, res }) => {
-        const found = accounts.credentials(body.username);
+        const found = await accounts.credentials(body.username);
         // Hash even for an unknown user so timing does not tell which names exist.
         const ok = await verifyPassword(body.password, found?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
         if (!found || !ok || found.user.disabledAt) {
-          accounts.audit(now().toISOString(), `anonymous`, 'signin.failed', body.username.slice(0, 100));
+          await accounts.audit(now().toISOString(), `anonymous`, 'signin.failed', body.username.slice(0, 100));
           limiter.failed(body.username, clientAddress(req));
           return sendHtml(res, signInPage(safeNext(body.next), 'Wrong user name or password.'), 401);
         }
         limiter.succeeded(body.username);
-        startSession(res, accounts, found.user, now(), session);
-        accounts.audit(now().toISOString(), `user:${found.user.username}`, 'signin', found.user.username);
+        await startSession(res, accounts, found.user, now(), session);
+        await accounts.audit(now().toISOString(), `user:${found.user.username}`, 'signin', found.user.username);
         res.redirect(303, safeNext(body.next));
       },
     }),
@@ -161,9 +162,9 @@ ${accounts.users().map(
       tag: 'pages',
       access: 'viewer',
       produces: 'html',
-      handler: ({ res }) => {
+      handler: async ({ res }) => {
         const p = principalOf(res);
-        endSession(res, accounts, p.sessionHash, session.secureCookies);
+        await endSession(res, accounts, p.sessionHash, session.secureCookies);
         res.redirect(303, '/signin');
       },
     }),
@@ -174,7 +175,7 @@ ${accounts.users().map(
       tag: 'pages',
       access: 'viewer',
       produces: 'html',
-      handler: ({ res }) => sendHtml(res, accountPage(principalOf(res), null)),
+      handler: async ({ res }) => sendHtml(res, await accountPage(principalOf(res), null)),
     }),
     route({
       method: 'post',
@@ -184,10 +185,10 @@ ${accounts.users().map(
       access: 'viewer',
       produces: 'html',
       body: tokenForm,
-      handler: ({ body, res }) => {
+      handler: async ({ body, res }) => {
         const p = principalOf(res);
-        const { token } = service.createToken(p, body.name);
-        sendHtml(res, accountPage(p, token), 201);
+        const { token } = await service.createToken(p, body.name);
+        sendHtml(res, await accountPage(p, token), 201);
       },
     }),
     route({
@@ -200,13 +201,13 @@ ${accounts.users().map(
       body: passwordForm,
       handler: async ({ body, res, actor }) => {
         const p = principalOf(res);
-        const user = p.userId ? accounts.userById(p.userId) : undefined;
-        const found = user ? accounts.credentials(user.username) : undefined;
+        const user = p.userId ? await accounts.userById(p.userId) : undefined;
+        const found = user ? await accounts.credentials(user.username) : undefined;
         if (!user || !found || !(await verifyPassword(body.current, found.passwordHash))) {
           throw new HttpError(403, 'wrong_password', 'The current password is not right; nothing was changed.');
         }
         await service.updateUser(user.id, { password: body.password }, actor, { keepSession: p.sessionHash });
-        sendHtml(res, accountPage(p, null, 'Password changed.'));
+        sendHtml(res, await accountPage(p, null, 'Password changed.'));
       },
     }),
     route({
@@ -217,8 +218,8 @@ ${accounts.users().map(
       access: 'viewer',
       produces: 'html',
       body: revokeForm,
-      handler: ({ body, res }) => {
-        service.revokeToken(principalOf(res), body.id);
+      handler: async ({ body, res }) => {
+        await service.revokeToken(principalOf(res), body.id);
         res.redirect(303, '/account');
       },
     }),
@@ -229,7 +230,7 @@ ${accounts.users().map(
       tag: 'pages',
       access: 'admin',
       produces: 'html',
-      handler: ({ res }) => sendHtml(res, usersPage(principalOf(res), null)),
+      handler: async ({ res }) => sendHtml(res, await usersPage(principalOf(res), null)),
     }),
     route({
       method: 'post',
@@ -242,7 +243,7 @@ ${accounts.users().map(
       handler: async ({ body, res, actor }) => {
         const { _csrf: _unused, ...input } = body;
         const user = await service.createUser(input, actor);
-        sendHtml(res, usersPage(principalOf(res), `User ${user.username} created.`), 201);
+        sendHtml(res, await usersPage(principalOf(res), `User ${user.username} created.`), 201);
       },
     }),
     route({
@@ -263,7 +264,7 @@ ${accounts.users().map(
         } catch (error) {
           // A refusal is a page with the reason, as every form answers, not a JSON error.
           if (!(error instanceof HttpError) || error.status >= 500) throw error;
-          return sendHtml(res, usersPage(p, null, error.message), error.status);
+          return sendHtml(res, await usersPage(p, null, error.message), error.status);
         }
         res.redirect(303, '/admin/users');
       },
@@ -276,10 +277,15 @@ ${accounts.users().map(
       access: 'admin',
       produces: 'html',
       query: z.object({ actor: z.string().max(200).optional(), page: z.coerce.number().int().min(1).max(100000).catch(1).default(1) }),
-      handler: ({ query, res }) => {
-        const displayName = (username: string) => accounts.credentials(username)?.user.displayName;
+      handler: async ({ query, res }) => {
         const size = 100;
-        const entries = accounts.auditTrail({ actor: query.actor, limit: size, offset: (query.page - 1) * size });
+        const entries = await accounts.auditTrail({ actor: query.actor, limit: size, offset: (query.page - 1) * size });
+        const displayName = await displayNamesOf(
+          entries.map((e) => e.actor),
+          async (username: string) => (await accounts.credentials(username))?.user.displayName,
+        );
+        const sentences: { e: AccountEntryLike; sentence: Html }[] = [];
+        for (const e of entries) sentences.push({ e, sentence: await auditSentence(e, { offices, displayName }) });
         sendHtml(
           res,
           page({
@@ -288,9 +294,9 @@ ${accounts.users().map(
             body: html`<h1>Audit</h1>
 <form class="card filters" method="get" action="/audit" role="search"><label class="field">Actor <input name="actor" value="${query.actor ?? ''}"></label> <button class="btn" type="submit">Filter</button></form>
 <section class="card"><ol class="audit" id="audit">
-${entries.map(
-  (e: AccountEntryLike) =>
-    html`<li>${auditSentence(e, { offices, displayName })} · <a class="small" href="/audit?actor=${encodeURIComponent(e.actor)}">all by this actor</a></li>`,
+${sentences.map(
+  ({ e, sentence }) =>
+    html`<li>${sentence} · <a class="small" href="/audit?actor=${encodeURIComponent(e.actor)}">all by this actor</a></li>`,
 )}</ol>
 ${entries.length === size ? html`<a class="btn secondary" href="/audit?page=${query.page + 1}${query.actor ? `&actor=${encodeURIComponent(query.actor)}` : ''}">Older</a>` : ''}</section>`,
           }),

@@ -25,17 +25,17 @@ function bearerOf(req: Request): string | undefined {
 }
 
 /** Reads the bearer token or the session cookie; a present but unknown credential is reported, never ignored. */
-export function resolvePrincipal(req: Request, accounts: AccountStore, adminToken: string | undefined, now: Date): Resolution {
+export async function resolvePrincipal(req: Request, accounts: AccountStore, adminToken: string | undefined, now: Date): Promise<Resolution> {
   const bearer = bearerOf(req);
   if (bearer !== undefined) {
     if (adminToken && bearer && sameSecret(bearer, adminToken)) {
       return { principal: { kind: 'admin-token', role: 'admin', userId: null, actor: 'admin-token' } };
     }
-    const token = bearer ? accounts.activeTokenByHash(hashSecret(bearer)) : undefined;
-    const user = token ? accounts.userById(token.userId) : undefined;
+    const token = bearer ? await accounts.activeTokenByHash(hashSecret(bearer)) : undefined;
+    const user = token ? await accounts.userById(token.userId) : undefined;
     if (!token || !user || user.disabledAt) return { principal: null, invalidCredentials: true };
     // "Last used" to the minute: a write per request would cost every API call an fsync.
-    if (!token.lastUsedAt || now.getTime() - Date.parse(token.lastUsedAt) >= 60_000) accounts.touchToken(token.id, now.toISOString());
+    if (!token.lastUsedAt || now.getTime() - Date.parse(token.lastUsedAt) >= 60_000) await accounts.touchToken(token.id, now.toISOString());
     return {
       principal: { kind: 'token', role: user.role, userId: user.id, actor: `token:${token.name} (${user.username})` },
     };
@@ -43,8 +43,8 @@ export function resolvePrincipal(req: Request, accounts: AccountStore, adminToke
   const sessionId = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
   if (typeof sessionId === 'string' && sessionId.length > 0) {
     const sessionHash = hashSecret(sessionId);
-    const session = accounts.session(sessionHash, now.toISOString());
-    const user = session ? accounts.userById(session.user_id) : undefined;
+    const session = await accounts.session(sessionHash, now.toISOString());
+    const user = session ? await accounts.userById(session.user_id) : undefined;
     if (!session || !user || user.disabledAt) return { principal: null, invalidCredentials: false };
     return {
       principal: {

@@ -29,13 +29,13 @@ export function accountService(accounts: AccountStore, now: () => Date) {
   const at = () => now().toISOString();
   return {
     async createUser(input: z.infer<typeof newUserSchema>, actor: string): Promise<User> {
-      if (accounts.credentials(input.username)) throw userExists(input.username);
+      if (await accounts.credentials(input.username)) throw userExists(input.username);
       const passwordHash = await hashPassword(input.password);
       // Checked again inside the transaction: another request may have taken the name while we hashed.
       try {
-        return accounts.transaction(() => {
-          if (accounts.credentials(input.username)) throw userExists(input.username);
-          const user = accounts.insertUser({
+        return await accounts.transaction(async () => {
+          if (await accounts.credentials(input.username)) throw userExists(input.username);
+          const user = await accounts.insertUser({
             username: input.username,
             displayName: input.displayName,
             email: input.email ?? null,
@@ -43,7 +43,7 @@ export function accountService(accounts: AccountStore, now: () => Date) {
             passwordHash,
             createdAt: at(),
           });
-          accounts.audit(at(), actor, 'user.created', user.username, { role: user.role });
+          await accounts.audit(at(), actor, 'user.created', user.username, { role: user.role });
           return user;
         });
       } catch (error) {
@@ -64,52 +64,52 @@ export function accountService(accounts: AccountStore, now: () => Date) {
       options: { keepSession?: string } = {},
     ): Promise<User> {
       const passwordHash = change.password ? await hashPassword(change.password) : undefined;
-      return accounts.transaction(() => {
-        const user = accounts.userById(id);
+      return await accounts.transaction(async () => {
+        const user = await accounts.userById(id);
         if (!user) throw new HttpError(404, 'user_not_found', `No user with id ${id}.`);
         const demoted = change.role !== undefined && change.role !== 'admin';
         if (user.role === 'admin' && !user.disabledAt && (demoted || change.disabled === true)) {
-          if (accounts.enabledAdminIds().every((admin) => admin === id)) {
+          if ((await accounts.enabledAdminIds()).every((admin) => admin === id)) {
             throw new HttpError(409, 'last_admin', `${user.username} is the last active admin: make another user admin first. Nothing was changed.`, {
               user: user.username,
             });
           }
         }
-        if (change.role) accounts.setRole(id, change.role);
-        if (change.disabled !== undefined) accounts.setDisabled(id, change.disabled ? at() : null);
+        if (change.role) await accounts.setRole(id, change.role);
+        if (change.disabled !== undefined) await accounts.setDisabled(id, change.disabled ? at() : null);
         if (passwordHash) {
-          accounts.setPassword(id, passwordHash);
-          accounts.endOtherSessions(id, options.keepSession ?? null);
+          await accounts.setPassword(id, passwordHash);
+          await accounts.endOtherSessions(id, options.keepSession ?? null);
         }
-        accounts.audit(at(), actor, 'user.updated', user.username, {
+        await accounts.audit(at(), actor, 'user.updated', user.username, {
           role: change.role,
           disabled: change.disabled,
           passwordChanged: change.password ? true : undefined,
         });
-        return accounts.userById(id)!;
+        return (await accounts.userById(id))!;
       });
     },
 
     /** The token text is returned once; only its hash is kept. */
-    createToken(principal: Principal, name: string, forUserId?: number): { token: string; record: ApiToken } {
+    async createToken(principal: Principal, name: string, forUserId?: number): Promise<{ token: string; record: ApiToken }> {
       const userId = forUserId ?? principal.userId;
       if (userId === null) throw new HttpError(400, 'no_user', 'The admin token has no user to own an API token; sign in as a user.');
-      const user = accounts.userById(userId);
+      const user = await accounts.userById(userId);
       if (!user) throw new HttpError(404, 'user_not_found', `No user with id ${userId}.`);
       const token = newSecret('oo_');
-      const id = accounts.insertToken(userId, name, hashSecret(token), at());
-      accounts.audit(at(), principal.actor, 'token.created', `${user.username}/${name}`, { tokenId: id });
-      return { token, record: accounts.tokenById(id)! };
+      const id = await accounts.insertToken(userId, name, hashSecret(token), at());
+      await accounts.audit(at(), principal.actor, 'token.created', `${user.username}/${name}`, { tokenId: id });
+      return { token, record: (await accounts.tokenById(id))! };
     },
 
-    revokeToken(principal: Principal, id: number): ApiToken {
-      const token = accounts.tokenById(id);
+    async revokeToken(principal: Principal, id: number): Promise<ApiToken> {
+      const token = await accounts.tokenById(id);
       if (!token || (principal.role !== 'admin' && token.userId !== principal.userId)) {
         throw new HttpError(404, 'token_not_found', `No token with id ${id}.`);
       }
-      accounts.revokeToken(id, at());
-      accounts.audit(at(), principal.actor, 'token.revoked', token.name, { tokenId: id });
-      return accounts.tokenById(id)!;
+      await accounts.revokeToken(id, at());
+      await accounts.audit(at(), principal.actor, 'token.revoked', token.name, { tokenId: id });
+      return (await accounts.tokenById(id))!;
     },
   };
 }

@@ -9,11 +9,11 @@ export interface SessionSettings {
 }
 
 /** Starts a session: a random id in an HttpOnly cookie, only its hash in the database. */
-export function startSession(res: Response, accounts: AccountStore, user: User, now: Date, settings: SessionSettings): void {
+export async function startSession(res: Response, accounts: AccountStore, user: User, now: Date, settings: SessionSettings): Promise<void> {
   const id = newSecret();
   const expires = new Date(now.getTime() + settings.ttlHours * 3_600_000);
-  accounts.purgeSessions(now.toISOString());
-  accounts.insertSession(hashSecret(id), user.id, newSecret(), now.toISOString(), expires.toISOString());
+  await accounts.purgeSessions(now.toISOString());
+  await accounts.insertSession(hashSecret(id), user.id, newSecret(), now.toISOString(), expires.toISOString());
   res.cookie(SESSION_COOKIE, id, {
     httpOnly: true,
     sameSite: 'lax',
@@ -24,7 +24,7 @@ export function startSession(res: Response, accounts: AccountStore, user: User, 
   });
 }
 
-export function endSession(res: Response, accounts: AccountStore, sessionHash: string | undefined, secure: boolean): void {
-  if (sessionHash) accounts.deleteSession(sessionHash);
+export async function endSession(res: Response, accounts: AccountStore, sessionHash: string | undefined, secure: boolean): Promise<void> {
+  if (sessionHash) await accounts.deleteSession(sessionHash);
   res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
 }

@@ -25,8 +25,8 @@ const CSS = fs.readFileSync(path.join(__dirname, 'links.css'), 'utf8');
 /** Why a genuine, unexpired link of a known office cannot act now. */
 type Standing = 'ok' | 'used' | 'earlier' | 'notNow';
 
-function standingOf(runtime: Runtime, claims: LinkClaims, office: OfficeRecord): Standing {
-  if (runtime.reminders.store.linkUse(claims.n)) return 'used';
+async function standingOf(runtime: Runtime, claims: LinkClaims, office: OfficeRecord): Promise<Standing> {
+  if (await runtime.reminders.store.linkUse(claims.n)) return 'used';
   if (claims.s !== undefined) {
     const entered = office.enteredAt[claims.s];
     // Still in that state, entered again since: the link came with an earlier letter.
@@ -47,10 +47,10 @@ function formatDay(iso: string, lang: string): string {
   return new Intl.DateTimeFormat([lang, 'en'], { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
 }
 
-function refusal(runtime: Runtime, res: Response, ctx: PageContext, standing: Exclude<Standing, 'ok'>, claims: LinkClaims): void {
+async function refusal(runtime: Runtime, res: Response, ctx: PageContext, standing: Exclude<Standing, 'ok'>, claims: LinkClaims): Promise<void> {
   const t = LINK_TEXT[ctx.lang];
   if (standing === 'used') {
-    const used = runtime.reminders.store.linkUse(claims.n);
+    const used = await runtime.reminders.store.linkUse(claims.n);
     const date = formatDay(used?.used_at ?? runtime.engine.clock.now().toISOString(), ctx.lang);
     sendPage(res, 410, ctx, t.used, p(t.usedText.replace('{date}', date)), 'problem');
   } else if (standing === 'earlier') problemPage(res, 410, ctx, 'earlier', 'earlierText');
@@ -108,10 +108,10 @@ export function linkRoutes(runtime: Runtime): AnyRoute[] {
   const params = z.object({ token: z.string() });
 
   /** Checks the link; answers the problem page and returns null when it cannot be used. */
-  const check = (token: string, res: Response): { claims: LinkClaims; office: OfficeRecord; ctx: PageContext } | null => {
+  const check = async (token: string, res: Response): Promise<{ claims: LinkClaims; office: OfficeRecord; ctx: PageContext } | null> => {
     const verdict = feature.links.verify(token, engine.clock.now());
-    const office = verdict.claims ? engine.store.getOffice(verdict.claims.o) : undefined;
-    const ctx = contextOf(runtime, office);
+    const office = verdict.claims ? await engine.store.getOffice(verdict.claims.o) : undefined;
+    const ctx = await contextOf(runtime, office);
     if (!verdict.ok) {
       if (verdict.reason === 'expired') problemPage(res, 410, ctx, 'expired', 'expiredText');
       else if (verdict.reason === 'too_long') problemPage(res, 414, ctx, 'tooLong', 'tooLongText');
@@ -122,9 +122,9 @@ export function linkRoutes(runtime: Runtime): AnyRoute[] {
       problemPage(res, 404, ctx, 'gone', 'goneText');
       return null;
     }
-    const standing = standingOf(runtime, verdict.claims, office);
+    const standing = await standingOf(runtime, verdict.claims, office);
     if (standing !== 'ok') {
-      refusal(runtime, res, ctx, standing, verdict.claims);
+      await refusal(runtime, res, ctx, standing, verdict.claims);
       return null;
     }
     return { claims: verdict.claims, office, ctx };
@@ -150,8 +150,8 @@ export function linkRoutes(runtime: Runtime): AnyRoute[] {
       access: 'public',
       produces: 'html',
       params,
-      handler: ({ params: { token }, res }) => {
-        const ok = check(token, res);
+      handler: async ({ params: { token }, res }) => {
+        const ok = await check(token, res);
         if (!ok) return;
         const { claims, office, ctx } = ok;
         sendPage(res, 200, ctx, LINK_TEXT[ctx.lang][claims.a], header(office, ctx) + form(token, claims.a, ctx));
@@ -165,8 +165,8 @@ export function linkRoutes(runtime: Runtime): AnyRoute[] {
       access: 'public',
       produces: 'html',
       params,
-      handler: ({ params: { token }, req, res }) => {
-        const ok = check(token, res);
+      handler: async ({ params: { token }, req, res }) => {
+        const ok = await check(token, res);
         if (!ok) return;
         const { claims, office, ctx } = ok;
         const t = LINK_TEXT[ctx.lang];
@@ -179,10 +179,10 @@ export function linkRoutes(runtime: Runtime): AnyRoute[] {
         }
         let after: OfficeRecord;
         try {
-          after = applyLink(runtime, claims, parsed.event);
+          after = await applyLink(runtime, claims, parsed.event);
         } catch (error) {
-          if (error instanceof LinkRefused) return refusal(runtime, res, ctx, error.standing, claims);
-          if (error instanceof EngineError && error.code === 'event_not_allowed') return refusal(runtime, res, ctx, 'notNow', claims);
+          if (error instanceof LinkRefused) return await refusal(runtime, res, ctx, error.standing, claims);
+          if (error instanceof EngineError && error.code === 'event_not_allowed') return await refusal(runtime, res, ctx, 'notNow', claims);
           throw error;
         }
         donePage(res, ctx, claims, after);
@@ -195,19 +195,19 @@ export function linkRoutes(runtime: Runtime): AnyRoute[] {
  * Applies a link's event and marks the link used, in one transaction, after checking again inside
  * it that the link still stands: a link applies once, and only to the state entry it was sent for.
  */
-export function applyLink(runtime: Runtime, claims: LinkClaims, event: OfficeEvent): OfficeRecord {
+export async function applyLink(runtime: Runtime, claims: LinkClaims, event: OfficeEvent): Promise<OfficeRecord> {
   const { engine } = runtime;
   const store = runtime.reminders.store;
-  return engine.unitOfWork(() => {
-    const office = engine.store.getOffice(claims.o);
+  return await engine.transact(async () => {
+    const office = await engine.store.getOffice(claims.o);
     if (!office) throw new LinkRefused('notNow');
-    const standing = standingOf(runtime, claims, office);
+    const standing = await standingOf(runtime, claims, office);
     if (standing !== 'ok') throw new LinkRefused(standing);
     const actor = `office:${claims.o} (link)`;
-    const record = engine.apply(claims.o, event, { actor });
+    const record = await engine.apply(claims.o, event, { actor });
     const at = record.at.toISOString();
-    store.useLink(claims.n, claims.o, claims.a, at, record.entry.seq);
-    store.log(claims.o, at, 'LINK_USED', null, null, { action: claims.a, event: event.type, seq: record.entry.seq }, actor);
+    await store.useLink(claims.n, claims.o, claims.a, at, record.entry.seq);
+    await store.log(claims.o, at, 'LINK_USED', null, null, { action: claims.a, event: event.type, seq: record.entry.seq }, actor);
     return record.office;
   });
 }

@@ -21,10 +21,10 @@ export interface PageContext {
   coordinator: string;
 }
 
-export function contextOf(runtime: Runtime, office: OfficeRecord | undefined): PageContext {
+export async function contextOf(runtime: Runtime, office: OfficeRecord | undefined): Promise<PageContext> {
   return {
     lang: languageOf(office?.language),
-    coordinator: office ? runtime.reminders.reminders.coordinatorOf(office.id) : runtime.config.COORDINATOR_EMAIL,
+    coordinator: office ? await runtime.reminders.reminders.coordinatorOf(office.id) : runtime.config.COORDINATOR_EMAIL,
   };
 }
 
@@ -56,11 +56,11 @@ export function problemPage(res: Response, status: number, ctx: PageContext, tit
 }
 
 /** The office a request's path names through a valid link, so even an error speaks its language. */
-function officeOfPath(runtime: Runtime, url: string): OfficeRecord | undefined {
+async function officeOfPath(runtime: Runtime, url: string): Promise<OfficeRecord | undefined> {
   const token = /^\/r\/([^/?#]+)/.exec(url)?.[1];
   if (!token) return undefined;
   const verdict = runtime.reminders.links.verify(token, runtime.engine.clock.now());
-  return verdict.ok ? runtime.engine.store.getOffice(verdict.claims.o) : undefined;
+  return verdict.ok ? await runtime.engine.store.getOffice(verdict.claims.o) : undefined;
 }
 
 const PROBLEM_BY_STATUS: Record<number, [keyof LinkText, keyof LinkText]> = {
@@ -72,9 +72,9 @@ const PROBLEM_BY_STATUS: Record<number, [keyof LinkText, keyof LinkText]> = {
 
 /** What /r/ answers beyond its routes: unknown paths, refused and oversized posts, rate limits. */
 export function linkFallbacks(runtime: Runtime): { rateLimit: RequestHandler; notFound: RequestHandler; errors: ErrorRequestHandler } {
-  const answer = (res: Response, url: string, status: number) => {
+  const answer = async (res: Response, url: string, status: number) => {
     const [title, text] = PROBLEM_BY_STATUS[status] ?? ['problem', 'problemText'];
-    problemPage(res, status, contextOf(runtime, status === 429 ? undefined : officeOfPath(runtime, url)), title, text);
+    problemPage(res, status, await contextOf(runtime, status === 429 ? undefined : await officeOfPath(runtime, url)), title, text);
   };
   return {
     // Anyone on the Internet can reach these pages: a budget per address.
@@ -83,15 +83,15 @@ export function linkFallbacks(runtime: Runtime): { rateLimit: RequestHandler; no
       limit: 60,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      handler: (req, res) => answer(res, req.originalUrl, 429),
+      handler: async (req, res) => await answer(res, req.originalUrl, 429),
     }),
-    notFound: (req, res) => answer(res, req.originalUrl, 404),
-    errors: (error, req, res, next) => {
+    notFound: async (req, res) => await answer(res, req.originalUrl, 404),
+    errors: async (error, req, res, next) => {
       if (res.headersSent) return next(error);
       const http = toHttpError(error);
       // A failure of ours stays a failure for the logs and the main error handler.
       if (http.status >= 500) return next(error);
-      answer(res, req.originalUrl, http.status);
+      await answer(res, req.originalUrl, http.status);
     },
   };
 }

@@ -26,12 +26,14 @@ const MAX_CLIENTS = 1000;
  * nothing; a client that was away longer simply reloads what it shows.
  */
 /** Whether the credentials a stream was opened with still grant it (token not revoked, user enabled, role enough). */
-export type StillAllowed = () => boolean;
+export type StillAllowed = () => boolean | Promise<boolean>;
 
 interface Client {
   stillAllowed: StillAllowed;
   /** performance.now() of the last check: scheduling time, not the domain clock. */
   checkedAt: number;
+  /** The client's frames and checks in order: a frame waits for the check before it. */
+  chain: Promise<void>;
 }
 
 export class LiveBroadcaster {
@@ -59,21 +61,24 @@ export class LiveBroadcaster {
     const frame = `id: ${id}\nevent: transition\ndata: ${data}\n\n`;
     const now = performance.now();
     for (const [res, client] of this.clients) {
-      if (now - client.checkedAt >= RECHECK_ON_EVENT_MS && !this.allowed(res, client, now)) continue;
-      res.write(frame);
+      const due = now - client.checkedAt >= RECHECK_ON_EVENT_MS;
+      client.chain = client.chain.then(async () => {
+        if (due && !(await this.allowed(res, client, now))) return;
+        if (this.clients.has(res)) res.write(frame);
+      });
     }
   }
 
   /** Checks a stream's credentials; one that no longer holds is ended (and removed). */
-  private allowed(res: Response, client: Client, now: number): boolean {
+  private async allowed(res: Response, client: Client, now: number): Promise<boolean> {
     client.checkedAt = now;
     let ok: boolean;
     try {
-      ok = client.stillAllowed();
+      ok = await client.stillAllowed();
     } catch {
       ok = false; // cannot tell (database gone): do not keep delivering
     }
-    if (!ok) {
+    if (!ok && this.clients.has(res)) {
       this.clients.delete(res);
       res.end();
     }
@@ -98,13 +103,13 @@ export class LiveBroadcaster {
     if (Number.isInteger(since)) {
       for (const m of this.recent) if (m.id > since) res.write(`id: ${m.id}\nevent: transition\ndata: ${m.data}\n\n`);
     }
-    this.clients.set(res, { stillAllowed, checkedAt: performance.now() });
+    this.clients.set(res, { stillAllowed, checkedAt: performance.now(), chain: Promise.resolve() });
     this.heartbeat ??= setInterval(() => {
       for (const client of this.clients.keys()) client.write(': keep-alive\n\n');
     }, HEARTBEAT_MS).unref();
     this.recheck ??= setInterval(() => {
       const now = performance.now();
-      for (const [client, state] of this.clients) this.allowed(client, state, now);
+      for (const [client, state] of this.clients) state.chain = state.chain.then(async () => await this.allowed(client, state, now).then(() => undefined));
       if (this.clients.size === 0) this.stopTimers();
     }, RECHECK_MS).unref();
     res.on('close', () => {

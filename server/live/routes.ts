@@ -24,9 +24,9 @@ export function liveRoutes(runtime: Runtime): AnyRoute[] {
         const opener = principalOf(res);
         // A stream outlives the request that authorised it: its credentials are resolved again
         // while it is open, so a revoked token, a disabled user or an ended session stops it.
-        const stillAllowed = () => {
+        const stillAllowed = async () => {
           const now = runtime.engine.clock.now();
-          const p = resolvePrincipal(req, runtime.accounts, runtime.config.ADMIN_TOKEN, now).principal;
+          const p = (await resolvePrincipal(req, runtime.accounts, runtime.config.ADMIN_TOKEN, now)).principal;
           return p !== null && p.userId === opener.userId && allows(p.role, ACCESS);
         };
         runtime.live.attach(res, req.get('Last-Event-ID'), stillAllowed);

@@ -16,7 +16,7 @@ export interface AccountEntryLike {
 }
 
 interface Lookups {
-  offices?: { getOffice(id: string): OfficeRecord | undefined; history(id: string): HistoryEntry[] };
+  offices?: { getOffice(id: string): Promise<OfficeRecord | undefined>; history(id: string): Promise<HistoryEntry[]> };
   displayName: (username: string) => string | undefined;
 }
 
@@ -30,12 +30,12 @@ const ACCOUNT_WORDS: Record<string, (subject: string, d: Record<string, unknown>
   import: () => 'imported offices and events',
 };
 
-export function auditSentence(e: AccountEntryLike, lookups: Lookups): Html {
+export async function auditSentence(e: AccountEntryLike, lookups: Lookups): Promise<Html> {
   const who = actorName(e.actor, lookups.displayName);
   if (e.action.startsWith('office.') && e.subject) {
     const type = e.action.slice('office.'.length);
-    const office = lookups.offices?.getOffice(e.subject);
-    const entry = lookups.offices?.history(e.subject).find((h) => h.at === e.at && h.type === type);
+    const office = await lookups.offices?.getOffice(e.subject);
+    const entry = (await lookups.offices?.history(e.subject))?.find((h) => h.at === e.at && h.type === type);
     const sentence = historySentence(entry ?? { type, actor: e.actor, at: e.at, from: [], to: [] }, '\u0000', who);
     const [before, after] = sentence.split('\u0000');
     return html`${before}<a href="/offices/${encodeURIComponent(e.subject)}">${office?.name ?? e.subject}</a>${after} <span class="small muted">(${when(e.at)})</span>`;

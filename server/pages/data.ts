@@ -47,8 +47,8 @@ export interface Overview {
   installedByMonth: { month: string; n: number }[];
 }
 
-export function overview(runtime: Runtime, now: Date): Overview {
-  const stats = officeStats(runtime.store, runtime.db, now);
+export async function overview(runtime: Runtime, now: Date): Promise<Overview> {
+  const stats = await officeStats(runtime.store, runtime.db, now);
   const stalled = stalledCountsByState(runtime.db, now);
   const byStage = stalledOfficesByStage(runtime.db, now);
   const figures: Record<string, StateFigures> = {};
@@ -76,7 +76,7 @@ export function overview(runtime: Runtime, now: Date): Overview {
     total: stats.total,
     headline: stats.figures,
     figures,
-    installedByMonth: installationsByMonth(runtime.db, stats.figures.installed),
+    installedByMonth: await installationsByMonth(runtime.db, stats.figures.installed),
   };
 }
 

@@ -24,14 +24,14 @@ const day = (iso: string | null) => (iso ? iso.slice(0, 10) : 'after the horizon
 /** Stages and waiting states a scenario may speed up (not the parallel regions, nothing final). */
 const SPEED_STATES = allStates().filter((s) => s.type !== 'final' && !(s.path.split('.').length === 2 && s.states.length > 0));
 
-export function renderForecast(runtime: Runtime, query: PageQuery): string {
+export async function renderForecast(runtime: Runtime, query: PageQuery): Promise<string> {
   const now = runtime.engine.clock.now();
   const speedup = query.speedState && query.speedFactor && SPEED_STATES.some((s) => s.path === query.speedState) ? `${query.speedState}:${query.speedFactor}` : undefined;
   let view: ForecastView | null = null;
   let problem: string | null = null;
   try {
     const q = forecastQuery.parse({ asOf: query.asOf, deadline: query.deadline, goldDisk: query.goldDisk, speedup });
-    view = runForecast(runtime.db, forecastRequest(q, now, runtime.config.PROGRAMME_DEADLINE));
+    view = await runForecast(runtime.db, forecastRequest(q, now, runtime.config.PROGRAMME_DEADLINE));
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     problem = error.message;

@@ -31,13 +31,13 @@ function consequence(view: OfficeView, type: string): string {
   return targets.size ? `Moves to ${[...targets].join(' or ')}.` : 'Records it; the state stays.';
 }
 
-function reminders(runtime: Runtime, office: OfficeRecord, finished: boolean): Html {
+async function reminders(runtime: Runtime, office: OfficeRecord, finished: boolean): Promise<Html> {
   const feature = runtime.reminders;
-  const status = feature.reminders.status(office);
-  const pending = feature.reminders.timers(office).filter((t) => t.status !== 'fired');
+  const status = await feature.reminders.status(office);
+  const pending = (await feature.reminders.timers(office)).filter((t) => t.status !== 'fired');
   const emails = feature.outbox.ofOffice(office.id).map(toEmailView).reverse();
   const clocks = status.clocks;
-  const settings = feature.store.officeSettings(office.id);
+  const settings = await feature.store.officeSettings(office.id);
   return html`${
     status.paused
       ? html`<div class="message warning"><strong>Reminders paused</strong> until ${when(status.paused.until, true)} by ${status.paused.by}: ${status.paused.reason}
@@ -73,7 +73,7 @@ ${
 }
 <details class="pause"><summary>Reminder settings…</summary>
 <form class="fields" data-reminders="settings" data-office="${office.id}" novalidate>
-<p class="small muted">Reminders to the office go out in business hours of ${status.timeZone}; WIPO-side ones go to ${feature.reminders.coordinatorOf(office.id)}. Leave a field empty for the default.</p>
+<p class="small muted">Reminders to the office go out in business hours of ${status.timeZone}; WIPO-side ones go to ${await feature.reminders.coordinatorOf(office.id)}. Leave a field empty for the default.</p>
 <label class="field" for="settings-zone">Time zone <span class="hint">(IANA, e.g. Africa/Nairobi)</span><input type="text" id="settings-zone" name="timeZone" maxlength="100" autocomplete="off" value="${settings.time_zone ?? ''}"></label>
 <label class="field" for="settings-coordinator">Responsible coordinator's email<input type="email" id="settings-coordinator" name="coordinatorEmail" maxlength="320" autocomplete="off" value="${settings.coordinator_email ?? ''}"></label>
 <button class="btn secondary" type="submit">Save settings</button></form></details>
@@ -93,8 +93,8 @@ ${
  * history and the shipment register: a hold sends the office back to waiting for a kit, but what
  * was shipped stays on record.
  */
-function kitRecord(runtime: Runtime, officeId: string, history: HistoryEntry[]): Html {
-  const shipped = new Map(runtime.programme.shipmentsOf(officeId).map((s) => [s.seq, s.version]));
+async function kitRecord(runtime: Runtime, officeId: string, history: HistoryEntry[]): Promise<Html> {
+  const shipped = new Map((await runtime.programme.shipmentsOf(officeId)).map((s) => [s.seq, s.version]));
   const rows = history.filter((e) => e.type === 'KIT_SHIPPED' || e.type === 'DEPLOYMENT_HELD' || e.type === 'GOLD_DISK_RELEASED');
   if (!rows.length) return html`<p class="muted" id="kit-record">No kit shipped and no hold yet.</p>`;
   return html`<div class="table-wrap"><table id="kit-record"><thead><tr><th scope="col">Date</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${rows.map((e) => {
@@ -119,10 +119,10 @@ export function notFoundPage(id: string): string {
 
 /** `/offices/:id`: its states on the chart with the path it took, what it can do now, its history, emails and contacts. */
 export async function renderOffice(runtime: Runtime, id: string): Promise<string | null> {
-  const office = runtime.store.getOffice(id);
+  const office = await runtime.store.getOffice(id);
   if (!office) return null;
-  const view = getOfficeView(runtime.store, id);
-  const history = runtime.store.history(id);
+  const view = await getOfficeView(runtime.store, id);
+  const history = await runtime.store.history(id);
   const layout = await machineLayout();
   const visited = visitedStates(history);
   const chart = renderDiagram(layout, {
@@ -181,7 +181,7 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
     </section>
     <section class="card" aria-labelledby="timeline-heading" data-live-region="office-timeline">
       <h2 id="timeline-heading">Timeline <span class="muted small">(newest first)</span></h2>
-      ${officeTimeline(runtime, view.id, history)}
+      ${await officeTimeline(runtime, view.id, history)}
     </section>
   </div>
   <div class="stack">
@@ -208,13 +208,13 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
       view.track === 'kit'
         ? html`<section class="card" aria-labelledby="kit-heading" data-live-region="office-kit">
       <h2 id="kit-heading">Kit shipments and holds</h2>
-      ${kitRecord(runtime, view.id, history)}
+      ${await kitRecord(runtime, view.id, history)}
     </section>`
         : ''
     }
     <section class="card" aria-labelledby="reminders-heading" data-live-region="office-reminders">
       <h2 id="reminders-heading">Reminders and emails</h2>
-      ${reminders(runtime, office, finished)}
+      ${await reminders(runtime, office, finished)}
     </section>
   </div>
 </div>

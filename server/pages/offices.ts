@@ -31,9 +31,9 @@ export const officesQuery = z.object({
 export type OfficesQuery = z.infer<typeof officesQuery>;
 
 /** `/offices`: every office, filtered by stage, state, country and stalled, searched by name or id, a page at a time. */
-export function renderOffices(runtime: Runtime, query: OfficesQuery): string {
+export async function renderOffices(runtime: Runtime, query: OfficesQuery): Promise<string> {
   const now = runtime.engine.clock.now();
-  const { offices, total } = runtime.store.listOffices({
+  const { offices, total } = await runtime.store.listOffices({
     stage: query.stage,
     state: query.state,
     country: query.country,

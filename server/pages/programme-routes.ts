@@ -44,9 +44,9 @@ function parse<T>(schema: ZodType<T>, value: unknown): T {
 }
 
 /** Runs a form's action; on success redirects (303) to the page that shows the result, otherwise explains. */
-function formAction(res: Response, back: string, work: () => string): void {
+async function formAction(res: Response, back: string, work: () => string | Promise<string>): Promise<void> {
   try {
-    res.redirect(303, work());
+    res.redirect(303, await work());
   } catch (error) {
     const http = toHttpError(error);
     if (http.status >= 500) throw error;
@@ -145,10 +145,10 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
   const wsPath = (id: string) => `/programme/workshops/${encodeURIComponent(id)}`;
 
   return [
-    page('/programme', 'Dashboard: running the programme', ({ res }) => send(res, renderProgrammeHome(runtime))),
-    page('/programme/report', 'Dashboard: the progress report for a period (default: the last complete quarter)', ({ query, res }) => {
+    page('/programme', 'Dashboard: running the programme', async ({ res }) => send(res, await renderProgrammeHome(runtime))),
+    page('/programme/report', 'Dashboard: the progress report for a period (default: the last complete quarter)', async ({ query, res }) => {
       try {
-        const report = computeProgressReport(runtime.db, runtime.engine.clock.now(), { ...query, policies: runtime.reminders.policies });
+        const report = await computeProgressReport(runtime.db, runtime.engine.clock.now(), { ...query, policies: runtime.reminders.policies });
         send(res, renderReportPage(report));
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;
@@ -156,33 +156,33 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
       }
     }, { query: reportQuery }),
 
-    page('/programme/workshops', 'Dashboard: workshops', ({ query, res }) => send(res, renderWorkshops(runtime, csrfToken(res), query.done)), { query: doneQuery }),
-    form('/programme/workshops', 'Dashboard form: plan a workshop', ({ req, res }) =>
-      formAction(res, '/programme/workshops', () => `${wsPath(createWorkshop(runtime, parse(newWorkshopSchema, req.body)).id)}?done=created`),
+    page('/programme/workshops', 'Dashboard: workshops', async ({ query, res }) => send(res, await renderWorkshops(runtime, csrfToken(res), query.done)), { query: doneQuery }),
+    form('/programme/workshops', 'Dashboard form: plan a workshop', async ({ req, res }) =>
+      await formAction(res, '/programme/workshops', async () => `${wsPath((await createWorkshop(runtime, parse(newWorkshopSchema, req.body))).id)}?done=created`),
     ),
-    page('/programme/workshops/:id', 'Dashboard: one workshop, enrolment and attendance', ({ params, query, res }) => {
+    page('/programme/workshops/:id', 'Dashboard: one workshop, enrolment and attendance', async ({ params, query, res }) => {
       try {
-        send(res, renderWorkshop(runtime, params.id, csrfToken(res), query.done));
+        send(res, await renderWorkshop(runtime, params.id, csrfToken(res), query.done));
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;
         send(res, errorPage('Not found.', error.message, '/programme/workshops'), 404);
       }
     }, { params: idParams, query: doneQuery }),
-    form('/programme/workshops/:id/enrol', 'Dashboard form: enrol focal points', ({ req, res, actor, params }) => {
+    form('/programme/workshops/:id/enrol', 'Dashboard form: enrol focal points', async ({ req, res, actor, params }) => {
       const chosen = z.array(z.coerce.number().int().positive()).safeParse(ids(req.body?.focalPointId));
       try {
         if (!chosen.success || chosen.data.length === 0) throw new HttpError(400, 'invalid_input', 'Tick at least one focal point to enrol.');
         const capacity = z.coerce.number().int().min(1).max(10_000).optional().safeParse(req.body?.capacity || undefined);
         if (!capacity.success) throw new HttpError(400, 'invalid_input', 'The capacity must be a whole number from 1 to 10,000.');
-        if (capacity.data === undefined) enrol(runtime, params.id, chosen.data, { actor });
-        else raiseCapacityAndEnrol(runtime, params.id, capacity.data, chosen.data, { actor });
+        if (capacity.data === undefined) await enrol(runtime, params.id, chosen.data, { actor });
+        else await raiseCapacityAndEnrol(runtime, params.id, capacity.data, chosen.data, { actor });
         res.redirect(303, `${wsPath(params.id)}?done=enrolled`);
       } catch (error) {
         const http = toHttpError(error);
         if (http.status >= 500) throw error;
         let page: string;
         try {
-          page = renderWorkshop(runtime, params.id, csrfToken(res), undefined, {
+          page = await renderWorkshop(runtime, params.id, csrfToken(res), undefined, {
             selected: chosen.success ? chosen.data : [],
             ...enrolFix(error, http.message),
           });
@@ -192,28 +192,28 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
         send(res, page, http.status);
       }
     }),
-    form('/programme/workshops/:id/attendance', 'Dashboard form: record attendance', ({ req, res, actor, params }) =>
-      formAction(res, wsPath(params.id), () => {
+    form('/programme/workshops/:id/attendance', 'Dashboard form: record attendance', async ({ req, res, actor, params }) =>
+      await formAction(res, wsPath(params.id), async () => {
         const attended = parse(z.array(z.coerce.number().int().positive()), ids(req.body?.attended));
-        recordAttendance(runtime, params.id, attended, { actor });
+        await recordAttendance(runtime, params.id, attended, { actor });
         return `${wsPath(params.id)}?done=attendance`;
       }),
     ),
-    form('/programme/workshops/:id/cancel', 'Dashboard form: cancel a workshop', ({ res, actor, params }) =>
-      formAction(res, wsPath(params.id), () => {
-        cancelWorkshop(runtime, params.id, { actor });
+    form('/programme/workshops/:id/cancel', 'Dashboard form: cancel a workshop', async ({ res, actor, params }) =>
+      await formAction(res, wsPath(params.id), async () => {
+        await cancelWorkshop(runtime, params.id, { actor });
         return `${wsPath(params.id)}?done=cancelled`;
       }),
     ),
 
-    page('/programme/gold-disk', 'Dashboard: Gold Disk versions and broadcasts', ({ res }) => send(res, renderGoldDisk(runtime, csrfToken(res)))),
-    form('/programme/gold-disk/release', 'Dashboard form: release a Gold Disk version', ({ req, res, actor }) =>
-      formAction(res, '/programme/gold-disk', () => {
+    page('/programme/gold-disk', 'Dashboard: Gold Disk versions and broadcasts', async ({ res }) => send(res, await renderGoldDisk(runtime, csrfToken(res)))),
+    form('/programme/gold-disk/release', 'Dashboard form: release a Gold Disk version', async ({ req, res, actor }) =>
+      await formAction(res, '/programme/gold-disk', async () => {
         const input = parse(z.object({ version: z.string().trim().min(1).max(50), notes: z.string().trim().max(5000).default('') }), req.body);
-        return inBackground(releaseGoldDisk(runtime, input, { actor, limit: 0 }).broadcast.id);
+        return inBackground((await releaseGoldDisk(runtime, input, { actor, limit: 0 })).broadcast.id);
       }),
     ),
-    form('/programme/gold-disk/hold', 'Dashboard form: preview, then confirm, a recall of the current version or a deployment hold', ({ req, res, actor }) => {
+    form('/programme/gold-disk/hold', 'Dashboard form: preview, then confirm, a recall of the current version or a deployment hold', async ({ req, res, actor }) => {
       const input = parse(
         z.object({
           reason: z.string().trim().min(1).max(2000),
@@ -223,32 +223,32 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
         }),
         req.body,
       );
-      const offices = previewHold(runtime);
+      const offices = await previewHold(runtime);
       // Nothing runs before its preview was seen, and seen for the same offices.
       if (input.confirm !== 'yes' || input.expectedCount !== offices.length) {
         const changed = input.confirm === 'yes' ? `The offices concerned changed since the preview (${input.expectedCount} then, ${offices.length} now). Check them again.` : null;
         return send(res, renderHoldPreview({ reason: input.reason, recall: input.recall }, offices, changed, csrfToken(res)), changed ? 409 : 200);
       }
-      formAction(res, '/programme/gold-disk', () => {
+      await formAction(res, '/programme/gold-disk', async () => {
         const broadcast = input.recall
-          ? recallGoldDisk(runtime, { version: input.recall, reason: input.reason }, { actor, limit: 0 }).broadcast
-          : declareHold(runtime, { reason: input.reason }, { actor, limit: 0 });
+          ? (await recallGoldDisk(runtime, { version: input.recall, reason: input.reason }, { actor, limit: 0 })).broadcast
+          : await declareHold(runtime, { reason: input.reason }, { actor, limit: 0 });
         return inBackground(broadcast.id);
       });
     }),
-    page('/programme/broadcasts/:id', 'Dashboard: one broadcast, its result per office', ({ params, res }) => {
+    page('/programme/broadcasts/:id', 'Dashboard: one broadcast, its result per office', async ({ params, res }) => {
       try {
-        send(res, renderBroadcast(broadcastView(runtime, params.id), csrfToken(res)));
+        send(res, renderBroadcast(await broadcastView(runtime, params.id), csrfToken(res)));
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;
         send(res, errorPage('Not found.', error.message, '/programme/gold-disk'), 404);
       }
     }, { params: idParams }),
-    form('/programme/broadcasts/:id/resume', 'Dashboard form: resume an interrupted broadcast', ({ res, params }) =>
-      formAction(res, '/programme/gold-disk', () => inBackground(broadcastView(runtime, params.id).id)),
+    form('/programme/broadcasts/:id/resume', 'Dashboard form: resume an interrupted broadcast', async ({ res, params }) =>
+      await formAction(res, '/programme/gold-disk', async () => inBackground((await broadcastView(runtime, params.id)).id)),
     ),
 
-    page('/programme/letters', 'Dashboard: select offices, preview the circular letter, confirm', ({ query, res }) => {
+    page('/programme/letters', 'Dashboard: select offices, preview the circular letter, confirm', async ({ query, res }) => {
       const { preview: wanted, confirm, ...raw } = query as z.infer<typeof selectionQuery>;
       const letterQuery = raw as LetterQuery;
       if (!wanted && !confirm) return send(res, renderLetters(letterQuery, null, null, csrfToken(res)));
@@ -258,19 +258,19 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
         const problem = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
         return send(res, renderLetters(letterQuery, null, problem, csrfToken(res)), 400);
       }
-      const preview = previewLetters(runtime, parsed.data);
-      const samples = confirm ? [] : sampleLetters(runtime, preview, letterRef, composeLetter(runtime));
+      const preview = await previewLetters(runtime, parsed.data);
+      const samples = confirm ? [] : await sampleLetters(runtime, preview, letterRef, composeLetter(runtime));
       send(res, renderLetters(letterQuery, { preview, samples, confirm: Boolean(confirm) }, null, csrfToken(res)));
     }, { query: selectionQuery }),
-    form('/programme/letters', 'Dashboard form: send the circular letter to the previewed offices', ({ req, res, actor }) =>
-      formAction(res, '/programme/letters', () => {
+    form('/programme/letters', 'Dashboard form: send the circular letter to the previewed offices', async ({ req, res, actor }) =>
+      await formAction(res, '/programme/letters', async () => {
         const body = (req.body ?? {}) as Record<string, string>;
         const selection = parse(selectionSchema, body);
         const { letterRef, expectedCount } = parse(
           z.object({ letterRef: z.string().trim().max(200).optional(), expectedCount: z.coerce.number().int().min(0) }),
           body,
         );
-        return inBackground(sendLetters(runtime, { selection, letterRef: letterRef || undefined, expectedCount }, { actor, limit: 0 }).id);
+        return inBackground((await sendLetters(runtime, { selection, letterRef: letterRef || undefined, expectedCount }, { actor, limit: 0 })).id);
       }),
     ),
 
@@ -278,10 +278,10 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
     form(
       '/programme/import',
       'Dashboard form: upload a CSV of offices',
-      ({ req, res, actor }) => {
+      async ({ req, res, actor }) => {
         const body = (req.body ?? {}) as Record<string, string>;
         try {
-          const result = importOfficesCsv(runtime, body.file ?? '', { actor, dryRun: Boolean(body.dryRun) });
+          const result = await importOfficesCsv(runtime, body.file ?? '', { actor, dryRun: Boolean(body.dryRun) });
           send(res, renderImport(csrfToken(res), result));
         } catch (error) {
           if (!(error instanceof EngineError)) throw error;

@@ -66,11 +66,11 @@ export function errorPage(title: string, message: string, back: string): string 
 
 // --- hub
 
-export function renderProgrammeHome(runtime: Runtime): string {
-  const disks = listGoldDisks(runtime);
-  const workshops = listWorkshops(runtime);
+export async function renderProgrammeHome(runtime: Runtime): Promise<string> {
+  const disks = await listGoldDisks(runtime);
+  const workshops = await listWorkshops(runtime);
   const planned = workshops.filter((w) => w.status === 'planned');
-  const unfinished = listBroadcasts(runtime, 200).filter((b) => b.finishedAt === null);
+  const unfinished = (await listBroadcasts(runtime, 200)).filter((b) => b.finishedAt === null);
   const body = html`<div class="page-head"><div><h1>Running the programme</h1>
 <p class="muted">Workshops, Gold Disk releases, circular letters, the quarterly progress report and office imports.</p></div></div>
 <div class="figures">
@@ -79,7 +79,7 @@ export function renderProgrammeHome(runtime: Runtime): string {
   <a class="figure" href="/programme/gold-disk"><span class="value">${number(disks.onHold)}</span><span class="name">offices on hold</span></a>
   <a class="figure${unfinished.length ? ' stuck' : ''}" href="/programme/gold-disk"><span class="value">${number(unfinished.length)}</span><span class="name">unfinished broadcasts</span></a>
 </div>
-<section class="card"><h2>Recent broadcasts</h2>${broadcastTable(listBroadcasts(runtime, 10))}</section>`;
+<section class="card"><h2>Recent broadcasts</h2>${broadcastTable(await listBroadcasts(runtime, 10))}</section>`;
   return shell('Programme', '/programme', body);
 }
 
@@ -120,8 +120,8 @@ function workshopForm(csrfToken?: string): Html {
 </form>`;
 }
 
-export function renderWorkshops(runtime: Runtime, csrfToken?: string, done?: string): string {
-  const list = listWorkshops(runtime);
+export async function renderWorkshops(runtime: Runtime, csrfToken?: string, done?: string): Promise<string> {
+  const list = await listWorkshops(runtime);
   const body = html`<div class="page-head"><div><h1>Workshops</h1><p class="muted">Training workshops for the offices' focal points.</p></div></div>
 ${flash(done)}
 <section class="card"><h2>All workshops</h2>${
@@ -145,10 +145,10 @@ export interface EnrolProblem {
   raiseTo?: number;
 }
 
-export function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string, done?: string, problem?: EnrolProblem): string {
-  const w = getWorkshop(runtime, id);
+export async function renderWorkshop(runtime: Runtime, id: string, csrfToken?: string, done?: string, problem?: EnrolProblem): Promise<string> {
+  const w = await getWorkshop(runtime, id);
   const open = w.enrolments.filter((e) => e.attendance === null);
-  const candidates = w.status === 'planned' ? enrollableFocalPoints(runtime) : [];
+  const candidates = w.status === 'planned' ? await enrollableFocalPoints(runtime) : [];
   const action = (what: string) => `/programme/workshops/${encodeURIComponent(w.id)}/${what}`;
   const body = html`<div class="page-head"><div><h1>${w.title}</h1>
 <p class="muted">${w.city}, ${countryName(w.country)} · ${w.start} – ${w.end} · <span class="badge state">${w.status}</span> · ${w.enrolled} of ${w.capacity} places taken</p></div>
@@ -198,7 +198,7 @@ ${
   return shell(w.title, '/programme/workshops', body, csrfToken);
 }
 
-function enrolmentTable(rows: ReturnType<typeof getWorkshop>['enrolments']): Html {
+function enrolmentTable(rows: Awaited<ReturnType<typeof getWorkshop>>['enrolments']): Html {
   return html`<div class="table-wrap"><table><thead><tr><th scope="col">Focal point</th><th scope="col">Office</th><th scope="col">Attendance</th></tr></thead><tbody>${rows.map(
     (e) => html`<tr><td>${e.name}<div class="small muted">${e.email}</div></td><td><a href="/offices/${encodeURIComponent(e.officeId)}">${e.officeName}</a></td>
 <td>${e.attendance ?? '—'}</td></tr>`,
@@ -207,7 +207,7 @@ function enrolmentTable(rows: ReturnType<typeof getWorkshop>['enrolments']): Htm
 
 // --- Gold Disk and broadcasts
 
-function broadcastTable(list: ReturnType<typeof listBroadcasts>): Html {
+function broadcastTable(list: Awaited<ReturnType<typeof listBroadcasts>>): Html {
   if (list.length === 0) return html`<p class="empty">No broadcast yet.</p>`;
   return html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col" class="num">Done</th><th scope="col" class="num">Skipped</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Pending</th></tr></thead><tbody>${list.map(
     (b) => html`<tr><td class="nowrap">${when(b.createdAt)}</td><td><a href="/programme/broadcasts/${encodeURIComponent(b.id)}">${b.description}</a>${
@@ -216,8 +216,8 @@ function broadcastTable(list: ReturnType<typeof listBroadcasts>): Html {
   )}</tbody></table></div>`;
 }
 
-export function renderGoldDisk(runtime: Runtime, csrfToken?: string): string {
-  const info = listGoldDisks(runtime);
+export async function renderGoldDisk(runtime: Runtime, csrfToken?: string): Promise<string> {
+  const info = await listGoldDisks(runtime);
   const current = info.current;
   const body = html`<div class="page-head"><div><h1>Gold Disk</h1>
 <p class="muted">Current version: <strong>${current ?? 'none'}</strong> · ${number(info.onHold)} office(s) on hold. Each change is sent office by office; the results are listed per office, and an interrupted one can be resumed.</p></div></div>
@@ -241,7 +241,7 @@ ${current ? html`<label class="field check" for="g-recall"><input type="checkbox
 <label class="field" for="g-reason">Reason<input type="text" id="g-reason" name="reason" required maxlength="2000"></label>
 <button class="btn warn" type="submit">Preview the hold</button></form>
 </div>
-<section class="card"><h2>Broadcasts</h2>${broadcastTable(listBroadcasts(runtime, 50))}</section>`;
+<section class="card"><h2>Broadcasts</h2>${broadcastTable(await listBroadcasts(runtime, 50))}</section>`;
   return shell('Gold Disk', '/programme/gold-disk', body, csrfToken);
 }
 

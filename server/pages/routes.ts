@@ -43,7 +43,7 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       produces: 'html',
       query: officesQuery,
-      handler: ({ query, res }) => send(res, renderOffices(runtime, query)),
+      handler: async ({ query, res }) => send(res, await renderOffices(runtime, query)),
     }),
     route({
       method: 'get',
@@ -63,7 +63,7 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       produces: 'html',
       query: forecastPageQuery,
-      handler: ({ query, res }) => send(res, renderForecast(runtime, query)),
+      handler: async ({ query, res }) => send(res, await renderForecast(runtime, query)),
     }),
     route({
       method: 'get',

@@ -5,7 +5,7 @@ import type { HistoryEntry } from '../../storage/types';
 import { fieldLabel } from './forms';
 import { html, type Html } from './html';
 import { when } from './layout';
-import { actorName, doneText, movesText } from './words';
+import { actorName, displayNamesOf, doneText, movesText } from './words';
 
 /**
  * One office's timeline, newest first: its transitions (with the note or reason sent with them),
@@ -55,13 +55,12 @@ const LOG_WORDS: Record<string, { kind: Item['kind']; what: (detail: Record<stri
   RESUMED: { kind: 'pause', what: () => 'Reminders resumed' },
 };
 
-export function officeTimeline(runtime: Runtime, officeId: string, history: HistoryEntry[]): Html {
-  const names = new Map<string, string | undefined>();
-  const who = (actor: string) =>
-    actorName(actor, (username) => {
-      if (!names.has(username)) names.set(username, runtime.accounts.credentials(username)?.user.displayName);
-      return names.get(username);
-    });
+export async function officeTimeline(runtime: Runtime, officeId: string, history: HistoryEntry[]): Promise<Html> {
+  const displayName = await displayNamesOf(
+    history.map((e) => e.actor),
+    async (username) => (await runtime.accounts.credentials(username))?.user.displayName,
+  );
+  const who = (actor: string) => actorName(actor, displayName);
   const items: Item[] = history.map((e) => transitionItem(e, who(e.actor)));
   for (const row of runtime.reminders.outbox.ofOffice(officeId)) {
     const e = toEmailView(row);
@@ -76,7 +75,7 @@ export function officeTimeline(runtime: Runtime, officeId: string, history: Hist
       }`,
     });
   }
-  for (const row of runtime.reminders.store.logOf(officeId)) {
+  for (const row of await runtime.reminders.store.logOf(officeId)) {
     const words = LOG_WORDS[row.type];
     if (!words) continue;
     let detail: Record<string, unknown> = {};
@@ -94,7 +93,7 @@ export function officeTimeline(runtime: Runtime, officeId: string, history: Hist
       detail: typeof detail.reason === 'string' ? html`<blockquote class="note">${detail.reason}</blockquote>` : '',
     });
   }
-  for (const note of noteStoreOf(runtime.db).ofOffice(officeId)) {
+  for (const note of await noteStoreOf(runtime.db).ofOffice(officeId)) {
     items.push({ at: note.at, order: 3, kind: 'note', what: 'Note', who: who(note.actor), detail: html`<blockquote class="note">${note.text}</blockquote>` });
   }
   // Newest first; on the same instant, later sources first, and within a source the later entry.

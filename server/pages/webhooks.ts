@@ -34,9 +34,9 @@ function deliveriesTable(subscription: SubscriptionView, deliveries: DeliveryVie
   )}</tbody></table></div>`;
 }
 
-function renderWebhooks(runtime: Runtime, token: string | undefined, options: { done?: string; secret?: { url: string; secret: string } } = {}): string {
+async function renderWebhooks(runtime: Runtime, token: string | undefined, options: { done?: string; secret?: { url: string; secret: string } } = {}): Promise<string> {
   const store = runtime.webhooks.store;
-  const subs = store.list().map(subscriptionView);
+  const subs = (await store.list()).map(subscriptionView);
   const message = options.done ? DONE[options.done] : undefined;
   const body = html`<div class="page-head"><div><h1>Webhooks</h1>
 <p class="muted">Each subscribed URL receives the chosen events as signed JSON (Standard Webhooks: <code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>), retried for up to 24 hours. A URL that fails for a whole day is disabled and the coordinator is told by email.</p></div></div>
@@ -49,8 +49,8 @@ ${
 ${
   subs.length === 0
     ? html`<p class="muted">No webhooks yet.</p>`
-    : subs.map(
-        (s) => html`<section class="card" aria-labelledby="wh-${s.id}"><h2 id="wh-${s.id}">${s.url}</h2>
+    : await Promise.all(subs.map(
+        async (s) => html`<section class="card" aria-labelledby="wh-${s.id}"><h2 id="wh-${s.id}">${s.url}</h2>
 <p>${s.description ? html`${s.description} · ` : ''}${s.events.join(', ')}${
           s.filter.eventTypes.length || s.filter.stages.length
             ? html` · only ${[...s.filter.eventTypes, ...s.filter.stages.map((st) => `${stateLabel(st)} (stage)`)].join(', ')}`
@@ -63,9 +63,9 @@ ${
 <form method="post" action="${BACK}/${encodeURIComponent(s.id)}/${s.enabled ? 'disable' : 'enable'}">${csrf(token)}<button class="btn secondary" type="submit">${s.enabled ? 'Disable' : 'Enable'}<span class="sr-only"> ${s.url}</span></button></form>
 <form method="post" action="${BACK}/${encodeURIComponent(s.id)}/delete">${csrf(token)}<button class="btn secondary" type="submit">Delete<span class="sr-only"> ${s.url}</span></button></form>
 </div>
-${deliveriesTable(s, store.deliveries(s.id, undefined, 20, 0).deliveries, token)}
+${deliveriesTable(s, (await store.deliveries(s.id, undefined, 20, 0)).deliveries, token)}
 </section>`,
-      )
+      ))
 }
 <form class="card stack" method="post" action="${BACK}">${csrf(token)}
 <h2>New webhook</h2>
@@ -91,9 +91,9 @@ export function webhookPageRoutes(runtime: Runtime): AnyRoute[] {
   const send = (res: Response, body: string, status = 200) =>
     res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
   /** Runs a form's action: a redirect to the page on success, an explanation otherwise. */
-  const act = (res: Response, work: () => string) => {
+  const act = async (res: Response, work: () => string | Promise<string>) => {
     try {
-      res.redirect(303, work());
+      res.redirect(303, await work());
     } catch (error) {
       const http = toHttpError(error);
       if (http.status >= 500) throw error;
@@ -111,7 +111,7 @@ export function webhookPageRoutes(runtime: Runtime): AnyRoute[] {
       access: 'admin',
       produces: 'html',
       query: doneQuery,
-      handler: ({ query, res }) => send(res, renderWebhooks(runtime, token(res), { done: query.done })),
+      handler: async ({ query, res }) => send(res, await renderWebhooks(runtime, token(res), { done: query.done })),
     }),
     route({
       method: 'post',
@@ -120,7 +120,7 @@ export function webhookPageRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'pages',
       access: 'admin',
       produces: 'html',
-      handler: ({ req, res, actor }) => {
+      handler: async ({ req, res, actor }) => {
         const raw = (req.body ?? {}) as Record<string, unknown>;
         const parsed = createWebhookBody.safeParse({
           url: raw.url,
@@ -133,8 +133,8 @@ export function webhookPageRoutes(runtime: Runtime): AnyRoute[] {
           return send(res, errorPage('Not created.', problem, BACK), 400);
         }
         try {
-          const created = actions.create(parsed.data, actor);
-          send(res, renderWebhooks(runtime, token(res), { secret: { url: created.url, secret: created.secret } }), 201);
+          const created = await actions.create(parsed.data, actor);
+          send(res, await renderWebhooks(runtime, token(res), { secret: { url: created.url, secret: created.secret } }), 201);
         } catch (error) {
           const http = toHttpError(error);
           if (http.status >= 500) throw error;
@@ -142,21 +142,21 @@ export function webhookPageRoutes(runtime: Runtime): AnyRoute[] {
         }
       },
     }),
-    form(`${BACK}/:id/enable`, 'Dashboard form: enable a webhook', ({ params, res, actor }) =>
-      act(res, () => (actions.update((params as { id: string }).id, { enabled: true }, actor), `${BACK}?done=enabled`)),
+    form(`${BACK}/:id/enable`, 'Dashboard form: enable a webhook', async ({ params, res, actor }) =>
+      await act(res, async () => (await actions.update((params as { id: string }).id, { enabled: true }, actor), `${BACK}?done=enabled`)),
     ),
-    form(`${BACK}/:id/disable`, 'Dashboard form: disable a webhook', ({ params, res, actor }) =>
-      act(res, () => (actions.update((params as { id: string }).id, { enabled: false }, actor), `${BACK}?done=disabled`)),
+    form(`${BACK}/:id/disable`, 'Dashboard form: disable a webhook', async ({ params, res, actor }) =>
+      await act(res, async () => (await actions.update((params as { id: string }).id, { enabled: false }, actor), `${BACK}?done=disabled`)),
     ),
-    form(`${BACK}/:id/delete`, 'Dashboard form: delete a webhook', ({ params, res, actor }) =>
-      act(res, () => (actions.remove((params as { id: string }).id, actor), `${BACK}?done=deleted`)),
+    form(`${BACK}/:id/delete`, 'Dashboard form: delete a webhook', async ({ params, res, actor }) =>
+      await act(res, async () => (await actions.remove((params as { id: string }).id, actor), `${BACK}?done=deleted`)),
     ),
     form(
       `${BACK}/:id/deliveries/:deliveryId/redeliver`,
       'Dashboard form: send a delivery again',
-      ({ params, res, actor }) => {
+      async ({ params, res, actor }) => {
         const p = params as z.infer<typeof deliveryParams>;
-        act(res, () => (actions.redeliver(p.id, p.deliveryId, actor), `${BACK}?done=redeliver`));
+        await act(res, async () => (await actions.redeliver(p.id, p.deliveryId, actor), `${BACK}?done=redeliver`));
       },
       deliveryParams,
     ),

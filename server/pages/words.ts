@@ -24,6 +24,24 @@ export function savedMessage(type: string): string {
 }
 
 /** Who an actor string names, for people: a user's full name, the office through its link, the scheduler. */
+/** The usernames an actor string names (a user, or a token's owner). */
+function usernameOf(actor: string): string | undefined {
+  return /^user:(.+)$/.exec(actor)?.[1] ?? /^token:(.+) \((.+)\)$/.exec(actor)?.[2];
+}
+
+/** Looks up, once each, the display names of these actors' users, for `actorName`. */
+export async function displayNamesOf(
+  actors: Iterable<string>,
+  lookup: (username: string) => Promise<string | undefined>,
+): Promise<(username: string) => string | undefined> {
+  const names = new Map<string, string | undefined>();
+  for (const actor of actors) {
+    const username = usernameOf(actor);
+    if (username !== undefined && !names.has(username)) names.set(username, await lookup(username));
+  }
+  return (username) => names.get(username);
+}
+
 export function actorName(actor: string, displayName: (username: string) => string | undefined = () => undefined): string {
   const user = /^user:(.+)$/.exec(actor);
   if (user) return displayName(user[1]!) ?? user[1]!;

@@ -18,20 +18,20 @@ beforeAll(async () => {
   server = await startServer();
   const rt = server.runtime;
   // A known programme: offices in many states, so every count on the chart is checked.
-  seedOffice(rt, 'P-1', [], { name: XSS_NAME });
-  seedOffice(rt, 'P-2', []);
-  seedOffice(rt, 'P-3', [], { country: 'KE' });
-  seedOffice(rt, 'I-1', PATH.invited);
-  seedOffice(rt, 'I-2', PATH.invited, { country: 'BR' });
-  seedOffice(rt, 'D-1', PATH.declined);
-  seedOffice(rt, 'R-1', PATH.preparing);
-  seedOffice(rt, 'R-2', PATH.siteWork);
-  seedOffice(rt, 'R-3', PATH.nominated);
-  seedOffice(rt, 'R-4', PATH.preparing, { track: 'internet' });
-  seedOffice(rt, 'K-1', PATH.deployment);
-  seedOffice(rt, 'K-2', PATH.installed);
-  seedOffice(rt, 'H-1', [...PATH.installed, { type: 'HANDED_OVER' }]);
-  seedOffice(rt, 'W-1', [...PATH.invited, { type: 'WITHDRAWN', reason: 'Office closed' }]);
+  await seedOffice(rt, 'P-1', [], { name: XSS_NAME });
+  await seedOffice(rt, 'P-2', []);
+  await seedOffice(rt, 'P-3', [], { country: 'KE' });
+  await seedOffice(rt, 'I-1', PATH.invited);
+  await seedOffice(rt, 'I-2', PATH.invited, { country: 'BR' });
+  await seedOffice(rt, 'D-1', PATH.declined);
+  await seedOffice(rt, 'R-1', PATH.preparing);
+  await seedOffice(rt, 'R-2', PATH.siteWork);
+  await seedOffice(rt, 'R-3', PATH.nominated);
+  await seedOffice(rt, 'R-4', PATH.preparing, { track: 'internet' });
+  await seedOffice(rt, 'K-1', PATH.deployment);
+  await seedOffice(rt, 'K-2', PATH.installed);
+  await seedOffice(rt, 'H-1', [...PATH.installed, { type: 'HANDED_OVER' }]);
+  await seedOffice(rt, 'W-1', [...PATH.invited, { type: 'WITHDRAWN', reason: 'Office closed' }]);
   browser = await launchBrowser();
   context = await newContext(browser);
 });
@@ -137,8 +137,8 @@ test('the offices list filters by stage, state, country and text, and pages', as
   await page.waitForURL(/q=K-/);
   expect(await page.locator('tbody tr').count()).toBe(2);
   // Thousands of offices come a page of 50 at a time.
-  server.runtime.engine.unitOfWork(() => {
-    for (let i = 0; i < 55; i++) seedOffice(server.runtime, `PG-${String(i).padStart(2, '0')}`, []);
+  await server.runtime.engine.transact(async () => {
+    for (let i = 0; i < 55; i++) await seedOffice(server.runtime, `PG-${String(i).padStart(2, '0')}`, []);
   });
   await page.goto(server.url + '/offices?q=PG-');
   expect(await page.locator('tbody tr').count()).toBe(50);
@@ -206,7 +206,7 @@ test('a coordinator registers an office and takes it from prospect to installed 
 });
 
 test('a second page on the same office updates live, without a reload, when the first advances it', async () => {
-  seedOffice(server.runtime, 'LIVE-1', []);
+  await seedOffice(server.runtime, 'LIVE-1', []);
   const first = await openPage(context, server.url + '/offices/LIVE-1');
   const second = await openPage(context, server.url + '/offices/LIVE-1');
   await waitForLive(second.page);
@@ -223,7 +223,7 @@ test('a second page on the same office updates live, without a reload, when the 
 });
 
 test('a stale page that submits gets the 412 message, and nothing changes', async () => {
-  seedOffice(server.runtime, 'STALE-1', PATH.invited);
+  await seedOffice(server.runtime, 'STALE-1', PATH.invited);
   const fresh = await openPage(context, server.url + '/offices/STALE-1');
   const stale = await openPage(context, server.url + '/offices/STALE-1');
   await waitForLive(stale.page);
@@ -248,7 +248,7 @@ test('a stale page that submits gets the 412 message, and nothing changes', asyn
 });
 
 test('an event the office cannot take any more is a clear 409 message', async () => {
-  seedOffice(server.runtime, 'GONE-1', PATH.invited);
+  await seedOffice(server.runtime, 'GONE-1', PATH.invited);
   const page = await context.newPage();
   // This page misses the live update (its stream is cut), so it still offers the old buttons.
   await page.route('**/api/events/stream', (r) => r.abort());
@@ -280,7 +280,7 @@ test('signed in with a session (no token), a coordinator advances an office; a v
   const auth = server.app.auth.service;
   await auth.createUser({ username: 'cora', displayName: 'Cora Coordinator', role: 'coordinator', password: 'cora-password-1' }, 'test');
   await auth.createUser({ username: 'vic', displayName: 'Vic Viewer', role: 'viewer', password: 'vic-password-1' }, 'test');
-  seedOffice(server.runtime, 'SESSION-1', []);
+  await seedOffice(server.runtime, 'SESSION-1', []);
   const signIn = async (username: string, password: string) => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const { page, problems } = await openPage(ctx, `${server.url}/offices/SESSION-1`);
@@ -307,7 +307,7 @@ test('signed in with a session (no token), a coordinator advances an office; a v
 });
 
 test('withdrawing asks first: cancelling saves nothing, confirming withdraws', async () => {
-  seedOffice(server.runtime, 'CONF-1', PATH.invited);
+  await seedOffice(server.runtime, 'CONF-1', PATH.invited);
   const { page, problems } = await openPage(context, server.url + '/offices/CONF-1');
   const form = page.locator('form[data-event="WITHDRAWN"]');
   expect(await form.getAttribute('data-confirm')).toContain('cannot be undone');
@@ -316,9 +316,9 @@ test('withdrawing asks first: cancelling saves nothing, confirming withdraws', a
   await form.locator('.confirm-step').waitFor();
   await form.locator('.confirm-step button', { hasText: 'Cancel' }).click();
   expect(await form.locator('.confirm-step').count()).toBe(0);
-  expect(server.runtime.store.getOffice('CONF-1')!.stage).toBe('invited');
+  expect((await server.runtime.store.getOffice('CONF-1'))!.stage).toBe('invited');
   await sendEventConfirmed(page, 'WITHDRAWN');
-  expect(server.runtime.store.getOffice('CONF-1')!.stage).toBe('withdrawn');
+  expect((await server.runtime.store.getOffice('CONF-1'))!.stage).toBe('withdrawn');
   expect(await page.textContent('#messages')).toContain('Saved: office withdrawn');
   expect(problems).toEqual([]);
   await page.close();

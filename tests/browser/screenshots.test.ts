@@ -19,7 +19,7 @@ let browser: Browser;
 beforeAll(async () => {
   const clock = fixedClock(START);
   server = await startServer({ runtime: { clock } });
-  loadDemoData(server.runtime);
+  await loadDemoData(server.runtime);
   // Six weeks of the reminder scheduler, a pass a week: the long-silent offices get their
   // reminders, and those that stay silent are escalated (stuck).
   for (let week = 0; week < 6; week++) {

@@ -18,7 +18,7 @@ beforeAll(async () => {
     { username: 'carla', displayName: 'Carla Coordinator', role: 'coordinator', password: 'carla-password-1' },
     'test',
   );
-  seedOffice(server.runtime, 'XSS-1', [], { name: '<img src=x onerror=alert(1)>' });
+  await seedOffice(server.runtime, 'XSS-1', [], { name: '<img src=x onerror=alert(1)>' });
   browser = await launchBrowser();
   // Another origin whose page posts a form to our server as soon as it loads.
   evil = http.createServer((_req, res) => {
@@ -83,7 +83,7 @@ test('a cross-site form post with a valid session is rejected', async () => {
   const response = attack.waitForResponse((r) => r.url() === `${server.url}/admin/users`);
   await attack.goto(evilUrl);
   expect((await response).status()).toBe(403);
-  expect(server.app.auth.accounts.users().map((u) => u.username)).not.toContain('mallory');
+  expect((await server.app.auth.accounts.users()).map((u) => u.username)).not.toContain('mallory');
   await adminContext.close();
 });
 

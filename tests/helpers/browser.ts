@@ -81,13 +81,13 @@ export async function screenshot(page: Page, file: string, fullPage = true): Pro
 }
 
 /** Registers an office and sends it `events`, straight through the engine (test set-up, not UI). */
-export function seedOffice(runtime: Runtime, id: string, events: OfficeEvent[], fields: { name?: string; country?: string; track?: 'kit' | 'internet' } = {}): void {
-  runtime.engine.unitOfWork(() => {
-    runtime.engine.register(
+export async function seedOffice(runtime: Runtime, id: string, events: OfficeEvent[], fields: { name?: string; country?: string; track?: 'kit' | 'internet' } = {}): Promise<void> {
+  await runtime.engine.transact(async () => {
+    await runtime.engine.register(
       { id, name: fields.name ?? `Office ${id}`, country: fields.country ?? 'FR', language: 'en', track: fields.track ?? 'kit', contacts: [] },
       { actor: 'test' },
     );
-    for (const event of events) runtime.engine.apply(id, event, { actor: 'test' });
+    for (const event of events) await runtime.engine.apply(id, event, { actor: 'test' });
   });
 }
 

@@ -55,7 +55,7 @@ export function testConfig(dbPath: string, overrides: Partial<Config> = {}): Con
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const ownDir = options.dbPath ? null : makeTempDir();
   const dbPath = options.dbPath ?? path.join(ownDir!, 'onboarding.db');
-  const runtime = openRuntime(testConfig(dbPath, options.config), options.runtime);
+  const runtime = await openRuntime(testConfig(dbPath, options.config), options.runtime);
   const app = createApp(runtime);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));

@@ -40,8 +40,8 @@ beforeAll(async () => {
     { username: 'ana', displayName: 'Ana Ruiz', role: 'coordinator', password: 'ana-password-1' },
     'set-up',
   );
-  createWorkshop(server.runtime, { id: 'WS-DAKAR', title: 'Dakar workshop', city: 'Dakar', country: 'SN', start: '2026-05-11', end: '2026-05-15', capacity: 12 });
-  releaseGoldDisk(server.runtime, { version: '1.0', notes: 'First release' }, { actor: 'set-up' });
+  await createWorkshop(server.runtime, { id: 'WS-DAKAR', title: 'Dakar workshop', city: 'Dakar', country: 'SN', start: '2026-05-11', end: '2026-05-15', capacity: 12 });
+  await releaseGoldDisk(server.runtime, { version: '1.0', notes: 'First release' }, { actor: 'set-up' });
   browser = await launchBrowser();
   // No token: the person has only what signing in gives them.
   context = await browser.newContext({ viewport: WIDE, reducedMotion: 'reduce' });
@@ -90,7 +90,7 @@ async function press(type: string, button: string, fields: Record<string, string
   await waitUntil(transitions, (n) => n === before + 1, 15_000, `${type} on the timeline`);
 }
 
-const historyOf = (id: string) => server.runtime.store.history(id);
+const historyOf = async (id: string) => await server.runtime.store.history(id);
 
 /** The sign-in page, filled and sent; it returns to the page that asked for it. */
 async function signIn(): Promise<void> {
@@ -173,16 +173,16 @@ test('a coordinator takes an office from the register page to handed over, and i
   await press('TRAINING_COMPLETED', 'Record training completed');
 
   // A Gold Disk version that was never released is refused, and nothing changes.
-  const versionBefore = server.runtime.store.getOffice(id)!.version;
+  const versionBefore = (await server.runtime.store.getOffice(id))!.version;
   await page.fill('form[data-event="KIT_SHIPPED"] [name="goldDiskVersion"]', '9.9');
   await page.click('form[data-event="KIT_SHIPPED"] button[type="submit"]');
   await page.waitForSelector('#messages .message[data-kind="error"]');
   expect(await page.textContent('#messages')).toContain('never released');
-  expect(server.runtime.store.getOffice(id)!.version).toBe(versionBefore);
+  expect((await server.runtime.store.getOffice(id))!.version).toBe(versionBefore);
   // Chromium logs the refused request (400) on the console: that one, and only that, was expected.
   expect(problems.splice(0)).toEqual([expect.stringContaining('400')]);
   await press('KIT_SHIPPED', 'Ship the kit', { goldDiskVersion: '1.0' });
-  expect(server.runtime.store.getOffice(id)!.states).toEqual(['deployment.inTransit']);
+  expect((await server.runtime.store.getOffice(id))!.states).toEqual(['deployment.inTransit']);
 
   // A hold from the programme page: first its preview, then its confirmation.
   await page.goto(`${server.url}/programme/gold-disk`);
@@ -192,12 +192,12 @@ test('a coordinator takes an office from the register page to handed over, and i
   await page.waitForSelector('#hold-preview');
   expect(await page.textContent('#preview-heading')).toBe('1 office will be held');
   expect(await page.locator(`#hold-preview tr[data-office="${id}"]`).count()).toBe(1);
-  expect(server.runtime.store.getOffice(id)!.states).toEqual(['deployment.inTransit']);
+  expect((await server.runtime.store.getOffice(id))!.states).toEqual(['deployment.inTransit']);
   await check('hold-preview');
   await page.click('#confirm-hold');
   await page.waitForURL(/\/programme\/broadcasts\//);
   await check('hold-result');
-  expect(server.runtime.store.getOffice(id)!.states).toEqual(['deployment.onHold']);
+  expect((await server.runtime.store.getOffice(id))!.states).toEqual(['deployment.onHold']);
 
   // A new Gold Disk: deployment resumes.
   await page.goto(`${server.url}/programme/gold-disk`);
@@ -205,7 +205,7 @@ test('a coordinator takes an office from the register page to handed over, and i
   await page.fill('#g-notes', 'Image fixed');
   await page.click('form[action="/programme/gold-disk/release"] button[type="submit"]');
   await page.waitForURL(/\/programme\/broadcasts\//);
-  expect(server.runtime.store.getOffice(id)!.states).toEqual(['deployment.awaitingKit']);
+  expect((await server.runtime.store.getOffice(id))!.states).toEqual(['deployment.awaitingKit']);
 
   await page.goto(`${server.url}/offices/${encodeURIComponent(id)}`);
   await press('KIT_SHIPPED', 'Ship the kit', { goldDiskVersion: '1.1' });
@@ -215,15 +215,15 @@ test('a coordinator takes an office from the register page to handed over, and i
   // Handing over asks first; nothing is saved until it is confirmed.
   const handOver = page.locator('form[data-event="HANDED_OVER"]');
   expect(await handOver.locator('button[type="submit"]').textContent()).toBe('Mark as handed over');
-  const before = historyOf(id).length;
+  const before = (await historyOf(id)).length;
   await handOver.locator('button[type="submit"]').click();
   await handOver.locator('.confirm-step').waitFor();
   expect(await handOver.locator('.confirm-step').textContent()).toContain('cannot be undone');
-  expect(historyOf(id).length).toBe(before);
+  expect((await historyOf(id)).length).toBe(before);
   const done = await transitions();
   await handOver.locator('[data-confirm-yes]').click();
   await waitUntil(transitions, (n) => n === done + 1, 15_000, 'the hand-over on the timeline');
-  expect(server.runtime.store.getOffice(id)!.states).toEqual(['handedOver']);
+  expect((await server.runtime.store.getOffice(id))!.states).toEqual(['handedOver']);
   expect(await page.textContent('#messages')).toContain('Saved: handed over to IT operations');
 
   // A note of the coordinator's own.
@@ -257,7 +257,7 @@ test('a coordinator takes an office from the register page to handed over, and i
   ]) {
     expect({ words, found: text.includes(words) }).toEqual({ words, found: true });
   }
-  expect(await timeline.locator('li[data-kind="transition"]').count()).toBe(historyOf(id).length);
+  expect(await timeline.locator('li[data-kind="transition"]').count()).toBe((await historyOf(id)).length);
   const resolved = timeline.locator('li[data-kind="transition"]', { hasText: 'Site difficulty resolved' });
   expect(await resolved.locator('blockquote.note').textContent()).toBe('generator installed');
   expect(await resolved.textContent()).toContain('Ana Ruiz');

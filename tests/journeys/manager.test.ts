@@ -22,7 +22,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   server = await startServer({ runtime: { clock: fixedClock(NOW) } });
-  loadDemoData(server.runtime);
+  await loadDemoData(server.runtime);
   browser = await launchBrowser();
 }, 180_000);
 
