@@ -172,7 +172,7 @@ export class Engine {
     const at = options.at ?? this.clock.now();
     const startedAt = performance.now();
     return await this.transact(async () => {
-      const office = await this.store.getOffice(officeId);
+      const office = await this.store.getOfficeForUpdate(officeId);
       if (!office) throw officeNotFound(officeId);
       if (options.expectedVersion !== undefined && options.expectedVersion !== office.version) {
         throw versionMismatch(office, options.expectedVersion);

@@ -119,6 +119,12 @@ export function createOfficeStore(db: Db): OfficeStore {
       return row ? toOffice(row) : undefined;
     },
 
+    // One connection, and BEGIN IMMEDIATE holds the database's write lock already.
+    getOfficeForUpdate(id) {
+      const row = stmt.get.get(id);
+      return row ? toOffice(row) : undefined;
+    },
+
     insertOffice(office, nodes) {
       stmt.insert.run({
         ...office,

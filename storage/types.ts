@@ -75,6 +75,11 @@ export interface OfficeStore {
   /** `work` as one transaction; nested calls run in a savepoint of the open one. */
   transaction<T>(work: () => Promise<T> | T): Promise<T>;
   getOffice(id: string): Promise<OfficeRecord | undefined>;
+  /**
+   * The office, locked until the transaction ends, for a transition to read and change: where
+   * several connections write (PostgreSQL), two transitions of one office then queue, never fork.
+   */
+  getOfficeForUpdate(id: string): Promise<OfficeRecord | undefined>;
   insertOffice(office: OfficeRecord, nodes: ActiveNode[]): Promise<void>;
   /** Returns false when the stored version is not `version - 1` (someone else won). */
   updateOfficeState(update: OfficeStateUpdate): Promise<boolean>;
