@@ -32,7 +32,7 @@ Options:
 Modules may read further flags of their own from args.rest.`;
 
 /** Modules that run only when asked for: they are slow or need the big data set. */
-const OPT_IN = new Set(['peer']);
+const OPT_IN = new Set(['peer', 'postgres']);
 
 function fail(message: string): never {
   console.error(`bench: ${message}\n\n${HELP}`);
