@@ -6,6 +6,7 @@ import { findIncompatibleSnapshots, IncompatibleSnapshotsError } from '../engine
 import { Engine } from '../engine/engine';
 import type { ImportKind } from '../engine/import';
 import { migrate, openDatabase, type Db } from '../storage/db';
+import { sqliteHealth, type DatabaseHealth } from '../storage/health';
 import { createOfficeStore } from '../storage/office-store';
 import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
 import { createAccountStore, type AccountStore } from '../storage/account-store';
@@ -23,6 +24,8 @@ import { createWorkshopInvitations, type WorkshopInvitations } from '../programm
 export interface Runtime {
   config: Config;
   db: Db;
+  /** Whether the database answers and is migrated (`/healthz`, `/readyz`). */
+  health: DatabaseHealth;
   store: OfficeStore;
   engine: Engine;
   /** Import line kinds beyond offices and events, added by the features that own them. */
@@ -88,7 +91,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       reminders.transport.close();
       db.close();
     };
-    return { config, db, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
+    return { config, db, health: sqliteHealth(db), store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
   } catch (error) {
     db.close();
     throw error;

@@ -36,6 +36,16 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   return db;
 }
 
+/** The numbered `.sql` files of `dir` not yet recorded as applied: none once `migrate` has run. */
+export function pendingMigrations(db: Db, dir: string = MIGRATIONS_DIR): string[] {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").get();
+  const applied = new Set(table ? (db.prepare('SELECT id FROM migrations').pluck().all() as number[]) : []);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d+_.+\.sql$/.test(f) && !applied.has(Number.parseInt(f, 10)))
+    .sort();
+}
+
 /** Applies every numbered `.sql` file in migrations/ not yet recorded, each in its own transaction. */
 export function migrate(db: Db, dir: string = MIGRATIONS_DIR): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS migrations (

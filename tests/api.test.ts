@@ -220,6 +220,22 @@ describe('system routes', () => {
   test('GET /healthz', async () => {
     const res = await api(url, 'GET', '/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', backend: 'sqlite' });
+  });
+
+  test('GET /readyz: ready once every migration is applied, 503 with the pending ones otherwise', async () => {
+    const ready = await api(url, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', backend: 'sqlite' });
+    const last = server.runtime.db.prepare('SELECT id, name, applied_at FROM migrations ORDER BY id DESC LIMIT 1').get() as { id: number; name: string; applied_at: string };
+    server.runtime.db.prepare('DELETE FROM migrations WHERE id = ?').run(last.id);
+    try {
+      const pending = await api(url, 'GET', '/readyz');
+      expect(pending.status).toBe(503);
+      expect(pending.body.error).toMatchObject({ code: 'migrations_pending', details: { pending: [last.name] } });
+      expect((await api(url, 'GET', '/healthz')).status).toBe(200);
+    } finally {
+      server.runtime.db.prepare('INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)').run(last.id, last.name, last.applied_at);
+    }
   });
 });

@@ -104,6 +104,7 @@ const ALLOWED_STATUS: Record<string, number> = {
   'GET /api/machine': 200,
   'POST /api/import': 415,
   'GET /healthz': 200,
+  'GET /readyz': 200,
   'GET /api/focal-points': 200,
   'GET /api/offices/:id/focal-points': 200,
   'POST /api/offices/:id/focal-points': 400,

@@ -6,6 +6,7 @@
 import type { Pool } from 'pg';
 import { Engine } from '../engine/engine';
 import { verify } from '../engine/verify';
+import { postgresHealth } from '../storage/postgres/health';
 import { migratePostgres } from '../storage/postgres/migrate';
 import { createPostgresOfficeStore } from '../storage/postgres/office-store';
 import { createPool } from '../storage/postgres/pool';
@@ -28,7 +29,11 @@ describeIfPostgres('the engine on PostgreSQL', () => {
     database = await freshDatabase();
     const pool = createPool({ url: database.url, poolSize: 1 });
     try {
+      const health = postgresHealth(pool);
+      await health.ping();
+      expect((await health.pendingMigrations()).length).toBeGreaterThan(0);
       await migratePostgres(pool);
+      expect(await health.pendingMigrations()).toEqual([]);
     } finally {
       await pool.end();
     }

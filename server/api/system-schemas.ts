@@ -63,7 +63,12 @@ export const machineDescriptionSchema = z
   })
   .register(openApiComponents, { id: 'MachineDescription' });
 
-export const healthSchema = z.strictObject({ status: z.literal('ok') }).register(openApiComponents, { id: 'Health' });
+export const healthSchema = z
+  .strictObject({ status: z.literal('ok'), backend: z.enum(['sqlite', 'postgres']) })
+  .register(openApiComponents, { id: 'Health' });
+export const readinessSchema = z
+  .strictObject({ status: z.literal('ready'), backend: z.enum(['sqlite', 'postgres']) })
+  .register(openApiComponents, { id: 'Readiness' });
 
 /** The document itself: its top level; OpenAPI 3.1 tells the rest. */
 export const openApiDocumentSchema = z

@@ -5,7 +5,7 @@ import type { Runtime } from '../../app/runtime';
 import { HttpError } from '../errors';
 import { route, type AnyRoute } from '../route';
 import { importResultSchema } from './schemas';
-import { healthSchema, machineDescriptionSchema } from './system-schemas';
+import { healthSchema, machineDescriptionSchema, readinessSchema } from './system-schemas';
 
 /** Content types the import takes as JSON Lines text. */
 const JSON_LINES_MEDIA_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/plain'];
@@ -54,12 +54,37 @@ export function systemRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'system',
       access: 'public',
       responses: { 200: { description: 'The database answers', schema: healthSchema } },
-      handler: () => {
-        runtime.db.prepare('SELECT 1').get();
-        return { status: 'ok' as const };
+      handler: async () => {
+        await databaseAnswers(runtime);
+        return { status: 'ok' as const, backend: runtime.health.backend };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: the database answers and every migration is applied',
+      tag: 'system',
+      access: 'public',
+      responses: { 200: { description: 'Ready to take traffic', schema: readinessSchema } },
+      handler: async () => {
+        await databaseAnswers(runtime);
+        const pending = await runtime.health.pendingMigrations();
+        if (pending.length > 0) {
+          throw new HttpError(503, 'migrations_pending', `${pending.length} migration(s) not yet applied.`, { pending });
+        }
+        return { status: 'ready' as const, backend: runtime.health.backend };
       },
     }),
   ];
+}
+
+/** A 503 that says so, rather than a 500, when the database does not answer. */
+async function databaseAnswers(runtime: Runtime): Promise<void> {
+  try {
+    await runtime.health.ping();
+  } catch (error) {
+    throw new HttpError(503, 'database_unavailable', `The ${runtime.health.backend} database does not answer: ${(error as Error).message}`);
+  }
 }
 
 /** The import endpoint reads the raw JSON Lines text. */
