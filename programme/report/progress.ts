@@ -2,7 +2,7 @@ import { allStates } from '../../machines/describe';
 import type { Owner, ReminderPolicy } from '../../machines/meta';
 import type { Db } from '../../storage/db';
 import type { Workshop } from '../../storage/programme-store';
-import { leavesAsOf } from '../../storage/figures-store';
+import { figuresStoreOf } from '../../storage/figures-store';
 import { connectionsAsOf, figuresAsOf, installationsAsOf, type Figures } from '../../engine/figures';
 import { lastCompleteQuarter, makePeriod, quarterOf, quartersBetween, type Period } from './period';
 
@@ -111,7 +111,7 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
   const endMs = Date.parse(end);
 
   const policies = options.policies ?? defaultPolicies();
-  const asOf = await figuresAsOf(db, end, policies);
+  const asOf = await figuresAsOf(figuresStoreOf(db), end, policies);
   const offices = new Map(
     db
       .prepare<[], { id: string; name: string; country: string; track: string }>('SELECT id, name, country, track FROM offices')
@@ -123,7 +123,7 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
   let awaitingGoldDisk = 0;
   let siteDifficulties = 0;
   const officesByStage: Record<string, number> = {};
-  for (const office of await leavesAsOf(db, end)) {
+  for (const office of await figuresStoreOf(db).leavesAsOf(end)) {
     const info = offices.get(office.id);
     if (!info) continue;
     const stage = stageOf(office.leaves[0] ?? 'prospect');
@@ -167,8 +167,8 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
     'SELECT count(*) AS n FROM history WHERE type = ? AND at >= ? AND at < ?',
   );
   const inPeriod = (at: string) => (at >= start && at < end ? 'in' : 'before');
-  const installedInPeriod = (await installationsAsOf(db, end, inPeriod)).get('in') ?? 0;
-  const connectedInPeriod = (await connectionsAsOf(db, end, inPeriod)).get('in') ?? 0;
+  const installedInPeriod = (await installationsAsOf(figuresStoreOf(db), end, inPeriod)).get('in') ?? 0;
+  const connectedInPeriod = (await connectionsAsOf(figuresStoreOf(db), end, inPeriod)).get('in') ?? 0;
 
   const trained = db
     .prepare<[string], { fps: number; offices: number; countries: number }>(
@@ -187,7 +187,7 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
     .all(period.to, end, end);
 
   // The same offices as installedTotal, by quarter: the bars add up to the total.
-  const perQuarter = await installationsAsOf(db, end, quarterOf);
+  const perQuarter = await installationsAsOf(figuresStoreOf(db), end, quarterOf);
   const undated = perQuarter.get('') ?? 0;
   perQuarter.delete('');
   const lastQuarter = quarterOf(period.to);
