@@ -10,6 +10,9 @@ import { sqliteHealth, type DatabaseHealth } from '../storage/health';
 import { createOfficeStore } from '../storage/office-store';
 import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
 import { createAccountStore, type AccountStore } from '../storage/account-store';
+import { createSqliteReportStore, type ReportStore } from '../storage/report-store';
+import { connectionsAsOf, figuresAsOf, installationsAsOf } from '../engine/figures';
+import type { FiguresAsOf } from '../programme/report/progress';
 import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
@@ -34,6 +37,9 @@ export interface Runtime {
   programme: ProgrammeStore;
   /** Accounts, sessions, tokens and the audit log of actions that are not office transitions. */
   accounts: AccountStore;
+  /** The progress report's reads, and the figures as of an instant it takes (programme/report/). */
+  reports: ReportStore;
+  asOfFigures: FiguresAsOf;
   /** Reminders: SLA clocks, timers, outbox, dispatcher and reply links (notifications/). */
   reminders: ReminderFeature;
   /** Every committed transition, for `GET /api/events/stream`. */
@@ -70,6 +76,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     const engine = new Engine({ store, clock: options.clock });
     const programme = createProgrammeStore(db);
     const accounts = createAccountStore(db);
+    const reports = createSqliteReportStore(db);
+    const asOfFigures: FiguresAsOf = {
+      figuresAsOf: (end, policies) => figuresAsOf(db, end, policies),
+      installationsAsOf: (end, key) => installationsAsOf(db, end, key),
+      connectionsAsOf: (end, key) => connectionsAsOf(db, end, key),
+    };
     engine.addHooks(programmeHooks(programme));
     await backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
@@ -77,7 +89,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     const metrics = createMetrics({ db, store, outbox: reminders.outbox }, engine.clock);
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);
-    const invitations = createWorkshopInvitations({ db, programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
+    const invitations = createWorkshopInvitations({ programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
     engine.addHooks(invitations.hooks);
     const webhooks = createWebhookFeature(config, { db, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();
@@ -91,7 +103,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       reminders.transport.close();
       db.close();
     };
-    return { config, db, health: sqliteHealth(db), store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
+    return { config, db, health: sqliteHealth(db), store, engine, importKinds, programme, accounts, reports, asOfFigures, live, reminders, metrics, webhooks, invitations, close };
   } catch (error) {
     db.close();
     throw error;
