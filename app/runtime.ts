@@ -80,7 +80,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     const metrics = createMetrics({ db, store, figures: storage.figures, outbox: reminders.outbox }, engine.clock);
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);
-    const invitations = createWorkshopInvitations({ db, programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
+    const invitations = createWorkshopInvitations({ programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
     engine.addHooks(invitations.hooks);
     const webhooks = createWebhookFeature(config, { store: storage.webhooks, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();

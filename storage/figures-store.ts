@@ -78,14 +78,6 @@ const OFFICES_AS_OF = `WITH last AS (SELECT office_id, max(seq) AS seq FROM hist
     o AS (SELECT f.id, f.track, substr(leaf.path, 1, instr(leaf.path || '.', '.') - 1) AS stage
           FROM leaf JOIN offices f ON f.id = leaf.office_id)`;
 
-const stores = new WeakMap<Db, FiguresStore>();
-/** One figures repository per connection, its statements prepared once. */
-export function figuresStoreOf(db: Db): FiguresStore {
-  let store = stores.get(db);
-  if (!store) stores.set(db, (store = createSqliteFiguresStore(db)));
-  return store;
-}
-
 /**
  * Each state figure is one count on the `offices_stage_track` index (migration 008); the stalled
  * and stuck figures count distinct offices over the stalled clocks, the same sets as FIGURE_SQL's

@@ -5,6 +5,7 @@ import { sqliteHealth } from './health';
 import { createHistoryReader } from './history-store';
 import { createNoteStore } from './note-store';
 import { createOfficeStore } from './office-store';
+import { createSqliteReportStore } from './report-store';
 import type { Storage } from './storage';
 import { unitOfWorkOf } from './unit-of-work';
 import { createWebhookStore } from './webhook-store';
@@ -16,6 +17,7 @@ export function sqliteStorage(db: Db): Storage {
     offices: createOfficeStore(db),
     figures: createSqliteFiguresStore(db),
     history: createHistoryReader(db),
+    reports: createSqliteReportStore(db),
     notes: createNoteStore(db),
     accounts: createAccountStore(db),
     webhooks: createWebhookStore(db),

@@ -135,7 +135,7 @@ test('reminders already sent are history: the first scheduler pass at now queues
 test('the figures from the history as of now are the live ones, and the report agrees with itself', async () => {
   const end = NOW.toISOString();
   expect((await figuresAsOf(runtime.storage.figures, end, runtime.reminders.policies)).figures).toEqual(await currentFigures(runtime.storage.figures, NOW));
-  const report = await computeProgressReport(runtime.db, NOW, { to: '2026-06-30', policies: runtime.reminders.policies });
+  const report = await computeProgressReport(runtime.storage, NOW, { to: '2026-06-30', policies: runtime.reminders.policies });
   expect(report.figures).toEqual(await currentFigures(runtime.storage.figures, NOW));
   expect(report.installationsByQuarter.reduce((n, q) => n + q.installed, 0)).toBe(report.installedTotal);
   expect(report.installedTotal).toBe(report.figures.installed);
