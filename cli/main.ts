@@ -15,6 +15,7 @@ import { registerSweepCommand } from './sweep';
 import { createPrivateFile } from '../storage/private-files';
 import { warningOnEmails } from './public-url';
 import { registerForecastBacktestCommand } from './forecast-backtest';
+import { registerCopyDatabaseCommand } from './copy-database';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
@@ -136,6 +137,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
   registerAccountCommands(program, open);
   registerSweepCommand(program, open);
   registerForecastBacktestCommand(program, open);
+  registerCopyDatabaseCommand(program);
 
   return program;
 }
