@@ -34,7 +34,7 @@ forEachBackend('AccountStore', (backend) => {
 
   test('a username is unique regardless of case, and signs in regardless of case', async () => {
     const alice = await accounts.insertUser(newUser('Alice'));
-    await expect(accounts.insertUser(newUser('ALICE'))).rejects.toThrow();
+    await expect(accounts.insertUser(newUser('ALICE'))).rejects.toMatchObject({ message: expect.stringMatching(/unique/i) });
     expect(await accounts.credentials('aLiCe')).toEqual({ user: alice, passwordHash: 'hash-of-Alice' });
     expect(await accounts.credentials('nobody')).toBeUndefined();
   });
@@ -98,7 +98,7 @@ forEachBackend('AccountStore', (backend) => {
     const t2 = await accounts.insertToken(v.id, 'backup', 'h2', T(2));
     const t3 = await accounts.insertToken(u.id, 'script', 'h3', T(3));
     expect([t1, t2, t3]).toEqual([1, 2, 3]);
-    await expect(accounts.insertToken(u.id, 'again', 'h1', T(4))).rejects.toThrow();
+    await expect(accounts.insertToken(u.id, 'again', 'h1', T(4))).rejects.toMatchObject({ message: expect.stringMatching(/unique/i) });
     const first = { id: t1, userId: u.id, name: 'ci', createdAt: T(1), lastUsedAt: null, revokedAt: null };
     expect(await accounts.activeTokenByHash('h1')).toEqual(first);
     expect(await accounts.activeTokenByHash('h9')).toBeUndefined();

@@ -21,7 +21,7 @@ forEachBackend('NoteStore', (backend) => {
   });
 
   test('a note on an office that does not exist is refused', async () => {
-    await expect(backend().notes.add('XX-0', 'nobody', 'alice', T(1))).rejects.toThrow();
+    await expect(backend().notes.add('XX-0', 'nobody', 'alice', T(1))).rejects.toMatchObject({ message: expect.stringMatching(/foreign key/i) });
     expect(await backend().notes.ofOffice('XX-0')).toEqual([]);
   });
 
