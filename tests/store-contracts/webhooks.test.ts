@@ -36,12 +36,14 @@ forEachBackend('WebhookStore', (backend, kind) => {
   test('subscriptions: insert, get, list in creation order, update, remove', async () => {
     const a = subscription('b-sub', { createdAt: iso(2), updatedAt: iso(2) });
     const b = subscription('a-sub', { createdAt: iso(2), updatedAt: iso(2), enabled: false, events: ['office.stuck'], filter: { eventTypes: [], stages: [] } });
-    const c = subscription('Z-sub', { createdAt: iso(1), updatedAt: iso(1) });
-    for (const s of [a, b, c]) await store.insert(s);
+    // Same instant: ids in byte order, capitals first, as SQLite compares text.
+    const c = subscription('Z-sub', { createdAt: iso(2), updatedAt: iso(2) });
+    const d = subscription('x-early', { createdAt: iso(1), updatedAt: iso(1) });
+    for (const s of [a, b, c, d]) await store.insert(s);
     expect(await store.get('b-sub')).toEqual(a);
     expect(await store.get('a-sub')).toEqual(b);
     expect(await store.get('none')).toBeUndefined();
-    expect((await store.list()).map((s) => s.id)).toEqual(['Z-sub', 'a-sub', 'b-sub']);
+    expect((await store.list()).map((s) => s.id)).toEqual(['x-early', 'Z-sub', 'a-sub', 'b-sub']);
 
     const changed: Subscription = { ...a, url: 'http://127.0.0.1:9/new', description: 'new', events: ['broadcast.finished'], filter: { eventTypes: [], stages: ['done'] },
       enabled: false, failingSince: iso(5), disabledReason: 'by hand', updatedAt: iso(6), secret: 'whsec_not_changed_by_update', createdAt: iso(9) };
@@ -50,7 +52,7 @@ forEachBackend('WebhookStore', (backend, kind) => {
 
     expect(await store.remove('b-sub')).toBe(true);
     expect(await store.remove('b-sub')).toBe(false);
-    expect((await store.list()).map((s) => s.id)).toEqual(['Z-sub', 'a-sub']);
+    expect((await store.list()).map((s) => s.id)).toEqual(['x-early', 'Z-sub', 'a-sub']);
   });
 
   test('transitionSubscriptions: the enabled ones to office.transition', async () => {
