@@ -9,7 +9,7 @@ import type { Db } from '../storage/db';
 import type { DatabaseHealth } from '../storage/health';
 import { openSqliteStorage } from '../storage/sqlite-storage';
 import type { Storage } from '../storage/storage';
-import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
+import type { ProgrammeStore } from '../storage/programme-store';
 import type { AccountStore } from '../storage/account-store';
 import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
@@ -71,7 +71,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       if (problems.length > 0) throw new IncompatibleSnapshotsError(problems);
     }
     const engine = new Engine({ store, clock: options.clock });
-    const programme = createProgrammeStore(db);
+    const programme = storage.programme;
     const accounts = storage.accounts;
     engine.addHooks(programmeHooks(programme));
     await backfillFocalPoints(engine, programme);

@@ -5,6 +5,7 @@ import { sqliteHealth } from './health';
 import { createHistoryReader } from './history-store';
 import { createNoteStore } from './note-store';
 import { createOfficeStore } from './office-store';
+import { createProgrammeStore } from './programme-store';
 import { createSqliteReportStore } from './report-store';
 import type { Storage } from './storage';
 import { unitOfWorkOf } from './unit-of-work';
@@ -17,6 +18,7 @@ export function sqliteStorage(db: Db): Storage {
     offices: createOfficeStore(db),
     figures: createSqliteFiguresStore(db),
     history: createHistoryReader(db),
+    programme: createProgrammeStore(db),
     reports: createSqliteReportStore(db),
     notes: createNoteStore(db),
     accounts: createAccountStore(db),

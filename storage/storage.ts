@@ -3,6 +3,7 @@ import type { FiguresStore } from './figures-store';
 import type { DatabaseHealth } from './health';
 import type { HistoryReader } from './history-store';
 import type { NoteStore } from './note-store';
+import type { ProgrammeStore } from './programme-store';
 import type { ReportStore } from './report-store';
 import type { OfficeStore } from './types';
 import type { WebhookStore } from './webhook-store';
@@ -18,6 +19,8 @@ export interface Storage {
   figures: FiguresStore;
   /** The history as analytics and the forecast read it. */
   history: HistoryReader;
+  /** Focal points, workshops, Gold Disk versions and broadcasts. */
+  programme: ProgrammeStore;
   /** The quarterly progress report's own reads. */
   reports: ReportStore;
   notes: NoteStore;
