@@ -143,6 +143,22 @@ service imap-login {
     }
   }
 
+  /** Removes a flag from one message (as a crash between commit and flagging would leave it). */
+  async unflag(uid: number, flag: string): Promise<void> {
+    const client = this.client();
+    await client.connect();
+    try {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        await client.messageFlagsRemove(String(uid), [flag], { uid: true });
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+  }
+
   /** The flags of every message in the INBOX, by UID. */
   async flags(): Promise<Map<number, Set<string>>> {
     const client = this.client();
