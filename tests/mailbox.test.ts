@@ -38,7 +38,7 @@ const deliverOutbox = () => runtime().reminders.dispatcher.runPass(clock.now());
 /** Registers an office and invites it; answers the id and the circular letter's Message-ID (sent). */
 async function invitedOffice(id: string, contacts: { name: string; email: string }[], language = 'en'): Promise<{ id: string; letter: string }> {
   await registerOffice(server.url, { id, name: `Office ${id}`, language, contacts });
-  expect((await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'SEND_CIRCULAR', payload: {} })).status).toBe(200);
+  expect((await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'SEND_CIRCULAR' })).status).toBe(200);
   const letter = runtime().reminders.outbox.ofOffice(id).find((r) => r.kind === 'circular')!;
   const before = smtp.received.length;
   await deliverOutbox();
@@ -221,7 +221,7 @@ describeIfDovecot('replies and bounces from the mailbox', () => {
     // Editing the contacts is the fix: the flag goes, on the page too.
     const edit = await api(server.url, 'POST', `/api/offices/${id}/events`, {
       type: 'DETAILS_UPDATED',
-      payload: { contacts: [{ name: 'Gone', email: 'new@office-dsn.example' }, { name: 'Here', email: 'here@office-dsn.example' }] },
+      contacts: [{ name: 'Gone', email: 'new@office-dsn.example' }, { name: 'Here', email: 'here@office-dsn.example' }],
     });
     expect(edit.status).toBe(200);
     expect(await runtime().mailbox.store.bouncingAddresses(id)).toEqual([]);
