@@ -1,7 +1,8 @@
 import { fixedClock } from '../engine/clock';
 import { describeIfDovecot, dovecotAvailable, startDovecot, type TestDovecot } from './helpers/dovecot';
 import { rawRequest } from './helpers/raw-http';
-import { api, registerOffice, startServer, type TestServer } from './helpers/server';
+import path from 'node:path';
+import { api, makeTempDir, registerOffice, removeTempDir, startServer, type TestServer } from './helpers/server';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 
 /**
@@ -15,21 +16,28 @@ const clock = fixedClock('2026-03-02T09:00:00.000Z');
 let imap: TestDovecot;
 let smtp: TestSmtp;
 let server: TestServer;
+let dir: string;
+
+const start = () =>
+  startServer({
+    dbPath: path.join(dir, 'onboarding.db'),
+    config: { SMTP_URL: smtp.url, IMAP_URL: imap.url, IMAP_INTERVAL_MS: 200, COORDINATOR_EMAIL: COORDINATOR, PUBLIC_URL: 'http://onboarding.example' },
+    runtime: { clock },
+  });
 
 beforeAll(async () => {
   if (!dovecotAvailable) return;
+  dir = makeTempDir();
   imap = await startDovecot();
   smtp = await startSmtp();
-  server = await startServer({
-    config: { SMTP_URL: smtp.url, IMAP_URL: imap.url, COORDINATOR_EMAIL: COORDINATOR, PUBLIC_URL: 'http://onboarding.example' },
-    runtime: { clock },
-  });
+  server = await start();
 });
 
 afterAll(async () => {
   await server?.close();
   await smtp?.stop();
   await imap?.stop();
+  if (dir) removeTempDir(dir);
 });
 
 const runtime = () => server.runtime;
@@ -285,5 +293,32 @@ describeIfDovecot('replies and bounces from the mailbox', () => {
     expect(page.body).toContain('Reply by email: About your letter');
     const empty = await rawRequest(`${server.url}/programme/replies`, { headers: { Cookie: cookie } });
     expect(empty.body).toContain('No unmatched messages.');
+  });
+
+  test('the server’s loop reads the mailbox on its own, and after a restart nothing is read twice', async () => {
+    const { id, letter } = await invitedOffice('MAIL-LOOP', [{ name: 'Loop', email: 'loop@office-loop.example' }]);
+    runtime().mailbox.start();
+    try {
+      await imap.deliver(`From: loop@office-loop.example\r\nSubject: Re: letter\r\nIn-Reply-To: ${letter}\r\n\r\nAgreed.\r\n`);
+      const end = Date.now() + 15_000;
+      while ((await runtime().mailbox.store.ofOffice(id)).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(await runtime().mailbox.store.ofOffice(id)).toHaveLength(1);
+    } finally {
+      await runtime().mailbox.stop();
+    }
+    const stored = async () => (await Promise.all(['MAIL-EN', 'MAIL-FR', 'MAIL-DSN', 'MAIL-UN', 'MAIL-LOOP'].map((o) => runtime().mailbox.store.ofOffice(o)))).flat().length;
+    const before = await stored();
+    expect(before).toBe(5);
+
+    // Every message unseen again, as a server that stopped before flagging them would find them.
+    await server.close();
+    for (const uid of (await imap.flags()).keys()) await imap.unflag(uid, '\\Seen');
+    server = await start();
+    const sent = smtp.received.length;
+    expect(await runtime().mailbox.pollOnce()).toEqual({ read: 5 });
+    expect(await stored()).toBe(before);
+    await deliverOutbox();
+    expect(smtp.received).toHaveLength(sent);
+    expect([...(await imap.flags()).values()].every((f) => f.has('\\Seen'))).toBe(true);
   });
 });

@@ -191,6 +191,7 @@ service imap-login {
       await exited;
       clearTimeout(timer);
     }
+    // KEEP_DOVECOT=1 keeps the directory, and so dovecot.log, for a failure to be read.
     if (this.dir && !process.env.KEEP_DOVECOT) removeTempDir(this.dir);
   }
 }
