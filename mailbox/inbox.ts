@@ -30,7 +30,7 @@ export interface MailboxPlace {
   uid: number;
 }
 
-export type Outcome = 'duplicate' | 'matched' | 'unmatched' | 'bounce' | 'bounce-unmatched';
+export type Outcome = 'duplicate' | 'matched' | 'automatic' | 'unmatched' | 'bounce' | 'bounce-unmatched';
 
 const TEXT_LIMIT = 100_000;
 
@@ -38,6 +38,12 @@ function isoDate(date: Date | undefined): string | null {
   if (!date || Number.isNaN(date.getTime())) return null;
   const year = date.getUTCFullYear();
   return year >= 1990 && year <= 2100 ? date.toISOString() : null;
+}
+
+/** RFC 3834: an automatic answer (an absence notice) says nothing on the office's behalf. */
+function isAutomatic(parsed: ParsedMail): boolean {
+  const value = parsed.headers.get('auto-submitted');
+  return typeof value === 'string' && value.trim().toLowerCase() !== 'no';
 }
 
 function describeReport(report: DeliveryReport): string {
@@ -81,6 +87,8 @@ export class Inbox {
         await this.applyBounce(match.officeId, report, now);
         return 'bounce';
       }
+      // On the timeline, but it neither stops the reminders nor calls the coordinator.
+      if (isAutomatic(parsed)) return 'automatic';
       await this.applyReply(mail, from, now);
       return 'matched';
     });

@@ -58,7 +58,8 @@ async function invitedOffice(id: string, contacts: { name: string; email: string
 async function coordinatorMail(subjectPart: string) {
   await deliverOutbox();
   const find = () => smtp.received.find((m) => m.to.includes(COORDINATOR) && m.subject.includes(subjectPart));
-  // The SMTP server parses what it accepted before recording it: wait for that, bounded.
+  // Reading the mailbox nudged the dispatcher, whose own pass may have claimed the message and still
+  // be sending it: wait for it, bounded.
   const end = Date.now() + 10_000;
   while (!find() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   const mail = find();
@@ -119,6 +120,21 @@ describeIfDovecot('replies and bounces from the mailbox', () => {
     expect(await runtime().mailbox.store.ofOffice(id)).toHaveLength(1);
     await deliverOutbox();
     expect(smtp.received).toHaveLength(sentBefore);
+  });
+
+  test('an automatic answer (Auto-Submitted, RFC 3834) goes on the timeline and stops nothing', async () => {
+    const { id, letter } = await invitedOffice('MAIL-AUTO', [{ name: 'Away', email: 'away@office-auto.example' }]);
+    await imap.deliver(
+      `From: away@office-auto.example\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\nIn-Reply-To: ${letter}\r\n\r\nI am away until Monday.\r\n`,
+    );
+    const sent = smtp.received.length;
+    expect(await runtime().mailbox.pollOnce()).toEqual({ read: 1 });
+    expect(await runtime().mailbox.store.ofOffice(id)).toMatchObject([{ kind: 'reply', subject: 'Out of office', matchedBy: 'in-reply-to' }]);
+    expect((await invitedClock(id)).next_reminder_at).not.toBeNull();
+    expect(await runtime().mailbox.store.contactsOf(id)).toEqual([]);
+    expect(runtime().reminders.outbox.ofOffice(id).map((r) => r.kind)).toEqual(['circular']);
+    await deliverOutbox();
+    expect(smtp.received).toHaveLength(sent);
   });
 
   test('a reply in French with an attachment, matched by its References', async () => {
@@ -306,16 +322,19 @@ describeIfDovecot('replies and bounces from the mailbox', () => {
     } finally {
       await runtime().mailbox.stop();
     }
-    const stored = async () => (await Promise.all(['MAIL-EN', 'MAIL-FR', 'MAIL-DSN', 'MAIL-UN', 'MAIL-LOOP'].map((o) => runtime().mailbox.store.ofOffice(o)))).flat().length;
+    const stored = async () => (await Promise.all(['MAIL-EN', 'MAIL-AUTO', 'MAIL-FR', 'MAIL-DSN', 'MAIL-UN', 'MAIL-LOOP'].map((o) => runtime().mailbox.store.ofOffice(o)))).flat().length;
     const before = await stored();
-    expect(before).toBe(5);
+    expect(before).toBe(6);
 
     // Every message unseen again, as a server that stopped before flagging them would find them.
     await server.close();
     for (const uid of (await imap.flags()).keys()) await imap.unflag(uid, '\\Seen');
     server = await start();
     const sent = smtp.received.length;
-    expect(await runtime().mailbox.pollOnce()).toEqual({ read: 5 });
+    const notices = () => ['MAIL-EN', 'MAIL-DSN', 'MAIL-UN', 'MAIL-LOOP'].flatMap((o) => runtime().reminders.outbox.ofOffice(o)).filter((r) => r.kind === 'reply' || r.kind === 'bounce').length;
+    const noticesBefore = notices();
+    expect(await runtime().mailbox.pollOnce()).toEqual({ read: 6 });
+    expect(notices()).toBe(noticesBefore);
     expect(await stored()).toBe(before);
     await deliverOutbox();
     expect(smtp.received).toHaveLength(sent);
