@@ -67,7 +67,13 @@ export class MailboxReader {
         for (const uid of uids) {
           const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
           if (!message || !message.source) continue;
-          await this.handle(message.source, { mailbox: a.folder, uidValidity, uid });
+          try {
+            await this.handle(message.source, { mailbox: a.folder, uidValidity, uid });
+          } catch (error) {
+            // One message that cannot be handled must not hold up the others: it stays unseen, tried again next pass.
+            this.logger?.warn({ err: error, uid }, 'mailbox message not handled');
+            continue;
+          }
           await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
           read++;
         }

@@ -29,7 +29,7 @@ async function renderReplies(runtime: Runtime, token: string | undefined, done?:
   const mails = await runtime.mailbox.store.unmatched(500);
   const body = html`<div class="page-head"><div><h1>Unmatched replies</h1>
 <p class="muted">Messages read from the programme's mailbox that answer none of our emails and come from no office's contact address. Assign one to its office: it goes on the office's timeline, and a reply stops the office's reminders and is reported by email like a matched one.</p></div></div>
-${done ? html`<div class="message ok" role="status">Assigned to ${done}.</div>` : ''}
+${done ? html`<div class="message ok" role="status">Assigned to <a href="/offices/${encodeURIComponent(done)}">${done}</a>.</div>` : ''}
 ${
   mails.length === 0
     ? html`<p class="muted" id="unmatched-none">No unmatched messages.</p>`
