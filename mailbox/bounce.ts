@@ -4,11 +4,9 @@
  * recipient (`Final-Recipient`, `Action`, `Status`, `Diagnostic-Code`). mailparser folds that part
  * into the text body, so the parts are read from the source here.
  */
-export interface FailedRecipient {
-  address: string;
-  status: string | null;
-  diagnostic: string | null;
-}
+import type { BouncedRecipient } from '../storage/mailbox-store';
+
+export type FailedRecipient = BouncedRecipient;
 
 export interface DeliveryReport {
   failed: FailedRecipient[];

@@ -5,7 +5,7 @@ import type { Reminders } from '../engine/reminders';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
 import type { InboundMail, MailboxStore, NewInboundMail } from '../storage/mailbox-store';
-import { parseDeliveryReport, type DeliveryReport } from './bounce';
+import { parseDeliveryReport, type DeliveryReport, type FailedRecipient } from './bounce';
 import { matchMessage, messageIds, type Match } from './matcher';
 import { noticeBounce, noticeReply } from './notify';
 
@@ -75,6 +75,7 @@ export class Inbox {
         receivedAt: now.toISOString(),
         text: (bounce ? describeReport(report) : (parsed.text ?? '')).slice(0, TEXT_LIMIT),
         attachments: parsed.attachments.flatMap((a) => (a.filename ? [a.filename] : [])),
+        bounced: bounce ? report.failed : [],
         officeId: match?.officeId ?? null,
         answers: match?.answers ?? null,
         matchedBy: match?.matchedBy ?? null,
@@ -84,7 +85,7 @@ export class Inbox {
       const mail = (await store.get(id))!;
       if (!match) return bounce ? 'bounce-unmatched' : 'unmatched';
       if (bounce) {
-        await this.applyBounce(match.officeId, report, now);
+        await this.applyBounce(match.officeId, report.failed, now);
         return 'bounce';
       }
       // On the timeline, but it neither stops the reminders nor calls the coordinator.
@@ -114,12 +115,12 @@ export class Inbox {
     await noticeReply(await this.notice(office.id, now), office, mail, stopped);
   }
 
-  private async applyBounce(officeId: string, report: DeliveryReport, now: Date): Promise<void> {
+  private async applyBounce(officeId: string, failed: FailedRecipient[], now: Date): Promise<void> {
     const { store, engine } = this.deps;
     const office = await engine.store.getOffice(officeId);
     if (!office) return;
-    for (const f of report.failed) await store.markBouncing(office.id, f.address, now.toISOString(), [f.status, f.diagnostic].filter(Boolean).join(' ') || 'failed');
-    await noticeBounce(await this.notice(office.id, now), office, report.failed);
+    for (const f of failed) await store.markBouncing(office.id, f.address, now.toISOString(), [f.status, f.diagnostic].filter(Boolean).join(' ') || 'failed');
+    await noticeBounce(await this.notice(office.id, now), office, failed);
   }
 
   private async notice(officeId: string, now: Date) {
@@ -128,8 +129,7 @@ export class Inbox {
   }
 
   /**
-   * A coordinator gives an unmatched message to an office: a reply then does what a matched one
-   * does. False when the message is unknown or already belongs to an office.
+   * A coordinator gives an unmatched message to an office: it then does what a matched one does. False when the message is unknown or already belongs to an office.
    */
   async assign(id: number, officeId: string, actor: string): Promise<boolean> {
     const { store, engine } = this.deps;
@@ -139,6 +139,7 @@ export class Inbox {
       if (!(await store.assign(id, officeId, actor, now.toISOString()))) return false;
       const mail = (await store.get(id))!;
       if (mail.kind === 'reply') await this.applyReply(mail, addressIn(mail.sender), now);
+      else await this.applyBounce(officeId, mail.bounced, now);
       return true;
     });
   }

@@ -8,6 +8,13 @@ import type { Db } from './db';
 export type InboundKind = 'reply' | 'bounce';
 export type MatchedBy = 'in-reply-to' | 'references' | 'sender' | 'coordinator';
 
+/** A recipient a delivery status notification reports as failed. */
+export interface BouncedRecipient {
+  address: string;
+  status: string | null;
+  diagnostic: string | null;
+}
+
 export interface InboundMail {
   id: number;
   mailbox: string;
@@ -21,6 +28,8 @@ export interface InboundMail {
   receivedAt: string;
   text: string;
   attachments: string[];
+  /** For a bounce, the recipients it reports as failed; empty for a reply. */
+  bounced: BouncedRecipient[];
   officeId: string | null;
   /** Message-ID of our outbox message it answers (or, for a bounce, the one that bounced). */
   answers: string | null;
@@ -89,6 +98,7 @@ interface MailRow {
   received_at: string;
   text: string;
   attachments: string;
+  bounced: string;
   office_id: string | null;
   answers: string | null;
   matched_by: MatchedBy | null;
@@ -117,6 +127,7 @@ const toMail = (r: MailRow): InboundMail => ({
   receivedAt: r.received_at,
   text: r.text,
   attachments: JSON.parse(r.attachments) as string[],
+  bounced: JSON.parse(r.bounced) as BouncedRecipient[],
   officeId: r.office_id,
   answers: r.answers,
   matchedBy: r.matched_by,
@@ -136,8 +147,8 @@ export function createMailboxStore(db: Db): MailboxStore {
   const s = {
     stored: db.prepare<[string, number, number], { n: number }>('SELECT count(*) AS n FROM inbound_mail WHERE mailbox = ? AND uid_validity = ? AND uid = ?'),
     insert: db.prepare(`INSERT INTO inbound_mail
-      (mailbox, uid_validity, uid, message_id, kind, sender, subject, sent_at, received_at, text, attachments, office_id, answers, matched_by)
-      VALUES (@mailbox, @uid_validity, @uid, @message_id, @kind, @sender, @subject, @sent_at, @received_at, @text, @attachments, @office_id, @answers, @matched_by)
+      (mailbox, uid_validity, uid, message_id, kind, sender, subject, sent_at, received_at, text, attachments, bounced, office_id, answers, matched_by)
+      VALUES (@mailbox, @uid_validity, @uid, @message_id, @kind, @sender, @subject, @sent_at, @received_at, @text, @attachments, @bounced, @office_id, @answers, @matched_by)
       ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING`),
     get: db.prepare<[number], MailRow>('SELECT * FROM inbound_mail WHERE id = ?'),
     ofOffice: db.prepare<[string], MailRow>('SELECT * FROM inbound_mail WHERE office_id = ? ORDER BY received_at, id'),
@@ -175,6 +186,7 @@ export function createMailboxStore(db: Db): MailboxStore {
         received_at: mail.receivedAt,
         text: mail.text,
         attachments: JSON.stringify(mail.attachments),
+        bounced: JSON.stringify(mail.bounced),
         office_id: mail.officeId,
         answers: mail.answers,
         matched_by: mail.matchedBy,

@@ -14,6 +14,7 @@ CREATE TABLE inbound_mail (
   received_at  TEXT NOT NULL,
   text         TEXT NOT NULL,
   attachments  TEXT NOT NULL DEFAULT '[]',    -- JSON array of file names
+  bounced      TEXT NOT NULL DEFAULT '[]',    -- a bounce: JSON array of {address, status, diagnostic} that failed
   office_id    TEXT REFERENCES offices (id) ON DELETE SET NULL,
   answers      TEXT,                          -- Message-ID of our outbox message it answers
   matched_by   TEXT,                          -- in-reply-to, references, sender, coordinator

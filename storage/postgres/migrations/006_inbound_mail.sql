@@ -12,6 +12,7 @@ CREATE TABLE inbound_mail (
   received_at  timestamptz NOT NULL,
   text         text NOT NULL,
   attachments  jsonb NOT NULL DEFAULT '[]',
+  bounced      jsonb NOT NULL DEFAULT '[]',
   office_id    text REFERENCES offices (id) ON DELETE SET NULL,
   answers      text,
   matched_by   text,
