@@ -19,6 +19,7 @@ import type { OfficeStore } from '../storage/types';
 import { createMetrics, type Metrics } from '../metrics/metrics';
 import { createWebhookFeature, type WebhookFeature } from '../webhooks/feature';
 import { publicUrlOf } from '../notifications/feature';
+import { createMailboxFeature, type MailboxFeature } from '../mailbox/feature';
 import { createWorkshopInvitations, type WorkshopInvitations } from '../programme/workshop-invitations';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
@@ -48,6 +49,8 @@ export interface Runtime {
   webhooks: WebhookFeature;
   /** Workshop calendar invitations (programme/workshop-invitations.ts). */
   invitations: WorkshopInvitations;
+  /** Replies and bounces read from the programme's mailbox (mailbox/). */
+  mailbox: MailboxFeature;
   close(): void;
 }
 
@@ -83,18 +86,20 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     const invitations = createWorkshopInvitations({ programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
     engine.addHooks(invitations.hooks);
     const webhooks = createWebhookFeature(config, { store: storage.webhooks, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
+    const mailbox = createMailboxFeature(config, { store: storage.mailbox, engine, reminders, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();
     engine.addHooks(live.hooks);
     const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
     if (inspection) engine.addHooks(inspection.hooks);
     const close = () => {
       void webhooks.stop();
+      void mailbox.stop();
       live.close();
       inspection?.stop();
       reminders.transport.close();
       void storage.close();
     };
-    return { config, storage, db, health: storage.health, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
+    return { config, storage, db, health: storage.health, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, mailbox, close };
   } catch (error) {
     db.close();
     throw error;

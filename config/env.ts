@@ -87,6 +87,15 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
   /** First webhook retry delay; doubles with each attempt (with jitter), capped at 4 hours, for up to 24 hours. */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(0).default(30000),
+  /** The programme's mailbox, read for replies and bounces: `imap://user:pass@host:143/INBOX` (STARTTLS when offered) or `imaps://…`. Off when empty. */
+  IMAP_URL: z
+    .string()
+    .trim()
+    .refine((u) => u === '' || /^imaps?:\/\/\S+$/.test(u), { message: 'must be an imap:// or imaps:// URL' })
+    .optional()
+    .transform((u) => u || undefined),
+  /** How often the mailbox is read for new messages. */
+  IMAP_INTERVAL_MS: z.coerce.number().int().min(100).max(ONE_DAY).default(60000),
   /** How often pending webhook deliveries are looked for (a transition also wakes the dispatcher). */
   WEBHOOK_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
 });

@@ -36,6 +36,8 @@ export interface RemindersDeps {
   policies: PolicySet;
   links: LinkSigner;
   config: RemindersConfig;
+  /** Addresses of an office that bounce (lower case): reminders skip them until the contacts are fixed. */
+  bouncing?: (officeId: string) => Promise<string[]>;
 }
 
 export interface ReminderClockView {
@@ -257,7 +259,8 @@ export class Reminders {
       };
       const timerId = await this.claim(advance, { ...fired, kind });
       if (timerId === null) return 'skipped';
-      const email = this.composeReminder(office, clock, policy, level, zone, coordinator, now);
+      const bouncing = new Set(await this.deps.bouncing?.(office.id) ?? []);
+      const email = this.composeReminder(office, clock, policy, level, zone, coordinator, now, bouncing);
       const sendAfter = policy.recipient === 'office' ? nextBusinessMoment(now, zone) : now;
       const { messageId } = outbox.enqueue(
         { officeId: office.id, timerId, kind: policy.template, ...email, createdAt: now, sendAfter },
@@ -301,10 +304,11 @@ export class Reminders {
     zone: string,
     coordinator: string,
     now: Date,
+    bouncing: Set<string>,
   ) {
     const toOffice = policy.recipient === 'office';
     const language = toOffice ? office.language : 'en';
-    const recipients = toOffice ? this.officeAddresses(office, policy) : [coordinator];
+    const recipients = toOffice ? this.officeAddresses(office, policy).filter((a) => !bouncing.has(a.toLowerCase())) : [coordinator];
     const expires = new Date(now.getTime() + this.deps.config.linkTtlMs);
     const links: Partial<Record<LinkAction, string>> = {};
     if (toOffice) {

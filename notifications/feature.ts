@@ -8,6 +8,7 @@ import { Reminders } from '../engine/reminders';
 import { runSchedulerPass, Scheduler, type SchedulerPassResult } from '../engine/scheduler';
 import type { Db } from '../storage/db';
 import { createReminderStore, type ReminderStore } from '../storage/reminder-store';
+import { mailboxStoreOf } from '../storage/mailbox-store';
 import { CircularLetters } from './circular';
 import { Dispatcher, type DispatchResult } from './dispatcher';
 import { LinkSigner } from './links';
@@ -67,6 +68,7 @@ export async function createReminderFeature(config: Config, db: Db, engine: Engi
       coordinatorEmail: config.COORDINATOR_EMAIL,
       linkTtlMs: config.LINK_TTL_DAYS * 86_400_000,
     },
+    bouncing: (officeId) => mailboxStoreOf(db).bouncingAddresses(officeId),
   });
   engine.addHooks(reminders.hooks());
   await backfillClocks(db, engine, reminders);

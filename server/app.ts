@@ -25,6 +25,7 @@ import { createAuthFeature, type AuthFeature } from './auth';
 import { httpMetrics, metricsRoutes } from './metrics';
 import { webhookRoutes } from './api/webhooks';
 import { webhookPageRoutes } from './pages/webhooks';
+import { replyPageRoutes } from './pages/replies';
 import { workshopCalendarRoutes } from './api/workshop-calendar';
 import { exportRoutes } from './api/export';
 import { requestContext, requestLogger } from './request-log';
@@ -39,7 +40,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   const auth = createAuthFeature(runtime);
   runtime.engine.onHookError = (error, record) =>
     logger.error({ err: error, office: record.office.id, version: record.office.version }, 'after-commit hook failed; the change is committed');
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...noteRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...analyticsRoutes(runtime), ...forecastRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime), ...webhookPageRoutes(runtime), ...workshopCalendarRoutes(runtime), ...exportRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...noteRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...analyticsRoutes(runtime), ...forecastRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime), ...webhookPageRoutes(runtime), ...replyPageRoutes(runtime), ...workshopCalendarRoutes(runtime), ...exportRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   // Timers that fell due while the server was down fire in this first pass; mail goes out beside requests.
   runtime.reminders.start(logger);
   runtime.webhooks.start(logger);
+  runtime.mailbox.start(logger);
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

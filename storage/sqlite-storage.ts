@@ -3,6 +3,7 @@ import { migrate, openDatabase, type Db, type OpenOptions } from './db';
 import { createSqliteFiguresStore } from './figures-store';
 import { sqliteHealth } from './health';
 import { createHistoryReader } from './history-store';
+import { mailboxStoreOf } from './mailbox-store';
 import { createNoteStore } from './note-store';
 import { createOfficeStore } from './office-store';
 import { createProgrammeStore } from './programme-store';
@@ -21,6 +22,7 @@ export function sqliteStorage(db: Db): Storage {
     programme: createProgrammeStore(db),
     reports: createSqliteReportStore(db),
     notes: createNoteStore(db),
+    mailbox: mailboxStoreOf(db),
     accounts: createAccountStore(db),
     webhooks: createWebhookStore(db),
     health: sqliteHealth(db),

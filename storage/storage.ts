@@ -2,6 +2,7 @@ import type { AccountStore } from './account-store';
 import type { FiguresStore } from './figures-store';
 import type { DatabaseHealth } from './health';
 import type { HistoryReader } from './history-store';
+import type { MailboxStore } from './mailbox-store';
 import type { NoteStore } from './note-store';
 import type { ProgrammeStore } from './programme-store';
 import type { ReportStore } from './report-store';
@@ -24,6 +25,8 @@ export interface Storage {
   /** The quarterly progress report's own reads. */
   reports: ReportStore;
   notes: NoteStore;
+  /** Mail received in the programme's mailbox: replies and bounces. */
+  mailbox: MailboxStore;
   accounts: AccountStore;
   webhooks: WebhookStore;
   health: DatabaseHealth;

@@ -185,6 +185,8 @@ const ALLOWED_STATUS: Record<string, number> = {
   'POST /programme/webhooks/:id/disable': 404,
   'POST /programme/webhooks/:id/delete': 404,
   'POST /programme/webhooks/:id/deliveries/:deliveryId/redeliver': 404,
+  'GET /programme/replies': 200,
+  'POST /programme/replies/:id/assign': 400,
   'GET /api/workshops/:id/invitation.ics': 404,
   // The body is checked before the workshop is looked up.
   'PATCH /api/workshops/:id/dates': 400,

@@ -19,7 +19,7 @@ const EXTRA_COLUMNS = ['broadcasts.lease_owner', 'broadcasts.lease_until', 'hist
 const JSONB = [
   'audit_log.details', 'broadcasts.event', 'history.from_states', 'history.payload', 'history.to_states',
   'offices.contacts', 'offices.entered_at', 'offices.snapshot', 'offices.states', 'outbox.attachments', 'outbox.recipients',
-  'reminder_log.detail', 'webhook_subscriptions.events', 'webhook_subscriptions.filter_stages', 'webhook_subscriptions.filter_types',
+  'inbound_mail.attachments', 'inbound_mail.bounced', 'reminder_log.detail', 'webhook_subscriptions.events', 'webhook_subscriptions.filter_stages', 'webhook_subscriptions.filter_types',
 ];
 const DATES = ['workshops.end_date', 'workshops.start_date'];
 const BOOLEANS = ['office_states.is_leaf', 'webhook_subscriptions.enabled'];

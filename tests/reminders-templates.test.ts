@@ -28,7 +28,7 @@ describe('email templates', () => {
   const templates = new Templates();
 
   it('every kind renders in every language it has, with a subject naming the office and no placeholder left', () => {
-    expect(templates.kinds()).toEqual(['circular', 'coordinator', 'escalation', 'installing', 'invited', 'site', 'training', 'workshop']);
+    expect(templates.kinds()).toEqual(['bounce', 'circular', 'coordinator', 'escalation', 'installing', 'invited', 'reply', 'site', 'training', 'workshop']);
     for (const kind of templates.kinds()) {
       for (const language of ['en', 'fr', 'es']) {
         const email = templates.render(kind, language, view);

@@ -12,7 +12,7 @@ import { idParams, route, type AnyRoute } from '../route';
 import { allStates } from '../../machines/describe';
 import { formatParam, wantsCsv } from '../csv';
 import { sendOfficesCsv } from '../csv-lists';
-import { etagHeaders, IF_MATCH_PATTERN, ifMatchHeaders, officeHistorySchema, officeListSchema, officeStatsSchema, officeViewSchema } from './schemas';
+import { etagHeaders, IF_MATCH_PATTERN, ifMatchHeaders, officeHistorySchema, officeListSchema, officeDetailSchema, officeStatsSchema, officeViewSchema } from './schemas';
 
 const stateNames = allStates().map((s) => s.path);
 const stageNames = allStates()
@@ -100,11 +100,13 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'viewer',
       params: idParams,
-      responses: { 200: { description: 'The office', schema: officeViewSchema, headers: etagHeaders } },
+      responses: { 200: { description: 'The office', schema: officeDetailSchema, headers: etagHeaders } },
       handler: async ({ params, res }) => {
         const view = await getOfficeView(store, params.id, reminders);
         res.setHeader('ETag', etagOf(view.version));
-        return view;
+        const contacts = await runtime.mailbox.store.contactsOf(view.id);
+        const replies = contacts.flatMap((c) => (c.repliedAt ? [c.repliedAt] : [])).sort();
+        return { ...view, mail: { bouncing: contacts.filter((c) => c.bouncingAt).map((c) => c.address), repliedAt: replies.at(-1) ?? null } };
       },
     }),
     route({

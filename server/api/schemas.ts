@@ -93,6 +93,18 @@ export const officeViewSchema = z
   })
   .register(openApiComponents, { id: 'OfficeView' });
 
+/** One office as `GET /api/offices/:id` answers it: the view, and what the mailbox says of it. */
+export const officeDetailSchema = officeViewSchema
+  .extend({
+    mail: z
+      .strictObject({
+        bouncing: z.array(z.string()).describe('Contact addresses whose mail bounces: reminders skip them until the contacts are edited'),
+        repliedAt: timestamp.nullable().describe('When a contact of the office last replied by email'),
+      })
+      .describe('What the programme\'s mailbox says of the office'),
+  })
+  .register(openApiComponents, { id: 'OfficeDetail' });
+
 export const officeListSchema = z
   .strictObject({
     offices: z.array(officeViewSchema),

@@ -117,6 +117,15 @@ export function notFoundPage(id: string): string {
   });
 }
 
+/** Addresses of the office that bounce: reminders skip them until its contacts are edited. */
+async function bouncingFlag(runtime: Runtime, officeId: string): Promise<Html | ''> {
+  const bouncing = (await runtime.mailbox.store.contactsOf(officeId)).filter((c) => c.bouncingAt);
+  if (bouncing.length === 0) return '';
+  return html`<div class="message error" id="bouncing" role="status"><strong>Mail bounces</strong> for ${bouncing.map(
+    (c, i) => html`${i ? ', ' : ''}<span class="bouncing-address">${c.address}</span> (since ${when(c.bouncingAt!)}${c.bounceReason ? html`: ${c.bounceReason}` : ''})`,
+  )}. Reminders skip these addresses until the office's contacts are corrected.</div>`;
+}
+
 /** `/offices/:id`: its states on the chart with the path it took, what it can do now, its history, emails and contacts. */
 export async function renderOffice(runtime: Runtime, id: string): Promise<string | null> {
   const office = await runtime.store.getOffice(id);
@@ -147,6 +156,7 @@ export async function renderOffice(runtime: Runtime, id: string): Promise<string
     <p class="muted">${countryName(view.country)}${view.city ? html` · ${view.city}` : ''} · ${view.track === 'kit' ? 'Kit track' : 'Internet track'} · language ${view.language}</p>
   </div>
 </div>
+${await bouncingFlag(runtime, view.id)}
 <div id="messages" class="messages" role="alert" aria-live="assertive"></div>
 <div data-live-region="office-status" data-version="${view.version}">
   <div class="card office-head" id="office-status">

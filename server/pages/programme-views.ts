@@ -46,6 +46,7 @@ function subnav(current: string): Html {
     ['/programme/letters', 'Circular letters'],
     ['/programme/import', 'Import offices'],
     ['/programme/webhooks', 'Webhooks'],
+    ['/programme/replies', 'Unmatched replies'],
   ];
   return html`<nav class="filters card" aria-label="Programme">${links.map(
     ([href, label]) => html`<a class="btn${href === current ? '' : ' secondary'}" href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a> `,

@@ -17,7 +17,7 @@ interface Item {
   at: string;
   /** Ties on the same instant: a transition before the email it wrote. */
   order: number;
-  kind: 'transition' | 'email' | 'reminder' | 'reply' | 'pause' | 'note';
+  kind: 'transition' | 'email' | 'reminder' | 'reply' | 'pause' | 'note' | 'mail' | 'bounce';
   what: Html | string;
   who: string;
   detail: Html | string;
@@ -94,6 +94,19 @@ export async function officeTimeline(runtime: Runtime, officeId: string, history
   }
   for (const note of await runtime.storage.notes.ofOffice(officeId)) {
     items.push({ at: note.at, order: 3, kind: 'note', what: 'Note', who: who(note.actor), detail: html`<blockquote class="note">${note.text}</blockquote>` });
+  }
+  for (const mail of await runtime.storage.mailbox.ofOffice(officeId)) {
+    const text = mail.text.trim();
+    items.push({
+      at: mail.receivedAt,
+      order: 4,
+      kind: mail.kind === 'bounce' ? 'bounce' : 'mail',
+      what: mail.kind === 'bounce' ? html`Mail bounced: ${mail.subject}` : html`Reply by email: ${mail.subject || '(no subject)'}`,
+      who: `from ${mail.sender}`,
+      detail: html`<div class="small muted">${mail.sentAt ? html`sent ${when(mail.sentAt)}` : ''}${mail.matchedBy === 'coordinator' ? html` · assigned by ${who(mail.assignedBy ?? '')}` : ''}</div>${
+        text ? html`<blockquote class="note mail-text">${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}</blockquote>` : ''
+      }${mail.attachments.length ? html`<div class="small attachments">Attachments: ${mail.attachments.join(', ')}</div>` : ''}`,
+    });
   }
   // Newest first; on the same instant, later sources first, and within a source the later entry.
   const position = new Map(items.map((item, i) => [item, i]));
