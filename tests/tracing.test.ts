@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { api, makeTempDir, registerOffice, removeTempDir, spawnServer, type ChildServer } from './helpers/server';
+import { api, makeTempDir, TEST_ADMIN_TOKEN, registerOffice, removeTempDir, spawnServer, type ChildServer } from './helpers/server';
 import { sampleEvent } from './fixtures/events';
 
 jest.setTimeout(120_000);
@@ -109,6 +109,45 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
+/**
+ * POSTs one event per office, each on its own connection, all written in the same moment once every
+ * connection is open, so the server parses them in one turn and group commit stores them in one
+ * batch. Resolves with the status of each answer.
+ */
+async function eventsAtOnce(port: number, requests: { officeId: string; requestId: string }[]): Promise<number[]> {
+  const sockets = await Promise.all(
+    requests.map(() => new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+      socket.on('error', reject);
+    })),
+  );
+  const answers = sockets.map(
+    (socket) =>
+      new Promise<number>((resolve) => {
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+      }),
+  );
+  requests.forEach(({ officeId, requestId }, i) => {
+    const body = JSON.stringify(sampleEvent('SEND_CIRCULAR'));
+    sockets[i]!.end(
+      `POST /api/offices/${officeId}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_ADMIN_TOKEN}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  return await Promise.all(answers);
+}
+
+/** Commits that stored more than one transition, from the server's onboarding_commit_batch_size histogram. */
+async function batchedCommits(url: string): Promise<number> {
+  const text = (await api<string>(url, 'GET', '/metrics')).body;
+  const count = Number(/^onboarding_commit_batch_size_count (\d+)/m.exec(text)?.[1]);
+  const single = Number(/^onboarding_commit_batch_size_bucket\{le="1"\} (\d+)/m.exec(text)?.[1]);
+  return count - single;
+}
+
 const PRELOAD = path.join(__dirname, 'helpers', 'loaded-modules.cjs');
 const SDK_MODULE = /[\\/]node_modules[\\/]@opentelemetry[\\/](sdk-node|exporter-trace-otlp-http|sdk-trace-base)[\\/]/;
 
@@ -187,6 +226,37 @@ test('a request span per request and a transition span as its child reach the OT
 
   expect(await server.kill('SIGTERM')).toBe(0);
   expect(loadedModules().filter((m) => SDK_MODULE.test(m)).length).toBeGreaterThan(0);
+});
+
+test('concurrent requests committed in one batch each parent their own transition; buffered spans go out at shutdown', async () => {
+  // No scheduled export within the test: the spans can only arrive through the flush at SIGTERM.
+  const { server } = await start({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '600000' });
+  const sent: { officeId: string; requestId: string }[] = [];
+  // Rounds until one went as a batch (group commit sizes batches on the recent ones): at most ten.
+  for (let round = 0; round < 10 && (await batchedCommits(server.url)) === 0; round++) {
+    const requests: { officeId: string; requestId: string }[] = [];
+    for (let i = 0; i < 16; i++) {
+      const officeId = await registerOffice(server.url, { name: `Batch Office ${round}-${i}`, country: 'NO' });
+      requests.push({ officeId, requestId: `batch-${round}-${i}` });
+    }
+    expect(await eventsAtOnce(server.port, requests)).toEqual(requests.map(() => 200));
+    sent.push(...requests);
+  }
+  expect(await batchedCommits(server.url)).toBeGreaterThan(0);
+  expect(receiver.spans).toEqual([]);
+  expect(await server.kill('SIGTERM')).toBe(0);
+
+  const transitions = await receiver.until((spans) => {
+    const found = spans.filter((s) => s.name === 'transition SEND_CIRCULAR');
+    return found.length === sent.length ? found : undefined;
+  });
+  for (const transition of transitions) {
+    const requestId = attributesOf(transition)['request.id'];
+    const parent = receiver.spans.find((s) => s.spanId === transition.parentSpanId);
+    expect(parent?.name).toBe('POST /api/offices/:id/events');
+    expect(attributesOf(parent!)['request.id']).toBe(requestId);
+    expect(attributesOf(transition)['office.id']).toBe(sent.find((r) => r.requestId === requestId)?.officeId);
+  }
 });
 
 test('a request that matches no route is named by its method alone, and a 404 is not an error', async () => {
