@@ -59,10 +59,8 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
       await withRuntime(async (rt) => {
         const fd = opts.out ? fs.openSync(opts.out, 'w') : 1;
         try {
-          // One read transaction: a server writing meanwhile is not half seen.
-          rt.db.transaction(() => {
-            for (const line of exportJsonLines(rt.db)) fs.writeSync(fd, line + '\n');
-          })();
+          // One snapshot: a server writing meanwhile is not half seen, and is not held up.
+          for await (const line of exportJsonLines(rt.storage.exports)) fs.writeSync(fd, line + '\n');
         } finally {
           if (opts.out) fs.closeSync(fd);
         }

@@ -29,6 +29,7 @@ import { replyPageRoutes } from './pages/replies';
 import { workshopCalendarRoutes } from './api/workshop-calendar';
 import { exportRoutes } from './api/export';
 import { requestContext, requestLogger } from './request-log';
+import type { Tracing } from '../observability/tracing';
 
 export interface App {
   app: Express;
@@ -36,7 +37,12 @@ export interface App {
   auth: AuthFeature;
 }
 
-export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' })): App {
+export interface AppOptions {
+  /** OpenTelemetry request spans (observability/tracing.ts); absent when no OTLP endpoint is set. */
+  tracing?: Tracing;
+}
+
+export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'silent' }), options: AppOptions = {}): App {
   const auth = createAuthFeature(runtime);
   runtime.engine.onHookError = (error, record) =>
     logger.error({ err: error, office: record.office.id, version: record.office.version }, 'after-commit hook failed; the change is committed');
@@ -55,6 +61,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
+  if (options.tracing) app.use(options.tracing.requestSpans);
   app.use(httpMetrics(runtime.metrics));
   app.set('etag', false);
   // Behind one HTTPS proxy: client addresses (rate limits) and Secure cookies come from it.

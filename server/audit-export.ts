@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { AUDIT_CSV_COLUMNS, auditCsvLine, auditLines } from '../programme/export';
-import type { Db } from '../storage/db';
+import type { ExportStore } from '../storage/export-store';
 import { HttpError } from './errors';
 import { periodBounds, streamLines } from './stream';
 
@@ -14,22 +14,22 @@ export const auditExportQuery = {
   to: bound.optional(),
 };
 
-export async function streamAudit(db: Db, res: Response, query: { format?: 'csv' | 'jsonl'; from?: string; to?: string; actor?: string }): Promise<void> {
+export async function streamAudit(store: ExportStore, res: Response, query: { format?: 'csv' | 'jsonl'; from?: string; to?: string; actor?: string }): Promise<void> {
   const period = periodBounds(query.from, query.to);
   if (period.from >= period.to) throw new HttpError(400, 'invalid_period', 'The period is empty: "from" must be before "to" (a date as "to" includes that day).', period);
   const actor = query.actor;
-  const rows = function* () {
-    for (const line of auditLines(db, period)) if (!actor || line.actor === actor) yield line;
+  const rows = async function* () {
+    for await (const line of auditLines(store, period)) if (!actor || line.actor === actor) yield line;
   };
   const name = `audit-${(query.from ?? 'start').slice(0, 10)}-${(query.to ?? 'now').slice(0, 10)}`;
   if (query.format === 'csv') {
-    const lines = function* () {
-      for (const line of rows()) yield auditCsvLine(line);
+    const lines = async function* () {
+      for await (const line of rows()) yield auditCsvLine(line);
     };
     await streamLines(res, lines(), 'text/csv; charset=utf-8', `${name}.csv`, AUDIT_CSV_COLUMNS.join(','));
   } else {
-    const lines = function* () {
-      for (const line of rows()) yield JSON.stringify(line);
+    const lines = async function* () {
+      for await (const line of rows()) yield JSON.stringify(line);
     };
     await streamLines(res, lines(), 'application/x-ndjson; charset=utf-8', `${name}.jsonl`);
   }

@@ -6,16 +6,20 @@ import { createApp } from './app';
 import { ensureAdminAccount } from './auth/bootstrap';
 import { installShutdown } from './shutdown';
 import { publicUrlOf } from '../notifications/feature';
+import { startTracing } from '../observability/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.LOG_LEVEL });
+  // Before the runtime, so the transitions of the start-up (demo data, focal points) are traced too.
+  const tracing = await startTracing(process.env);
   const runtime = await openRuntime(config);
+  if (tracing) runtime.engine.addHooks(tracing.hooks);
   if (process.argv.includes('--demo') || config.DEMO_DATA === 'auto') {
     const loaded = await loadDemoData(runtime);
     logger.info(loaded ? `demo data loaded: ${loaded.offices} offices, ${loaded.events} events` : 'database not empty: demo data not loaded');
   }
-  const { app, auth } = createApp(runtime, logger);
+  const { app, auth } = createApp(runtime, logger, { tracing });
   const admin = await ensureAdminAccount(auth.accounts, config.ADMIN_PASSWORD, runtime.engine.clock.now());
   if (admin?.generatedPassword) {
     // Printed once, on the console only: it is not stored anywhere but as a hash.
@@ -33,7 +37,10 @@ async function main(): Promise<void> {
     logger.info({ port, database: config.DATABASE_PATH }, `office-onboarding listening on http://${config.HOST}:${port}/`);
     if (!config.PUBLIC_URL) logger.warn({ publicUrl: publicUrlOf(config) }, 'PUBLIC_URL is not set: links in emails use this address');
   });
-  const shutdown = installShutdown(server, runtime, logger, { exit: (code) => process.exit(code) });
+  if (tracing) logger.info('OpenTelemetry traces are sent to OTEL_EXPORTER_OTLP_ENDPOINT');
+  // The spans still buffered go out before the process exits.
+  const exit = (code: number) => void (tracing?.shutdown() ?? Promise.resolve()).catch((error: unknown) => logger.error({ err: error }, 'sending the last spans failed')).finally(() => process.exit(code));
+  const shutdown = installShutdown(server, runtime, logger, { exit });
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

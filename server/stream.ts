@@ -15,15 +15,17 @@ function drained(res: Response): Promise<void> {
 
 /**
  * Writes lines to the response as they come, waiting for the socket to drain when its buffer is
- * full; stops when the client goes away.
+ * full; stops when the client goes away, which ends the iteration early (`return()`), so a
+ * generator's `finally` releases what it holds (an export's snapshot).
  */
-export async function streamLines(res: Response, lines: Iterable<string>, contentType: string, filename: string, header?: string): Promise<void> {
+export async function streamLines(res: Response, lines: Iterable<string> | AsyncIterable<string>, contentType: string, filename: string, header?: string): Promise<void> {
   res.status(200).type(contentType).setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   res.setHeader('Cache-Control', 'no-store');
   if (header !== undefined) res.write(header + '\n');
-  for (const line of lines) {
+  for await (const line of lines) {
     if (res.destroyed) return;
     if (!res.write(line + '\n')) await drained(res);
+    if (res.destroyed) return;
   }
   res.end();
 }

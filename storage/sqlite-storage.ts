@@ -1,5 +1,6 @@
 import { createAccountStore } from './account-store';
 import { migrate, openDatabase, type Db, type OpenOptions } from './db';
+import { createSqliteExportStore } from './export-store';
 import { createSqliteFiguresStore } from './figures-store';
 import { sqliteHealth } from './health';
 import { createHistoryReader } from './history-store';
@@ -25,6 +26,8 @@ export function sqliteStorage(db: Db): Storage {
     mailbox: mailboxStoreOf(db),
     accounts: createAccountStore(db),
     webhooks: createWebhookStore(db),
+    // A connection of its own per snapshot, on the same file and with the same patience for locks.
+    exports: createSqliteExportStore({ file: db.name, busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })) }),
     health: sqliteHealth(db),
     // All pages in one step: SQLite restarts a stepwise backup whenever another connection
     // writes between steps, so under steady writes a 100-page-per-step backup of a large file

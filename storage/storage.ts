@@ -1,5 +1,6 @@
 import type { AccountStore } from './account-store';
 import type { FiguresStore } from './figures-store';
+import type { ExportStore } from './export-store';
 import type { DatabaseHealth } from './health';
 import type { HistoryReader } from './history-store';
 import type { MailboxStore } from './mailbox-store';
@@ -29,6 +30,8 @@ export interface Storage {
   mailbox: MailboxStore;
   accounts: AccountStore;
   webhooks: WebhookStore;
+  /** Read snapshots for the exports and the audit download, which do not hold up writers. */
+  exports: ExportStore;
   health: DatabaseHealth;
   /**
    * A consistent copy of the database in the file `target` (SQLite). PostgreSQL rejects with

@@ -10,7 +10,7 @@ export function exportRoutes(runtime: Runtime): AnyRoute[] {
     route({
       method: 'get',
       path: '/api/export',
-      summary: 'Every workshop, office and event as JSON Lines in the import format, in history order (streamed)',
+      summary: 'Every workshop, office and event as JSON Lines in the import format, in history order, from one snapshot (streamed)',
       tag: 'import',
       access: 'admin',
       query: z.object({ format: z.literal('jsonl').default('jsonl') }),
@@ -18,7 +18,7 @@ export function exportRoutes(runtime: Runtime): AnyRoute[] {
       responses: { 200: { description: 'application/x-ndjson: POST it to /api/import (or `cli import`) on an empty database to rebuild the same programme' } },
       handler: async ({ res, actor }) => {
         await runtime.accounts.audit(runtime.engine.clock.now().toISOString(), actor, 'export', 'programme', {});
-        await streamLines(res, exportJsonLines(runtime.db), 'application/x-ndjson; charset=utf-8', 'onboarding-export.jsonl');
+        await streamLines(res, exportJsonLines(runtime.storage.exports), 'application/x-ndjson; charset=utf-8', 'onboarding-export.jsonl');
       },
     }),
   ];

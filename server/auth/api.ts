@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AccountStore } from '../../storage/account-store';
-import type { Db } from '../../storage/db';
+import type { ExportStore } from '../../storage/export-store';
 import { auditExportQuery, streamAudit } from '../audit-export';
 import { HttpError } from '../errors';
 import { numericIdParams as numericId } from '../input';
@@ -17,7 +17,7 @@ export function principalOf(res: { locals: Record<string, unknown> }): Principal
 }
 
 /** JSON routes for people and tokens; the pages and the CLI use the same service. */
-export function accountRoutes(accounts: AccountStore, service: AccountService, db: Db): AnyRoute[] {
+export function accountRoutes(accounts: AccountStore, service: AccountService, exports: ExportStore): AnyRoute[] {
   return [
     route({
       method: 'get',
@@ -120,7 +120,7 @@ export function accountRoutes(accounts: AccountStore, service: AccountService, d
       responses: { 200: { description: 'One page of the trail, newest first', schema: auditTrailSchema } },
       handler: async ({ query, res }) => {
         // format=csv|jsonl: the whole period, oldest first, streamed (server/audit-export.ts).
-        if (query.format) return streamAudit(db, res, query);
+        if (query.format) return streamAudit(exports, res, query);
         return { entries: await accounts.auditTrail(query) };
       },
     }),

@@ -34,7 +34,7 @@ export function createAuthFeature(runtime: Runtime): AuthFeature {
   };
   const signInLimiter = new SignInLimiter();
   const routes = [
-    ...accountRoutes(accounts, service, runtime.db),
+    ...accountRoutes(accounts, service, runtime.storage.exports),
     ...authPageRoutes(accounts, service, now, { ttlHours: config.SESSION_TTL_HOURS, secureCookies: config.TRUST_PROXY }, signInLimiter, runtime.store),
   ];
   return {
