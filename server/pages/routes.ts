@@ -8,6 +8,7 @@ import { renderRegister } from './register';
 import { renderStuck, stuckQuery } from './stuck';
 import { analyticsQuery, renderAnalytics } from './analytics';
 import { forecastPageQuery, renderForecast } from './forecast';
+import { mapQuery, renderMap } from './map';
 
 function send(res: Response, body: string, status = 200): void {
   res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
@@ -64,6 +65,16 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       produces: 'html',
       query: forecastPageQuery,
       handler: async ({ query, res }) => send(res, await renderForecast(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/map',
+      summary: 'Dashboard: world map of the countries coloured by stage, offices, share stalled or forecast risk; a click lists the country’s offices',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: mapQuery,
+      handler: async ({ query, res }) => send(res, await renderMap(runtime, query)),
     }),
     route({
       method: 'get',
