@@ -37,11 +37,17 @@ const RISK_BINS = shareBins(['#efedf5', '#cbc9e2', '#9e9ac8', '#756bb1', '#54278
 
 const binFill = (bins: Bin[], value: number) => [...bins].reverse().find((b) => value >= b.from)!.fill;
 
+/**
+ * The stage colours of the other charts, but for the prospect stage: its pale grey there would read
+ * as "no office" on a map, so it gets a lavender no other stage uses.
+ */
+const MAP_STAGE_COLOURS: Record<string, string> = { ...STAGE_COLOURS, prospect: '#c3b1e1' };
+
 /** The fill of a country with offices under the chosen colouring. */
 export function fillOf(colour: ColourBy, c: CountryFigures): string {
   switch (colour) {
     case 'stage':
-      return STAGE_COLOURS[c.stage] ?? NO_FIGURE_FILL;
+      return MAP_STAGE_COLOURS[c.stage] ?? NO_FIGURE_FILL;
     case 'count':
       return binFill(COUNT_BINS, c.offices);
     case 'stalled':
@@ -57,7 +63,7 @@ export function legendOf(colour: ColourBy, countries: CountryFigures[]): LegendE
   switch (colour) {
     case 'stage': {
       const shown = new Set(countries.map((c) => c.stage));
-      return [...STAGE_ORDER.filter((s) => shown.has(s)).map((s) => ({ label: stateLabel(s), fill: STAGE_COLOURS[s] ?? NO_FIGURE_FILL })), none];
+      return [...STAGE_ORDER.filter((s) => shown.has(s)).map((s) => ({ label: stateLabel(s), fill: MAP_STAGE_COLOURS[s] ?? NO_FIGURE_FILL })), none];
     }
     case 'count':
       return [...COUNT_BINS.map(({ label, fill }) => ({ label, fill })), none];

@@ -16,6 +16,7 @@ export function worldMapSvg(figures: MapFigures, href: (country: string) => stri
     `<svg class="world-map" viewBox="0 0 ${MAP_WIDTH} ${MAP_HEIGHT}" role="group" aria-labelledby="map-title" xmlns="http://www.w3.org/2000/svg">`,
     `<title id="map-title">World map of the offices, coloured by ${esc(COLOUR_LABELS[figures.colour].toLowerCase())}</title>`,
   ];
+  let last = '';
   for (const shape of worldShapes()) {
     const c = shape.country ? byCountry.get(shape.country) : undefined;
     if (!c) {
@@ -24,10 +25,11 @@ export function worldMapSvg(figures: MapFigures, href: (country: string) => stri
     }
     const summary = `${c.name}: ${plural(c.offices, 'office')}, mostly ${c.stageLabel}; ${c.stalled} stalled${c.risk !== null ? `; ${Math.round(c.risk * 100)}% at risk` : ''}`;
     const cls = c.country === selected ? 'country has-offices selected' : 'country has-offices';
-    parts.push(
-      `<a href="${esc(href(c.country))}" aria-label="${esc(summary)}"><path class="${cls}" d="${shape.d}" fill="${c.fill}" data-country="${c.country}"><title>${esc(summary)}</title></path></a>`,
-    );
+    const link = `<a href="${esc(href(c.country))}" aria-label="${esc(summary)}"><path class="${cls}" d="${shape.d}" fill="${c.fill}" data-country="${c.country}"><title>${esc(summary)}</title></path></a>`;
+    if (c.country === selected) last = link;
+    else parts.push(link);
   }
-  parts.push('</svg>');
+  // The selected country last, so no neighbour covers its outline.
+  parts.push(last, '</svg>');
   return parts.join('');
 }
