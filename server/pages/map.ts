@@ -42,6 +42,7 @@ export async function renderMap(runtime: Runtime, query: MapQuery): Promise<stri
 <section class="card map-card" aria-labelledby="map-heading">
   <h2 id="map-heading">${COLOUR_LABELS[query.colour]}</h2>
   <p class="small muted">${COLOUR_DESCRIPTIONS[query.colour]}${figures.deadline ? ` Deadline: ${figures.deadline.slice(0, 10)}.` : ''}</p>
+  <p class="small muted map-hint">The map scrolls sideways; every country is also in the list below.</p>
   <div class="map-wrap">${raw(worldMapSvg(figures, (c) => `${href(c)}#country-offices`, query.country))}</div>
   <ul class="legend" aria-label="Legend">${figures.legend.map((l) => html`<li>${swatch(l.fill)}${l.label}</li>`)}</ul>
   ${hidden.length ? html`<p class="small">Too small to draw at this scale: ${hidden.map((c, i) => html`${i ? ', ' : ''}<a href="${href(c.country)}#country-offices">${c.name}</a> (${c.offices})`)}.</p>` : ''}
