@@ -1,6 +1,6 @@
 import type { Runtime } from '../../app/runtime';
 import { countryFigures, type ColourBy, type CountryFigures } from '../../analytics/countries';
-import { runForecast } from '../../forecast/service';
+import { officeChances } from '../../forecast/service';
 import { countryFiguresOf } from '../../storage/country-store';
 import { forecastRequest } from '../api/forecast';
 import { fillOf, legendOf, type LegendEntry } from './colours';
@@ -23,18 +23,19 @@ export interface MapFigures {
 
 /**
  * The figures the map draws, one source for the page, the JSON and the CSV. The risk needs a
- * forecast run (a second or so on the demo programme), so it is computed only when asked for,
- * with the forecast page's defaults (1,000 runs, seed 1, PROGRAMME_DEADLINE).
+ * forecast run, so it is computed only when asked for, with the forecast page's defaults (1,000
+ * runs, seed 1, PROGRAMME_DEADLINE) and without its push simulation, which the map does not show.
  */
 export async function mapFigures(runtime: Runtime, colour: ColourBy): Promise<MapFigures> {
   const now = runtime.engine.clock.now();
-  const forecast = colour === 'risk' ? await runForecast(runtime.db, forecastRequest({ runs: 1000, seed: 1, limit: 1, offset: 0 }, now, runtime.config.PROGRAMME_DEADLINE)) : null;
-  const figures = await countryFigures(countryFiguresOf(runtime.db), now, forecast?.offices);
+  const request = colour === 'risk' ? forecastRequest({ runs: 1000, seed: 1, limit: 1, offset: 0 }, now, runtime.config.PROGRAMME_DEADLINE) : null;
+  const chances = request ? await officeChances(runtime.db, request) : undefined;
+  const figures = await countryFigures(countryFiguresOf(runtime.db), now, chances);
   const drawn = drawnCountries();
   return {
     asOf: now.toISOString(),
     colour,
-    deadline: forecast?.deadline ?? null,
+    deadline: request ? new Date(request.deadline).toISOString() : null,
     legend: legendOf(colour, figures),
     countries: figures.map((c) => ({ ...c, fill: fillOf(colour, c), drawn: drawn.has(c.country) })),
   };
