@@ -2,6 +2,7 @@ import { officeStats } from '../engine/queries';
 import { listStuck } from '../engine/stalled';
 import { OUTBOX_STATUSES, type Outbox } from '../notifications/outbox';
 import type { Db } from '../storage/db';
+import type { FiguresStore } from '../storage/figures-store';
 import type { OfficeStore } from '../storage/types';
 
 /**
@@ -12,11 +13,12 @@ import type { OfficeStore } from '../storage/types';
 export interface FigureSources {
   db: Db;
   store: OfficeStore;
+  figures: FiguresStore;
   outbox: Outbox;
 }
 
 export async function officesByStage(s: FigureSources, now: Date): Promise<Record<string, number>> {
-  return (await officeStats(s.store, s.db, now)).byStage;
+  return (await officeStats(s.store, s.figures, now)).byStage;
 }
 
 export const OWNERS = ['office', 'wipo'] as const;
