@@ -156,8 +156,8 @@ export async function runForecast(reader: HistoryReader, request: ForecastReques
  * doubles the cost and does not change the chances: it draws from its own seeded stream). The
  * chances are the ones `runForecast` reports for the same request, rounded the same way.
  */
-export async function officeChances(db: Db, request: ForecastRequest): Promise<{ officeId: string; country: string; probability: number }[]> {
-  const history = await loadHistory(db);
+export async function officeChances(reader: HistoryReader, request: ForecastRequest): Promise<{ officeId: string; country: string; probability: number }[]> {
+  const history = await loadHistory(reader);
   let fitted = models.get(history);
   if (!fitted) models.set(history, (fitted = new Map()));
   let model = fitted.get(request.asOf);

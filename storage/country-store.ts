@@ -23,22 +23,16 @@ export interface CountryFiguresRepository {
   stalledByCountry(now: string): Promise<CountryStalledCount[]>;
 }
 
-const stores = new WeakMap<Db, CountryFiguresRepository>();
-
-/** One repository per connection, its statements prepared once. */
-export function countryFiguresOf(db: Db): CountryFiguresRepository {
-  let store = stores.get(db);
-  if (store) return store;
+/** The SQLite implementation, its statements prepared once. */
+export function createSqliteCountryStore(db: Db): CountryFiguresRepository {
   const stages = db.prepare<[], CountryStageCount>('SELECT country, stage, count(*) AS offices FROM offices GROUP BY country, stage ORDER BY country, stage');
   // The stalled clocks (the source of the stalled figure and the /stuck list), one office once.
   const stalled = db.prepare<[{ now: string }], CountryStalledCount>(
     `SELECT o.country, count(DISTINCT c.office_id) AS stalled FROM (${stalledClocks('c.office_id')}) c
      JOIN offices o ON o.id = c.office_id GROUP BY o.country ORDER BY o.country`,
   );
-  store = unitOfWorkOf(db).repository<CountryFiguresRepository>({
+  return unitOfWorkOf(db).repository<CountryFiguresRepository>({
     stagesByCountry: () => stages.all(),
     stalledByCountry: (now: string) => stalled.all({ now }),
   });
-  stores.set(db, store);
-  return store;
 }

@@ -1,4 +1,5 @@
 import { createAccountStore } from './account-store';
+import { createSqliteCountryStore } from './country-store';
 import { migrate, openDatabase, type Db, type OpenOptions } from './db';
 import { createSqliteFiguresStore } from './figures-store';
 import { sqliteHealth } from './health';
@@ -16,6 +17,7 @@ export function sqliteStorage(db: Db): Storage {
     backend: 'sqlite',
     offices: createOfficeStore(db),
     figures: createSqliteFiguresStore(db),
+    countries: createSqliteCountryStore(db),
     history: createHistoryReader(db),
     reports: createSqliteReportStore(db),
     notes: createNoteStore(db),

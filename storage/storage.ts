@@ -1,4 +1,5 @@
 import type { AccountStore } from './account-store';
+import type { CountryFiguresRepository } from './country-store';
 import type { FiguresStore } from './figures-store';
 import type { DatabaseHealth } from './health';
 import type { HistoryReader } from './history-store';
@@ -16,6 +17,8 @@ export interface Storage {
   backend: 'sqlite' | 'postgres';
   offices: OfficeStore;
   figures: FiguresStore;
+  /** The map's per-country counts. */
+  countries: CountryFiguresRepository;
   /** The history as analytics and the forecast read it. */
   history: HistoryReader;
   /** The quarterly progress report's own reads. */

@@ -1,7 +1,6 @@
 import type { Runtime } from '../../app/runtime';
 import { countryFigures, type ColourBy, type CountryFigures } from '../../analytics/countries';
 import { officeChances } from '../../forecast/service';
-import { countryFiguresOf } from '../../storage/country-store';
 import { forecastRequest } from '../api/forecast';
 import { fillOf, legendOf, type LegendEntry } from './colours';
 import { drawnCountries } from './world';
@@ -29,8 +28,8 @@ export interface MapFigures {
 export async function mapFigures(runtime: Runtime, colour: ColourBy): Promise<MapFigures> {
   const now = runtime.engine.clock.now();
   const request = colour === 'risk' ? forecastRequest({ runs: 1000, seed: 1, limit: 1, offset: 0 }, now, runtime.config.PROGRAMME_DEADLINE) : null;
-  const chances = request ? await officeChances(runtime.db, request) : undefined;
-  const figures = await countryFigures(countryFiguresOf(runtime.db), now, chances);
+  const chances = request ? await officeChances(runtime.storage.history, request) : undefined;
+  const figures = await countryFigures(runtime.storage.countries, now, chances);
   const drawn = drawnCountries();
   return {
     asOf: now.toISOString(),
