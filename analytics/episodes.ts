@@ -1,5 +1,5 @@
 import { allStates } from '../machines/describe';
-import { createHistoryReader, type HistoryReader, type OfficeInfoRow, type TransitionRow } from '../storage/history-store';
+import type { HistoryReader, OfficeInfoRow, TransitionRow } from '../storage/history-store';
 import { regionOf } from '../programme/regions';
 
 /**

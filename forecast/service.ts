@@ -150,3 +150,18 @@ export async function runForecast(reader: HistoryReader, request: ForecastReques
   results.set(key, view);
   return view;
 }
+
+/**
+ * Each open office's chance of being done by the deadline, without the push simulation (which
+ * doubles the cost and does not change the chances: it draws from its own seeded stream). The
+ * chances are the ones `runForecast` reports for the same request, rounded the same way.
+ */
+export async function officeChances(reader: HistoryReader, request: ForecastRequest): Promise<{ officeId: string; country: string; probability: number }[]> {
+  const history = await loadHistory(reader);
+  let fitted = models.get(history);
+  if (!fitted) models.set(history, (fitted = new Map()));
+  let model = fitted.get(request.asOf);
+  if (!model) fitted.set(request.asOf, (model = fitModel(history, request.asOf)));
+  const result = forecast(history, { asOf: request.asOf, deadline: request.deadline, runs: request.runs, seed: request.seed, scenario: request.scenario, push: false }, model);
+  return result.offices.map((o) => ({ officeId: o.officeId, country: history.offices[o.index]!.country, probability: Math.round(o.probability * 1000) / 1000 }));
+}

@@ -10,6 +10,7 @@ import { programmeRoutes } from './api/programme';
 import { reportRoutes } from './api/reports';
 import { analyticsRoutes } from './api/analytics';
 import { forecastRoutes } from './api/forecast';
+import { countriesRoutes } from './api/countries';
 import { programmeFormParsers, programmePageRoutes } from './pages/programme-routes';
 import { importBodyParser, systemRoutes } from './api/system';
 import { openApiDocumentSchema } from './api/system-schemas';
@@ -46,7 +47,7 @@ export function createApp(runtime: Runtime, logger: Logger = pino({ level: 'sile
   const auth = createAuthFeature(runtime);
   runtime.engine.onHookError = (error, record) =>
     logger.error({ err: error, office: record.office.id, version: record.office.version }, 'after-commit hook failed; the change is committed');
-  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...noteRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...analyticsRoutes(runtime), ...forecastRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime), ...webhookPageRoutes(runtime), ...replyPageRoutes(runtime), ...workshopCalendarRoutes(runtime), ...exportRoutes(runtime)];
+  const routes: AnyRoute[] = [...auth.routes, ...officeRoutes(runtime), ...noteRoutes(runtime), ...systemRoutes(runtime), ...programmeRoutes(runtime), ...reportRoutes(runtime), ...analyticsRoutes(runtime), ...forecastRoutes(runtime), ...countriesRoutes(runtime), ...reminderRoutes(runtime), ...linkRoutes(runtime), ...liveRoutes(runtime), ...pageRoutes(runtime), ...programmePageRoutes(runtime), ...metricsRoutes(runtime), ...webhookRoutes(runtime), ...webhookPageRoutes(runtime), ...replyPageRoutes(runtime), ...workshopCalendarRoutes(runtime), ...exportRoutes(runtime)];
   const openApi = route({
     method: 'get',
     path: '/api/openapi.json',

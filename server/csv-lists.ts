@@ -4,7 +4,10 @@ import type { OfficeView } from '../engine/view';
 import { sendCsv } from './csv';
 
 /** The office lists of the API as CSV tables: one row per office (or per stalled state). */
-export function sendOfficesCsv(res: Response, offices: OfficeView[]): void {
+/** The columns of an office row, which a stored office and its API view both have. */
+type OfficeColumns = Pick<OfficeView, 'id' | 'name' | 'country' | 'city' | 'language' | 'track' | 'stage' | 'states' | 'version' | 'contacts' | 'createdAt' | 'updatedAt'>;
+
+export function sendOfficesCsv(res: Response, offices: OfficeColumns[]): void {
   sendCsv(
     res,
     'offices',

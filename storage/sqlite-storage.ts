@@ -1,4 +1,5 @@
 import { createAccountStore } from './account-store';
+import { createSqliteCountryStore } from './country-store';
 import { migrate, openDatabase, type Db, type OpenOptions } from './db';
 import { createSqliteExportStore } from './export-store';
 import { createSqliteFiguresStore } from './figures-store';
@@ -19,6 +20,7 @@ export function sqliteStorage(db: Db): Storage {
     backend: 'sqlite',
     offices: createOfficeStore(db),
     figures: createSqliteFiguresStore(db),
+    countries: createSqliteCountryStore(db),
     history: createHistoryReader(db),
     programme: createProgrammeStore(db),
     reports: createSqliteReportStore(db),

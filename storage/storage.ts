@@ -1,4 +1,5 @@
 import type { AccountStore } from './account-store';
+import type { CountryFiguresRepository } from './country-store';
 import type { FiguresStore } from './figures-store';
 import type { ExportStore } from './export-store';
 import type { DatabaseHealth } from './health';
@@ -19,6 +20,8 @@ export interface Storage {
   backend: 'sqlite' | 'postgres';
   offices: OfficeStore;
   figures: FiguresStore;
+  /** The map's per-country counts. */
+  countries: CountryFiguresRepository;
   /** The history as analytics and the forecast read it. */
   history: HistoryReader;
   /** Focal points, workshops, Gold Disk versions and broadcasts. */

@@ -166,8 +166,10 @@ const ALLOWED_STATUS: Record<string, number> = {
   'GET /api/analytics/sla': 200,
   'GET /api/analytics/slowest': 200,
   'GET /api/forecast': 200,
+  'GET /api/analytics/countries': 200,
   'GET /analytics': 200,
   'GET /forecast': 200,
+  'GET /map': 200,
   // Public to the loopback address the test client scrapes from (METRICS_ALLOW's default), so even a
   // revoked token gets the metrics; from elsewhere tests/metrics.test.ts checks the 401 and the 403.
   'GET /metrics': 200,

@@ -13,6 +13,7 @@ const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'programme', href: '/programme', label: 'Programme' },
   { section: 'analytics', href: '/analytics', label: 'Analytics' },
   { section: 'forecast', href: '/forecast', label: 'Forecast' },
+  { section: 'map', href: '/map', label: 'Map' },
 ];
 
 /**

@@ -5,6 +5,7 @@ import { html, queryString } from './html';
 import { countryName, page, when } from './layout';
 import { pager, PAGE_SIZE, pageParam, select } from './widgets';
 import { FIGURE_LABELS, FIGURE_NAMES } from '../../engine/figures';
+import type { OfficeFilter } from '../../storage/types';
 
 const known = (set: (s: string) => boolean) => z.string().refine(set).optional().catch(undefined);
 
@@ -26,23 +27,28 @@ export const officesQuery = z.object({
     .catch(undefined),
   figure: z.enum(FIGURE_NAMES).optional().catch(undefined),
   page: pageParam,
+  /** `csv`: every office of the filtered list (not one page) as a CSV download. */
+  format: z.enum(['csv']).optional().catch(undefined),
 });
 
 export type OfficesQuery = z.infer<typeof officesQuery>;
 
 /** `/offices`: every office, filtered by stage, state, country and stalled, searched by name or id, a page at a time. */
-export async function renderOffices(runtime: Runtime, query: OfficesQuery): Promise<string> {
-  const now = runtime.engine.clock.now();
-  const { offices, total } = await runtime.store.listOffices({
+/** The list's filters as the store takes them; the page and its CSV download use the same. */
+export function officesFilter(query: OfficesQuery, now: Date): OfficeFilter {
+  return {
     stage: query.stage,
     state: query.state,
     country: query.country,
     q: query.q || undefined,
     stalledAt: query.stalled ? now.toISOString() : undefined,
     figure: query.figure ? { name: query.figure, at: now.toISOString() } : undefined,
-    limit: PAGE_SIZE,
-    offset: (query.page - 1) * PAGE_SIZE,
-  });
+  };
+}
+
+export async function renderOffices(runtime: Runtime, query: OfficesQuery): Promise<string> {
+  const now = runtime.engine.clock.now();
+  const { offices, total } = await runtime.store.listOffices({ ...officesFilter(query, now), limit: PAGE_SIZE, offset: (query.page - 1) * PAGE_SIZE });
   const filters = {
     figure: query.figure,
     stage: query.stage,
@@ -63,7 +69,7 @@ export async function renderOffices(runtime: Runtime, query: OfficesQuery): Prom
         : 'Offices';
   const body = html`<div class="page-head">
   <div><h1>${heading}</h1><p class="muted">Search by name or id; filter by headline figure, stage, state, country or stalled.</p></div>
-  <a class="btn" href="/register">Register office</a>
+  <div class="actions"><a class="btn secondary" href="/offices${queryString({ ...filters, format: 'csv' })}" download>Download CSV</a> <a class="btn" href="/register">Register office</a></div>
 </div>
 <form class="card filters" method="get" action="/offices" role="search" aria-label="Filter offices">
   ${select('figure', 'Figure', query.figure, [['', 'All offices'], ...FIGURE_NAMES.map((f) => [f, FIGURE_LABELS[f]] as [string, string])])}

@@ -8,6 +8,8 @@ import { renderRegister } from './register';
 import { renderStuck, stuckQuery } from './stuck';
 import { analyticsQuery, renderAnalytics } from './analytics';
 import { forecastPageQuery, renderForecast } from './forecast';
+import { mapQuery, renderMap } from './map';
+import { sendOfficesPageCsv, sendStuckPageCsv } from './list-csv';
 
 function send(res: Response, body: string, status = 200): void {
   res.status(status).type('html').setHeader('Cache-Control', 'no-store').send(body);
@@ -33,7 +35,7 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       produces: 'html',
       query: stuckQuery,
-      handler: ({ query, res }) => send(res, renderStuck(runtime, query)),
+      handler: ({ query, res }) => (query.format === 'csv' ? sendStuckPageCsv(runtime, query, res) : send(res, renderStuck(runtime, query))),
     }),
     route({
       method: 'get',
@@ -43,7 +45,7 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       produces: 'html',
       query: officesQuery,
-      handler: async ({ query, res }) => send(res, await renderOffices(runtime, query)),
+      handler: async ({ query, res }) => (query.format === 'csv' ? sendOfficesPageCsv(runtime, query, res) : send(res, await renderOffices(runtime, query))),
     }),
     route({
       method: 'get',
@@ -64,6 +66,16 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       produces: 'html',
       query: forecastPageQuery,
       handler: async ({ query, res }) => send(res, await renderForecast(runtime, query)),
+    }),
+    route({
+      method: 'get',
+      path: '/map',
+      summary: 'Dashboard: world map of the countries coloured by stage, offices, share stalled or forecast risk; a click lists the country’s offices',
+      tag: 'pages',
+      access: 'viewer',
+      produces: 'html',
+      query: mapQuery,
+      handler: async ({ query, res }) => send(res, await renderMap(runtime, query)),
     }),
     route({
       method: 'get',

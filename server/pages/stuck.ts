@@ -16,9 +16,13 @@ export const stuckQuery = z.object({
     .optional()
     .catch(undefined),
   page: pageParam,
+  /** `csv`: every office of the filtered list (not one page) as a CSV download. */
+  format: z.enum(['csv']).optional().catch(undefined),
 });
 
-export function renderStuck(runtime: Runtime, query: z.infer<typeof stuckQuery>): string {
+export type StuckQuery = z.infer<typeof stuckQuery>;
+
+export function renderStuck(runtime: Runtime, query: StuckQuery): string {
   const now = runtime.engine.clock.now();
   const { rows, total } = listStuck(runtime.db, now, {
     status: query.status,
@@ -31,6 +35,7 @@ export function renderStuck(runtime: Runtime, query: z.infer<typeof stuckQuery>)
   const filtered = Boolean(query.status || query.owner || query.stage);
   const body = html`<div class="page-head">
   <div><h1>${query.status === 'stuck' ? 'Stuck offices' : 'Stuck and stalled offices'}</h1><p class="muted">Each office once: <strong>stuck</strong> ones first (escalated to the coordinator after their reminders), then <strong>stalled</strong> ones (past a deadline, reminders running); most overdue first within each.</p></div>
+  <a class="btn secondary" href="/stuck${queryString({ status: query.status, owner: query.owner, stage: query.stage, format: 'csv' })}" download>Download CSV</a>
 </div>
 <form class="card filters" method="get" action="/stuck" role="search" aria-label="Filter stuck offices">
   ${select('status', 'Status', query.status, [

@@ -1,5 +1,5 @@
 /**
- * The figures and the history reader answer the same on PostgreSQL as on SQLite: one programme,
+ * The figures, the map's country counts and the history reader answer the same on PostgreSQL as on SQLite: one programme,
  * built by the engine on each backend with the same clock, and every read compared at instants
  * before, during and after it.
  */
@@ -11,9 +11,11 @@ import { fixedClock } from '../../engine/clock';
 import { Engine } from '../../engine/engine';
 import type { OfficeEvent } from '../../machines/events';
 import { migrate, openDatabase, type Db } from '../../storage/db';
+import { createSqliteCountryStore, type CountryFiguresRepository } from '../../storage/country-store';
 import { createSqliteFiguresStore, type FiguresStore } from '../../storage/figures-store';
 import { createHistoryReader, type HistoryReader } from '../../storage/history-store';
 import { createOfficeStore } from '../../storage/office-store';
+import { createPostgresCountryStore } from '../../storage/postgres/country-store';
 import { createPostgresFiguresStore } from '../../storage/postgres/figures-store';
 import { createPostgresHistoryReader } from '../../storage/postgres/history-reader';
 import { migratePostgres } from '../../storage/postgres/migrate';
@@ -43,6 +45,7 @@ interface Backend {
   store: OfficeStore;
   figures: FiguresStore;
   history: HistoryReader;
+  countries: CountryFiguresRepository;
   /** Rows the reminders feature would write (it does not run here). */
   exec(sql: string, values: unknown[]): Promise<void>;
 }
@@ -90,6 +93,8 @@ async function readAll(b: Backend, at: string): Promise<unknown> {
     transitions: [...(await b.history.transitionsBefore(at))].map((t) => ({ ...t, toStates: JSON.parse(t.toStates) as unknown })),
     offices: (await b.history.offices()).map((o) => ({ ...o, contacts: JSON.parse(o.contacts) as unknown })).sort((x, y) => (x.id < y.id ? -1 : 1)),
     workshopEnds: [...(await b.history.workshopEnds())],
+    countryStages: await b.countries.stagesByCountry(),
+    countryStalled: await b.countries.stalledByCountry(at),
   };
 }
 
@@ -109,6 +114,7 @@ describeIfPostgres('figures and the history reader on both backends', () => {
       store: createOfficeStore(db),
       figures: createSqliteFiguresStore(db),
       history: createHistoryReader(db),
+      countries: createSqliteCountryStore(db),
       // $n as PostgreSQL numbers them, one `?` per occurrence for SQLite.
       exec: async (sql, values) => void db.prepare(sql.replace(/\$\d+/g, '?')).run(...[...sql.matchAll(/\$(\d+)/g)].map((m) => values[Number(m[1]) - 1])),
     };
@@ -120,6 +126,7 @@ describeIfPostgres('figures and the history reader on both backends', () => {
       store: createPostgresOfficeStore(unit),
       figures: createPostgresFiguresStore(unit),
       history: createPostgresHistoryReader(unit),
+      countries: createPostgresCountryStore(unit),
       exec: async (sql, values) => void (await unit.query(sql, values)),
     };
     await build(sqlite);
@@ -151,6 +158,8 @@ describeIfPostgres('figures and the history reader on both backends', () => {
     expect(await postgres.figures.escalatedBefore(at)).toEqual(new Set(['INVITED\u0000invited\u00001']));
     expect((await postgres.figures.workshopEndDays()).get('WS-1')).toBe('2026-02-06');
     expect((await postgres.figures.officeFacts()).get('INVITED')?.timeZone).toBe('Pacific/Auckland');
+    expect(await postgres.countries.stalledByCountry(at)).toEqual([{ country: 'FR', stalled: 2 }]);
+    expect((await postgres.countries.stagesByCountry()).filter((r) => r.country === 'SN')).toEqual([{ country: 'SN', stage: 'handedOver', offices: 1 }]);
   });
 
   test('the history version changes with each new row', async () => {
