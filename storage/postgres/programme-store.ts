@@ -293,7 +293,7 @@ export function createPostgresProgrammeStore(unit: PostgresUnitOfWork): Programm
     // --- offices, as the bulk actions pick them
     async officesIn(paths) {
       const rows = await q<{ office_id: string }>(
-        `SELECT DISTINCT office_id FROM office_states WHERE path = ANY($1::text[]) ORDER BY ${binary('office_id')}`,
+        `SELECT office_id FROM office_states WHERE path = ANY($1::text[]) GROUP BY office_id ORDER BY ${binary('office_id')}`,
         [paths],
       );
       return rows.map((r) => r.office_id);
