@@ -322,6 +322,32 @@ forEachProgrammeBackend('ProgrammeStore', (backend, kind) => {
   });
 
   if (kind === 'postgres') {
+    test('an office another server is processing is neither pending to it nor listed, until that transaction ends', async () => {
+      await p.createBroadcast(broadcast('bc-1', at(4, 1)), ['O-1', 'O-2', 'O-3']);
+      const other = b.another();
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let claimed!: () => void;
+      const isClaimed = new Promise<void>((resolve) => (claimed = resolve));
+      const holder = other.offices.transaction(async () => {
+        expect(await other.programme.isPending('bc-1', 1)).toBe(true);
+        claimed();
+        await released;
+      });
+      await isClaimed;
+      try {
+        expect(await p.isPending('bc-1', 1)).toBe(false);
+        expect(await p.pendingRows('bc-1', 10)).toEqual([{ position: 0, officeId: 'O-1' }, { position: 2, officeId: 'O-3' }]);
+        expect(await p.broadcastCounts('bc-1')).toEqual({ pending: 3, done: 0, skipped: 0, failed: 0 });
+      } finally {
+        release();
+        await holder;
+      }
+      // It committed without finishing the row: the office is pending again, to anyone.
+      expect(await p.isPending('bc-1', 1)).toBe(true);
+      expect((await p.pendingRows('bc-1', 10)).map((r) => r.position)).toEqual([0, 1, 2]);
+    });
+
     test('two servers run one broadcast at once: every office once (each row claimed FOR UPDATE SKIP LOCKED)', async () => {
       const ids = Array.from({ length: 40 }, (_, i) => `O-${String(i).padStart(2, '0')}`);
       for (const id of ids) await officeThrough(b.engine, { id }, at(1, 1));
