@@ -37,7 +37,7 @@ const toTransition = (r: Row): CommittedTransition => ({ eventId: r.event_id, of
 
 /**
  * Every transition committed by any server on the database, in commit order, from LISTEN/NOTIFY
- * (storage/postgres/migrations/006). Notifications carry ids only; the rows are read back. A lost
+ * (storage/postgres/migrations/007_history_notify.sql). Notifications carry ids only; the rows are read back. A lost
  * connection is reopened, and what committed meanwhile is read by event id: ids are taken at
  * insert, so a row still committing below the last id seen may be missed then (a client that
  * needs every row reloads, as after any gap in the stream).

@@ -86,7 +86,7 @@ forEachProgrammeBackend('ProgrammeStore', (backend, kind) => {
     const bob = await p.insertFocalPoint('O-a', 'Bob', 'bob@office.example', null, at(2, 2));
     const cy = await p.insertFocalPoint('O-E', 'Cy', 'cy@office.example', null, at(2, 3));
     expect([ann, bob, cy]).toEqual([1, 2, 3]);
-    await expect(p.insertFocalPoint('O-a', 'Ann again', 'ANN@office.example', null, at(2, 4))).rejects.toThrow();
+    await expect(p.insertFocalPoint('O-a', 'Ann again', 'ANN@office.example', null, at(2, 4))).rejects.toMatchObject({ message: expect.stringMatching(/unique/i) });
     expect(await p.getFocalPoint(ann)).toEqual({
       id: 1, officeId: 'O-a', name: 'Ann', email: 'ann@office.example', role: 'IT', status: 'nominated', workshopId: null,
       nominatedAt: at(2, 1), enrolledAt: null, trainedAt: null, noShowAt: null,
@@ -209,7 +209,7 @@ forEachProgrammeBackend('ProgrammeStore', (backend, kind) => {
     await p.releaseGoldDisk('a', '', at(2, 1, 12, 0, 5));
     expect(await p.currentGoldDisk()).toBe('a');
     // A version released twice is refused; the transaction around it leaves the current one current.
-    await expect(b.offices.transaction(() => p.releaseGoldDisk('B', '', at(3, 1)))).rejects.toThrow();
+    await expect(b.offices.transaction(() => p.releaseGoldDisk('B', '', at(3, 1)))).rejects.toMatchObject({ message: expect.stringMatching(/unique/i) });
     expect(await p.currentGoldDisk()).toBe('a');
     await p.recallGoldDisk('a', 'corrupt image', at(2, 2));
     expect(await p.currentGoldDisk()).toBeNull();
@@ -227,7 +227,7 @@ forEachProgrammeBackend('ProgrammeStore', (backend, kind) => {
     await p.recordShipment('O-1', 4, null, at(3, 1));
     await p.recordShipment('O-2', 3, '10.0', at(3, 3));
     await p.recordShipment('O-2', 5, 'B', at(3, 4));
-    await expect(p.recordShipment('O-2', 5, 'B', at(3, 4))).rejects.toThrow();
+    await expect(p.recordShipment('O-2', 5, 'B', at(3, 4))).rejects.toMatchObject({ message: expect.stringMatching(/unique/i) });
     expect(await p.shipmentsOf('O-1')).toEqual([{ seq: 4, version: null, at: at(3, 1) }, { seq: 12, version: 'B', at: at(3, 2) }]);
     expect(await p.shipmentsOf('O-3')).toEqual([]);
     expect(Object.entries(await p.shipmentsByVersion())).toEqual([['unknown', 1], ['10.0', 1], ['B', 2]]);
@@ -289,7 +289,7 @@ forEachProgrammeBackend('ProgrammeStore', (backend, kind) => {
     ]);
     expect(await p.broadcastCounts('bc-1')).toEqual({ pending: 0, done: 1, skipped: 1, failed: 1 });
     expect(await p.broadcastCounts('nope')).toEqual({ pending: 0, done: 0, skipped: 0, failed: 0 });
-    await expect(p.createBroadcast(broadcast('bc-1', at(4, 2)), [])).rejects.toThrow();
+    await expect(p.createBroadcast(broadcast('bc-1', at(4, 2)), [])).rejects.toMatchObject({ message: expect.stringMatching(/unique/i) });
   });
 
   test('broadcasts listed newest first, up to a limit; a broadcast with no office', async () => {
