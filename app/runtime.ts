@@ -10,6 +10,10 @@ import { sqliteHealth, type DatabaseHealth } from '../storage/health';
 import { createOfficeStore } from '../storage/office-store';
 import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
 import { createAccountStore, type AccountStore } from '../storage/account-store';
+import { createSqliteOutboxStore } from '../storage/outbox-store';
+import { createReminderStore } from '../storage/reminder-store';
+import { createStuckStore } from '../storage/stuck-store';
+import { createSqliteWorkshopCalendar } from '../storage/workshop-calendar';
 import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
@@ -73,8 +77,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     engine.addHooks(programmeHooks(programme));
     await backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
-    const reminders = await createReminderFeature(config, db, engine, { transport: options.mailTransport });
-    const metrics = createMetrics({ db, store, outbox: reminders.outbox }, engine.clock);
+    const reminderStores = {
+      reminders: createReminderStore(db),
+      outbox: createSqliteOutboxStore(db),
+      stuck: createStuckStore(db),
+      calendar: createSqliteWorkshopCalendar(db),
+    };
+    const reminders = await createReminderFeature(config, reminderStores, engine, { transport: options.mailTransport });
+    const metrics = createMetrics({ db, store, outbox: reminders.outbox, stuck: reminders.stuck, reminders: reminders.store }, engine.clock);
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);
     const invitations = createWorkshopInvitations({ db, programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });

@@ -5,8 +5,8 @@ import { languageOf, stateLabel } from '../machines/labels';
 import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications/links';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
-import type { Db } from '../storage/db';
 import type { ClockAdvance, ClockRow, FiredTimer, ReminderStore } from '../storage/reminder-store';
+import type { WorkshopCalendar } from '../storage/workshop-calendar';
 import type { OfficeRecord } from '../storage/types';
 import type { Engine, EngineHooks, TransitionRecord } from './engine';
 import { EngineError, officeNotFound } from './errors';
@@ -28,7 +28,8 @@ export interface RemindersConfig {
 }
 
 export interface RemindersDeps {
-  db: Db;
+  /** Workshop end dates, for deadlines set by the calendar (`until: workshopEnd`). */
+  calendar: WorkshopCalendar;
   engine: Engine;
   store: ReminderStore;
   outbox: Outbox;
@@ -102,8 +103,6 @@ const LEAVES = new Set(allStates().filter((s) => s.states.length === 0).map((s) 
 const EVENTS_FROM = eventsByState();
 
 export class Reminders {
-  private workshopsTable: boolean | undefined;
-
   constructor(readonly deps: RemindersDeps) {}
 
   get policies(): PolicySet {
@@ -159,7 +158,7 @@ export class Reminders {
     if (!policy) return;
     const { store } = this.deps;
     const zone = await this.zoneOf(office);
-    const deadline = this.deadlineOf(office, policy, at, zone);
+    const deadline = await this.deadlineOf(office, policy, at, zone);
     const paused = await store.pause(office.id) !== undefined;
     await store.insertClock({
       office_id: office.id,
@@ -183,26 +182,16 @@ export class Reminders {
     return kind === 'reminder' && policy.recipient === 'office' ? nextBusinessMoment(nominal, zone) : nominal;
   }
 
-  private deadlineOf(office: OfficeRecord, policy: ReminderPolicy, at: Date, zone: string): Date {
+  private async deadlineOf(office: OfficeRecord, policy: ReminderPolicy, at: Date, zone: string): Promise<Date> {
     if (policy.until === 'workshopEnd') {
-      const end = this.workshopEnd(office.snapshot.context.workshopId);
+      const workshopId = office.snapshot.context.workshopId;
+      const end = workshopId ? await this.deps.calendar.endDate(workshopId) : null;
       if (end) {
         const date = DateTime.fromISO(end, { zone }).plus({ days: 1 }).startOf('day');
         if (date.isValid) return date.toJSDate();
       }
     }
     return new Date(at.getTime() + durationMs(policy.sla));
-  }
-
-  /** The last day of the office's workshop, when the programme keeps workshops. */
-  private workshopEnd(workshopId: string | null): string | null {
-    if (!workshopId) return null;
-    const { db } = this.deps;
-    this.workshopsTable ??=
-      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workshops'").get() !== undefined;
-    if (!this.workshopsTable) return null;
-    const row = db.prepare<[string], { end_date: string }>('SELECT end_date FROM workshops WHERE id = ?').get(workshopId);
-    return row?.end_date ?? null;
   }
 
   async zoneOf(office: OfficeRecord): Promise<string> {
@@ -259,7 +248,7 @@ export class Reminders {
       if (timerId === null) return 'skipped';
       const email = this.composeReminder(office, clock, policy, level, zone, coordinator, now);
       const sendAfter = policy.recipient === 'office' ? nextBusinessMoment(now, zone) : now;
-      const { messageId } = outbox.enqueue(
+      const { messageId } = await outbox.enqueue(
         { officeId: office.id, timerId, kind: policy.template, ...email, createdAt: now, sendAfter },
         email.recipients.length === 0 ? 'no recipient: the office has no contact email' : undefined,
       );
@@ -270,7 +259,7 @@ export class Reminders {
     const timerId = await this.claim({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: at, ...NOTHING_NEXT }, { ...fired, kind });
     if (timerId === null) return 'skipped';
     const email = await this.composeEscalation(office, policy, zone, coordinator, now);
-    const { messageId } = outbox.enqueue({
+    const { messageId } = await outbox.enqueue({
       officeId: office.id,
       timerId,
       kind: 'escalation',

@@ -68,7 +68,7 @@ export class CircularLetters {
     const payloadRef = record.entry.payload.letterRef;
     const letterRef = typeof payloadRef === 'string' && payloadRef.trim() ? payloadRef.trim() : defaultLetterRef(record.office.id, record.office.version);
     const letter = await this.compose(record.office, { letterRef, at: record.at, entry: { state: INVITED, enteredAt: record.at } });
-    this.deps.outbox.enqueue(
+    await this.deps.outbox.enqueue(
       {
         officeId: record.office.id,
         timerId: null,

@@ -6,8 +6,11 @@ import type { Engine } from '../engine/engine';
 import { loadPolicies, type PolicySet } from '../engine/reminder-policies';
 import { Reminders } from '../engine/reminders';
 import { runSchedulerPass, Scheduler, type SchedulerPassResult } from '../engine/scheduler';
-import type { Db } from '../storage/db';
-import { createReminderStore, type ReminderStore } from '../storage/reminder-store';
+import { createStuckViews, type StuckViews } from '../engine/stalled';
+import type { OutboxStore } from '../storage/outbox-store';
+import type { ReminderStore } from '../storage/reminder-store';
+import type { StuckStore } from '../storage/stuck-store';
+import type { WorkshopCalendar } from '../storage/workshop-calendar';
 import { CircularLetters } from './circular';
 import { Dispatcher, type DispatchResult } from './dispatcher';
 import { LinkSigner } from './links';
@@ -20,6 +23,8 @@ export interface ReminderFeature {
   reminders: Reminders;
   store: ReminderStore;
   outbox: Outbox;
+  /** The stuck list and the stalled counts. */
+  stuck: StuckViews;
   links: LinkSigner;
   /** The circular letter, written with the transition that invites an office. */
   letters: CircularLetters;
@@ -46,16 +51,29 @@ function domainOf(address: string): string {
   return /@([A-Za-z0-9.-]+)>?\s*$/.exec(address)?.[1] ?? 'localhost';
 }
 
-export async function createReminderFeature(config: Config, db: Db, engine: Engine, options: { transport?: MailTransport } = {}): Promise<ReminderFeature> {
+/** The repositories the reminders feature reads and writes. */
+export interface ReminderStores {
+  reminders: ReminderStore;
+  outbox: OutboxStore;
+  stuck: StuckStore;
+  calendar: WorkshopCalendar;
+}
+
+export async function createReminderFeature(
+  config: Config,
+  stores: ReminderStores,
+  engine: Engine,
+  options: { transport?: MailTransport } = {},
+): Promise<ReminderFeature> {
   const policies = loadPolicies(config.POLICIES_PATH);
-  const store = createReminderStore(db);
-  const outbox = createOutbox(db, domainOf(config.MAIL_FROM));
+  const store = stores.reminders;
+  const outbox = createOutbox(stores.outbox, domainOf(config.MAIL_FROM));
   const templates = new Templates();
   templates.check();
   const secret = config.LINK_SECRET ?? await engine.transact(() => store.setting('link_secret', () => randomBytes(32).toString('base64url')));
   const links = new LinkSigner(secret);
   const reminders = new Reminders({
-    db,
+    calendar: stores.calendar,
     engine,
     store,
     outbox,
@@ -69,7 +87,7 @@ export async function createReminderFeature(config: Config, db: Db, engine: Engi
     },
   });
   engine.addHooks(reminders.hooks());
-  await backfillClocks(db, engine, reminders);
+  await backfillClocks(store, engine, reminders);
 
   const transport =
     options.transport ??
@@ -100,6 +118,7 @@ export async function createReminderFeature(config: Config, db: Db, engine: Engi
     reminders,
     store,
     outbox,
+    stuck: createStuckViews(stores.stuck),
     links,
     letters,
     policies,
@@ -135,24 +154,14 @@ export async function createReminderFeature(config: Config, db: Db, engine: Engi
  * Offices registered before the reminders existed get their clocks once, from the time they
  * entered each state; timers already overdue then fire at the next pass.
  */
-async function backfillClocks(db: Db, engine: Engine, reminders: Reminders): Promise<void> {
-  const done = db.prepare<[], { value: string }>("SELECT value FROM reminder_settings WHERE key = 'clocks_backfilled'").get();
-  if (done) return;
+async function backfillClocks(store: ReminderStore, engine: Engine, reminders: Reminders): Promise<void> {
+  if (await store.hasSetting('clocks_backfilled')) return;
   const paths = [...reminders.policies.keys()];
   await engine.transact(async () => {
-    if (paths.length > 0) {
-      const rows = db
-        .prepare<string[], { office_id: string; path: string; entered_at: string }>(
-          `SELECT s.office_id, s.path, s.entered_at FROM office_states s
-           WHERE s.is_leaf = 1 AND s.path IN (${paths.map(() => '?').join(',')})
-             AND NOT EXISTS (SELECT 1 FROM sla_clocks c WHERE c.office_id = s.office_id AND c.state = s.path)`,
-        )
-        .all(...paths);
-      for (const row of rows) {
-        const office = await engine.store.getOffice(row.office_id);
-        if (office) await reminders.startClock(office, row.path, office.version, new Date(row.entered_at));
-      }
+    for (const row of await store.unclockedStates(paths)) {
+      const office = await engine.store.getOffice(row.office_id);
+      if (office) await reminders.startClock(office, row.path, office.version, new Date(row.entered_at));
     }
-    db.prepare("INSERT OR IGNORE INTO reminder_settings (key, value) VALUES ('clocks_backfilled', ?)").run(new Date().toISOString());
+    await store.addSetting('clocks_backfilled', new Date().toISOString());
   });
 }
