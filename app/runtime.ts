@@ -16,12 +16,12 @@ import { createStuckStore } from '../storage/stuck-store';
 import { createSqliteWorkshopCalendar } from '../storage/workshop-calendar';
 import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
-import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
+import { createReminderFeature, type ReminderFeature } from '../reminders/feature';
 import type { MailTransport } from '../notifications/transport';
 import type { OfficeStore } from '../storage/types';
 import { createMetrics, type Metrics } from '../metrics/metrics';
 import { createWebhookFeature, type WebhookFeature } from '../webhooks/feature';
-import { publicUrlOf } from '../notifications/feature';
+import { publicUrlOf } from '../notifications/addresses';
 import { createWorkshopInvitations, type WorkshopInvitations } from '../programme/workshop-invitations';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */

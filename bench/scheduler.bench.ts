@@ -4,7 +4,7 @@ import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { loadConfig } from '../config/env';
 import { fixedClock } from '../engine/clock';
-import { runSchedulerPass } from '../engine/scheduler';
+import { runSchedulerPass } from '../reminders/scheduler';
 import type { MailTransport } from '../notifications/transport';
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Runtime, RuntimeOptions } from '../app/runtime';
 import { fixedClock } from '../engine/clock';
 import { parseBoundedInstant } from '../engine/dates';
-import { runSchedulerPass, type SchedulerPassResult } from '../engine/scheduler';
+import { runSchedulerPass, type SchedulerPassResult } from '../reminders/scheduler';
 import type { OutboxRow } from '../notifications/outbox';
 import type { LogRow } from '../storage/reminder-store';
 import { warnWithoutPublicUrl } from './public-url';

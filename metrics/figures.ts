@@ -1,5 +1,5 @@
 import { officeStats } from '../engine/queries';
-import type { StuckViews } from '../engine/stalled';
+import type { StuckViews } from '../reminders/stalled';
 import { OUTBOX_STATUSES, type Outbox } from '../notifications/outbox';
 import type { Db } from '../storage/db';
 import type { ReminderStore } from '../storage/reminder-store';

@@ -1,5 +1,4 @@
 import type { EngineHooks, TransitionRecord } from '../engine/engine';
-import type { Reminders } from '../engine/reminders';
 import { languageOf } from '../machines/labels';
 import type { OfficeRecord } from '../storage/types';
 import type { LinkEntry, LinkSigner } from './links';
@@ -30,11 +29,17 @@ export interface ComposedLetter {
   letterRef: string;
 }
 
+export interface OfficeContacts {
+  zoneOf(office: OfficeRecord): Promise<string>;
+  coordinatorOf(officeId: string): Promise<string>;
+}
+
 export interface CircularLettersDeps {
   templates: Templates;
   links: LinkSigner;
   outbox: Outbox;
-  reminders: Reminders;
+  /** The office's time zone and coordinator, as the reminders keep them. */
+  reminders: OfficeContacts;
   now: () => Date;
   publicUrl: string;
   linkTtlMs: number;

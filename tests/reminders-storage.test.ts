@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { fixedClock } from '../engine/clock';
-import { runSchedulerPass } from '../engine/scheduler';
+import { runSchedulerPass } from '../reminders/scheduler';
 import { migrate } from '../storage/db';
 import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
 

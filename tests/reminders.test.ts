@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { fixedClock } from '../engine/clock';
-import { effectivePolicies } from '../engine/reminder-policies';
-import { runSchedulerPass } from '../engine/scheduler';
+import { effectivePolicies } from '../reminders/policies';
+import { runSchedulerPass } from '../reminders/scheduler';
 import { api, makeTempDir, removeTempDir, runCli, startServer, type TestServer } from './helpers/server';
 import { linksIn, startSmtp, type TestSmtp } from './helpers/smtp';
 

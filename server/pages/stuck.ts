@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
-import type { StuckRow } from '../../engine/stalled';
+import type { StuckRow } from '../../reminders/stalled';
 import { stages, stateLabel } from './data';
 import { html, queryString, type Html } from './html';
 import { countryName, number, page, when } from './layout';

@@ -8,17 +8,20 @@ import type { Templates } from '../notifications/templates';
 import type { ClockAdvance, ClockRow, FiredTimer, ReminderStore } from '../storage/reminder-store';
 import type { WorkshopCalendar } from '../storage/workshop-calendar';
 import type { OfficeRecord } from '../storage/types';
-import type { Engine, EngineHooks, TransitionRecord } from './engine';
-import { EngineError, officeNotFound } from './errors';
-import { assertInRange } from './dates';
-import { nextBusinessMoment, zoneOf } from './business-hours';
-import { durationMs, type PolicySet } from './reminder-policies';
+import type { Engine, EngineHooks, TransitionRecord } from '../engine/engine';
+import { EngineError, officeNotFound } from '../engine/errors';
+import { assertInRange } from '../engine/dates';
+import { nextBusinessMoment, zoneOf } from '../engine/business-hours';
+import { durationMs, type PolicySet } from '../engine/reminder-policies';
+import type { ReminderClockView, ReminderStatus, TimerKind } from '../engine/reminder-status';
+
+export type { ReminderClockView, ReminderStatus, TimerKind } from '../engine/reminder-status';
 import { countryName, longDate } from '../notifications/locale';
 
 /**
  * Reminders: SLA clocks and durable timers kept beside each office. Entering a state with a policy
  * writes its clock, which carries the pending timer, in the transition's own transaction; leaving
- * it deletes the clock. Firing a timer (engine/scheduler.ts) writes the fired timer, the outbox row,
+ * it deletes the clock. Firing a timer (reminders/scheduler.ts) writes the fired timer, the outbox row,
  * the clock's next level and the log row in one transaction, and never touches the office's version.
  */
 export interface RemindersConfig {
@@ -39,18 +42,6 @@ export interface RemindersDeps {
   config: RemindersConfig;
 }
 
-export interface ReminderClockView {
-  state: string;
-  owner: 'office' | 'wipo';
-  enteredAt: string;
-  deadline: string;
-  stalled: boolean;
-  daysOverdue: number;
-  remindersSent: number;
-  escalated: boolean;
-  nextReminderAt: string | null;
-}
-
 /** One timer of an office: fired ones have an id; the pending (or paused) level of a clock has none. */
 export interface ReminderTimerView {
   id: number | null;
@@ -60,25 +51,6 @@ export interface ReminderTimerView {
   dueAt: string;
   status: 'fired' | 'pending' | 'paused';
   firedAt: string | null;
-}
-
-type TimerKind = 'reminder' | 'escalation';
-
-export interface ReminderStatus {
-  stalled: boolean;
-  stuck: boolean;
-  nextReminder: {
-    at: string;
-    state: string;
-    kind: TimerKind;
-    level: number;
-    /** Time left before it, in milliseconds and as an ISO-8601 duration (0 when already due). */
-    inMs: number;
-    in: string;
-  } | null;
-  paused: { since: string; until: string; reason: string; by: string } | null;
-  timeZone: string;
-  clocks: ReminderClockView[];
 }
 
 /** Which reply links each template offers (only those the office can take at the time). */

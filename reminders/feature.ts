@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { Engine } from '../engine/engine';
-import { loadPolicies, type PolicySet } from '../engine/reminder-policies';
-import { Reminders } from '../engine/reminders';
-import { runSchedulerPass, Scheduler, type SchedulerPassResult } from '../engine/scheduler';
-import { createStuckViews, type StuckViews } from '../engine/stalled';
 import type { OutboxStore } from '../storage/outbox-store';
 import type { ReminderStore } from '../storage/reminder-store';
 import type { StuckStore } from '../storage/stuck-store';
 import type { WorkshopCalendar } from '../storage/workshop-calendar';
-import { CircularLetters } from './circular';
-import { Dispatcher, type DispatchResult } from './dispatcher';
-import { LinkSigner } from './links';
-import { createOutbox, type Outbox } from './outbox';
-import { Templates } from './templates';
-import { fileTransport, smtpTransport, type MailTransport } from './transport';
+import { outboxDirOf, publicUrlOf } from '../notifications/addresses';
+import { CircularLetters } from '../notifications/circular';
+import { Dispatcher, type DispatchResult } from '../notifications/dispatcher';
+import { LinkSigner } from '../notifications/links';
+import { createOutbox, type Outbox } from '../notifications/outbox';
+import { Templates } from '../notifications/templates';
+import { fileTransport, smtpTransport, type MailTransport } from '../notifications/transport';
+import { loadPolicies, type PolicySet } from './policies';
+import { Reminders } from './reminders';
+import { runSchedulerPass, Scheduler, type SchedulerPassResult } from './scheduler';
+import { createStuckViews, type StuckViews } from './stalled';
 
 /** Everything the reminders feature puts on the Runtime. */
 export interface ReminderFeature {
@@ -37,14 +37,6 @@ export interface ReminderFeature {
   /** Starts the scheduler and dispatcher loops (the server does; the CLI and tests need not). */
   start(logger?: Logger): void;
   stop(): Promise<void>;
-}
-
-export function outboxDirOf(config: Config): string {
-  return config.OUTBOX_DIR ?? path.join(path.dirname(path.resolve(config.DATABASE_PATH)), 'outbox');
-}
-
-export function publicUrlOf(config: Config): string {
-  return config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
 }
 
 function domainOf(address: string): string {
