@@ -1,5 +1,4 @@
 import { allStates } from '../machines/describe';
-import type { Db } from '../storage/db';
 import { createHistoryReader, type HistoryReader, type OfficeInfoRow, type TransitionRow } from '../storage/history-store';
 import { regionOf } from '../programme/regions';
 
@@ -144,20 +143,17 @@ export function buildHistory(rows: Iterable<TransitionRow>, infos: OfficeInfoRow
   return { offices, leaves, stages, firstAt, lastAt };
 }
 
-const cache = new WeakMap<Db, { version: string; history: History }>();
-const readers = new WeakMap<Db, HistoryReader>();
+const cache = new WeakMap<HistoryReader, { version: string; history: History }>();
 
 /**
  * The whole history's episodes, rebuilt only when a history row or an office was added since the
  * last call (history is append-only): every figure "as of" an instant is then a filter on them.
  */
-export async function loadHistory(db: Db): Promise<History> {
-  let reader = readers.get(db);
-  if (!reader) readers.set(db, (reader = createHistoryReader(db)));
+export async function loadHistory(reader: HistoryReader): Promise<History> {
   const version = await reader.version();
-  const hit = cache.get(db);
+  const hit = cache.get(reader);
   if (hit && hit.version === version) return hit.history;
   const history = buildHistory(await reader.transitionsBefore('9999-12-31T00:00:00.000Z'), await reader.offices(), await reader.workshopEnds());
-  cache.set(db, { version, history });
+  cache.set(reader, { version, history });
   return history;
 }

@@ -5,15 +5,12 @@ import { createInspectionBridge } from '../server/live/inspect';
 import { findIncompatibleSnapshots, IncompatibleSnapshotsError } from '../engine/compatibility';
 import { Engine } from '../engine/engine';
 import type { ImportKind } from '../engine/import';
-import { migrate, openDatabase, type Db } from '../storage/db';
-import { sqliteHealth, type DatabaseHealth } from '../storage/health';
-import { createOfficeStore } from '../storage/office-store';
-import { createProgrammeStore, type ProgrammeStore } from '../storage/programme-store';
-import { createAccountStore, type AccountStore } from '../storage/account-store';
-import { createSqliteOutboxStore } from '../storage/outbox-store';
-import { createReminderStore } from '../storage/reminder-store';
-import { createStuckStore } from '../storage/stuck-store';
-import { createSqliteWorkshopCalendar } from '../storage/workshop-calendar';
+import type { Db } from '../storage/db';
+import type { DatabaseHealth } from '../storage/health';
+import { openSqliteStorage } from '../storage/sqlite-storage';
+import type { Storage } from '../storage/storage';
+import type { ProgrammeStore } from '../storage/programme-store';
+import type { AccountStore } from '../storage/account-store';
 import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
 import { createReminderFeature, type ReminderFeature } from '../reminders/feature';
@@ -27,6 +24,9 @@ import { createWorkshopInvitations, type WorkshopInvitations } from '../programm
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
 export interface Runtime {
   config: Config;
+  /** Every repository of the database (storage/storage.ts). */
+  storage: Storage;
+  /** The SQLite connection, for the features whose statements have not yet moved behind `storage`. */
   db: Db;
   /** Whether the database answers and is migrated (`/healthz`, `/readyz`). */
   health: DatabaseHealth;
@@ -60,36 +60,37 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const db = openDatabase(config.DATABASE_PATH, {
+  const { storage, db } = openSqliteStorage(config.DATABASE_PATH, {
     synchronous: config.DB_SYNCHRONOUS,
     busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
   });
   try {
-    migrate(db);
-    const store = createOfficeStore(db);
+    const store = storage.offices;
     if (!options.skipCompatibilityCheck) {
       const problems = await findIncompatibleSnapshots(store);
       if (problems.length > 0) throw new IncompatibleSnapshotsError(problems);
     }
     const engine = new Engine({ store, clock: options.clock });
-    const programme = createProgrammeStore(db);
-    const accounts = createAccountStore(db);
+    const programme = storage.programme;
+    const accounts = storage.accounts;
     engine.addHooks(programmeHooks(programme));
     await backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
-    const reminderStores = {
-      reminders: createReminderStore(db),
-      outbox: createSqliteOutboxStore(db),
-      stuck: createStuckStore(db),
-      calendar: createSqliteWorkshopCalendar(db),
-    };
-    const reminders = await createReminderFeature(config, reminderStores, engine, { transport: options.mailTransport });
-    const metrics = createMetrics({ db, store, outbox: reminders.outbox, stuck: reminders.stuck, reminders: reminders.store }, engine.clock);
+    const reminders = await createReminderFeature(
+      config,
+      { reminders: storage.reminders, outbox: storage.outbox, stuck: storage.stuck, calendar: storage.workshopCalendar },
+      engine,
+      { transport: options.mailTransport },
+    );
+    const metrics = createMetrics(
+      { store, figures: storage.figures, outbox: reminders.outbox, stuck: reminders.stuck, reminders: reminders.store },
+      engine.clock,
+    );
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);
-    const invitations = createWorkshopInvitations({ db, programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
+    const invitations = createWorkshopInvitations({ programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });
     engine.addHooks(invitations.hooks);
-    const webhooks = createWebhookFeature(config, { db, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
+    const webhooks = createWebhookFeature(config, { store: storage.webhooks, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();
     engine.addHooks(live.hooks);
     const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
@@ -99,9 +100,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       live.close();
       inspection?.stop();
       reminders.transport.close();
-      db.close();
+      void storage.close();
     };
-    return { config, db, health: sqliteHealth(db), store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
+    return { config, storage, db, health: storage.health, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, close };
   } catch (error) {
     db.close();
     throw error;

@@ -38,7 +38,7 @@ export function registerForecastBacktestCommand(program: Command, open: (opts?: 
       if (runs < 1000) throw new Error('--runs must be at least 1000');
       const runtime = await open();
       try {
-        const history = await loadHistory(runtime.db);
+        const history = await loadHistory(runtime.storage.history);
         if (Number.isNaN(history.firstAt)) throw new Error('The history is empty: nothing to backtest.');
         const to = day(opts.to, 'to') ?? history.lastAt;
         const from = day(opts.from, 'from') ?? history.firstAt + 365 * DAY;

@@ -15,6 +15,7 @@ import { registerSweepCommand } from './sweep';
 import { createPrivateFile } from '../storage/private-files';
 import { warningOnEmails } from './public-url';
 import { registerForecastBacktestCommand } from './forecast-backtest';
+import { registerCopyDatabaseCommand } from './copy-database';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
@@ -101,10 +102,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
         // The copy holds the same secrets as the database: a new file, readable by its owner only.
         fs.rmSync(file, { force: true });
         createPrivateFile(file);
-        // All pages in one step: SQLite restarts a stepwise backup whenever another connection
-        // writes between steps, so under steady server writes a 100-page-per-step backup of a
-        // large file never finishes. One step holds only a WAL read snapshot; writers go on.
-        await runtime.db.backup(file, { progress: () => 0x7fffffff });
+        await runtime.storage.backup(file);
         await runtime.accounts.audit(runtime.engine.clock.now().toISOString(), 'cli', 'backup', file);
         console.log(`Backup written to ${file}.`);
       } finally {
@@ -117,7 +115,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
     .description('Headline figures, then office counts per stage and per state in lifecycle order.')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const stats = await withRuntime((rt) => officeStats(rt.store, rt.db, rt.engine.clock.now()));
+      const stats = await withRuntime((rt) => officeStats(rt.store, rt.storage.figures, rt.engine.clock.now()));
       if (opts.json) return console.log(JSON.stringify(stats, null, 2));
       console.log(`${stats.total} offices`);
       for (const name of FIGURE_NAMES) console.log(`  ${FIGURE_LABELS[name].padEnd(32)} ${stats.figures[name]}`);
@@ -139,6 +137,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
   registerAccountCommands(program, open);
   registerSweepCommand(program, open);
   registerForecastBacktestCommand(program, open);
+  registerCopyDatabaseCommand(program);
 
   return program;
 }

@@ -231,7 +231,7 @@ export function registerProgrammeCommands(program: Command, open: Open): void {
     .action(async (opts: { from?: string; to?: string; format: string; out?: string }) => {
       if (!['json', 'md', 'html'].includes(opts.format)) throw new EngineError('invalid_input', '--format must be json, md or html.');
       const text = await withRuntime(async (rt) => {
-        const report = await computeProgressReport(rt.db, rt.engine.clock.now(), { from: opts.from, to: opts.to, policies: rt.reminders.policies });
+        const report = await computeProgressReport(rt.storage, rt.engine.clock.now(), { from: opts.from, to: opts.to, policies: rt.reminders.policies });
         if (opts.format === 'json') return JSON.stringify(report, null, 2) + '\n';
         return opts.format === 'html' ? renderReportHtml(report) : renderMarkdown(report);
       });

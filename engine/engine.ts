@@ -178,7 +178,10 @@ export class Engine {
         throw versionMismatch(office, options.expectedVersion);
       }
       const before = fromStored(office.snapshot);
-      if (before.status !== 'active' || !before.can(event)) {
+      // Computed once: `transition` answers `before` itself when no transition is enabled, and
+      // only then is `can` asked (an action-only transition, DETAILS_UPDATED, also leaves it as is).
+      const [after] = before.status === 'active' ? transition(officeMachine, before, event) : [before];
+      if (before.status !== 'active' || (after === before && !before.can(event))) {
         const allowed = allowedEvents(before);
         throw new EngineError(
           'event_not_allowed',
@@ -186,7 +189,6 @@ export class Engine {
           { states: office.states, allowedEvents: allowed, version: office.version },
         );
       }
-      const [after] = transition(officeMachine, before, event);
       const iso = at.toISOString();
       const beforeNodes = activeNodes(before.value);
       const afterNodes = activeNodes(after.value);

@@ -1,19 +1,6 @@
 import { DateTime } from 'luxon';
 import type { ReminderPolicy } from '../machines/meta';
-import type { Db } from '../storage/db';
-import {
-  countFigures,
-  countStateFiguresAsOf,
-  escalatedBefore,
-  FIGURE_NAMES,
-  historyBefore,
-  connectionDatesAsOf,
-  installationDatesAsOf,
-  installationsByMonthNow,
-  officeFacts,
-  workshopEndDays,
-  type FigureName,
-} from '../storage/figures-store';
+import { FIGURE_NAMES, type FigureName, type FiguresStore } from '../storage/figures-store';
 import { zoneOf } from './business-hours';
 import { durationMs } from './reminder-policies';
 
@@ -42,31 +29,31 @@ export const FIGURE_LABELS: Record<FigureName, string> = {
 };
 
 /** Every figure now, from the live tables (offices, SLA clocks). */
-export async function currentFigures(db: Db, now: Date): Promise<Figures> {
-  return await countFigures(db, now.toISOString());
+export async function currentFigures(figures: FiguresStore, now: Date): Promise<Figures> {
+  return await figures.countFigures(now.toISOString());
 }
 
 /**
  * Installations of the offices counted in "installed" as of `end`, per period key (e.g. the month
  * "2026-03" or the quarter "2026-Q1" of the date): they add up to that figure.
  */
-export async function installationsAsOf(db: Db, end: Date | string, key: (isoDate: string) => string): Promise<Map<string, number>> {
-  return countBy(await installationDatesAsOf(db, typeof end === 'string' ? end : end.toISOString()), key);
+export async function installationsAsOf(figures: FiguresStore, end: Date | string, key: (isoDate: string) => string): Promise<Map<string, number>> {
+  return countBy(await figures.installationDatesAsOf(typeof end === 'string' ? end : end.toISOString()), key);
 }
 
 /**
  * Kits installed per month ("YYYY-MM") now: they add up to `installed`, the installed figure now (an
  * office without a recorded installation, from an imported history, is under '').
  */
-export async function installationsByMonth(db: Db, installed: number): Promise<{ month: string; n: number }[]> {
-  const rows = await installationsByMonthNow(db);
+export async function installationsByMonth(figures: FiguresStore, installed: number): Promise<{ month: string; n: number }[]> {
+  const rows = await figures.installationsByMonthNow();
   const undated = installed - rows.reduce((n, r) => n + r.n, 0);
   return undated > 0 ? [{ month: '', n: undated }, ...rows] : rows;
 }
 
 /** The same for the Internet track: the offices counted in "connected", by when they were connected. */
-export async function connectionsAsOf(db: Db, end: Date | string, key: (isoDate: string) => string): Promise<Map<string, number>> {
-  return countBy(await connectionDatesAsOf(db, typeof end === 'string' ? end : end.toISOString()), key);
+export async function connectionsAsOf(figures: FiguresStore, end: Date | string, key: (isoDate: string) => string): Promise<Map<string, number>> {
+  return countBy(await figures.connectionDatesAsOf(typeof end === 'string' ? end : end.toISOString()), key);
 }
 
 /** Counts per key; an office without a recorded date (an imported history) is under ''. */
@@ -100,14 +87,14 @@ type Leaves = Map<string, { at: string; seq: number }>;
  * not replayed. At the current instant it gives the figures `currentFigures` gives.
  */
 export async function figuresAsOf(
-  db: Db,
+  store: FiguresStore,
   end: string,
   policies: ReadonlyMap<string, ReminderPolicy>,
 ): Promise<{ figures: Figures; stalled: StalledEntry[] }> {
   const endMs = Date.parse(end);
-  const facts = await officeFacts(db);
-  const workshops = await workshopEndDays(db);
-  const escalated = await escalatedBefore(db, end);
+  const facts = await store.officeFacts();
+  const workshops = await store.workshopEndDays();
+  const escalated = await store.escalatedBefore(end);
   const stalled: StalledEntry[] = [];
 
   const check = (officeId: string, leaves: Leaves, workshopId: string | null) => {
@@ -126,7 +113,7 @@ export async function figuresAsOf(
   let office: string | null = null;
   let leaves: Leaves = new Map();
   let workshopId: string | null = null;
-  for (const row of await historyBefore(db, end)) {
+  for (const row of await store.historyBefore(end)) {
     if (row.office_id !== office) {
       if (office !== null) check(office, leaves, workshopId);
       office = row.office_id;
@@ -144,7 +131,7 @@ export async function figuresAsOf(
 
   const stalledIds = new Set(stalled.map((s) => s.officeId));
   const stuckIds = new Set(stalled.filter((s) => s.escalated).map((s) => s.officeId));
-  return { figures: { ...await countStateFiguresAsOf(db, end), stalled: stalledIds.size, stuck: stuckIds.size }, stalled };
+  return { figures: { ...await store.countStateFiguresAsOf(end), stalled: stalledIds.size, stuck: stuckIds.size }, stalled };
 }
 
 /** As `Reminders.deadlineOf`: the SLA from entry, or the start of the day after the workshop in the office's zone. */

@@ -3,6 +3,7 @@ import { parseOfficeEvent, type OfficeEvent } from '../machines/events';
 import type { Engine } from './engine';
 import { boundedInstant } from './dates';
 import { EngineError } from './errors';
+import { nulCharacterAt } from './input-text';
 import { newOfficeSchema, officeIdSchema, type NewOffice } from './office-input';
 
 const officeLine = newOfficeSchema.extend({ kind: z.literal('office'), at: boundedInstant.optional() });
@@ -39,6 +40,8 @@ function parseLine(text: string, line: number, extraKinds: Record<string, Import
   } catch {
     throw new Error('not valid JSON');
   }
+  const nul = nulCharacterAt(raw);
+  if (nul !== null) throw new Error(`${nul}: the NUL character (U+0000) is not accepted`);
   const kind = (raw as { kind?: unknown } | null)?.kind;
   if (kind === 'office') {
     const parsed = officeLine.safeParse(raw);

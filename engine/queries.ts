@@ -4,7 +4,7 @@ import type { ReminderStatus } from './reminder-status';
 import { officeNotFound } from './errors';
 import { toOfficeView, type OfficeView } from './view';
 import { currentFigures } from './figures';
-import type { Db } from '../storage/db';
+import type { FiguresStore } from '../storage/figures-store';
 
 /** Where the views get each office's reminder status (reminders/reminders.ts). */
 export interface ReminderStatusSource {
@@ -44,8 +44,8 @@ function inOrder(counts: Record<string, number>, order: readonly string[]): Reco
 }
 
 /** Counts per stage and per leaf state (lifecycle order) and the headline figures (engine/figures.ts) at `now`. */
-export async function officeStats(store: OfficeStore, db: Db, now: Date) {
+export async function officeStats(store: OfficeStore, figures: FiguresStore, now: Date) {
   const byStage = inOrder(await store.countByStage(), STAGE_ORDER);
   const total = Object.values(byStage).reduce((a, b) => a + b, 0);
-  return { total, byStage, byState: inOrder(await store.countByLeafState(leafPaths), leafPaths), figures: await currentFigures(db, now) };
+  return { total, byStage, byState: inOrder(await store.countByLeafState(leafPaths), leafPaths), figures: await currentFigures(figures, now) };
 }

@@ -1,16 +1,12 @@
 import { initialTransition, type SnapshotFrom, type StateValue } from 'xstate';
 import { officeEventTypes, type OfficeEventType } from '../machines/events';
 import { eventsByState } from '../machines/describe';
-import { officeMachine, type OfficeContext, type OfficeInput } from '../machines/office';
+import { officeMachine, type OfficeInput } from '../machines/office';
+import type { ActiveNode, StoredSnapshot } from '../storage/types';
 
 export type OfficeSnapshot = SnapshotFrom<typeof officeMachine>;
 
-/** What is stored: only what rebuilds the snapshot. Delayed events are not in it; timers are stored by the engine. */
-export interface StoredSnapshot {
-  value: StateValue;
-  context: OfficeContext;
-  status: 'active' | 'done';
-}
+export type { ActiveNode, StoredSnapshot };
 
 export function toStored(snapshot: OfficeSnapshot): StoredSnapshot {
   return {
@@ -28,11 +24,6 @@ export function initialSnapshot(input: OfficeInput): OfficeSnapshot {
   return initialTransition(officeMachine, input)[0];
 }
 
-/** A node of the active configuration: `preparing` and `preparing.site.blocked` are both active nodes. */
-export interface ActiveNode {
-  path: string;
-  isLeaf: boolean;
-}
 
 export function activeNodes(value: StateValue, prefix = ''): ActiveNode[] {
   if (typeof value === 'string') return [{ path: prefix + value, isLeaf: true }];

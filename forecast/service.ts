@@ -1,6 +1,6 @@
 import { loadHistory } from '../analytics/episodes';
 import { stateLabel } from '../machines/labels';
-import type { Db } from '../storage/db';
+import type { HistoryReader } from '../storage/history-store';
 import { forecast, type ProgrammeForecast } from './forecast';
 import { fitModel, type Model } from './model';
 import type { Scenario } from './simulate';
@@ -82,8 +82,8 @@ const hasScenario = (s: Scenario) => s.goldDisk !== undefined || Object.keys(s.s
 const cache = new WeakMap<object, Map<string, ForecastView>>();
 const models = new WeakMap<object, Map<number, Model>>();
 
-export async function runForecast(db: Db, request: ForecastRequest): Promise<ForecastView> {
-  const history = await loadHistory(db);
+export async function runForecast(reader: HistoryReader, request: ForecastRequest): Promise<ForecastView> {
+  const history = await loadHistory(reader);
   let results = cache.get(history);
   if (!results) cache.set(history, (results = new Map()));
   const key = JSON.stringify(request);

@@ -1,7 +1,7 @@
 import { officeStats } from '../engine/queries';
 import type { StuckViews } from '../reminders/stalled';
 import { OUTBOX_STATUSES, type Outbox } from '../notifications/outbox';
-import type { Db } from '../storage/db';
+import type { FiguresStore } from '../storage/figures-store';
 import type { ReminderStore } from '../storage/reminder-store';
 import type { OfficeStore } from '../storage/types';
 
@@ -11,16 +11,15 @@ import type { OfficeStore } from '../storage/types';
  * metrics read programme figures.
  */
 export interface FigureSources {
-  /** Only for `officeStats`, which still reads the headline figures from the connection. */
-  db: Db;
   store: OfficeStore;
+  figures: FiguresStore;
   outbox: Outbox;
   stuck: StuckViews;
   reminders: ReminderStore;
 }
 
 export async function officesByStage(s: FigureSources, now: Date): Promise<Record<string, number>> {
-  return (await officeStats(s.store, s.db, now)).byStage;
+  return (await officeStats(s.store, s.figures, now)).byStage;
 }
 
 export const OWNERS = ['office', 'wipo'] as const;

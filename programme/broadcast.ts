@@ -166,11 +166,6 @@ export async function unfinishedBroadcasts(ctx: ProgrammeContext) {
 }
 
 /** Offices whose active states include any of `paths`, in id order. */
-export function officesIn(ctx: ProgrammeContext, paths: string[]): string[] {
-  return ctx.db
-    .prepare<string[], { office_id: string }>(
-      `SELECT DISTINCT office_id FROM office_states WHERE path IN (${paths.map(() => '?').join(', ')}) ORDER BY office_id`,
-    )
-    .all(...paths)
-    .map((r) => r.office_id);
+export async function officesIn(ctx: ProgrammeContext, paths: string[]): Promise<string[]> {
+  return await ctx.programme.officesIn(paths);
 }

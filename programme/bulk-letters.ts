@@ -52,29 +52,17 @@ export interface LettersPreview {
 }
 
 async function selectOffices(ctx: ProgrammeContext, selection: Selection): Promise<OfficeRecord[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const inList = (column: string, values: string[]) => {
-    where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
-  };
-  if (selection.state) {
-    where.push('EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = o.id AND s.path = ?)');
-    params.push(selection.state);
-  }
-  if (selection.country) inList('o.country', selection.country);
-  if (selection.region) inList('o.country', countriesOf(selection.region as (typeof REGIONS)[number]));
-  if (selection.track) {
-    where.push('o.track = ?');
-    params.push(selection.track);
-  }
-  if (selection.ids) inList('o.id', selection.ids);
-  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const ids = ctx.db
-    .prepare<unknown[], { id: string }>(`SELECT o.id FROM offices o ${clause} ORDER BY o.name COLLATE NOCASE, o.id`)
-    .all(...params);
+  const countryLists: string[][] = [];
+  if (selection.country) countryLists.push(selection.country);
+  if (selection.region) countryLists.push(countriesOf(selection.region as (typeof REGIONS)[number]));
+  const ids = await ctx.programme.selectOfficeIds({
+    ...(selection.state ? { state: selection.state } : {}),
+    countryLists,
+    ...(selection.track ? { track: selection.track } : {}),
+    ...(selection.ids ? { ids: selection.ids } : {}),
+  });
   const offices: OfficeRecord[] = [];
-  for (const r of ids) offices.push((await ctx.store.getOffice(r.id))!);
+  for (const id of ids) offices.push((await ctx.store.getOffice(id))!);
   return offices;
 }
 

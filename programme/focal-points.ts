@@ -185,15 +185,9 @@ const TRACKED = ['FOCAL_POINT_NOMINATED', 'ENROLLED', 'TRAINING_COMPLETED', 'NO_
  * while the register is empty and the history holds nominations, so it costs one probe afterwards.
  */
 export async function backfillFocalPoints(engine: Engine, programme: ProgrammeStore): Promise<number> {
-  const db = programme.db;
-  const empty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM focal_points) AND NOT EXISTS (SELECT 1 FROM kit_shipments) AS empty').pluck().get();
-  const needed = empty && db.prepare("SELECT EXISTS (SELECT 1 FROM history WHERE type = 'FOCAL_POINT_NOMINATED')").pluck().get();
-  if (!needed) return 0;
+  if (!await programme.focalPointRegisterNeedsBackfill()) return 0;
   const hooks = programmeHooks(programme);
-  const ids = db
-    .prepare<string[], { office_id: string }>(`SELECT DISTINCT office_id FROM history WHERE type IN (${TRACKED.map(() => '?').join(', ')})`)
-    .all(...TRACKED)
-    .map((r) => r.office_id);
+  const ids = await programme.officesWithHistoryOf(TRACKED);
   await engine.transact(async () => {
     for (const id of ids) {
       const office = await engine.store.getOffice(id);

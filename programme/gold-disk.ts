@@ -21,7 +21,7 @@ export async function listGoldDisks(ctx: ProgrammeContext) {
   return {
     current: await ctx.programme.currentGoldDisk(),
     versions: (await ctx.programme.listGoldDisks()).map((v) => ({ ...v, kitsShipped: shipped[v.version] ?? 0 })),
-    onHold: officesIn(ctx, [ON_HOLD_STATE]).length,
+    onHold: (await officesIn(ctx, [ON_HOLD_STATE])).length,
   };
 }
 
@@ -46,7 +46,7 @@ export async function releaseGoldDisk(
         kind: 'release',
         event: { type: 'GOLD_DISK_RELEASED', version },
         description: `Gold Disk ${version} released: deployment resumes for the offices on hold`,
-        officeIds: officesIn(ctx, [ON_HOLD_STATE]),
+        officeIds: await officesIn(ctx, [ON_HOLD_STATE]),
       },
       options,
     );
@@ -84,7 +84,7 @@ async function holdBroadcast(ctx: ProgrammeContext, reason: string, options: Act
       kind: 'hold',
       event: { type: 'DEPLOYMENT_HELD', reason: reason.slice(0, 2000) },
       description: `Deployment held: ${reason}`,
-      officeIds: officesIn(ctx, HOLDABLE_STATES),
+      officeIds: await officesIn(ctx, HOLDABLE_STATES),
     },
     options,
   );

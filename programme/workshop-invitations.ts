@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { EngineHooks, TransitionRecord } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import type { MailAttachment, Outbox } from '../notifications/outbox';
-import type { Db } from '../storage/db';
 import type { ProgrammeStore, Workshop } from '../storage/programme-store';
 import type { ActorOptions, ProgrammeContext } from './context';
 
@@ -76,7 +75,6 @@ export function invitationIcs(
 }
 
 export interface InvitationDeps {
-  db: Db;
   programme: ProgrammeStore;
   outbox: Outbox;
   mailFrom: string;
@@ -88,13 +86,7 @@ export interface InvitationDeps {
 export function createWorkshopInvitations(deps: InvitationDeps) {
   const organizer = organizerOf(deps.mailFrom);
   const domain = organizer.email.split('@')[1] ?? 'localhost';
-  const s = {
-    sequence: deps.db.prepare<[string], { sequence: number }>('SELECT sequence FROM workshop_calendar WHERE workshop_id = ?'),
-    bump: deps.db.prepare(`INSERT INTO workshop_calendar (workshop_id, sequence) VALUES (?, 1)
-      ON CONFLICT (workshop_id) DO UPDATE SET sequence = sequence + 1`),
-    dates: deps.db.prepare("UPDATE workshops SET start_date = ?, end_date = ? WHERE id = ? AND status = 'planned'"),
-  };
-  const sequenceOf = (id: string) => s.sequence.get(id)?.sequence ?? 0;
+  const sequenceOf = (id: string): Promise<number> => deps.programme.calendarSequence(id);
 
   function send(w: Workshop, method: 'REQUEST' | 'CANCEL', sequence: number, attendees: Attendee[], officeId: string | null, at: Date): void {
     const uid = workshopUid(w.id, domain);
@@ -134,9 +126,9 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
       if (type === 'ENROLLED') {
         if (w.status !== 'planned') return;
         const fresh = mine.filter((e) => e.attendance === null && e.enrolledAt === record.entry.at);
-        send(w, 'REQUEST', sequenceOf(w.id), fresh, record.office.id, record.at);
+        send(w, 'REQUEST', await sequenceOf(w.id), fresh, record.office.id, record.at);
       } else {
-        send(w, 'CANCEL', sequenceOf(w.id) + 1, mine.filter((e) => e.attendance === 'cancelled'), record.office.id, record.at);
+        send(w, 'CANCEL', (await sequenceOf(w.id)) + 1, mine.filter((e) => e.attendance === 'cancelled'), record.office.id, record.at);
       }
     },
   };
@@ -147,8 +139,8 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
     uid: (workshopId: string) => workshopUid(workshopId, domain),
     sequenceOf,
     /** The workshop's event for the page's download: METHOD:PUBLISH, no attendee. */
-    publishIcs(w: Workshop): string {
-      return invitationIcs(w, { method: 'PUBLISH', sequence: sequenceOf(w.id), organizer, uid: workshopUid(w.id, domain) });
+    async publishIcs(w: Workshop): Promise<string> {
+      return invitationIcs(w, { method: 'PUBLISH', sequence: await sequenceOf(w.id), organizer, uid: workshopUid(w.id, domain) });
     },
     /** New dates for a planned workshop; every focal point enrolled gets the update. */
     async reschedule(ctx: ProgrammeContext, workshopId: string, dates: { start: string; end: string }, _options: ActorOptions): Promise<Workshop> {
@@ -157,12 +149,13 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
         if (!w) throw new EngineError('not_found', `No workshop with id "${workshopId}".`, { id: workshopId });
         if (w.status !== 'planned') throw new EngineError('conflict', `Workshop "${workshopId}" is ${w.status}.`, { id: workshopId, status: w.status });
         if (w.start === dates.start && w.end === dates.end) return w;
-        s.dates.run(dates.start, dates.end, workshopId);
-        s.bump.run(workshopId);
+        await ctx.programme.rescheduleWorkshop(workshopId, dates.start, dates.end);
+        await ctx.programme.bumpCalendarSequence(workshopId);
         const updated = { ...w, ...dates };
         const now = ctx.engine.clock.now();
         const open = (await ctx.programme.enrolments(workshopId)).filter((e) => e.attendance === null);
-        for (const e of open) send(updated, 'REQUEST', sequenceOf(workshopId), [e], e.officeId, now);
+        const sequence = await sequenceOf(workshopId);
+        for (const e of open) send(updated, 'REQUEST', sequence, [e], e.officeId, now);
         return updated;
       });
     },

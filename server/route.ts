@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z, type ZodObject, type ZodType } from 'zod';
+import { nulCharacterAt } from '../engine/input-text';
 import { HttpError } from './errors';
 import { authorize } from './auth/access';
 
@@ -75,6 +76,13 @@ export function route<P = unknown, Q = unknown, B = unknown, R = unknown>(spec: 
 export type AnyRoute = RouteSpec<any, any, any, any>;
 
 function validate<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
+  const nul = nulCharacterAt(value);
+  if (nul !== null) {
+    const path = nul ? `${where}.${nul}` : where;
+    throw new HttpError(400, 'invalid_input', `Invalid ${where}: ${path}: the NUL character (U+0000) is not accepted`, {
+      issues: [{ path, message: 'the NUL character (U+0000) is not accepted' }],
+    });
+  }
   if (!schema) return value as T;
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {

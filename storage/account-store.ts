@@ -77,9 +77,49 @@ const toToken = (r: TokenRow): ApiToken => ({
   revokedAt: r.revoked_at,
 });
 
-export type AccountStore = ReturnType<typeof createAccountStore>;
+/** Accounts, sessions, API tokens and the audit log of actions that are not office transitions. */
+export interface AccountStore {
+  /** Runs `work` as one transaction (joins an open one). */
+  transaction<T>(work: () => Promise<T> | T): Promise<T>;
+  countUsers(): Promise<number>;
+  /** Ids of the admins who can sign in. */
+  enabledAdminIds(): Promise<number[]>;
+  /** Ends every session of a user but `keepHash` (the one that asked, if any); how many ended. */
+  endOtherSessions(userId: number, keepHash: string | null): Promise<number>;
+  insertUser(user: NewUser): Promise<User>;
+  userById(id: number): Promise<User | undefined>;
+  /** The user with the stored password hash, for sign-in only. */
+  credentials(username: string): Promise<{ user: User; passwordHash: string } | undefined>;
+  users(): Promise<User[]>;
+  setRole(id: number, role: Role): Promise<boolean>;
+  setPassword(id: number, hash: string): Promise<boolean>;
+  /** Disables (and signs out) or enables a user. */
+  setDisabled(id: number, at: string | null): Promise<boolean>;
+  insertSession(idHash: string, userId: number, csrf: string, createdAt: string, expiresAt: string): Promise<void>;
+  session(idHash: string, now: string): Promise<{ user_id: number; csrf_token: string; expires_at: string } | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+  purgeSessions(now: string): Promise<number>;
+  insertToken(userId: number, name: string, hash: string, at: string): Promise<number>;
+  activeTokenByHash(hash: string): Promise<ApiToken | undefined>;
+  tokens(userId?: number): Promise<ApiToken[]>;
+  tokenById(id: number): Promise<ApiToken | undefined>;
+  revokeToken(id: number, at: string): Promise<boolean>;
+  touchToken(id: number, at: string): Promise<void>;
+  audit(at: string, actor: string, action: string, subject: string | null, details?: Record<string, unknown>): Promise<void>;
+  /** Office transitions and account actions in one list, newest first. */
+  auditTrail(filter: { actor?: string; limit?: number; offset?: number }): Promise<AuditEntry[]>;
+}
 
-export function createAccountStore(db: Db) {
+export interface NewUser {
+  username: string;
+  displayName: string;
+  email: string | null;
+  role: Role;
+  passwordHash: string;
+  createdAt: string;
+}
+
+export function createAccountStore(db: Db): AccountStore {
   const stmt = {
     countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
     insertUser: db.prepare(`INSERT INTO users (username, display_name, email, role, password_hash, created_at)
@@ -124,15 +164,12 @@ export function createAccountStore(db: Db) {
 
   const unit = unitOfWorkOf(db);
   return {
-    /** Runs `work` as one transaction (joins an open one). */
-    transaction: <T>(work: () => Promise<T> | T): Promise<T> => unit.transaction(work),
-    ...unit.wrap({
+    transaction: (work) => unit.transaction(work),
+    ...unit.repository<Omit<AccountStore, 'transaction'>>({
     countUsers: () => stmt.countUsers.get()!.n,
-    /** Ids of the admins who can sign in. */
     enabledAdminIds: () => stmt.enabledAdmins.all().map((r) => r.id),
-    /** Ends every session of a user but `keepHash` (the one that asked, if any). */
-    endOtherSessions: (userId: number, keepHash: string | null) => stmt.deleteOtherSessions.run(userId, keepHash).changes,
-    insertUser(user: { username: string; displayName: string; email: string | null; role: Role; passwordHash: string; createdAt: string }): User {
+    endOtherSessions: (userId, keepHash) => stmt.deleteOtherSessions.run(userId, keepHash).changes,
+    insertUser(user) {
       const id = Number(stmt.insertUser.run(user).lastInsertRowid);
       return toUser(stmt.userById.get(id)!);
     },
@@ -140,8 +177,7 @@ export function createAccountStore(db: Db) {
       const row = stmt.userById.get(id);
       return row ? toUser(row) : undefined;
     },
-    /** The user with the stored password hash, for sign-in only. */
-    credentials: (username: string) => {
+    credentials: (username) => {
       const row = stmt.userByName.get(username);
       return row ? { user: toUser(row), passwordHash: row.password_hash } : undefined;
     },
@@ -154,9 +190,9 @@ export function createAccountStore(db: Db) {
       return changed;
     },
     insertSession: (idHash: string, userId: number, csrf: string, createdAt: string, expiresAt: string) =>
-      stmt.insertSession.run(idHash, userId, csrf, createdAt, expiresAt),
+      void stmt.insertSession.run(idHash, userId, csrf, createdAt, expiresAt),
     session: (idHash: string, now: string) => stmt.session.get(idHash, now),
-    deleteSession: (idHash: string) => stmt.deleteSession.run(idHash),
+    deleteSession: (idHash) => void stmt.deleteSession.run(idHash),
     purgeSessions: (now: string) => stmt.purgeSessions.run(now).changes,
     insertToken: (userId: number, name: string, hash: string, at: string) =>
       Number(stmt.insertToken.run(userId, name, hash, at).lastInsertRowid),
@@ -170,10 +206,9 @@ export function createAccountStore(db: Db) {
       return row ? toToken(row) : undefined;
     },
     revokeToken: (id: number, at: string) => stmt.revokeToken.run(at, id).changes === 1,
-    touchToken: (id: number, at: string) => stmt.touchToken.run(at, id),
-    audit: (at: string, actor: string, action: string, subject: string | null, details: Record<string, unknown> = {}) =>
-      stmt.audit.run(at, actor, action, subject, JSON.stringify(details)),
-    auditTrail: (filter: { actor?: string; limit?: number; offset?: number }): AuditEntry[] =>
+    touchToken: (id, at) => void stmt.touchToken.run(at, id),
+    audit: (at, actor, action, subject, details = {}) => void stmt.audit.run(at, actor, action, subject, JSON.stringify(details)),
+    auditTrail: (filter) =>
       stmt.trail
         .all({ actor: filter.actor ?? '', limit: filter.limit ?? 100, offset: filter.offset ?? 0 })
         .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),

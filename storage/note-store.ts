@@ -9,27 +9,24 @@ export interface OfficeNote {
   text: string;
 }
 
-/** Coordinators' notes on an office, oldest first. */
-export function createNoteStore(db: Db) {
+/** Coordinators' notes on an office. */
+export interface NoteStore {
+  add(officeId: string, text: string, actor: string, at: string): Promise<OfficeNote>;
+  /** The office's notes, oldest first. */
+  ofOffice(officeId: string): Promise<OfficeNote[]>;
+}
+
+export function createNoteStore(db: Db): NoteStore {
   const insert = db.prepare<[string, string, string, string]>('INSERT INTO office_notes (office_id, at, actor, text) VALUES (?, ?, ?, ?)');
   const byOffice = db.prepare<[string], OfficeNote>(
     'SELECT id, office_id AS officeId, at, actor, text FROM office_notes WHERE office_id = ? ORDER BY at, id',
   );
-  return unitOfWorkOf(db).wrap({
-    add(officeId: string, text: string, actor: string, at: string): OfficeNote {
+  return unitOfWorkOf(db).repository<NoteStore>({
+    add(officeId, text, actor, at) {
       const id = Number(insert.run(officeId, at, actor, text).lastInsertRowid);
       return { id, officeId, at, actor, text };
     },
-    ofOffice: (officeId: string) => byOffice.all(officeId),
+    ofOffice: (officeId) => byOffice.all(officeId),
   });
 }
 
-export type NoteStore = ReturnType<typeof createNoteStore>;
-
-const stores = new WeakMap<Db, NoteStore>();
-/** One note store per database connection (its statements prepared once). */
-export function noteStoreOf(db: Db): NoteStore {
-  let store = stores.get(db);
-  if (!store) stores.set(db, (store = createNoteStore(db)));
-  return store;
-}

@@ -124,8 +124,116 @@ const toFocalPoint = (r: FocalPointRow): FocalPoint => ({
   noShowAt: r.no_show_at,
 });
 
-/** Repository for everything the programme keeps beside the offices. Synchronous, like the office store. */
-export function createProgrammeStore(db: Db) {
+/** A focal point's enrolment in a workshop, with the names the attendance list shows. */
+export interface EnrolmentOfWorkshop extends Enrolment {
+  name: string;
+  email: string;
+  officeName: string;
+  country: string;
+}
+
+/** A focal point with its office's name and country, as the register pages list it. */
+export interface FocalPointOfOffice extends FocalPoint {
+  officeName: string;
+  country: string;
+}
+
+export interface FocalPointFilter {
+  officeId?: string;
+  status?: FocalPointStatus;
+  limit?: number;
+  offset?: number;
+}
+
+/** Which offices a bulk action is for; every condition given must hold. */
+export interface OfficeSelectionFilter {
+  /** An active state the office is in. */
+  state?: string;
+  /** Each list must contain the office's country (a country list and a region's countries). */
+  countryLists?: string[][];
+  track?: string;
+  ids?: string[];
+}
+
+/** Everything the programme keeps beside the offices: workshops, focal points, Gold Disk versions, kits, broadcasts. */
+export interface ProgrammeStore {
+  // --- workshops
+  getWorkshop(id: string): Promise<Workshop | undefined>;
+  listWorkshops(): Promise<Workshop[]>;
+  upsertWorkshop(w: Workshop): Promise<void>;
+  setWorkshopStatus(id: string, status: WorkshopStatus, at: string): Promise<void>;
+  setWorkshopCapacity(id: string, capacity: number): Promise<void>;
+  /** New dates for a workshop that is still planned; false when it is not (or does not exist). */
+  rescheduleWorkshop(id: string, start: string, end: string): Promise<boolean>;
+  /** Places taken: enrolments not cancelled. */
+  enrolledCount(workshopId: string): Promise<number>;
+  enrolments(workshopId: string): Promise<EnrolmentOfWorkshop[]>;
+  addEnrolment(workshopId: string, focalPointId: number, officeId: string, at: string): Promise<void>;
+  setAttendance(workshopId: string, focalPointId: number, attendance: Attendance): Promise<void>;
+  /** The SEQUENCE of the workshop's calendar event: 0 until its dates first change. */
+  calendarSequence(workshopId: string): Promise<number>;
+  bumpCalendarSequence(workshopId: string): Promise<void>;
+
+  // --- focal points
+  getFocalPoint(id: number): Promise<FocalPoint | undefined>;
+  focalPointByEmail(officeId: string, email: string): Promise<FocalPoint | undefined>;
+  focalPointsOf(officeId: string): Promise<FocalPoint[]>;
+  listFocalPoints(filter: FocalPointFilter): Promise<{ total: number; focalPoints: FocalPointOfOffice[] }>;
+  /** Nominated or no-show focal points of offices whose training region is in one of `states`. */
+  enrollableFocalPoints(states: string[]): Promise<FocalPointOfOffice[]>;
+  insertFocalPoint(officeId: string, name: string, email: string, role: string | null, at: string): Promise<number>;
+  renominate(id: number, name: string, role: string | null): Promise<void>;
+  markEnrolled(id: number, workshopId: string, at: string): Promise<void>;
+  markTrained(id: number, workshopId: string | null, at: string): Promise<void>;
+  markNoShow(id: number, at: string): Promise<void>;
+  markNominatedAgain(id: number): Promise<void>;
+  /** True while the register (focal points, kit shipments) is empty and the history holds nominations. */
+  focalPointRegisterNeedsBackfill(): Promise<boolean>;
+  /** Offices with at least one history row of one of `types`, in no particular order. */
+  officesWithHistoryOf(types: string[]): Promise<string[]>;
+
+  // --- Gold Disk and kits
+  getGoldDisk(version: string): Promise<GoldDiskVersion | undefined>;
+  listGoldDisks(): Promise<GoldDiskVersion[]>;
+  currentGoldDisk(): Promise<string | null>;
+  releaseGoldDisk(version: string, notes: string, at: string): Promise<void>;
+  recallGoldDisk(version: string, reason: string, at: string): Promise<void>;
+  recordShipment(officeId: string, seq: number, version: string | null, at: string): Promise<void>;
+  /** Every kit shipped to one office, oldest first, with the Gold Disk version it carried. */
+  shipmentsOf(officeId: string): Promise<{ seq: number; version: string | null; at: string }[]>;
+  shipmentsByVersion(): Promise<Record<string, number>>;
+
+  // --- offices, as the bulk actions pick them
+  /** Offices whose active states include any of `paths`, in id order. */
+  officesIn(paths: string[]): Promise<string[]>;
+  /** Offices matching every condition of `filter`, by name then id. */
+  selectOfficeIds(filter: OfficeSelectionFilter): Promise<string[]>;
+
+  // --- broadcasts
+  createBroadcast(b: Omit<Broadcast, 'finishedAt'>, officeIds: string[]): Promise<void>;
+  getBroadcast(id: string): Promise<Broadcast | undefined>;
+  listBroadcasts(limit?: number): Promise<Broadcast[]>;
+  broadcastRows(id: string): Promise<BroadcastRow[]>;
+  broadcastCounts(id: string): Promise<Record<BroadcastRowStatus, number>>;
+  pendingRows(id: string, limit: number): Promise<{ position: number; officeId: string }[]>;
+  isPending(id: string, position: number): Promise<boolean>;
+  /** Marks a pending row; false when it was no longer pending (someone else processed it). */
+  finishRow(
+    id: string,
+    position: number,
+    status: Exclude<BroadcastRowStatus, 'pending'>,
+    message: string | null,
+    version: number | null,
+    at: string,
+  ): Promise<boolean>;
+  /** Marks the broadcast finished once no row is pending. */
+  finishBroadcast(id: string, at: string): Promise<void>;
+}
+
+const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(', ');
+
+/** The programme's repository on SQLite. */
+export function createProgrammeStore(db: Db): ProgrammeStore {
   const s = {
     workshop: db.prepare<[string], WorkshopRow>('SELECT * FROM workshops WHERE id = ?'),
     workshops: db.prepare<[], WorkshopRow>('SELECT * FROM workshops ORDER BY start_date, id'),
@@ -136,10 +244,14 @@ export function createProgrammeStore(db: Db) {
         status = excluded.status, status_at = excluded.status_at`),
     setWorkshopStatus: db.prepare('UPDATE workshops SET status = ?, status_at = ? WHERE id = ?'),
     setWorkshopCapacity: db.prepare('UPDATE workshops SET capacity = ? WHERE id = ?'),
+    rescheduleWorkshop: db.prepare("UPDATE workshops SET start_date = ?, end_date = ? WHERE id = ? AND status = 'planned'"),
+    calendarSequence: db.prepare<[string], { sequence: number }>('SELECT sequence FROM workshop_calendar WHERE workshop_id = ?'),
+    bumpCalendarSequence: db.prepare(`INSERT INTO workshop_calendar (workshop_id, sequence) VALUES (?, 1)
+      ON CONFLICT (workshop_id) DO UPDATE SET sequence = sequence + 1`),
     enrolledCount: db.prepare<[string], { n: number }>(
       "SELECT count(*) AS n FROM enrolments WHERE workshop_id = ? AND (attendance IS NULL OR attendance <> 'cancelled')",
     ),
-    enrolments: db.prepare<[string], Enrolment & { name: string; email: string; officeName: string; country: string }>(
+    enrolments: db.prepare<[string], EnrolmentOfWorkshop>(
       `SELECT e.workshop_id AS workshopId, e.focal_point_id AS focalPointId, e.office_id AS officeId,
               e.enrolled_at AS enrolledAt, e.attendance, f.name, f.email, o.name AS officeName, o.country
        FROM enrolments e JOIN focal_points f ON f.id = e.focal_point_id JOIN offices o ON o.id = e.office_id
@@ -163,6 +275,10 @@ export function createProgrammeStore(db: Db) {
     ),
     noShow: db.prepare("UPDATE focal_points SET status = 'no-show', no_show_at = ? WHERE id = ?"),
     backToNominated: db.prepare("UPDATE focal_points SET status = 'nominated', workshop_id = NULL WHERE id = ?"),
+    registerEmpty: db
+      .prepare<[], number>('SELECT NOT EXISTS (SELECT 1 FROM focal_points) AND NOT EXISTS (SELECT 1 FROM kit_shipments) AS empty')
+      .pluck(),
+    anyNomination: db.prepare<[], number>("SELECT EXISTS (SELECT 1 FROM history WHERE type = 'FOCAL_POINT_NOMINATED')").pluck(),
     goldDisk: db.prepare<[string], GoldDiskVersion>(
       `SELECT version, released_at AS releasedAt, notes, status, recalled_at AS recalledAt, recall_reason AS recallReason
        FROM gold_disk_versions WHERE version = ?`,
@@ -228,8 +344,7 @@ export function createProgrammeStore(db: Db) {
     finishedAt: r.finished_at,
   });
 
-  return unitOfWorkOf(db).wrap({
-    db,
+  return unitOfWorkOf(db).repository<ProgrammeStore>({
     // --- workshops
     getWorkshop: (id: string) => {
       const row = s.workshop.get(id);
@@ -239,6 +354,9 @@ export function createProgrammeStore(db: Db) {
     upsertWorkshop: (w: Workshop) => void s.upsertWorkshop.run(w),
     setWorkshopStatus: (id: string, status: WorkshopStatus, at: string) => void s.setWorkshopStatus.run(status, at, id),
     setWorkshopCapacity: (id: string, capacity: number) => void s.setWorkshopCapacity.run(capacity, id),
+    rescheduleWorkshop: (id: string, start: string, end: string) => s.rescheduleWorkshop.run(start, end, id).changes === 1,
+    calendarSequence: (workshopId: string) => s.calendarSequence.get(workshopId)?.sequence ?? 0,
+    bumpCalendarSequence: (workshopId: string) => void s.bumpCalendarSequence.run(workshopId),
     enrolledCount: (workshopId: string) => s.enrolledCount.get(workshopId)!.n,
     enrolments: (workshopId: string) => s.enrolments.all(workshopId),
     addEnrolment: (workshopId: string, focalPointId: number, officeId: string, at: string) =>
@@ -256,7 +374,7 @@ export function createProgrammeStore(db: Db) {
       return row ? toFocalPoint(row) : undefined;
     },
     focalPointsOf: (officeId: string) => s.focalPointsOf.all(officeId).map(toFocalPoint),
-    listFocalPoints(filter: { officeId?: string; status?: FocalPointStatus; limit?: number; offset?: number }) {
+    listFocalPoints(filter: FocalPointFilter) {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
       if (filter.officeId) {
@@ -280,13 +398,12 @@ export function createProgrammeStore(db: Db) {
         focalPoints: rows.map((r) => ({ ...toFocalPoint(r), officeName: r.office_name, country: r.country })),
       };
     },
-    /** Nominated or no-show focal points of offices whose training region is in one of `states`. */
     enrollableFocalPoints(states: string[]) {
       const rows = db
         .prepare<string[], FocalPointRow & { office_name: string; country: string }>(
           `SELECT f.*, o.name AS office_name, o.country FROM focal_points f JOIN offices o ON o.id = f.office_id
            WHERE f.status IN ('nominated', 'no-show')
-             AND EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = f.office_id AND s.path IN (${states.map(() => '?').join(', ')}))
+             AND EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = f.office_id AND s.path IN (${placeholders(states)}))
            ORDER BY o.name COLLATE NOCASE, f.id`,
         )
         .all(...states);
@@ -299,8 +416,12 @@ export function createProgrammeStore(db: Db) {
     markTrained: (id: number, workshopId: string | null, at: string) => void s.train.run(workshopId, at, id),
     markNoShow: (id: number, at: string) => void s.noShow.run(at, id),
     markNominatedAgain: (id: number) => void s.backToNominated.run(id),
-
-    /** Descriptive fields only: the state, version and history of the office are the engine's. */
+    focalPointRegisterNeedsBackfill: () => s.registerEmpty.get() === 1 && s.anyNomination.get() === 1,
+    officesWithHistoryOf: (types: string[]) =>
+      db
+        .prepare<string[], { office_id: string }>(`SELECT DISTINCT office_id FROM history WHERE type IN (${placeholders(types)})`)
+        .all(...types)
+        .map((r) => r.office_id),
 
     // --- Gold Disk and kits
     getGoldDisk: (version: string) => s.goldDisk.get(version),
@@ -313,9 +434,38 @@ export function createProgrammeStore(db: Db) {
     recallGoldDisk: (version: string, reason: string, at: string) => void s.recallGoldDisk.run(at, reason, version),
     recordShipment: (officeId: string, seq: number, version: string | null, at: string) =>
       void s.insertShipment.run(officeId, seq, version, at),
-    /** Every kit shipped to one office, oldest first, with the Gold Disk version it carried. */
     shipmentsOf: (officeId: string) => s.shipmentsOf.all(officeId),
     shipmentsByVersion: () => Object.fromEntries(s.shipmentsByVersion.all().map((r) => [r.version ?? 'unknown', r.n])),
+
+    // --- offices, as the bulk actions pick them
+    officesIn: (paths: string[]) =>
+      db
+        .prepare<string[], { office_id: string }>(`SELECT DISTINCT office_id FROM office_states WHERE path IN (${placeholders(paths)}) ORDER BY office_id`)
+        .all(...paths)
+        .map((r) => r.office_id),
+    selectOfficeIds(filter: OfficeSelectionFilter) {
+      const where: string[] = [];
+      const params: string[] = [];
+      const inList = (column: string, values: string[]) => {
+        where.push(`${column} IN (${placeholders(values)})`);
+        params.push(...values);
+      };
+      if (filter.state !== undefined) {
+        where.push('EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = o.id AND s.path = ?)');
+        params.push(filter.state);
+      }
+      for (const countries of filter.countryLists ?? []) inList('o.country', countries);
+      if (filter.track !== undefined) {
+        where.push('o.track = ?');
+        params.push(filter.track);
+      }
+      if (filter.ids) inList('o.id', filter.ids);
+      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      return db
+        .prepare<string[], { id: string }>(`SELECT o.id FROM offices o ${clause} ORDER BY o.name COLLATE NOCASE, o.id`)
+        .all(...params)
+        .map((r) => r.id);
+    },
 
     // --- broadcasts
     createBroadcast(b: Omit<Broadcast, 'finishedAt'>, officeIds: string[]) {
@@ -335,11 +485,8 @@ export function createProgrammeStore(db: Db) {
     },
     pendingRows: (id: string, limit: number) => s.pendingRows.all(id, limit),
     isPending: (id: string, position: number) => s.isPending.get(id, position)!.n === 1,
-    /** Marks a pending row; false when it was no longer pending (someone else processed it). */
     finishRow: (id: string, position: number, status: Exclude<BroadcastRowStatus, 'pending'>, message: string | null, version: number | null, at: string) =>
       s.finishRow.run(status, message, version, at, id, position).changes === 1,
     finishBroadcast: (id: string, at: string) => void s.finishBroadcast.run(at, id, id),
   });
 }
-
-export type ProgrammeStore = ReturnType<typeof createProgrammeStore>;

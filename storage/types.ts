@@ -1,6 +1,19 @@
-import type { StoredSnapshot, ActiveNode } from '../engine/snapshot';
-import type { Track } from '../machines/office';
+import type { StateValue } from 'xstate';
+import type { OfficeContext, Track } from '../machines/office';
 import type { FigureName } from './figures-store';
+
+/** What is stored: only what rebuilds the snapshot. Delayed events are not in it; timers are stored by the engine. */
+export interface StoredSnapshot {
+  value: StateValue;
+  context: OfficeContext;
+  status: 'active' | 'done';
+}
+
+/** A node of the active configuration: `preparing` and `preparing.site.blocked` are both active nodes. */
+export interface ActiveNode {
+  path: string;
+  isLeaf: boolean;
+}
 
 export interface Contact {
   name: string;

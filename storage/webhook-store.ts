@@ -115,7 +115,43 @@ export interface NewDelivery {
   retryUntil: string;
 }
 
-export function createWebhookStore(db: Db) {
+/** One delivery attempt's outcome, written by the dispatcher that holds its lease. */
+export interface DeliveryAttempt {
+  id: number;
+  owner: string;
+  status: 'pending' | 'delivered' | 'failed';
+  responseStatus: number | null;
+  error: string | null;
+  durationMs: number;
+  at: string;
+  nextAttemptAt: string;
+}
+
+/** Webhook subscriptions and their deliveries (an outbox: rows written with what caused them). */
+export interface WebhookStore {
+  /** Runs `work` as one transaction (joins an open one). */
+  transaction<T>(work: () => Promise<T> | T): Promise<T>;
+  insert(sub: Subscription): Promise<void>;
+  update(sub: Subscription): Promise<void>;
+  remove(id: string): Promise<boolean>;
+  get(id: string): Promise<Subscription | undefined>;
+  list(): Promise<Subscription[]>;
+  /** The subscriptions to `office.transition`, read on every transition. */
+  transitionSubscriptions(): Promise<Subscription[]>;
+  enqueue(d: NewDelivery): Promise<void>;
+  /** Leases up to `limit` due deliveries to `owner` until `leaseUntil`, first taking back expired leases. */
+  claim(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<DeliveryRow[]>;
+  /** Records an attempt; false when `owner` no longer holds the lease. */
+  finish(attempt: DeliveryAttempt): Promise<boolean>;
+  markHealthy(id: string): Promise<void>;
+  markFailing(id: string, at: string): Promise<void>;
+  disable(id: string, reason: string, at: string): Promise<boolean>;
+  deliveries(subscriptionId: string, status: DeliveryStatus | undefined, limit: number, offset: number): Promise<{ deliveries: DeliveryView[]; total: number }>;
+  delivery(subscriptionId: string, messageId: string): Promise<DeliveryRow | undefined>;
+  redeliver(id: number, now: string, retryUntil: string): Promise<boolean>;
+}
+
+export function createWebhookStore(db: Db): WebhookStore {
   const s = {
     insertSub: db.prepare(`INSERT INTO webhook_subscriptions
       (id, url, description, secret, events, filter_types, filter_stages, enabled, created_at, updated_at)
@@ -167,22 +203,25 @@ export function createWebhookStore(db: Db) {
     enabled: sub.enabled ? 1 : 0,
   });
 
-  return unitOfWorkOf(db).wrap({
-    insert(sub: Subscription): void {
+  const unit = unitOfWorkOf(db);
+  return {
+    transaction: (work) => unit.transaction(work),
+    ...unit.repository<Omit<WebhookStore, 'transaction'>>({
+    insert(sub) {
       s.insertSub.run({ ...subRow(sub), secret: sub.secret, created_at: sub.createdAt });
     },
-    update(sub: Subscription): void {
+    update(sub) {
       s.updateSub.run({ ...subRow(sub), failing_since: sub.failingSince, disabled_reason: sub.disabledReason, updated_at: sub.updatedAt });
     },
-    remove: (id: string) => s.deleteSub.run(id).changes === 1,
-    get(id: string): Subscription | undefined {
+    remove: (id) => s.deleteSub.run(id).changes === 1,
+    get(id) {
       const row = s.getSub.get(id);
       return row ? toSubscription(row) : undefined;
     },
     list: () => s.allSubs.all().map(toSubscription),
     transitionSubscriptions: () => s.transitionSubs.all().map(toSubscription),
-    enqueue: (d: NewDelivery) => void s.insertDelivery.run(d),
-    claim(owner: string, now: Date, leaseUntil: Date, limit: number): DeliveryRow[] {
+    enqueue: (d) => void s.insertDelivery.run(d),
+    claim(owner, now, leaseUntil, limit) {
       return db
         .transaction(() => {
           s.reclaim.run(now.toISOString());
@@ -190,16 +229,7 @@ export function createWebhookStore(db: Db) {
         })
         .immediate();
     },
-    finish(attempt: {
-      id: number;
-      owner: string;
-      status: 'pending' | 'delivered' | 'failed';
-      responseStatus: number | null;
-      error: string | null;
-      durationMs: number;
-      at: string;
-      nextAttemptAt: string;
-    }): boolean {
+    finish(attempt) {
       return (
         s.finish.run({
           id: attempt.id,
@@ -213,19 +243,18 @@ export function createWebhookStore(db: Db) {
         }).changes === 1
       );
     },
-    markHealthy: (id: string) => void s.healthy.run(id),
-    markFailing: (id: string, at: string) => void s.failing.run(at, id),
-    disable: (id: string, reason: string, at: string) => s.disable.run(reason, at, id).changes === 1,
-    deliveries(subscriptionId: string, status: DeliveryStatus | undefined, limit: number, offset: number) {
+    markHealthy: (id) => void s.healthy.run(id),
+    markFailing: (id, at) => void s.failing.run(at, id),
+    disable: (id, reason, at) => s.disable.run(reason, at, id).changes === 1,
+    deliveries(subscriptionId, status, limit, offset) {
       const st = status ?? null;
       return {
         deliveries: s.deliveries.all(subscriptionId, st, st, limit, offset).map(deliveryView),
         total: s.countDeliveries.get(subscriptionId, st, st)!.n,
       };
     },
-    delivery: (subscriptionId: string, messageId: string) => s.delivery.get(subscriptionId, messageId),
-    redeliver: (id: number, now: string, retryUntil: string) => s.redeliver.run(now, retryUntil, id).changes === 1,
-  });
+    delivery: (subscriptionId, messageId) => s.delivery.get(subscriptionId, messageId),
+    redeliver: (id, now, retryUntil) => s.redeliver.run(now, retryUntil, id).changes === 1,
+    }),
+  };
 }
-
-export type WebhookStore = ReturnType<typeof createWebhookStore>;

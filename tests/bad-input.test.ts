@@ -109,6 +109,11 @@ const cases: Case[] = [
   // import
   ['an import sent as application/json', 'POST', () => '/api/import', { kind: 'office', name: 'X', country: 'KE' }, {}, 415, 'unsupported_media_type'],
   ['an empty import', 'POST', () => '/api/import', '', { 'content-type': 'application/x-ndjson' }, 400, 'import_invalid'],
+  // PostgreSQL text cannot hold U+0000: refused at the edge on every backend.
+  ['a NUL character in a reason', 'POST', events, { type: 'REPLY_DECLINED', reason: 'No\u0000budget' }, {}, 400, 'invalid_input'],
+  ['a NUL character in a contact, nested', 'POST', () => '/api/offices', { name: 'X', country: 'KE', contacts: [{ name: 'A\u0000', email: 'a@example.org' }] }, {}, 400, 'invalid_input'],
+  ['a NUL character in a query', 'GET', () => '/api/offices?q=a%00b', undefined, {}, 400, 'invalid_input'],
+  ['a NUL character in an import line', 'POST', () => '/api/import', `${JSON.stringify({ kind: 'office', name: 'X\u0000', country: 'KE' })}\n`, { 'content-type': 'application/x-ndjson' }, 400, 'import_invalid'],
   ['an import over the size limit', 'POST', () => '/api/import', `${JSON.stringify({ kind: 'office', name: huge, country: 'KE' })}\n`, { 'content-type': 'application/x-ndjson' }, 413, 'body_too_large'],
 ];
 

@@ -88,7 +88,7 @@ test('a programme in progress today: histories up to now, about a fifth of the o
   const latest = Math.max(...events.map((e) => Date.parse(e.at)));
   expect(latest).toBeLessThan(NOW.getTime());
   expect(latest).toBeGreaterThan(NOW.getTime() - 14 * DAY);
-  const figures = await currentFigures(runtime.db, NOW);
+  const figures = await currentFigures(runtime.storage.figures, NOW);
   expect(figures.stalled / offices.length).toBeGreaterThanOrEqual(0.12);
   expect(figures.stalled / offices.length).toBeLessThanOrEqual(0.3);
   expect(figures.stuck).toBeGreaterThanOrEqual(1);
@@ -134,9 +134,9 @@ test('reminders already sent are history: the first scheduler pass at now queues
 
 test('the figures from the history as of now are the live ones, and the report agrees with itself', async () => {
   const end = NOW.toISOString();
-  expect((await figuresAsOf(runtime.db, end, runtime.reminders.policies)).figures).toEqual(await currentFigures(runtime.db, NOW));
-  const report = await computeProgressReport(runtime.db, NOW, { to: '2026-06-30', policies: runtime.reminders.policies });
-  expect(report.figures).toEqual(await currentFigures(runtime.db, NOW));
+  expect((await figuresAsOf(runtime.storage.figures, end, runtime.reminders.policies)).figures).toEqual(await currentFigures(runtime.storage.figures, NOW));
+  const report = await computeProgressReport(runtime.storage, NOW, { to: '2026-06-30', policies: runtime.reminders.policies });
+  expect(report.figures).toEqual(await currentFigures(runtime.storage.figures, NOW));
   expect(report.installationsByQuarter.reduce((n, q) => n + q.installed, 0)).toBe(report.installedTotal);
   expect(report.installedTotal).toBe(report.figures.installed);
   expect(report.connectedTotal).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 test('each figure once per office, kits apart from Internet connections', async () => {
-  expect(await currentFigures(server.runtime.db, clock.now())).toEqual({
+  expect(await currentFigures(server.runtime.storage.figures, clock.now())).toEqual({
     invited: 1,
     preparing: 1,
     installed: 2, // KIT-INSTALLED, KIT-HANDED
@@ -57,7 +57,7 @@ test('each figure once per office, kits apart from Internet connections', async 
 });
 
 test('the installations chart adds up to the installed figure (a withdrawn office is in neither)', async () => {
-  const months = await installationsByMonth(server.runtime.db, (await currentFigures(server.runtime.db, clock.now())).installed);
+  const months = await installationsByMonth(server.runtime.storage.figures, (await currentFigures(server.runtime.storage.figures, clock.now())).installed);
   expect(months.reduce((n, m) => n + m.n, 0)).toBe(2);
   expect(months.every((m) => m.month !== '')).toBe(true);
 });
@@ -85,9 +85,9 @@ test('every figure is the length of its list: the API, /offices?figure= and /stu
 });
 
 test('the figures as of a date come from the history: now they are the live ones, earlier the past ones', async () => {
-  const { db, reminders } = server.runtime;
-  expect((await figuresAsOf(db, clock.now().toISOString(), reminders.policies)).figures).toEqual(await currentFigures(db, clock.now()));
+  const { storage, reminders } = server.runtime;
+  expect((await figuresAsOf(storage.figures, clock.now().toISOString(), reminders.policies)).figures).toEqual(await currentFigures(storage.figures, clock.now()));
   // On the first day nothing was late yet.
-  const first = (await figuresAsOf(db, new Date(Date.parse(START) + DAY).toISOString(), reminders.policies)).figures;
+  const first = (await figuresAsOf(storage.figures, new Date(Date.parse(START) + DAY).toISOString(), reminders.policies)).figures;
   expect(first).toMatchObject({ installed: 2, connected: 1, stalled: 0, stuck: 0 });
 });

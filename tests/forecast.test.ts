@@ -26,7 +26,7 @@ afterAll(() => {
 const near = (actual: number, expected: number, tolerance: number) => ({ actual: Math.round(actual * 1000) / 1000, ok: Math.abs(actual - expected) <= tolerance });
 
 test('the model recovers the chances and the typical stays it was generated with', async () => {
-  const model = fitModel(await loadHistory(runtime.db), NOW);
+  const model = fitModel(await loadHistory(runtime.storage.history), NOW);
   const invited = outcomes(stayOf(model, 'kit', 'invited')!);
   // An exponential stay's median is ln 2 times its mean.
   expect(near(invited.median! / DAY, RATES.invitedDays * Math.LN2, 4)).toMatchObject({ ok: true });
@@ -43,7 +43,7 @@ test('the model recovers the chances and the typical stays it was generated with
 });
 
 test('the same inputs give the same forecast; another seed a different one', async () => {
-  const history = await loadHistory(runtime.db);
+  const history = await loadHistory(runtime.storage.history);
   const options = { asOf: NOW, deadline: NOW + 180 * DAY, runs: 1000, seed: 5, scenario: {} };
   const a = forecast(history, options);
   const b = forecast(history, options);
@@ -59,7 +59,7 @@ test('the same inputs give the same forecast; another seed a different one', asy
 });
 
 test('scenarios: faster site surveys and an earlier Gold Disk raise the outcome, never lower it', async () => {
-  const history = await loadHistory(runtime.db);
+  const history = await loadHistory(runtime.storage.history);
   const base = { asOf: NOW, deadline: NOW + 120 * DAY, runs: 1000, seed: 5 };
   const baseline = forecast(history, { ...base, scenario: {} }).programme.installedOrConnected.expected;
   const faster = forecast(history, { ...base, scenario: { speedup: { preparing: 0.25, deployment: 0.25 } } }).programme.installedOrConnected.expected;
@@ -69,7 +69,7 @@ test('scenarios: faster site surveys and an earlier Gold Disk raise the outcome,
 });
 
 test('backtest on 90-day windows: the 80% interval holds the actual count 70–90% of the time, and the office probabilities beat the base rate', async () => {
-  const result = backtest(await loadHistory(runtime.db), { from: NOW - 900 * DAY, to: NOW, stepDays: 21, windowDays: 90, runs: 1000, seed: 3 });
+  const result = backtest(await loadHistory(runtime.storage.history), { from: NOW - 900 * DAY, to: NOW, stepDays: 21, windowDays: 90, runs: 1000, seed: 3 });
   console.log(`forecast backtest: ${result.points.length} as-of dates, coverage ${result.coverage.toFixed(3)}, Brier ${result.brier.toFixed(4)} vs base rate ${result.baseRateBrier.toFixed(4)} (base rate ${result.baseRate.toFixed(3)}, ${result.officesScored} office forecasts)`);
   expect(result.points.length).toBeGreaterThanOrEqual(35);
   expect(result.coverage).toBeGreaterThanOrEqual(0.7);

@@ -140,7 +140,7 @@ describe('quarterly progress report', () => {
     fx = await openFixture('2003-04-02T12:00:00.000Z');
     const result = await fx.load(q1History());
     expect(result.other).toBe(workshops.length);
-    q1 = await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies });
+    q1 = await computeProgressReport(fx.runtime.storage, fx.runtime.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies });
   });
   afterAll(() => fx.close());
 
@@ -224,12 +224,12 @@ describe('quarterly progress report', () => {
     await createWorkshop(ctx, { title: 'WIPOnet training', city: 'Hanoi', country: 'VN', start: '2003-07-01', end: '2003-07-04', capacity: 8 });
     await releaseGoldDisk(ctx, { version: '2.0' }, { actor: 'test' });
 
-    const again = await computeProgressReport(ctx.db, ctx.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: ctx.reminders.policies });
+    const again = await computeProgressReport(ctx.storage, ctx.engine.clock.now(), { from: '2003-01-01', to: '2003-03-31', policies: ctx.reminders.policies });
     expect(again).toEqual(q1);
     expect(renderMarkdown(again)).toBe(renderMarkdown(q1));
 
     // The next quarter sees them.
-    const q2 = await computeProgressReport(ctx.db, new Date('2003-07-15T00:00:00.000Z'), { policies: ctx.reminders.policies });
+    const q2 = await computeProgressReport(ctx.storage, new Date('2003-07-15T00:00:00.000Z'), { policies: ctx.reminders.policies });
     expect(q2.period.label).toBe('Q2 2003');
     expect(q2).toMatchObject({
       installedInPeriod: 1,
@@ -280,19 +280,19 @@ describe('a database whose history predates the focal-point register', () => {
     let fx = await openFixture('2003-04-02T12:00:00.000Z');
     await fx.load(q1History());
     const options = { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies };
-    const before = await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options);
+    const before = await computeProgressReport(fx.runtime.storage, fx.runtime.engine.clock.now(), options);
     const register = () => fx.runtime.db.prepare('SELECT office_id, email, status, workshop_id, nominated_at, enrolled_at, trained_at, no_show_at FROM focal_points ORDER BY office_id, email').all();
     const rows = register();
     const shipments = fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all();
     fx.runtime.db.exec('DELETE FROM enrolments; DELETE FROM focal_points; DELETE FROM kit_shipments;');
-    expect((await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options)).focalPointsTrained).toBe(0);
+    expect((await computeProgressReport(fx.runtime.storage, fx.runtime.engine.clock.now(), options)).focalPointsTrained).toBe(0);
     await fx.close(true);
 
     fx = await openFixture('2003-04-02T12:00:00.000Z', fx.dir);
     try {
       expect(register()).toEqual(rows);
       expect(fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all()).toEqual(shipments);
-      expect(await computeProgressReport(fx.runtime.db, fx.runtime.engine.clock.now(), options)).toEqual(before);
+      expect(await computeProgressReport(fx.runtime.storage, fx.runtime.engine.clock.now(), options)).toEqual(before);
     } finally {
       await fx.close();
     }

@@ -1,10 +1,8 @@
-import { unitOfWorkOf } from '../storage/unit-of-work';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock';
 import { backoffMs } from '../notifications/dispatcher';
 import type { Outbox } from '../notifications/outbox';
-import type { Db } from '../storage/db';
 import { AddressRefused } from './address';
 import { post } from './http';
 import { sign } from './signature';
@@ -13,7 +11,6 @@ import type { DeliveryRow, Subscription, WebhookStore } from '../storage/webhook
 export const DAY_MS = 86_400_000;
 
 export interface WebhookDispatcherOptions {
-  db: Db;
   store: WebhookStore;
   outbox: Outbox;
   clock: Clock;
@@ -105,7 +102,7 @@ export class WebhookDispatcher {
     this.o.onAttempt?.(outcome);
     const at = now.toISOString();
     if (outcome === 'delivered') {
-      await unitOfWorkOf(this.o.db).transaction(async () => {
+      await this.o.store.transaction(async () => {
         await this.o.store.finish({ id: row.id, owner: this.owner, status: 'delivered', responseStatus: status, error: null, durationMs, at, nextAttemptAt: at });
         await this.o.store.markHealthy(sub.id);
       });
@@ -117,7 +114,7 @@ export class WebhookDispatcher {
     // At least a second later: a zero base delay must not send the same delivery again within this pass.
     const delay = Math.max(1000, backoffMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random));
     const next = new Date(Math.min(until, now.getTime() + delay));
-    await unitOfWorkOf(this.o.db).transaction(async () => {
+    await this.o.store.transaction(async () => {
       const stored = await this.o.store.finish({
         id: row.id,
         owner: this.owner,

@@ -3,10 +3,9 @@ import type { Config } from '../config/env';
 import type { Engine } from '../engine/engine';
 import type { Metrics } from '../metrics/metrics';
 import type { Outbox } from '../notifications/outbox';
-import type { Db } from '../storage/db';
 import { WebhookDispatcher } from './dispatcher';
 import { webhookHooks } from './hooks';
-import { createWebhookStore, type WebhookStore } from '../storage/webhook-store';
+import type { WebhookStore } from '../storage/webhook-store';
 
 export interface WebhookFeature {
   store: WebhookStore;
@@ -19,11 +18,10 @@ export interface WebhookFeature {
 
 export function createWebhookFeature(
   config: Config,
-  deps: { db: Db; engine: Engine; outbox: Outbox; metrics: Metrics; publicUrl: string },
+  deps: { store: WebhookStore; engine: Engine; outbox: Outbox; metrics: Metrics; publicUrl: string },
 ): WebhookFeature {
-  const store = createWebhookStore(deps.db);
+  const store = deps.store;
   const dispatcher = new WebhookDispatcher({
-    db: deps.db,
     store,
     outbox: deps.outbox,
     clock: deps.engine.clock,

@@ -1,8 +1,7 @@
 import { allStates } from '../../machines/describe';
 import type { Owner, ReminderPolicy } from '../../machines/meta';
-import type { Db } from '../../storage/db';
-import type { Workshop } from '../../storage/programme-store';
-import { leavesAsOf } from '../../storage/figures-store';
+import type { PlannedWorkshop } from '../../storage/report-store';
+import type { Storage } from '../../storage/storage';
 import { connectionsAsOf, figuresAsOf, installationsAsOf, type Figures } from '../../engine/figures';
 import { lastCompleteQuarter, makePeriod, quarterOf, quartersBetween, type Period } from './period';
 
@@ -34,7 +33,7 @@ export interface StalledGroup {
   longest: StalledOffice;
 }
 
-export type PlannedWorkshop = Pick<Workshop, 'id' | 'title' | 'city' | 'country' | 'start' | 'end'>;
+export type { PlannedWorkshop };
 
 export interface ProgressReport {
   period: Period;
@@ -102,7 +101,11 @@ export interface ReportOptions {
   policies?: ReadonlyMap<string, ReminderPolicy>;
 }
 
-export async function computeProgressReport(db: Db, now: Date, options: ReportOptions = {}): Promise<ProgressReport> {
+/** What the report reads: its own queries and the figures as of the period's end. */
+export type ProgressReportDeps = Pick<Storage, 'reports' | 'figures'>;
+
+export async function computeProgressReport(deps: ProgressReportDeps, now: Date, options: ReportOptions = {}): Promise<ProgressReport> {
+  const { reports, figures } = deps;
   const period =
     options.from || options.to
       ? makePeriod(options.from ?? options.to!, options.to ?? options.from!)
@@ -111,19 +114,14 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
   const endMs = Date.parse(end);
 
   const policies = options.policies ?? defaultPolicies();
-  const asOf = await figuresAsOf(db, end, policies);
-  const offices = new Map(
-    db
-      .prepare<[], { id: string; name: string; country: string; track: string }>('SELECT id, name, country, track FROM offices')
-      .all()
-      .map((o) => [o.id, o]),
-  );
+  const asOf = await figuresAsOf(figures, end, policies);
+  const offices = new Map((await reports.offices()).map((o) => [o.id, o]));
 
   let preparingForDeployment = 0;
   let awaitingGoldDisk = 0;
   let siteDifficulties = 0;
   const officesByStage: Record<string, number> = {};
-  for (const office of await leavesAsOf(db, end)) {
+  for (const office of await figures.leavesAsOf(end)) {
     const info = offices.get(office.id);
     if (!info) continue;
     const stage = stageOf(office.leaves[0] ?? 'prospect');
@@ -163,31 +161,15 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
     groups.set(key, group);
   }
 
-  const countType = db.prepare<[string, string, string], { n: number }>(
-    'SELECT count(*) AS n FROM history WHERE type = ? AND at >= ? AND at < ?',
-  );
   const inPeriod = (at: string) => (at >= start && at < end ? 'in' : 'before');
-  const installedInPeriod = (await installationsAsOf(db, end, inPeriod)).get('in') ?? 0;
-  const connectedInPeriod = (await connectionsAsOf(db, end, inPeriod)).get('in') ?? 0;
+  const installedInPeriod = (await installationsAsOf(figures, end, inPeriod)).get('in') ?? 0;
+  const connectedInPeriod = (await connectionsAsOf(figures, end, inPeriod)).get('in') ?? 0;
 
-  const trained = db
-    .prepare<[string], { fps: number; offices: number; countries: number }>(
-      `SELECT count(*) AS fps, count(DISTINCT f.office_id) AS offices, count(DISTINCT o.country) AS countries
-       FROM focal_points f JOIN offices o ON o.id = f.office_id WHERE f.trained_at < ?`,
-    )
-    .get(end)!;
-
-  const plannedWorkshops = db
-    .prepare<[string, string, string], PlannedWorkshop>(
-      `SELECT id, title, city, country, start_date AS start, end_date AS "end" FROM workshops
-       WHERE start_date > ? AND (created_at IS NULL OR created_at < ?)
-         AND NOT (status = 'cancelled' AND (status_at IS NULL OR status_at < ?))
-       ORDER BY start_date, id`,
-    )
-    .all(period.to, end, end);
+  const trained = await reports.trainingAsOf(end);
+  const plannedWorkshops = await reports.plannedWorkshopsAsOf(period.to, end);
 
   // The same offices as installedTotal, by quarter: the bars add up to the total.
-  const perQuarter = await installationsAsOf(db, end, quarterOf);
+  const perQuarter = await installationsAsOf(figures, end, quarterOf);
   const undated = perQuarter.get('') ?? 0;
   perQuarter.delete('');
   const lastQuarter = quarterOf(period.to);
@@ -198,12 +180,10 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
     installed: (perQuarter.get(quarter) ?? 0) + (i === 0 ? undated : 0),
   }));
 
-  const goldDisk = db
-    .prepare<[string, string], { version: string }>(
-      `SELECT version FROM gold_disk_versions WHERE released_at < ? AND (recalled_at IS NULL OR recalled_at >= ?)
-       ORDER BY released_at DESC, version DESC LIMIT 1`,
-    )
-    .get(end, end);
+  const goldDiskVersion = await reports.goldDiskVersionAsOf(end);
+  const circularLettersInPeriod = await reports.countEvents('SEND_CIRCULAR', start, end);
+  const affirmativeRepliesInPeriod = await reports.countEvents('REPLY_AFFIRMATIVE', start, end);
+  const declinedInPeriod = await reports.countEvents('REPLY_DECLINED', start, end);
 
   return {
     period,
@@ -213,10 +193,10 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
     connectedTotal: asOf.figures.connected,
     figures: asOf.figures,
     preparingForDeployment,
-    circularLettersInPeriod: countType.get('SEND_CIRCULAR', start, end)!.n,
-    affirmativeRepliesInPeriod: countType.get('REPLY_AFFIRMATIVE', start, end)!.n,
-    declinedInPeriod: countType.get('REPLY_DECLINED', start, end)!.n,
-    focalPointsTrained: trained.fps,
+    circularLettersInPeriod,
+    affirmativeRepliesInPeriod,
+    declinedInPeriod,
+    focalPointsTrained: trained.focalPoints,
     officesTrained: trained.offices,
     countriesTrained: trained.countries,
     workshopsPlanned: plannedWorkshops.length,
@@ -238,6 +218,6 @@ export async function computeProgressReport(db: Db, now: Date, options: ReportOp
     officesByStage,
     installationsByQuarter,
     plannedWorkshops,
-    goldDiskVersion: goldDisk?.version ?? null,
+    goldDiskVersion,
   };
 }

@@ -13,7 +13,7 @@ import { durationsSchema, flowSchema, funnelSchema, slaSchema, slowestSchema } f
 
 /** Where the time goes: durations, funnel, flow, SLA outcomes and the slowest offices, from history. */
 export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
-  const { db, engine } = runtime;
+  const { storage, engine } = runtime;
   const policies = runtime.reminders.policies;
   const now = () => engine.clock.now();
   const tag = 'analytics';
@@ -29,7 +29,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       query: scopeQuery,
       responses: answer('Time in each state over the period', durationsSchema),
       handler: async ({ query, req, res }) => {
-        const result = computeDurations(await loadHistory(db), scopeOf(query, now()));
+        const result = computeDurations(await loadHistory(storage.history), scopeOf(query, now()));
         if (!wantsCsv(req, query.format)) return result;
         const cols = (s: (typeof result.states)[number], k: 'calendarDays' | 'businessDays') => [s[k]?.median, s[k]?.p75, s[k]?.p90, s[k]?.max];
         sendCsv(
@@ -49,7 +49,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       query: scopeQuery,
       responses: answer('The funnel steps of the offices first invited in the period', funnelSchema),
       handler: async ({ query, req, res }) => {
-        const result = computeFunnel(await loadHistory(db), scopeOf(query, now()));
+        const result = computeFunnel(await loadHistory(storage.history), scopeOf(query, now()));
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,
@@ -68,7 +68,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       query: scopeQuery.extend({ interval: z.enum(['week', 'month']).default('month') }),
       responses: answer('Offices per stage at the end of each interval', flowSchema),
       handler: async ({ query, req, res }) => {
-        const result = computeFlow(await loadHistory(db), scopeOf(query, now()), query.interval);
+        const result = computeFlow(await loadHistory(storage.history), scopeOf(query, now()), query.interval);
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,
@@ -88,7 +88,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       responses: answer('SLA outcomes per quarter and state', slaSchema),
       handler: async ({ query, req, res }) => {
         const overrides = parsePolicyOverrides(query.policy, policies);
-        const result = computeSla(await loadHistory(db), scopeOf(query, now()), withSlaOverrides(policies, overrides), new Set(Object.keys(overrides)));
+        const result = computeSla(await loadHistory(storage.history), scopeOf(query, now()), withSlaOverrides(policies, overrides), new Set(Object.keys(overrides)));
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,
@@ -107,7 +107,7 @@ export function analyticsRoutes(runtime: Runtime): AnyRoute[] {
       query: scopeQuery.extend({ perState: z.coerce.number().int().min(1).max(100).default(5) }),
       responses: answer('The longest waiting offices of each state', slowestSchema),
       handler: async ({ query, req, res }) => {
-        const result = computeSlowest(await loadHistory(db), scopeOf(query, now()), policies, query.perState);
+        const result = computeSlowest(await loadHistory(storage.history), scopeOf(query, now()), policies, query.perState);
         if (!wantsCsv(req, query.format)) return result;
         sendCsv(
           res,

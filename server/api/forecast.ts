@@ -68,7 +68,7 @@ export function forecastRoutes(runtime: Runtime): AnyRoute[] {
       query: forecastQuery,
       responses: { 200: { description: 'The forecast, one page of its open offices; format=csv: every open office as CSV', schema: forecastSchema, text: ['text/csv'] } },
       handler: async ({ query, req, res }) => {
-        const view = await runForecast(runtime.db, forecastRequest(query, runtime.engine.clock.now(), runtime.config.PROGRAMME_DEADLINE));
+        const view = await runForecast(runtime.storage.history, forecastRequest(query, runtime.engine.clock.now(), runtime.config.PROGRAMME_DEADLINE));
         if (wantsCsv(req, query.format)) {
           sendCsv(
             res,

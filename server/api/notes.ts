@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { officeNotFound } from '../../engine/errors';
-import { noteStoreOf } from '../../storage/note-store';
 import { openApiComponents } from '../openapi';
 import { idParams, route, type AnyRoute } from '../route';
 
@@ -13,7 +12,7 @@ const noteListSchema = z.strictObject({ notes: z.array(noteSchema) }).register(o
 
 /** Coordinators' notes on an office: kept beside its history, shown in its timeline; they change no state. */
 export function noteRoutes(runtime: Runtime): AnyRoute[] {
-  const notes = noteStoreOf(runtime.db);
+  const notes = runtime.storage.notes;
   return [
     route({
       method: 'post',

@@ -164,7 +164,7 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'offices',
       access: 'viewer',
       responses: { 200: { description: 'The counts', schema: officeStatsSchema } },
-      handler: () => officeStats(store, runtime.db, engine.clock.now()),
+      handler: () => officeStats(store, runtime.storage.figures, engine.clock.now()),
     }),
   ];
 }

@@ -34,7 +34,7 @@ export function reportRoutes(runtime: Runtime): AnyRoute[] {
         },
       },
       handler: async ({ query, res }) => {
-        const report = await computeProgressReport(runtime.db, runtime.engine.clock.now(), { from: query.from, to: query.to, policies: runtime.reminders.policies });
+        const report = await computeProgressReport(runtime.storage, runtime.engine.clock.now(), { from: query.from, to: query.to, policies: runtime.reminders.policies });
         const name = `progress-report-${report.period.from}-to-${report.period.to}`;
         if (query.format === 'pdf') {
           const pdf = await renderPdf(report, runtime.engine.clock.now());

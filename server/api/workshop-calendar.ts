@@ -24,7 +24,7 @@ export function workshopCalendarRoutes(runtime: Runtime): AnyRoute[] {
           .status(200)
           .type('text/calendar; charset=utf-8')
           .setHeader('Content-Disposition', `attachment; filename="workshop-${w.id}.ics"`)
-          .send(runtime.invitations.publishIcs(w));
+          .send(await runtime.invitations.publishIcs(w));
       },
     }),
     route({

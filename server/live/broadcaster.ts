@@ -52,8 +52,11 @@ export class LiveBroadcaster {
     return this.clients.size;
   }
 
-  publish(message: LiveMessage): void {
-    const id = this.nextId++;
+  /**
+   * Sends one message to every stream. `id` is the history row's global event id where the
+   * database gives one (PostgreSQL, where the messages come from every server); else a count.
+   */
+  publish(message: LiveMessage, id: number = this.nextId++): void {
     const data = JSON.stringify(message);
     this.recent.push({ id, data });
     if (this.recent.length > REPLAY) this.recent.shift();
@@ -101,7 +104,11 @@ export class LiveBroadcaster {
     res.write(`retry: 2000\n: connected\n\n`);
     const since = lastEventId !== undefined ? Number(lastEventId) : NaN;
     if (Number.isInteger(since)) {
-      for (const m of this.recent) if (m.id > since) res.write(`id: ${m.id}\nevent: transition\ndata: ${m.data}\n\n`);
+      // After the message the client saw last, in the order sent: event ids are taken at insert
+      // and sent in commit order, so a later message may carry a smaller id.
+      const seen = this.recent.findIndex((m) => m.id === since);
+      const missed = seen >= 0 ? this.recent.slice(seen + 1) : this.recent.filter((m) => m.id > since);
+      for (const m of missed) res.write(`id: ${m.id}\nevent: transition\ndata: ${m.data}\n\n`);
     }
     this.clients.set(res, { stillAllowed, checkedAt: performance.now(), chain: Promise.resolve() });
     this.heartbeat ??= setInterval(() => {

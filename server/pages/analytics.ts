@@ -39,7 +39,7 @@ export async function renderAnalytics(runtime: Runtime, query: AnalyticsQuery): 
   const now = runtime.engine.clock.now();
   let scope = scopeOf({ ...query, format: undefined }, new Date(Math.min(now.getTime(), Date.parse('2100-12-31T00:00:00Z'))));
   if (scope.from > scope.to) scope = { ...scope, from: scope.to };
-  const history = await loadHistory(runtime.db);
+  const history = await loadHistory(runtime.storage.history);
   const policies = runtime.reminders.policies;
   const durations = computeDurations(history, scope);
   const funnel = computeFunnel(history, scope);

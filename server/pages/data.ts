@@ -47,7 +47,7 @@ export interface Overview {
 }
 
 export async function overview(runtime: Runtime, now: Date): Promise<Overview> {
-  const stats = await officeStats(runtime.store, runtime.db, now);
+  const stats = await officeStats(runtime.store, runtime.storage.figures, now);
   const stalled = await runtime.reminders.stuck.stalledCountsByState(now);
   const byStage = await runtime.reminders.stuck.stalledOfficesByStage(now);
   const figures: Record<string, StateFigures> = {};
@@ -75,7 +75,7 @@ export async function overview(runtime: Runtime, now: Date): Promise<Overview> {
     total: stats.total,
     headline: stats.figures,
     figures,
-    installedByMonth: await installationsByMonth(runtime.db, stats.figures.installed),
+    installedByMonth: await installationsByMonth(runtime.storage.figures, stats.figures.installed),
   };
 }
 

@@ -31,7 +31,7 @@ export async function renderForecast(runtime: Runtime, query: PageQuery): Promis
   let problem: string | null = null;
   try {
     const q = forecastQuery.parse({ asOf: query.asOf, deadline: query.deadline, goldDisk: query.goldDisk, speedup });
-    view = await runForecast(runtime.db, forecastRequest(q, now, runtime.config.PROGRAMME_DEADLINE));
+    view = await runForecast(runtime.storage.history, forecastRequest(q, now, runtime.config.PROGRAMME_DEADLINE));
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     problem = error.message;

@@ -148,7 +148,7 @@ export function programmePageRoutes(runtime: Runtime): AnyRoute[] {
     page('/programme', 'Dashboard: running the programme', async ({ res }) => send(res, await renderProgrammeHome(runtime))),
     page('/programme/report', 'Dashboard: the progress report for a period (default: the last complete quarter)', async ({ query, res }) => {
       try {
-        const report = await computeProgressReport(runtime.db, runtime.engine.clock.now(), { ...query, policies: runtime.reminders.policies });
+        const report = await computeProgressReport(runtime.storage, runtime.engine.clock.now(), { ...query, policies: runtime.reminders.policies });
         send(res, renderReportPage(report));
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;

@@ -1,6 +1,5 @@
 import type { Runtime } from '../../app/runtime';
 import { toEmailView } from '../../notifications/outbox';
-import { noteStoreOf } from '../../storage/note-store';
 import type { HistoryEntry } from '../../storage/types';
 import { fieldLabel } from './forms';
 import { html, type Html } from './html';
@@ -93,7 +92,7 @@ export async function officeTimeline(runtime: Runtime, officeId: string, history
       detail: typeof detail.reason === 'string' ? html`<blockquote class="note">${detail.reason}</blockquote>` : '',
     });
   }
-  for (const note of await noteStoreOf(runtime.db).ofOffice(officeId)) {
+  for (const note of await runtime.storage.notes.ofOffice(officeId)) {
     items.push({ at: note.at, order: 3, kind: 'note', what: 'Note', who: who(note.actor), detail: html`<blockquote class="note">${note.text}</blockquote>` });
   }
   // Newest first; on the same instant, later sources first, and within a source the later entry.

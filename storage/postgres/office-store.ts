@@ -1,6 +1,5 @@
-import type { ActiveNode } from '../../engine/snapshot';
 import { FIGURE_SQL } from '../figures-store';
-import type { HistoryEntry, OfficeFilter, OfficeRecord, OfficeStateUpdate, OfficeStore } from '../types';
+import type { ActiveNode, HistoryEntry, OfficeFilter, OfficeRecord, OfficeStateUpdate, OfficeStore } from '../types';
 import type { PostgresUnitOfWork } from './unit-of-work';
 
 interface OfficeRow {

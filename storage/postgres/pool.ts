@@ -1,4 +1,4 @@
-import { Pool, types, type CustomTypesConfig } from 'pg';
+import { Client, Pool, types, type CustomTypesConfig } from 'pg';
 import { postgresSettings, type PostgresSettings } from './config';
 
 /** Type OIDs whose reading differs from node-postgres's defaults (SELECT oid, typname FROM pg_type). */
@@ -96,6 +96,14 @@ export function createPool(settings: PostgresSettings, options: PoolOptions = {}
   // Without a listener an idle connection's error is an uncaught 'error' event and ends the process.
   pool.on('error', options.onIdleError ?? ((error) => process.emitWarning(`PostgreSQL connection lost while idle: ${error.message}`)));
   return pool;
+}
+
+/**
+ * One connection of its own, outside any pool, read as the pool's are: for LISTEN, which holds its
+ * connection for as long as it listens.
+ */
+export function createClient(url: string, applicationName = 'office-onboarding'): Client {
+  return new Client({ connectionString: url, types: TYPES, application_name: applicationName, options: '-c TimeZone=UTC -c DateStyle=ISO,MDY' });
 }
 
 /** A pool from DATABASE_URL and DATABASE_POOL_SIZE (default 10, 1 to 200). */

@@ -1,0 +1,53 @@
+import { createAccountStore } from './account-store';
+import { migrate, openDatabase, type Db, type OpenOptions } from './db';
+import { createSqliteFiguresStore } from './figures-store';
+import { sqliteHealth } from './health';
+import { createHistoryReader } from './history-store';
+import { createNoteStore } from './note-store';
+import { createOfficeStore } from './office-store';
+import { createProgrammeStore } from './programme-store';
+import { createSqliteReportStore } from './report-store';
+import { createSqliteOutboxStore } from './outbox-store';
+import { createReminderStore } from './reminder-store';
+import type { Storage } from './storage';
+import { createStuckStore } from './stuck-store';
+import { unitOfWorkOf } from './unit-of-work';
+import { createWebhookStore } from './webhook-store';
+import { createSqliteWorkshopCalendar } from './workshop-calendar';
+
+/** The repositories of one SQLite connection. */
+export function sqliteStorage(db: Db): Storage {
+  return {
+    backend: 'sqlite',
+    offices: createOfficeStore(db),
+    figures: createSqliteFiguresStore(db),
+    history: createHistoryReader(db),
+    programme: createProgrammeStore(db),
+    reports: createSqliteReportStore(db),
+    notes: createNoteStore(db),
+    accounts: createAccountStore(db),
+    webhooks: createWebhookStore(db),
+    reminders: createReminderStore(db),
+    outbox: createSqliteOutboxStore(db),
+    stuck: createStuckStore(db),
+    workshopCalendar: createSqliteWorkshopCalendar(db),
+    health: sqliteHealth(db),
+    // All pages in one step: SQLite restarts a stepwise backup whenever another connection
+    // writes between steps, so under steady writes a 100-page-per-step backup of a large file
+    // never finishes. One step holds only a WAL read snapshot; writers go on.
+    backup: async (target) => void (await unitOfWorkOf(db).turn(() => db.backup(target, { progress: () => 0x7fffffff }))),
+    close: async () => void db.close(),
+  };
+}
+
+/** Opens (creating if need be) and migrates the SQLite file, and its repositories. */
+export function openSqliteStorage(file: string, options: OpenOptions = {}): { storage: Storage; db: Db } {
+  const db = openDatabase(file, options);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return { storage: sqliteStorage(db), db };
+}
