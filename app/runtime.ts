@@ -13,12 +13,12 @@ import type { ProgrammeStore } from '../storage/programme-store';
 import type { AccountStore } from '../storage/account-store';
 import { backfillFocalPoints, programmeHooks } from '../programme/focal-points';
 import { workshopImportKind } from '../programme/workshops';
-import { createReminderFeature, type ReminderFeature } from '../notifications/feature';
+import { createReminderFeature, type ReminderFeature } from '../reminders/feature';
 import type { MailTransport } from '../notifications/transport';
 import type { OfficeStore } from '../storage/types';
 import { createMetrics, type Metrics } from '../metrics/metrics';
 import { createWebhookFeature, type WebhookFeature } from '../webhooks/feature';
-import { publicUrlOf } from '../notifications/feature';
+import { publicUrlOf } from '../notifications/addresses';
 import { createMailboxFeature, type MailboxFeature } from '../mailbox/feature';
 import { createWorkshopInvitations, type WorkshopInvitations } from '../programme/workshop-invitations';
 
@@ -79,8 +79,16 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     engine.addHooks(programmeHooks(programme));
     await backfillFocalPoints(engine, programme);
     const importKinds: Record<string, ImportKind<unknown>> = { workshop: workshopImportKind(programme) };
-    const reminders = await createReminderFeature(config, db, engine, { transport: options.mailTransport });
-    const metrics = createMetrics({ db, store, figures: storage.figures, outbox: reminders.outbox }, engine.clock);
+    const reminders = await createReminderFeature(
+      config,
+      { reminders: storage.reminders, outbox: storage.outbox, stuck: storage.stuck, calendar: storage.workshopCalendar, mailbox: storage.mailbox },
+      engine,
+      { transport: options.mailTransport },
+    );
+    const metrics = createMetrics(
+      { store, figures: storage.figures, outbox: reminders.outbox, stuck: reminders.stuck, reminders: reminders.store },
+      engine.clock,
+    );
     engine.addHooks(metrics.hooks);
     metrics.instrumentTransport(reminders.transport);
     const invitations = createWorkshopInvitations({ programme, outbox: reminders.outbox, mailFrom: config.MAIL_FROM, now: () => engine.clock.now() });

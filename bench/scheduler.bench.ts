@@ -4,8 +4,7 @@ import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { loadConfig } from '../config/env';
 import { fixedClock } from '../engine/clock';
-import { runSchedulerPass } from '../engine/scheduler';
-import { listStuck, stalledCountsByState } from '../engine/stalled';
+import { runSchedulerPass } from '../reminders/scheduler';
 import type { MailTransport } from '../notifications/transport';
 
 /**
@@ -140,17 +139,18 @@ export async function run(args: Args = {}): Promise<BenchResult[]> {
     if (outboxRows !== ROUNDS * DUE + 1) throw new Error(`expected ${ROUNDS * DUE + 1} outbox rows, found ${outboxRows}`);
 
     const now = new Date(NOW + ROUNDS * 3600_000);
+    const { stuck } = runtime.reminders;
     const stuckMs: number[] = [];
     let total = 0;
     for (let i = 0; i < 20; i++) {
-      const [page, ms] = await timed(() => listStuck(db, now, { limit: 50 }));
+      const [page, ms] = await timed(() => stuck.listStuck(now, { limit: 50 }));
       total = page.total;
       stuckMs.push(ms);
     }
     results.push({ name: `listStuck, first page of 50 (${total.toLocaleString('en')} stalled)`, value: median(stuckMs), unit: 'ms', note: 'target < 50 ms; median of 20' });
-    const filtered = median(await repeat(20, () => listStuck(db, now, { owner: 'office', stage: 'invited', limit: 50, offset: 1000 })));
+    const filtered = median(await repeat(20, () => stuck.listStuck(now, { owner: 'office', stage: 'invited', limit: 50, offset: 1000 })));
     results.push({ name: 'listStuck, owner+stage filter, offset 1,000', value: filtered, unit: 'ms', note: 'target < 50 ms; median of 20' });
-    const counts = median(await repeat(20, () => stalledCountsByState(db, now)));
+    const counts = median(await repeat(20, () => stuck.stalledCountsByState(now)));
     results.push({ name: 'stalledCountsByState', value: counts, unit: 'ms', note: 'target < 50 ms; median of 20' });
     return results;
   } finally {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/env';
 import type { Runtime, RuntimeOptions } from '../app/runtime';
-import { publicUrlOf } from '../notifications/feature';
+import { publicUrlOf } from '../notifications/addresses';
 
 let warned = false;
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Runtime, RuntimeOptions } from '../app/runtime';
 import { fixedClock } from '../engine/clock';
 import { parseBoundedInstant } from '../engine/dates';
-import { runSchedulerPass, type SchedulerPassResult } from '../engine/scheduler';
+import { runSchedulerPass, type SchedulerPassResult } from '../reminders/scheduler';
 import type { OutboxRow } from '../notifications/outbox';
 import type { LogRow } from '../storage/reminder-store';
 import { warnWithoutPublicUrl } from './public-url';
@@ -69,9 +69,10 @@ async function sweep(runtime: Runtime, at: Date): Promise<SweepReport> {
   const before = await feature.store.lastLogId();
   const scheduler = await runSchedulerPass(engine, feature.reminders, at);
   const changes = (await feature.store.logSince(before)).map(changeOf);
-  const due = feature.outbox.due(at);
+  const due = await feature.outbox.due(at);
   const delivery = await feature.dispatcher.runPass(at);
-  const emails = due.map((row) => emailOf(feature.outbox.get(row.id) ?? row));
+  const emails: SweepReport['emails'] = [];
+  for (const row of due) emails.push(emailOf((await feature.outbox.get(row.id)) ?? row));
   return { at: at.toISOString(), dryRun: false, scheduler, changes, emails, delivery };
 }
 
@@ -82,7 +83,7 @@ async function dryRun(runtime: Runtime, at: Date): Promise<SweepReport> {
       const before = await feature.store.lastLogId();
       const scheduler = await runSchedulerPass(engine, feature.reminders, at);
       const changes = (await feature.store.logSince(before)).map(changeOf);
-      const emails = feature.outbox.due(at).map(emailOf);
+      const emails = (await feature.outbox.due(at)).map(emailOf);
       throw new DryRunDone({ at: at.toISOString(), dryRun: true, scheduler, changes, emails, delivery: null });
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { Runtime } from '../app/runtime';
-import { runSchedulerPass } from '../engine/scheduler';
+import { runSchedulerPass } from '../reminders/scheduler';
 import { markPastMailSent } from '../storage/demo-store';
 import { generateDemoData } from './generate';
 

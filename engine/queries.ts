@@ -1,12 +1,12 @@
 import { allStates } from '../machines/describe';
 import type { OfficeFilter, OfficeRecord, OfficeStore } from '../storage/types';
-import type { ReminderStatus } from './reminders';
+import type { ReminderStatus } from './reminder-status';
 import { officeNotFound } from './errors';
 import { toOfficeView, type OfficeView } from './view';
 import { currentFigures } from './figures';
 import type { FiguresStore } from '../storage/figures-store';
 
-/** Where the views get each office's reminder status (engine/reminders.ts). */
+/** Where the views get each office's reminder status (reminders/reminders.ts). */
 export interface ReminderStatusSource {
   status(office: OfficeRecord): Promise<ReminderStatus>;
 }

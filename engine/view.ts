@@ -1,5 +1,5 @@
 import type { OfficeRecord } from '../storage/types';
-import type { ReminderStatus } from './reminders';
+import type { ReminderStatus } from './reminder-status';
 import { allowedEvents, fromStored } from './snapshot';
 
 /** The public shape of an office, as the API returns it. */

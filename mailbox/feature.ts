@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { Engine, EngineHooks } from '../engine/engine';
-import type { ReminderFeature } from '../notifications/feature';
+import type { ReminderFeature } from '../reminders/feature';
 import type { MailboxStore } from '../storage/mailbox-store';
 import { Inbox } from './inbox';
 import { MailboxReader, parseImapUrl, type PassResult } from './reader';

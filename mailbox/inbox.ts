@@ -1,7 +1,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Engine } from '../engine/engine';
 import { officeNotFound } from '../engine/errors';
-import type { Reminders } from '../engine/reminders';
+import type { Reminders } from '../reminders/reminders';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
 import type { InboundMail, MailboxStore, NewInboundMail } from '../storage/mailbox-store';

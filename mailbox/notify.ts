@@ -28,9 +28,7 @@ async function send(n: CoordinatorNotice, office: OfficeRecord, kind: string, vi
     officeUrl: officeUrl(n.publicUrl, office.id),
     ...view,
   });
-  // Awaited so the outbox may answer a promise too.
-  const { messageId } = await Promise.resolve(
-    n.outbox.enqueue({
+  const { messageId } = await n.outbox.enqueue({
       officeId: office.id,
       timerId: null,
       kind,
@@ -41,8 +39,7 @@ async function send(n: CoordinatorNotice, office: OfficeRecord, kind: string, vi
       html: rendered.html,
       createdAt: n.now,
       sendAfter: n.now,
-    }),
-  );
+    });
   return messageId;
 }
 

@@ -1,8 +1,8 @@
 import { officeStats } from '../engine/queries';
-import { listStuck } from '../engine/stalled';
+import type { StuckViews } from '../reminders/stalled';
 import { OUTBOX_STATUSES, type Outbox } from '../notifications/outbox';
-import type { Db } from '../storage/db';
 import type { FiguresStore } from '../storage/figures-store';
+import type { ReminderStore } from '../storage/reminder-store';
 import type { OfficeStore } from '../storage/types';
 
 /**
@@ -11,10 +11,11 @@ import type { OfficeStore } from '../storage/types';
  * metrics read programme figures.
  */
 export interface FigureSources {
-  db: Db;
   store: OfficeStore;
   figures: FiguresStore;
   outbox: Outbox;
+  stuck: StuckViews;
+  reminders: ReminderStore;
 }
 
 export async function officesByStage(s: FigureSources, now: Date): Promise<Record<string, number>> {
@@ -23,19 +24,19 @@ export async function officesByStage(s: FigureSources, now: Date): Promise<Recor
 
 export const OWNERS = ['office', 'wipo'] as const;
 
-export function stalledByOwner(s: FigureSources, now: Date): Record<(typeof OWNERS)[number], number> {
-  const count = (owner: (typeof OWNERS)[number]) => listStuck(s.db, now, { owner, limit: 0 }).total;
-  return { office: count('office'), wipo: count('wipo') };
+export async function stalledByOwner(s: FigureSources, now: Date): Promise<Record<(typeof OWNERS)[number], number>> {
+  const count = async (owner: (typeof OWNERS)[number]) => (await s.stuck.listStuck(now, { owner, limit: 0 })).total;
+  return { office: await count('office'), wipo: await count('wipo') };
 }
 
-export function outboxByStatus(s: FigureSources): Record<string, number> {
-  return Object.fromEntries(OUTBOX_STATUSES.map((status) => [status, s.outbox.list(status, 0, 0).total]));
+export async function outboxByStatus(s: FigureSources): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const status of OUTBOX_STATUSES) counts[status] = (await s.outbox.list(status, 0, 0)).total;
+  return counts;
 }
 
 /** Seconds since the oldest reminder timer that is due and not fired yet fell due (0 when none is). */
-export function schedulerLagSeconds(s: FigureSources, now: Date): number {
-  const row = s.db
-    .prepare<[string], { due: string | null }>('SELECT min(next_reminder_at) AS due FROM sla_clocks WHERE next_reminder_at <= ?')
-    .get(now.toISOString());
-  return row?.due ? Math.max(0, (now.getTime() - Date.parse(row.due)) / 1000) : 0;
+export async function schedulerLagSeconds(s: FigureSources, now: Date): Promise<number> {
+  const due = await s.reminders.earliestDue(now.toISOString());
+  return due ? Math.max(0, (now.getTime() - Date.parse(due)) / 1000) : 0;
 }

@@ -47,8 +47,8 @@ export function createMetrics(sources: FigureSources, clock: Clock) {
     help: 'Offices past an SLA deadline, by who they wait on (office or wipo).',
     labelNames: ['owner'] as const,
     registers,
-    collect() {
-      const counts = stalledByOwner(sources, clock.now());
+    async collect() {
+      const counts = await stalledByOwner(sources, clock.now());
       for (const owner of OWNERS) this.set({ owner }, counts[owner]);
     },
   });
@@ -57,16 +57,16 @@ export function createMetrics(sources: FigureSources, clock: Clock) {
     help: 'Emails in the outbox, by status.',
     labelNames: ['status'] as const,
     registers,
-    collect() {
-      for (const [status, n] of Object.entries(outboxByStatus(sources))) this.set({ status }, n);
+    async collect() {
+      for (const [status, n] of Object.entries(await outboxByStatus(sources))) this.set({ status }, n);
     },
   });
   new Gauge({
     name: 'onboarding_scheduler_lag_seconds',
     help: 'Age of the oldest reminder timer that is due and not fired yet (0 when none is).',
     registers,
-    collect() {
-      this.set(schedulerLagSeconds(sources, clock.now()));
+    async collect() {
+      this.set(await schedulerLagSeconds(sources, clock.now()));
     },
   });
   const emailSend = new Histogram({

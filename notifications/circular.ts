@@ -1,5 +1,4 @@
 import type { EngineHooks, TransitionRecord } from '../engine/engine';
-import type { Reminders } from '../engine/reminders';
 import { languageOf } from '../machines/labels';
 import type { OfficeRecord } from '../storage/types';
 import type { LinkEntry, LinkSigner } from './links';
@@ -30,11 +29,17 @@ export interface ComposedLetter {
   letterRef: string;
 }
 
+export interface OfficeContacts {
+  zoneOf(office: OfficeRecord): Promise<string>;
+  coordinatorOf(officeId: string): Promise<string>;
+}
+
 export interface CircularLettersDeps {
   templates: Templates;
   links: LinkSigner;
   outbox: Outbox;
-  reminders: Reminders;
+  /** The office's time zone and coordinator, as the reminders keep them. */
+  reminders: OfficeContacts;
   now: () => Date;
   publicUrl: string;
   linkTtlMs: number;
@@ -68,7 +73,7 @@ export class CircularLetters {
     const payloadRef = record.entry.payload.letterRef;
     const letterRef = typeof payloadRef === 'string' && payloadRef.trim() ? payloadRef.trim() : defaultLetterRef(record.office.id, record.office.version);
     const letter = await this.compose(record.office, { letterRef, at: record.at, entry: { state: INVITED, enteredAt: record.at } });
-    this.deps.outbox.enqueue(
+    await this.deps.outbox.enqueue(
       {
         officeId: record.office.id,
         timerId: null,

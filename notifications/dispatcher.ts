@@ -67,7 +67,7 @@ export class Dispatcher {
     const result: DispatchResult = { sent: 0, retried: 0, failed: 0 };
     for (;;) {
       const leaseUntil = new Date(now.getTime() + this.o.leaseMs);
-      const rows = this.o.outbox.claim(this.owner, now, leaseUntil, this.o.batchSize);
+      const rows = await this.o.outbox.claim(this.owner, now, leaseUntil, this.o.batchSize);
       if (rows.length === 0) break;
       for (let i = 0; i < rows.length; i += this.o.concurrency) {
         await Promise.all(rows.slice(i, i + this.o.concurrency).map((row) => this.deliver(row, now, result)));
@@ -90,17 +90,17 @@ export class Dispatcher {
         headers: { 'X-Office-Id': row.office_id ?? '', 'X-Reminder-Kind': row.kind },
         attachments: JSON.parse(row.attachments ?? '[]') as OutgoingMessage['attachments'],
       });
-      this.o.outbox.markSent(row.id, this.owner, now);
+      await this.o.outbox.markSent(row.id, this.owner, now);
       result.sent++;
     } catch (error) {
       const message = ((error as Error).message || String(error)).slice(0, 1000);
       if (isPermanentFailure(error) || row.attempts >= this.o.maxAttempts) {
-        this.o.outbox.markFailed(row.id, this.owner, message);
+        await this.o.outbox.markFailed(row.id, this.owner, message);
         result.failed++;
         this.o.logger?.warn({ messageId: row.message_id, attempts: row.attempts, err: message }, 'email failed for good');
       } else {
         const delay = backoffMs(row.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random);
-        this.o.outbox.markRetry(row.id, this.owner, new Date(now.getTime() + delay), message);
+        await this.o.outbox.markRetry(row.id, this.owner, new Date(now.getTime() + delay), message);
         result.retried++;
         this.o.logger?.info({ messageId: row.message_id, attempts: row.attempts, retryInMs: delay, err: message }, 'email will be retried');
       }

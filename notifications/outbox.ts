@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../storage/db';
+import type { OutboxRow, OutboxStatus, OutboxStore } from '../storage/outbox-store';
+
+export { OUTBOX_STATUSES, type OutboxRow, type OutboxStatus } from '../storage/outbox-store';
 
 /**
  * The outbox: an email is a row written in the transaction that decides to send it; the dispatcher
@@ -8,34 +10,6 @@ import type { Db } from '../storage/db';
  * is recorded (claimed, counted) before the message goes out, so after a crash an attempt whose
  * outcome is unknown is known to be in doubt: it is retried at most once, and flagged.
  */
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
-export const OUTBOX_STATUSES: OutboxStatus[] = ['pending', 'sending', 'sent', 'failed'];
-
-export interface OutboxRow {
-  id: number;
-  message_id: string;
-  office_id: string | null;
-  timer_id: number | null;
-  kind: string;
-  language: string;
-  recipients: string;
-  subject: string;
-  text_body: string;
-  html_body: string;
-  status: OutboxStatus;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  send_after: string;
-  lease_owner: string | null;
-  lease_until: string | null;
-  sent_at: string | null;
-  /** Attempts whose outcome is unknown (lease expired while sending). */
-  in_doubt: number;
-  /** JSON array of MailAttachment. */
-  attachments: string;
-}
-
 /** A file sent with an email (a calendar invitation, for instance). */
 export interface MailAttachment {
   filename: string;
@@ -96,48 +70,32 @@ export function toEmailView(row: OutboxRow): EmailView {
   };
 }
 
-export function createOutbox(db: Db, messageDomain: string) {
-  const s = {
-    insert: db.prepare(`INSERT INTO outbox
-      (message_id, office_id, timer_id, kind, language, recipients, subject, text_body, html_body, status, last_error, created_at, send_after, attachments)
-      VALUES (@message_id, @office_id, @timer_id, @kind, @language, @recipients, @subject, @text_body, @html_body, @status, @last_error, @created_at, @send_after, @attachments)`),
-    // An expired lease means the attempt's outcome is unknown: SMTP may have taken the message
-    // before the process died. Retried once; a second unknown outcome is not risked again.
-    reclaim: db.prepare(`UPDATE outbox SET
-        in_doubt = in_doubt + 1,
-        status = CASE WHEN in_doubt = 0 THEN 'pending' ELSE 'failed' END,
-        last_error = CASE WHEN in_doubt = 0
-          THEN 'an attempt was interrupted; it may have been delivered; retried once'
-          ELSE 'two attempts were interrupted; either may have been delivered; not sent again' END,
-        lease_owner = NULL, lease_until = NULL
-      WHERE status = 'sending' AND lease_until <= ?`),
-    claim: db.prepare<[string, string, string, number], OutboxRow>(`UPDATE outbox
-      SET status = 'sending', lease_owner = ?, lease_until = ?, attempts = attempts + 1
-      WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND send_after <= ? ORDER BY send_after, id LIMIT ?)
-      RETURNING *`),
-    sent: db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = CASE WHEN in_doubt > 0 THEN 'possibly sent twice: an earlier attempt was interrupted' END, lease_owner = NULL, lease_until = NULL
-      WHERE id = ? AND status = 'sending' AND lease_owner = ?`),
-    retry: db.prepare(`UPDATE outbox SET status = 'pending', send_after = ?, last_error = ?, lease_owner = NULL, lease_until = NULL
-      WHERE id = ? AND status = 'sending' AND lease_owner = ?`),
-    failed: db.prepare(`UPDATE outbox SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL
-      WHERE id = ? AND status = 'sending' AND lease_owner = ?`),
-    byStatus: db.prepare<[string, number, number], OutboxRow>('SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
-    all: db.prepare<[number, number], OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT ? OFFSET ?'),
-    countByStatus: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE status = ?'),
-    countAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
-    ofOffice: db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE office_id = ? ORDER BY id'),
-    get: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?'),
-    due: db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND send_after <= ? ORDER BY send_after, id"),
-  };
+/** The outbox as the features use it: messages written with a stable Message-ID, then leased and sent. */
+export interface Outbox {
+  /** Writes one message; call inside the transaction that decides to send it. */
+  enqueue(email: NewEmail, failure?: string): Promise<{ id: number; messageId: string }>;
+  /** Takes up to `limit` due rows for `owner` until `leaseUntil`; expired leases are taken back first. */
+  claim(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<OutboxRow[]>;
+  markSent(id: number, owner: string, at: Date): Promise<boolean>;
+  markRetry(id: number, owner: string, next: Date, error: string): Promise<boolean>;
+  markFailed(id: number, owner: string, error: string): Promise<boolean>;
+  list(status: OutboxStatus | undefined, limit: number, offset: number): Promise<{ emails: EmailView[]; total: number }>;
+  ofOffice(officeId: string): Promise<OutboxRow[]>;
+  get(id: number): Promise<OutboxRow | undefined>;
+  /** How many messages this outbox has written (rolled-back ones included). */
+  enqueuedCount(): number;
+  /** Pending messages a delivery pass at `now` would send. */
+  due(now: Date): Promise<OutboxRow[]>;
+}
 
+export function createOutbox(store: OutboxStore, messageDomain: string): Outbox {
   // Messages this process wrote, whatever other processes on the same database write meanwhile.
   let enqueued = 0;
   return {
-    /** Writes one message; call inside the transaction that decides to send it. */
-    enqueue(email: NewEmail, failure?: string): { id: number; messageId: string } {
+    async enqueue(email, failure) {
       enqueued++;
       const messageId = `<${randomUUID()}@${messageDomain}>`;
-      const result = s.insert.run({
+      const id = await store.insert({
         message_id: messageId,
         office_id: email.officeId,
         timer_id: email.timerId,
@@ -153,36 +111,19 @@ export function createOutbox(db: Db, messageDomain: string) {
         send_after: email.sendAfter.toISOString(),
         attachments: JSON.stringify(email.attachments ?? []),
       });
-      return { id: Number(result.lastInsertRowid), messageId };
+      return { id, messageId };
     },
-
-    /** Takes up to `limit` due rows for `owner` until `leaseUntil`; expired leases are taken back first. */
-    claim(owner: string, now: Date, leaseUntil: Date, limit: number): OutboxRow[] {
-      return db
-        .transaction(() => {
-          s.reclaim.run(now.toISOString());
-          return s.claim.all(owner, leaseUntil.toISOString(), now.toISOString(), limit);
-        })
-        .immediate();
+    claim: (owner, now, leaseUntil, limit) => store.claim(owner, now.toISOString(), leaseUntil.toISOString(), limit),
+    markSent: (id, owner, at) => store.markSent(id, owner, at.toISOString()),
+    markRetry: (id, owner, next, error) => store.markRetry(id, owner, next.toISOString(), error),
+    markFailed: (id, owner, error) => store.markFailed(id, owner, error),
+    async list(status, limit, offset) {
+      const rows = await store.list(status, limit, offset);
+      return { emails: rows.map(toEmailView), total: await store.count(status) };
     },
-
-    markSent: (id: number, owner: string, at: Date) => s.sent.run(at.toISOString(), id, owner).changes === 1,
-    markRetry: (id: number, owner: string, next: Date, error: string) => s.retry.run(next.toISOString(), error, id, owner).changes === 1,
-    markFailed: (id: number, owner: string, error: string) => s.failed.run(error, id, owner).changes === 1,
-
-    list(status: OutboxStatus | undefined, limit: number, offset: number): { emails: EmailView[]; total: number } {
-      const rows = status ? s.byStatus.all(status, limit, offset) : s.all.all(limit, offset);
-      const total = (status ? s.countByStatus.get(status) : s.countAll.get())!.n;
-      return { emails: rows.map(toEmailView), total };
-    },
-
-    ofOffice: (officeId: string) => s.ofOffice.all(officeId),
-    get: (id: number) => s.get.get(id),
-    /** How many messages this outbox has written (rolled-back ones included). */
+    ofOffice: (officeId) => store.ofOffice(officeId),
+    get: (id) => store.get(id),
     enqueuedCount: () => enqueued,
-    /** Pending messages a delivery pass at `now` would send. */
-    due: (now: Date) => s.due.all(now.toISOString()),
+    due: (now) => store.due(now.toISOString()),
   };
 }
-
-export type Outbox = ReturnType<typeof createOutbox>;

@@ -88,7 +88,7 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
   const domain = organizer.email.split('@')[1] ?? 'localhost';
   const sequenceOf = (id: string): Promise<number> => deps.programme.calendarSequence(id);
 
-  function send(w: Workshop, method: 'REQUEST' | 'CANCEL', sequence: number, attendees: Attendee[], officeId: string | null, at: Date): void {
+  async function send(w: Workshop, method: 'REQUEST' | 'CANCEL', sequence: number, attendees: Attendee[], officeId: string | null, at: Date): Promise<void> {
     const uid = workshopUid(w.id, domain);
     for (const attendee of attendees) {
       const ics = invitationIcs(w, { method, sequence, organizer, attendee, uid });
@@ -97,7 +97,7 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
         method === 'CANCEL'
           ? `The WIPOnet training workshop "${w.title}" in ${placeOf(w)} (${w.start} to ${w.end}) is cancelled. Your focal point stays nominated for a later workshop.`
           : `${attendee.name}, you are enrolled in the WIPOnet training workshop "${w.title}" in ${placeOf(w)}, from ${w.start} to ${w.end}. The calendar invitation is attached.`;
-      deps.outbox.enqueue({
+      await deps.outbox.enqueue({
         officeId,
         timerId: null,
         kind: method === 'CANCEL' ? 'workshop-cancel' : sequence === 0 ? 'workshop-invitation' : 'workshop-update',
@@ -126,9 +126,9 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
       if (type === 'ENROLLED') {
         if (w.status !== 'planned') return;
         const fresh = mine.filter((e) => e.attendance === null && e.enrolledAt === record.entry.at);
-        send(w, 'REQUEST', await sequenceOf(w.id), fresh, record.office.id, record.at);
+        await send(w, 'REQUEST', await sequenceOf(w.id), fresh, record.office.id, record.at);
       } else {
-        send(w, 'CANCEL', (await sequenceOf(w.id)) + 1, mine.filter((e) => e.attendance === 'cancelled'), record.office.id, record.at);
+        await send(w, 'CANCEL', (await sequenceOf(w.id)) + 1, mine.filter((e) => e.attendance === 'cancelled'), record.office.id, record.at);
       }
     },
   };
@@ -155,7 +155,7 @@ export function createWorkshopInvitations(deps: InvitationDeps) {
         const now = ctx.engine.clock.now();
         const open = (await ctx.programme.enrolments(workshopId)).filter((e) => e.attendance === null);
         const sequence = await sequenceOf(workshopId);
-        for (const e of open) send(updated, 'REQUEST', sequence, [e], e.officeId, now);
+        for (const e of open) await send(updated, 'REQUEST', sequence, [e], e.officeId, now);
         return updated;
       });
     },

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { StuckRow } from '../engine/stalled';
+import type { StuckRow } from '../reminders/stalled';
 import type { OfficeView } from '../engine/view';
 import { sendCsv } from './csv';
 

@@ -5,7 +5,7 @@ import { loadDemoData } from '../demo/load';
 import { createApp } from './app';
 import { ensureAdminAccount } from './auth/bootstrap';
 import { installShutdown } from './shutdown';
-import { publicUrlOf } from '../notifications/feature';
+import { publicUrlOf } from '../notifications/addresses';
 import { startTracing } from '../observability/tracing';
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 import { unitOfWorkOf } from './unit-of-work';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
 
 /**
@@ -78,7 +79,61 @@ export interface LogRow {
 
 export type FiredTimer = Omit<TimerRow, 'id' | 'status'>;
 
-export function createReminderStore(db: Db) {
+export interface OfficeReminderSettings {
+  time_zone: string | null;
+  coordinator_email: string | null;
+}
+
+/** A leaf state an office is in, with no clock yet (offices registered before the reminders existed). */
+export interface UnclockedState {
+  office_id: string;
+  path: string;
+  entered_at: string;
+}
+
+export interface ReminderStore {
+  insertClock(row: ClockRow): Promise<void>;
+  deleteClock(officeId: string, state: string): Promise<void>;
+  clock(officeId: string, state: string): Promise<ClockRow | undefined>;
+  clocks(officeId: string): Promise<ClockRow[]>;
+  /** Clocks whose pending timer is due at `now`, earliest first. */
+  dueClocks(now: string, limit: number): Promise<ClockRow[]>;
+  /** When the earliest pending timer due at `now` fell due; null when none is. */
+  earliestDue(now: string): Promise<string | null>;
+  /**
+   * Claims a clock's pending level and moves it to the next one; false when another pass (or an
+   * earlier attempt) already did, the state was left, or the office is paused.
+   */
+  advanceClock(row: ClockAdvance): Promise<boolean>;
+  pauseClocks(officeId: string, at: string): Promise<void>;
+  resumeClock(officeId: string, state: string, deadline: string, nextNominalAt: string | null, nextReminderAt: string | null): Promise<void>;
+  /** Records a fired level; null when that (office, state entry, level) has already fired. */
+  insertFiredTimer(timer: FiredTimer): Promise<number | null>;
+  firedTimers(officeId: string): Promise<TimerRow[]>;
+  pause(officeId: string): Promise<PauseRow | undefined>;
+  upsertPause(row: PauseRow): Promise<void>;
+  deletePause(officeId: string): Promise<void>;
+  expiredPauses(now: string, limit: number): Promise<PauseRow[]>;
+  log(officeId: string, at: string, type: string, state: string | null, level: number | null, detail: object, actor: string): Promise<void>;
+  logOf(officeId: string): Promise<LogRow[]>;
+  /** The newest log row's id (0 when empty), then what was logged after it: what one `sweep` did. */
+  lastLogId(): Promise<number>;
+  logSince(afterId: number): Promise<LogRow[]>;
+  /** Reads a setting, storing `create()` first if absent (first writer wins). */
+  setting(key: string, create: () => string): Promise<string>;
+  /** Whether a setting is stored, without creating it. */
+  hasSetting(key: string): Promise<boolean>;
+  /** Stores a setting unless one is stored already. */
+  addSetting(key: string, value: string): Promise<void>;
+  officeSettings(officeId: string): Promise<OfficeReminderSettings>;
+  setOfficeSettings(officeId: string, timeZone: string | null, coordinatorEmail: string | null): Promise<void>;
+  linkUse(tokenId: string): Promise<{ used_at: string; seq: number | null } | undefined>;
+  useLink(tokenId: string, officeId: string, action: string, at: string, seq: number | null): Promise<void>;
+  /** Current leaf states among `paths` that have no clock, for the one-time backfill. */
+  unclockedStates(paths: string[]): Promise<UnclockedState[]>;
+}
+
+export function createReminderStore(db: Db): ReminderStore {
   const s = {
     insertClock: db.prepare(`INSERT OR REPLACE INTO sla_clocks
       (office_id, state, entry_seq, stage, owner, entered_at, deadline, paused_at, reminders_sent, next_reminder_at, escalated_at,
@@ -90,6 +145,7 @@ export function createReminderStore(db: Db) {
     clocks: db.prepare<[string], ClockRow>('SELECT * FROM sla_clocks WHERE office_id = ? ORDER BY state'),
     // Walks the partial index sla_clocks_due: with nothing due, one probe.
     due: db.prepare<[string, number], ClockRow>('SELECT * FROM sla_clocks WHERE next_reminder_at <= ? ORDER BY next_reminder_at LIMIT ?'),
+    earliestDue: db.prepare<[string], { due: string | null }>('SELECT min(next_reminder_at) AS due FROM sla_clocks WHERE next_reminder_at <= ?'),
     advance: db.prepare(`UPDATE sla_clocks SET reminders_sent = @reminders_sent, escalated_at = @escalated_at,
         next_level = @next_level, next_nominal_at = @next_nominal_at, next_reminder_at = @next_reminder_at
       WHERE office_id = @office_id AND state = @state AND entry_seq = @entry_seq AND next_level = @level
@@ -113,7 +169,7 @@ export function createReminderStore(db: Db) {
     logSince: db.prepare<[number], LogRow>('SELECT * FROM reminder_log WHERE id > ? ORDER BY id'),
     setting: db.prepare<[string], { value: string }>('SELECT value FROM reminder_settings WHERE key = ?'),
     insertSetting: db.prepare('INSERT OR IGNORE INTO reminder_settings (key, value) VALUES (?, ?)'),
-    officeSettings: db.prepare<[string], { time_zone: string | null; coordinator_email: string | null }>(
+    officeSettings: db.prepare<[string], OfficeReminderSettings>(
       'SELECT time_zone, coordinator_email FROM office_reminder_settings WHERE office_id = ?',
     ),
     upsertOfficeSettings: db.prepare(`INSERT INTO office_reminder_settings (office_id, time_zone, coordinator_email)
@@ -123,13 +179,30 @@ export function createReminderStore(db: Db) {
     useLink: db.prepare('INSERT INTO link_uses (token_id, office_id, action, used_at, seq) VALUES (?, ?, ?, ?, ?)'),
   };
 
-  return unitOfWorkOf(db).wrap({
+  const unclocked = new Map<number, Statement<string[], UnclockedState>>();
+  const unclockedOf = (count: number) => {
+    let stmt = unclocked.get(count);
+    if (!stmt) {
+      unclocked.set(
+        count,
+        (stmt = db.prepare<string[], UnclockedState>(
+          `SELECT s.office_id, s.path, s.entered_at FROM office_states s
+           WHERE s.is_leaf = 1 AND s.path IN (${Array.from({ length: count }, () => '?').join(',')})
+             AND NOT EXISTS (SELECT 1 FROM sla_clocks c WHERE c.office_id = s.office_id AND c.state = s.path)`,
+        )),
+      );
+    }
+    return stmt;
+  };
+
+  return unitOfWorkOf(db).repository<ReminderStore>({
     insertClock: (row: ClockRow) => void s.insertClock.run(row),
     deleteClock: (officeId: string, state: string) => void s.deleteClock.run(officeId, state),
     clock: (officeId: string, state: string) => s.clock.get(officeId, state),
     clocks: (officeId: string) => s.clocks.all(officeId),
     /** Clocks whose pending timer is due at `now`, earliest first. */
     dueClocks: (now: string, limit: number) => s.due.all(now, limit),
+    earliestDue: (now: string) => s.earliestDue.get(now)?.due ?? null,
     /**
      * Claims a clock's pending level and moves it to the next one; false when another pass (or an
      * earlier attempt) already did, the state was left, or the office is paused.
@@ -161,13 +234,14 @@ export function createReminderStore(db: Db) {
       s.insertSetting.run(key, create());
       return s.setting.get(key)!.value;
     },
+    hasSetting: (key: string) => s.setting.get(key) !== undefined,
+    addSetting: (key: string, value: string) => void s.insertSetting.run(key, value),
     officeSettings: (officeId: string) => s.officeSettings.get(officeId) ?? { time_zone: null, coordinator_email: null },
     setOfficeSettings: (officeId: string, timeZone: string | null, coordinatorEmail: string | null) =>
       void s.upsertOfficeSettings.run({ office_id: officeId, time_zone: timeZone, coordinator_email: coordinatorEmail }),
     linkUse: (tokenId: string) => s.linkUsed.get(tokenId),
     useLink: (tokenId: string, officeId: string, action: string, at: string, seq: number | null) =>
       void s.useLink.run(tokenId, officeId, action, at, seq),
+    unclockedStates: (paths: string[]) => (paths.length === 0 ? [] : unclockedOf(paths.length).all(...paths)),
   });
 }
-
-export type ReminderStore = ReturnType<typeof createReminderStore>;

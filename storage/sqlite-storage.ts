@@ -10,9 +10,13 @@ import { createNoteStore } from './note-store';
 import { createOfficeStore } from './office-store';
 import { createProgrammeStore } from './programme-store';
 import { createSqliteReportStore } from './report-store';
+import { createSqliteOutboxStore } from './outbox-store';
+import { createReminderStore } from './reminder-store';
 import type { Storage } from './storage';
+import { createStuckStore } from './stuck-store';
 import { unitOfWorkOf } from './unit-of-work';
 import { createWebhookStore } from './webhook-store';
+import { createSqliteWorkshopCalendar } from './workshop-calendar';
 
 /** The repositories of one SQLite connection. */
 export function sqliteStorage(db: Db): Storage {
@@ -30,6 +34,10 @@ export function sqliteStorage(db: Db): Storage {
     webhooks: createWebhookStore(db),
     // A connection of its own per snapshot, on the same file and with the same patience for locks.
     exports: createSqliteExportStore({ file: db.name, busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })) }),
+    reminders: createReminderStore(db),
+    outbox: createSqliteOutboxStore(db),
+    stuck: createStuckStore(db),
+    workshopCalendar: createSqliteWorkshopCalendar(db),
     health: sqliteHealth(db),
     // All pages in one step: SQLite restarts a stepwise backup whenever another connection
     // writes between steps, so under steady writes a 100-page-per-step backup of a large file

@@ -8,8 +8,12 @@ import type { MailboxStore } from './mailbox-store';
 import type { NoteStore } from './note-store';
 import type { ProgrammeStore } from './programme-store';
 import type { ReportStore } from './report-store';
+import type { OutboxStore } from './outbox-store';
+import type { ReminderStore } from './reminder-store';
+import type { StuckStore } from './stuck-store';
 import type { OfficeStore } from './types';
 import type { WebhookStore } from './webhook-store';
+import type { WorkshopCalendar } from './workshop-calendar';
 
 /**
  * Every repository of one database, whichever backend serves it: the one thing the composition
@@ -35,6 +39,13 @@ export interface Storage {
   webhooks: WebhookStore;
   /** Read snapshots for the exports and the audit download, which do not hold up writers. */
   exports: ExportStore;
+  /** SLA clocks, fired timers, pauses, the reminder log and settings. */
+  reminders: ReminderStore;
+  outbox: OutboxStore;
+  /** The stalled clocks behind the stuck list and its counts. */
+  stuck: StuckStore;
+  /** Workshop end dates, for deadlines set by the calendar. */
+  workshopCalendar: WorkshopCalendar;
   health: DatabaseHealth;
   /**
    * A consistent copy of the database in the file `target` (SQLite). PostgreSQL rejects with

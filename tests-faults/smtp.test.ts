@@ -135,7 +135,7 @@ describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', 
       expect(row.last_error).toMatch(/550/);
     }
     // The failure is visible per office through the API's view of the outbox.
-    expect(runtime.reminders.outbox.list('failed', 100, 0).total).toBe(OFFICES);
+    expect((await runtime.reminders.outbox.list('failed', 100, 0)).total).toBe(OFFICES);
 
     // Third reminder: 451 on every attempt until MAIL_MAX_ATTEMPTS, then `failed` with the last reason.
     smtp.mode = 'tempfail';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/env';
-import { loadPolicies } from '../engine/reminder-policies';
+import { loadPolicies } from '../reminders/policies';
 import { quartersBetween } from '../programme/report/period';
 import { api, makeTempDir, registerOffice, removeTempDir, runCli, spawnServer, startServer, TEST_ADMIN_TOKEN, type ChildServer, type TestServer } from './helpers/server';
 

@@ -7,7 +7,7 @@ import { openRuntime, type Runtime } from '../app/runtime';
 import { loadDemoData } from '../demo/load';
 import { fixedClock } from '../engine/clock';
 import { currentFigures, figuresAsOf } from '../engine/figures';
-import { runSchedulerPass } from '../engine/scheduler';
+import { runSchedulerPass } from '../reminders/scheduler';
 import { verify } from '../engine/verify';
 import { computeProgressReport } from '../programme/report/progress';
 import { describeMachine } from '../machines/describe';

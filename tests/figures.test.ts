@@ -1,6 +1,6 @@
 import { fixedClock } from '../engine/clock';
 import { currentFigures, figuresAsOf, installationsByMonth } from '../engine/figures';
-import { runSchedulerPass } from '../engine/scheduler';
+import { runSchedulerPass } from '../reminders/scheduler';
 import type { OfficeEvent } from '../machines/events';
 import { PATH } from './helpers/browser';
 import { api, startServer, type TestServer } from './helpers/server';

@@ -208,9 +208,9 @@ describe('one-click reply links', () => {
 
   it('the circular letter carries links for its own state entry: after a decline and a new invitation, the old ones say so', async () => {
     const id = await invitedOffice('L-AGAIN', { language: 'fr', contacts: [{ name: 'Claire', email: 'claire@office.example' }] });
-    const letters = () => server.runtime.reminders.outbox.ofOffice(id).filter((m) => m.kind === 'circular');
-    expect(letters()).toHaveLength(1);
-    const [confirm, decline] = linksIn(letters()[0]!.text_body).map((l) => l.replace(/^https?:\/\/[^/]+/, server.url));
+    const letters = async () => (await server.runtime.reminders.outbox.ofOffice(id)).filter((m) => m.kind === 'circular');
+    expect(await letters()).toHaveLength(1);
+    const [confirm, decline] = linksIn((await letters())[0]!.text_body).map((l) => l.replace(/^https?:\/\/[^/]+/, server.url));
     expect(await (await fetch(decline!)).text()).toContain('Raison (facultatif)');
     // A no without a reason is a no.
     const no = await post(decline!, { reason: '' });
@@ -220,13 +220,13 @@ describe('one-click reply links', () => {
     expect(declined.body.states).toEqual(['declined']);
     clock.advance(DAY);
     expect((await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'REOPEN' })).status).toBe(200);
-    expect(letters()).toHaveLength(2);
+    expect(await letters()).toHaveLength(2);
     const earlier = await rawRequest(confirm!);
     expectPage(earlier, 410, 'fr', 'Ce lien appartient à une lettre précédente');
     const earlierPost = await rawRequest(confirm!, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
     expectPage(earlierPost, 410, 'fr', 'Ce lien appartient à une lettre précédente');
     expect((await api(server.url, 'GET', `/api/offices/${id}`)).body.states).toEqual(['invited']);
-    const [newConfirm] = linksIn(letters()[1]!.text_body).map((l) => l.replace(/^https?:\/\/[^/]+/, server.url));
+    const [newConfirm] = linksIn((await letters())[1]!.text_body).map((l) => l.replace(/^https?:\/\/[^/]+/, server.url));
     expect((await post(newConfirm!)).status).toBe(200);
     expect((await api(server.url, 'GET', `/api/offices/${id}`)).body.stage).toBe('preparing');
   });

@@ -47,7 +47,7 @@ const deliverOutbox = () => runtime().reminders.dispatcher.runPass(clock.now());
 async function invitedOffice(id: string, contacts: { name: string; email: string }[], language = 'en'): Promise<{ id: string; letter: string }> {
   await registerOffice(server.url, { id, name: `Office ${id}`, language, contacts });
   expect((await api(server.url, 'POST', `/api/offices/${id}/events`, { type: 'SEND_CIRCULAR' })).status).toBe(200);
-  const letter = runtime().reminders.outbox.ofOffice(id).find((r) => r.kind === 'circular')!;
+  const letter = (await runtime().reminders.outbox.ofOffice(id)).find((r) => r.kind === 'circular')!;
   const before = smtp.received.length;
   await deliverOutbox();
   await smtp.waitFor(before + 1);
@@ -132,7 +132,7 @@ describeIfDovecot('replies and bounces from the mailbox', () => {
     expect(await runtime().mailbox.store.ofOffice(id)).toMatchObject([{ kind: 'reply', subject: 'Out of office', matchedBy: 'in-reply-to' }]);
     expect((await invitedClock(id)).next_reminder_at).not.toBeNull();
     expect(await runtime().mailbox.store.contactsOf(id)).toEqual([]);
-    expect(runtime().reminders.outbox.ofOffice(id).map((r) => r.kind)).toEqual(['circular']);
+    expect((await runtime().reminders.outbox.ofOffice(id)).map((r) => r.kind)).toEqual(['circular']);
     await deliverOutbox();
     expect(smtp.received).toHaveLength(sent);
   });
@@ -239,7 +239,7 @@ describeIfDovecot('replies and bounces from the mailbox', () => {
     // The first reminder, 30 days on, goes to the address that works only.
     clock.advance(31 * 86_400_000);
     await runtime().reminders.sweep(clock.now());
-    const reminder = runtime().reminders.outbox.ofOffice(id).find((r) => r.kind === 'invited')!;
+    const reminder = (await runtime().reminders.outbox.ofOffice(id)).find((r) => r.kind === 'invited')!;
     expect(JSON.parse(reminder.recipients)).toEqual(['here@office-dsn.example']);
 
     // Editing the contacts is the fix: the flag goes, on the page too.
@@ -368,10 +368,10 @@ describeIfDovecot('replies and bounces from the mailbox', () => {
     for (const uid of (await imap.flags()).keys()) await imap.unflag(uid, '\\Seen');
     server = await start();
     const sent = smtp.received.length;
-    const notices = () => runtime().reminders.outbox.list(undefined, 10_000, 0).emails.filter((e) => e.kind === 'reply' || e.kind === 'bounce').length;
-    const noticesBefore = notices();
+    const notices = async () => (await runtime().reminders.outbox.list(undefined, 10_000, 0)).emails.filter((e) => e.kind === 'reply' || e.kind === 'bounce').length;
+    const noticesBefore = await notices();
     expect(await runtime().mailbox.pollOnce()).toEqual({ read: inMailbox });
-    expect(notices()).toBe(noticesBefore);
+    expect(await notices()).toBe(noticesBefore);
     expect(await stored()).toBe(before);
     await deliverOutbox();
     expect(smtp.received).toHaveLength(sent);

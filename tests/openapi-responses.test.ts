@@ -80,7 +80,7 @@ beforeAll(async () => {
 
   // An office with emails and focal points, so those lists are not empty.
   const focal = new Set((await runtime.programme.listFocalPoints({ limit: 10_000 })).focalPoints.map((f) => f.officeId));
-  const emailed = runtime.reminders.outbox.list(undefined, 10_000, 0).emails.map((e) => e.officeId);
+  const emailed = (await runtime.reminders.outbox.list(undefined, 10_000, 0)).emails.map((e) => e.officeId);
   const office = emailed.find((id) => id !== null && focal.has(id));
   expect(office).toEqual(expect.any(String));
   sample.offices = office!;

@@ -57,7 +57,7 @@ function dyingDispatcher(delivered: () => void): Dispatcher {
 }
 
 const received = (messageId: string) => smtp.received.filter((m) => m.messageId === messageId);
-const rowOf = (id: number) => server.runtime.reminders.outbox.get(id)!;
+const rowOf = async (id: number) => (await server.runtime.reminders.outbox.get(id))!;
 
 /** Runs a pass of a dispatcher that dies once SMTP has accepted the message; resolves then. */
 function crashAfterSending(at: Date): Promise<void> {
@@ -65,17 +65,17 @@ function crashAfterSending(at: Date): Promise<void> {
 }
 
 test('the attempt in doubt is retried once, with the same Message-ID, and flagged', async () => {
-  const { id, messageId } = email('Doubt 1');
+  const { id, messageId } = await email('Doubt 1');
   await crashAfterSending(T0);
   expect(received(messageId)).toHaveLength(1);
-  expect(rowOf(id)).toMatchObject({ status: 'sending', attempts: 1 });
+  expect(await rowOf(id)).toMatchObject({ status: 'sending', attempts: 1 });
 
   // The restarted process, once the dead one's lease has run out.
   const afterRestart = new Date(T0.getTime() + LEASE_MS + 1000);
   const pass = await server.runtime.reminders.dispatcher.runPass(afterRestart);
   expect(pass.sent).toBe(1);
   expect(received(messageId)).toHaveLength(2);
-  expect(rowOf(id)).toMatchObject({ status: 'sent', attempts: 2, in_doubt: 1 });
+  expect(await rowOf(id)).toMatchObject({ status: 'sent', attempts: 2, in_doubt: 1 });
 
   const outbox = await api(server.url, 'GET', '/api/outbox?status=sent');
   expect(outbox.body.emails.find((e: { id: number }) => e.id === id)).toMatchObject({ messageId, possiblySentTwice: true });
@@ -88,7 +88,7 @@ test('the attempt in doubt is retried once, with the same Message-ID, and flagge
 });
 
 test('a second attempt in doubt is not risked: the message is failed with the reason, sent no third time', async () => {
-  const { id, messageId } = email('Doubt 2');
+  const { id, messageId } = await email('Doubt 2');
   await crashAfterSending(T0);
   const restart1 = new Date(T0.getTime() + LEASE_MS + 1000);
   await crashAfterSending(restart1);
@@ -96,11 +96,11 @@ test('a second attempt in doubt is not risked: the message is failed with the re
   const restart2 = new Date(restart1.getTime() + LEASE_MS + 1000);
   await server.runtime.reminders.dispatcher.runPass(restart2);
   expect(received(messageId)).toHaveLength(2);
-  expect(rowOf(id)).toMatchObject({ status: 'failed', in_doubt: 2 });
-  expect(rowOf(id).last_error).toContain('not sent again');
-  const ordinary = email('Fine');
+  expect(await rowOf(id)).toMatchObject({ status: 'failed', in_doubt: 2 });
+  expect((await rowOf(id)).last_error).toContain('not sent again');
+  const ordinary = await email('Fine');
   await server.runtime.reminders.dispatcher.runPass(restart2);
-  expect(rowOf(ordinary.id)).toMatchObject({ status: 'sent', in_doubt: 0 });
+  expect(await rowOf(ordinary.id)).toMatchObject({ status: 'sent', in_doubt: 0 });
   const listed = await api(server.url, 'GET', '/api/outbox?status=sent');
   expect(listed.body.emails.find((e: { id: number }) => e.id === ordinary.id).possiblySentTwice).toBe(false);
 });

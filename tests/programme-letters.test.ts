@@ -74,10 +74,10 @@ describe('bulk circular letters', () => {
     // One sample per language of the selection: KE-IPO writes English, SN-IPO French.
     expect(Object.fromEntries(samples.map((x) => [x.language, x.officeId]))).toEqual({ en: 'KE-IPO', fr: 'SN-IPO' });
     const frSample = samples.find((x) => x.language === 'fr')!;
-    expect(fx.runtime.reminders.outbox.ofOffice('SN-IPO')).toEqual([]);
+    expect(await fx.runtime.reminders.outbox.ofOffice('SN-IPO')).toEqual([]);
 
     await sendLetters(fx.runtime, { selection, expectedCount: 2, letterRef: 'C.N. 2003/12' }, { actor: 'coordinator' });
-    const [letter, ...others] = fx.runtime.reminders.outbox.ofOffice('SN-IPO');
+    const [letter, ...others] = await fx.runtime.reminders.outbox.ofOffice('SN-IPO');
     expect(others).toEqual([]);
     expect(letter).toMatchObject({ kind: 'circular', language: 'fr', status: 'pending', recipients: JSON.stringify(['awa.diop@aspit.example']) });
     expect(letter!.subject).toBe(frSample.subject);
@@ -96,9 +96,9 @@ describe('bulk circular letters', () => {
       expect.objectContaining({ o: 'SN-IPO', a: 'decline', s: 'invited', e: fx.clock.now().getTime() }),
     ]);
     // An office without a contact gets its letter recorded as undeliverable, never silently dropped.
-    expect(fx.runtime.reminders.outbox.ofOffice('KE-IPO')).toEqual([expect.objectContaining({ kind: 'circular', status: 'failed', last_error: expect.stringContaining('no recipient') })]);
+    expect(await fx.runtime.reminders.outbox.ofOffice('KE-IPO')).toEqual([expect.objectContaining({ kind: 'circular', status: 'failed', last_error: expect.stringContaining('no recipient') })]);
     // The office's emails list it.
-    expect(fx.runtime.reminders.outbox.ofOffice('NG-IPO')).toEqual([]);
+    expect(await fx.runtime.reminders.outbox.ofOffice('NG-IPO')).toEqual([]);
   });
 
   it('a letter that cannot be written rolls the transition back with it', async () => {
@@ -113,7 +113,7 @@ describe('bulk circular letters', () => {
       outbox.enqueue = enqueue;
     }
     expect((await fx.runtime.store.getOffice('FR-IPO'))!.states).toEqual(['prospect']);
-    expect(outbox.ofOffice('FR-IPO')).toEqual([]);
+    expect(await outbox.ofOffice('FR-IPO')).toEqual([]);
   });
 
   it('works over HTTP: preview, then apply', async () => {

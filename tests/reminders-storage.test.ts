@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { fixedClock } from '../engine/clock';
-import { runSchedulerPass } from '../engine/scheduler';
+import { runSchedulerPass } from '../reminders/scheduler';
 import { migrate } from '../storage/db';
 import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
 
@@ -29,7 +29,7 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
   });
 
   /** The office's emails but its circular letter (written with SEND_CIRCULAR). */
-  const reminderMails = (id: string) => runtime.reminders.outbox.ofOffice(id).filter((m) => m.kind !== 'circular');
+  const reminderMails = async (id: string) => (await runtime.reminders.outbox.ofOffice(id)).filter((m) => m.kind !== 'circular');
   const register = async (id: string) =>
     await runtime.engine.register(
       { id, name: `Office ${id}`, country: 'FR', language: 'fr', track: 'kit', contacts: [{ name: 'C', email: `${id.toLowerCase()}@office.example` }] },
@@ -98,12 +98,12 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
       const seenBySecond = (await other.reminders.store.clock('RACE', 'invited'))!;
       expect(await runtime.engine.transact(() => runtime.reminders.reminders.fire(seenByFirst, at))).toBe('reminder');
       expect(await other.engine.transact(() => other.reminders.reminders.fire(seenBySecond, at))).toBe('skipped');
-      expect(reminderMails('RACE')).toHaveLength(1);
+      expect(await reminderMails('RACE')).toHaveLength(1);
       const fired = await runtime.reminders.store.firedTimers('RACE');
       expect(fired).toMatchObject([{ level: 1, kind: 'reminder', status: 'fired', due_at: at.toISOString(), fired_at: at.toISOString() }]);
-      expect(reminderMails('RACE')[0]!.timer_id).toBe(fired[0]!.id);
+      expect((await reminderMails('RACE'))[0]!.timer_id).toBe(fired[0]!.id);
       await runSchedulerPass(other.engine, other.reminders.reminders, at);
-      expect(reminderMails('RACE')).toHaveLength(1);
+      expect(await reminderMails('RACE')).toHaveLength(1);
     } finally {
       other.close();
     }
@@ -126,7 +126,7 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
       fired_at: at.toISOString(),
     });
     expect(await runtime.engine.transact(() => reminders.fire(due, at))).toBe('skipped');
-    expect(reminderMails('RACE')).toHaveLength(1);
+    expect(await reminderMails('RACE')).toHaveLength(1);
     expect((await store.clock('RACE', 'invited'))!.next_level).toBe(3);
   });
 });

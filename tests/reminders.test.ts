@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { fixedClock } from '../engine/clock';
-import { effectivePolicies } from '../engine/reminder-policies';
-import { runSchedulerPass } from '../engine/scheduler';
+import { effectivePolicies } from '../reminders/policies';
+import { runSchedulerPass } from '../reminders/scheduler';
 import { api, makeTempDir, removeTempDir, runCli, startServer, type TestServer } from './helpers/server';
 import { linksIn, startSmtp, type TestSmtp } from './helpers/smtp';
 
@@ -174,7 +174,7 @@ describe('reminders: restart in the middle, new processes, concurrent sweeps', (
     expect(smtp.received).toHaveLength(1);
     clock2.set(at(44));
     await runSchedulerPass(server.runtime.engine, server.runtime.reminders.reminders, clock2.now());
-    const leased = server.runtime.reminders.outbox.claim('dead-dispatcher', clock2.now(), new Date(at(44).getTime() + 300_000), 10);
+    const leased = await server.runtime.reminders.outbox.claim('dead-dispatcher', clock2.now(), new Date(at(44).getTime() + 300_000), 10);
     expect(leased).toHaveLength(1);
     await server.close();
 
@@ -378,7 +378,7 @@ describe('reminders: business hours, pauses, policies', () => {
     const outcomes = [];
     for (let i = 0; i < 2; i++) outcomes.push(await engine.transact(() => reminders.fire(due, at)));
     expect(outcomes).toEqual(['reminder', 'skipped']);
-    expect(outbox.ofOffice(id).map((m) => m.kind)).toEqual(['circular', 'invited']);
+    expect((await outbox.ofOffice(id)).map((m) => m.kind)).toEqual(['circular', 'invited']);
     expect(await store.clock(id, 'invited')).toMatchObject({ next_level: 2, reminders_sent: 1 });
     clock.set(at);
     await server.runtime.reminders.sweep(at);

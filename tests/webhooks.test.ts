@@ -211,7 +211,7 @@ describe('outbound webhooks against a real receiver', () => {
       const gaveUp = (await api(server.url, 'GET', `/api/webhooks/${created.body.id}/deliveries?status=failed`)).body;
       expect(gaveUp.total).toBe(1);
       expect(down.received.length).toBeGreaterThan(3);
-      const mail = server.runtime.reminders.outbox.list(undefined, 50, 0).emails.find((e) => e.kind === 'webhook-disabled');
+      const mail = (await server.runtime.reminders.outbox.list(undefined, 50, 0)).emails.find((e) => e.kind === 'webhook-disabled');
       expect(mail).toMatchObject({ recipients: [server.runtime.config.COORDINATOR_EMAIL], subject: expect.stringContaining(down.url) });
 
       // Disabled: nothing is written for it; enabled again, it gets the next events.

@@ -148,7 +148,7 @@ export class WebhookDispatcher {
       `Deliveries wait until it is enabled again: ${page}`,
     ].join('\n');
     const html = `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`;
-    this.o.outbox.enqueue({
+    await this.o.outbox.enqueue({
       officeId: null,
       timerId: null,
       kind: 'webhook-disabled',

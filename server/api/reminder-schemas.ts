@@ -4,8 +4,8 @@
  * the `Same` lines tie the engine's types to them the other way too.
  */
 import { z } from 'zod';
-import type { ReminderTimerView } from '../../engine/reminders';
-import type { StuckRow } from '../../engine/stalled';
+import type { ReminderTimerView } from '../../reminders/reminders';
+import type { StuckRow } from '../../reminders/stalled';
 import type { EmailView } from '../../notifications/outbox';
 import { openApiComponents } from '../openapi';
 import { reminderStatusSchema, timestamp, type Same } from './schemas';

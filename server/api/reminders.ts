@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
 import { isValidZone } from '../../engine/business-hours';
 import { officeNotFound } from '../../engine/errors';
-import { listStuck, stalledCountsByState } from '../../engine/stalled';
 import { formatParam, wantsCsv } from '../csv';
 import { sendStuckCsv } from '../csv-lists';
 import { allStates } from '../../machines/describe';
@@ -38,7 +37,7 @@ const settingsBody = z.object({
 
 /** Stuck list, outbox, per-office emails and reminders, pauses. */
 export function reminderRoutes(runtime: Runtime): AnyRoute[] {
-  const { engine, db } = runtime;
+  const { engine } = runtime;
   const feature = runtime.reminders;
   const officeOr404 = async (id: string) => {
     const office = await engine.store.getOffice(id);
@@ -78,8 +77,8 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
         format: formatParam,
       }),
       responses: { 200: { description: 'One page of the stalled offices, stuck ones first', schema: stuckListSchema } },
-      handler: ({ query: { format, ...query }, req, res }) => {
-        const list = listStuck(db, engine.clock.now(), query);
+      handler: async ({ query: { format, ...query }, req, res }) => {
+        const list = await feature.stuck.listStuck(engine.clock.now(), query);
         return wantsCsv(req, format) ? sendStuckCsv(res, list.rows) : list;
       },
     }),
@@ -90,7 +89,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       tag: 'reminders',
       access: 'viewer',
       responses: { 200: { description: 'The counts', schema: stalledCountsSchema } },
-      handler: () => stalledCountsByState(db, engine.clock.now()),
+      handler: () => feature.stuck.stalledCountsByState(engine.clock.now()),
     }),
     route({
       method: 'get',
@@ -112,7 +111,7 @@ export function reminderRoutes(runtime: Runtime): AnyRoute[] {
       responses: { 200: { description: "The office's emails", schema: officeEmailsSchema } },
       handler: async ({ params }) => {
         await officeOr404(params.id);
-        return { emails: feature.outbox.ofOffice(params.id).map(toEmailView) };
+        return { emails: (await feature.outbox.ofOffice(params.id)).map(toEmailView) };
       },
     }),
     route({

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ImportResult } from '../../engine/import';
-import type { ReminderStatus } from '../../engine/reminders';
+import type { ReminderStatus } from '../../reminders/reminders';
 import type { OfficeView } from '../../engine/view';
 import type { officeStats, listOfficeViews } from '../../engine/queries';
 import { FIGURE_NAMES, type FigureName } from '../../engine/figures';

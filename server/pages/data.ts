@@ -1,6 +1,5 @@
 import type { Statement } from 'better-sqlite3';
 import { officeStats } from '../../engine/queries';
-import { stalledCountsByState, stalledOfficesByStage } from '../../engine/stalled';
 import { installationsByMonth, type Figures } from '../../engine/figures';
 import { allStates, type StateDescription } from '../../machines/describe';
 import type { Runtime } from '../../app/runtime';
@@ -49,8 +48,8 @@ export interface Overview {
 
 export async function overview(runtime: Runtime, now: Date): Promise<Overview> {
   const stats = await officeStats(runtime.store, runtime.storage.figures, now);
-  const stalled = stalledCountsByState(runtime.db, now);
-  const byStage = stalledOfficesByStage(runtime.db, now);
+  const stalled = await runtime.reminders.stuck.stalledCountsByState(now);
+  const byStage = await runtime.reminders.stuck.stalledOfficesByStage(now);
   const figures: Record<string, StateFigures> = {};
   // Leaves: offices in the state (an office in `preparing` sits in one leaf of each region).
   for (const s of leafStates) {

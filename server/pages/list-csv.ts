@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { Runtime } from '../../app/runtime';
-import { listStuck, type StuckRow } from '../../engine/stalled';
+import type { StuckRow } from '../../reminders/stalled';
 import type { OfficeRecord } from '../../storage/types';
 import { sendOfficesCsv, sendStuckCsv } from '../csv-lists';
 import { officesFilter, type OfficesQuery } from './offices';
@@ -21,11 +21,11 @@ export async function sendOfficesPageCsv(runtime: Runtime, query: OfficesQuery, 
   sendOfficesCsv(res, rows);
 }
 
-export function sendStuckPageCsv(runtime: Runtime, query: StuckQuery, res: Response): void {
+export async function sendStuckPageCsv(runtime: Runtime, query: StuckQuery, res: Response): Promise<void> {
   const now = runtime.engine.clock.now();
   const rows: StuckRow[] = [];
   for (let offset = 0; ; offset += BATCH) {
-    const page = listStuck(runtime.db, now, { status: query.status, owner: query.owner, stage: query.stage, limit: BATCH, offset });
+    const page = await runtime.reminders.stuck.listStuck(now, { status: query.status, owner: query.owner, stage: query.stage, limit: BATCH, offset });
     rows.push(...page.rows);
     if (page.rows.length === 0 || offset + BATCH >= page.total) break;
   }

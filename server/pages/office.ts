@@ -35,7 +35,7 @@ async function reminders(runtime: Runtime, office: OfficeRecord, finished: boole
   const feature = runtime.reminders;
   const status = await feature.reminders.status(office);
   const pending = (await feature.reminders.timers(office)).filter((t) => t.status !== 'fired');
-  const emails = feature.outbox.ofOffice(office.id).map(toEmailView).reverse();
+  const emails = (await feature.outbox.ofOffice(office.id)).map(toEmailView).reverse();
   const clocks = status.clocks;
   const settings = await feature.store.officeSettings(office.id);
   return html`${

@@ -3,7 +3,6 @@ import { renderLifecycleList } from '../diagram/list';
 import { machineLayout } from '../diagram/layout';
 import { HEAT_SCALE, renderDiagram } from '../diagram/svg';
 import { installedChart } from './charts';
-import { listStuck } from '../../engine/stalled';
 import { overview, stateLabel } from './data';
 import { html, queryString, raw } from './html';
 import { number, page } from './layout';
@@ -25,7 +24,7 @@ export async function renderOverview(runtime: Runtime): Promise<string> {
   const now = runtime.engine.clock.now();
   const [layout, data] = await Promise.all([machineLayout(), Promise.resolve(overview(runtime, now))]);
   const h = data.headline;
-  const overdue = listStuck(runtime.db, now, { limit: 6 });
+  const overdue = await runtime.reminders.stuck.listStuck(now, { limit: 6 });
   // Each card links to the list of exactly the offices it counts (same definition, engine/figures.ts).
   const figure = (key: FigureName) =>
     html`<a class="figure ${key}" href="${FIGURE_LINKS[key]}" data-figure="${key}"><span class="value">${number(h[key])}</span><span class="name">${FIGURE_LABELS[key]}</span></a>`;

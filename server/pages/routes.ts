@@ -35,7 +35,7 @@ export function pageRoutes(runtime: Runtime): AnyRoute[] {
       access: 'viewer',
       produces: 'html',
       query: stuckQuery,
-      handler: ({ query, res }) => (query.format === 'csv' ? sendStuckPageCsv(runtime, query, res) : send(res, renderStuck(runtime, query))),
+      handler: async ({ query, res }) => (query.format === 'csv' ? sendStuckPageCsv(runtime, query, res) : send(res, await renderStuck(runtime, query))),
     }),
     route({
       method: 'get',

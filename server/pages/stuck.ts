@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime';
-import { listStuck } from '../../engine/stalled';
+import type { StuckRow } from '../../reminders/stalled';
 import { stages, stateLabel } from './data';
 import { html, queryString, type Html } from './html';
 import { countryName, number, page, when } from './layout';
@@ -22,9 +22,9 @@ export const stuckQuery = z.object({
 
 export type StuckQuery = z.infer<typeof stuckQuery>;
 
-export function renderStuck(runtime: Runtime, query: StuckQuery): string {
+export async function renderStuck(runtime: Runtime, query: StuckQuery): Promise<string> {
   const now = runtime.engine.clock.now();
-  const { rows, total } = listStuck(runtime.db, now, {
+  const { rows, total } = await runtime.reminders.stuck.listStuck(now, {
     status: query.status,
     owner: query.owner,
     stage: query.stage,
@@ -59,7 +59,7 @@ export function renderStuck(runtime: Runtime, query: StuckQuery): string {
   return page({ title: 'Stuck offices', section: 'stuck', body, data: { live: 'any' } });
 }
 
-function stuckTable(rows: ReturnType<typeof listStuck>['rows']): Html {
+function stuckTable(rows: StuckRow[]): Html {
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">Office</th><th scope="col">Country</th><th scope="col">State</th><th scope="col">Status</th><th scope="col">Waiting on</th>
 <th scope="col" class="num">Days in state</th><th scope="col" class="num">Days overdue</th><th scope="col" class="num">Reminders sent</th>

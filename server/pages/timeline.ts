@@ -61,7 +61,7 @@ export async function officeTimeline(runtime: Runtime, officeId: string, history
   );
   const who = (actor: string) => actorName(actor, displayName);
   const items: Item[] = history.map((e) => transitionItem(e, who(e.actor)));
-  for (const row of runtime.reminders.outbox.ofOffice(officeId)) {
+  for (const row of await runtime.reminders.outbox.ofOffice(officeId)) {
     const e = toEmailView(row);
     items.push({
       at: e.createdAt,

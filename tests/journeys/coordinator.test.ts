@@ -262,7 +262,7 @@ test('a coordinator takes an office from the register page to handed over, and i
   expect(await resolved.locator('blockquote.note').textContent()).toBe('generator installed');
   expect(await resolved.textContent()).toContain('Ana Ruiz');
   expect(await timeline.locator('li').first().getAttribute('data-kind')).toBe('note');
-  const emails = server.runtime.reminders.outbox.ofOffice(id);
+  const emails = await server.runtime.reminders.outbox.ofOffice(id);
   expect(emails.length).toBeGreaterThanOrEqual(1);
   expect(await timeline.locator('li[data-kind="email"]').count()).toBe(emails.length);
   expect(await timeline.locator('li[data-kind="email"] .badge.email-sent').count()).toBeGreaterThanOrEqual(1);

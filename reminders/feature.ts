@@ -1,26 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { Engine } from '../engine/engine';
-import { loadPolicies, type PolicySet } from '../engine/reminder-policies';
-import { Reminders } from '../engine/reminders';
-import { runSchedulerPass, Scheduler, type SchedulerPassResult } from '../engine/scheduler';
-import type { Db } from '../storage/db';
-import { createReminderStore, type ReminderStore } from '../storage/reminder-store';
-import { mailboxStoreOf } from '../storage/mailbox-store';
-import { CircularLetters } from './circular';
-import { Dispatcher, type DispatchResult } from './dispatcher';
-import { LinkSigner } from './links';
-import { createOutbox, type Outbox } from './outbox';
-import { Templates } from './templates';
-import { fileTransport, smtpTransport, type MailTransport } from './transport';
+import type { MailboxStore } from '../storage/mailbox-store';
+import type { OutboxStore } from '../storage/outbox-store';
+import type { ReminderStore } from '../storage/reminder-store';
+import type { StuckStore } from '../storage/stuck-store';
+import type { WorkshopCalendar } from '../storage/workshop-calendar';
+import { outboxDirOf, publicUrlOf } from '../notifications/addresses';
+import { CircularLetters } from '../notifications/circular';
+import { Dispatcher, type DispatchResult } from '../notifications/dispatcher';
+import { LinkSigner } from '../notifications/links';
+import { createOutbox, type Outbox } from '../notifications/outbox';
+import { Templates } from '../notifications/templates';
+import { fileTransport, smtpTransport, type MailTransport } from '../notifications/transport';
+import { loadPolicies, type PolicySet } from './policies';
+import { Reminders } from './reminders';
+import { runSchedulerPass, Scheduler, type SchedulerPassResult } from './scheduler';
+import { createStuckViews, type StuckViews } from './stalled';
 
 /** Everything the reminders feature puts on the Runtime. */
 export interface ReminderFeature {
   reminders: Reminders;
   store: ReminderStore;
   outbox: Outbox;
+  /** The stuck list and the stalled counts. */
+  stuck: StuckViews;
   links: LinkSigner;
   /** The circular letter, written with the transition that invites an office. */
   letters: CircularLetters;
@@ -35,28 +40,35 @@ export interface ReminderFeature {
   stop(): Promise<void>;
 }
 
-export function outboxDirOf(config: Config): string {
-  return config.OUTBOX_DIR ?? path.join(path.dirname(path.resolve(config.DATABASE_PATH)), 'outbox');
-}
-
-export function publicUrlOf(config: Config): string {
-  return config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
-}
-
 function domainOf(address: string): string {
   return /@([A-Za-z0-9.-]+)>?\s*$/.exec(address)?.[1] ?? 'localhost';
 }
 
-export async function createReminderFeature(config: Config, db: Db, engine: Engine, options: { transport?: MailTransport } = {}): Promise<ReminderFeature> {
+/** The repositories the reminders feature reads and writes. */
+export interface ReminderStores {
+  reminders: ReminderStore;
+  outbox: OutboxStore;
+  stuck: StuckStore;
+  calendar: WorkshopCalendar;
+  /** Addresses that bounced: reminders leave them out (mailbox/). */
+  mailbox: Pick<MailboxStore, 'bouncingAddresses'>;
+}
+
+export async function createReminderFeature(
+  config: Config,
+  stores: ReminderStores,
+  engine: Engine,
+  options: { transport?: MailTransport } = {},
+): Promise<ReminderFeature> {
   const policies = loadPolicies(config.POLICIES_PATH);
-  const store = createReminderStore(db);
-  const outbox = createOutbox(db, domainOf(config.MAIL_FROM));
+  const store = stores.reminders;
+  const outbox = createOutbox(stores.outbox, domainOf(config.MAIL_FROM));
   const templates = new Templates();
   templates.check();
   const secret = config.LINK_SECRET ?? await engine.transact(() => store.setting('link_secret', () => randomBytes(32).toString('base64url')));
   const links = new LinkSigner(secret);
   const reminders = new Reminders({
-    db,
+    calendar: stores.calendar,
     engine,
     store,
     outbox,
@@ -68,10 +80,10 @@ export async function createReminderFeature(config: Config, db: Db, engine: Engi
       coordinatorEmail: config.COORDINATOR_EMAIL,
       linkTtlMs: config.LINK_TTL_DAYS * 86_400_000,
     },
-    bouncing: (officeId) => mailboxStoreOf(db).bouncingAddresses(officeId),
+    bouncing: (officeId) => stores.mailbox.bouncingAddresses(officeId),
   });
   engine.addHooks(reminders.hooks());
-  await backfillClocks(db, engine, reminders);
+  await backfillClocks(store, engine, reminders);
 
   const transport =
     options.transport ??
@@ -102,6 +114,7 @@ export async function createReminderFeature(config: Config, db: Db, engine: Engi
     reminders,
     store,
     outbox,
+    stuck: createStuckViews(stores.stuck),
     links,
     letters,
     policies,
@@ -137,24 +150,14 @@ export async function createReminderFeature(config: Config, db: Db, engine: Engi
  * Offices registered before the reminders existed get their clocks once, from the time they
  * entered each state; timers already overdue then fire at the next pass.
  */
-async function backfillClocks(db: Db, engine: Engine, reminders: Reminders): Promise<void> {
-  const done = db.prepare<[], { value: string }>("SELECT value FROM reminder_settings WHERE key = 'clocks_backfilled'").get();
-  if (done) return;
+async function backfillClocks(store: ReminderStore, engine: Engine, reminders: Reminders): Promise<void> {
+  if (await store.hasSetting('clocks_backfilled')) return;
   const paths = [...reminders.policies.keys()];
   await engine.transact(async () => {
-    if (paths.length > 0) {
-      const rows = db
-        .prepare<string[], { office_id: string; path: string; entered_at: string }>(
-          `SELECT s.office_id, s.path, s.entered_at FROM office_states s
-           WHERE s.is_leaf = 1 AND s.path IN (${paths.map(() => '?').join(',')})
-             AND NOT EXISTS (SELECT 1 FROM sla_clocks c WHERE c.office_id = s.office_id AND c.state = s.path)`,
-        )
-        .all(...paths);
-      for (const row of rows) {
-        const office = await engine.store.getOffice(row.office_id);
-        if (office) await reminders.startClock(office, row.path, office.version, new Date(row.entered_at));
-      }
+    for (const row of await store.unclockedStates(paths)) {
+      const office = await engine.store.getOffice(row.office_id);
+      if (office) await reminders.startClock(office, row.path, office.version, new Date(row.entered_at));
     }
-    db.prepare("INSERT OR IGNORE INTO reminder_settings (key, value) VALUES ('clocks_backfilled', ?)").run(new Date().toISOString());
+    await store.addSetting('clocks_backfilled', new Date().toISOString());
   });
 }

@@ -5,20 +5,23 @@ import { languageOf, stateLabel } from '../machines/labels';
 import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications/links';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
-import type { Db } from '../storage/db';
 import type { ClockAdvance, ClockRow, FiredTimer, ReminderStore } from '../storage/reminder-store';
+import type { WorkshopCalendar } from '../storage/workshop-calendar';
 import type { OfficeRecord } from '../storage/types';
-import type { Engine, EngineHooks, TransitionRecord } from './engine';
-import { EngineError, officeNotFound } from './errors';
-import { assertInRange } from './dates';
-import { nextBusinessMoment, zoneOf } from './business-hours';
-import { durationMs, type PolicySet } from './reminder-policies';
+import type { Engine, EngineHooks, TransitionRecord } from '../engine/engine';
+import { EngineError, officeNotFound } from '../engine/errors';
+import { assertInRange } from '../engine/dates';
+import { nextBusinessMoment, zoneOf } from '../engine/business-hours';
+import { durationMs, type PolicySet } from '../engine/reminder-policies';
+import type { ReminderClockView, ReminderStatus, TimerKind } from '../engine/reminder-status';
+
+export type { ReminderClockView, ReminderStatus, TimerKind } from '../engine/reminder-status';
 import { countryName, longDate } from '../notifications/locale';
 
 /**
  * Reminders: SLA clocks and durable timers kept beside each office. Entering a state with a policy
  * writes its clock, which carries the pending timer, in the transition's own transaction; leaving
- * it deletes the clock. Firing a timer (engine/scheduler.ts) writes the fired timer, the outbox row,
+ * it deletes the clock. Firing a timer (reminders/scheduler.ts) writes the fired timer, the outbox row,
  * the clock's next level and the log row in one transaction, and never touches the office's version.
  */
 export interface RemindersConfig {
@@ -28,7 +31,8 @@ export interface RemindersConfig {
 }
 
 export interface RemindersDeps {
-  db: Db;
+  /** Workshop end dates, for deadlines set by the calendar (`until: workshopEnd`). */
+  calendar: WorkshopCalendar;
   engine: Engine;
   store: ReminderStore;
   outbox: Outbox;
@@ -40,18 +44,6 @@ export interface RemindersDeps {
   bouncing?: (officeId: string) => Promise<string[]>;
 }
 
-export interface ReminderClockView {
-  state: string;
-  owner: 'office' | 'wipo';
-  enteredAt: string;
-  deadline: string;
-  stalled: boolean;
-  daysOverdue: number;
-  remindersSent: number;
-  escalated: boolean;
-  nextReminderAt: string | null;
-}
-
 /** One timer of an office: fired ones have an id; the pending (or paused) level of a clock has none. */
 export interface ReminderTimerView {
   id: number | null;
@@ -61,25 +53,6 @@ export interface ReminderTimerView {
   dueAt: string;
   status: 'fired' | 'pending' | 'paused';
   firedAt: string | null;
-}
-
-type TimerKind = 'reminder' | 'escalation';
-
-export interface ReminderStatus {
-  stalled: boolean;
-  stuck: boolean;
-  nextReminder: {
-    at: string;
-    state: string;
-    kind: TimerKind;
-    level: number;
-    /** Time left before it, in milliseconds and as an ISO-8601 duration (0 when already due). */
-    inMs: number;
-    in: string;
-  } | null;
-  paused: { since: string; until: string; reason: string; by: string } | null;
-  timeZone: string;
-  clocks: ReminderClockView[];
 }
 
 /** Which reply links each template offers (only those the office can take at the time). */
@@ -104,8 +77,6 @@ const LEAVES = new Set(allStates().filter((s) => s.states.length === 0).map((s) 
 const EVENTS_FROM = eventsByState();
 
 export class Reminders {
-  private workshopsTable: boolean | undefined;
-
   constructor(readonly deps: RemindersDeps) {}
 
   get policies(): PolicySet {
@@ -161,7 +132,7 @@ export class Reminders {
     if (!policy) return;
     const { store } = this.deps;
     const zone = await this.zoneOf(office);
-    const deadline = this.deadlineOf(office, policy, at, zone);
+    const deadline = await this.deadlineOf(office, policy, at, zone);
     const paused = await store.pause(office.id) !== undefined;
     await store.insertClock({
       office_id: office.id,
@@ -185,26 +156,16 @@ export class Reminders {
     return kind === 'reminder' && policy.recipient === 'office' ? nextBusinessMoment(nominal, zone) : nominal;
   }
 
-  private deadlineOf(office: OfficeRecord, policy: ReminderPolicy, at: Date, zone: string): Date {
+  private async deadlineOf(office: OfficeRecord, policy: ReminderPolicy, at: Date, zone: string): Promise<Date> {
     if (policy.until === 'workshopEnd') {
-      const end = this.workshopEnd(office.snapshot.context.workshopId);
+      const workshopId = office.snapshot.context.workshopId;
+      const end = workshopId ? await this.deps.calendar.endDate(workshopId) : null;
       if (end) {
         const date = DateTime.fromISO(end, { zone }).plus({ days: 1 }).startOf('day');
         if (date.isValid) return date.toJSDate();
       }
     }
     return new Date(at.getTime() + durationMs(policy.sla));
-  }
-
-  /** The last day of the office's workshop, when the programme keeps workshops. */
-  private workshopEnd(workshopId: string | null): string | null {
-    if (!workshopId) return null;
-    const { db } = this.deps;
-    this.workshopsTable ??=
-      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workshops'").get() !== undefined;
-    if (!this.workshopsTable) return null;
-    const row = db.prepare<[string], { end_date: string }>('SELECT end_date FROM workshops WHERE id = ?').get(workshopId);
-    return row?.end_date ?? null;
   }
 
   async zoneOf(office: OfficeRecord): Promise<string> {
@@ -262,7 +223,7 @@ export class Reminders {
       const bouncing = new Set(await this.deps.bouncing?.(office.id) ?? []);
       const email = this.composeReminder(office, clock, policy, level, zone, coordinator, now, bouncing);
       const sendAfter = policy.recipient === 'office' ? nextBusinessMoment(now, zone) : now;
-      const { messageId } = outbox.enqueue(
+      const { messageId } = await outbox.enqueue(
         { officeId: office.id, timerId, kind: policy.template, ...email, createdAt: now, sendAfter },
         email.recipients.length === 0 ? 'no recipient: the office has no contact email' : undefined,
       );
@@ -273,7 +234,7 @@ export class Reminders {
     const timerId = await this.claim({ ...claim, reminders_sent: clock.reminders_sent, escalated_at: at, ...NOTHING_NEXT }, { ...fired, kind });
     if (timerId === null) return 'skipped';
     const email = await this.composeEscalation(office, policy, zone, coordinator, now);
-    const { messageId } = outbox.enqueue({
+    const { messageId } = await outbox.enqueue({
       officeId: office.id,
       timerId,
       kind: 'escalation',

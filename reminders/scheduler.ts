@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Engine } from './engine';
+import type { Engine } from '../engine/engine';
 import type { Reminders } from './reminders';
 
 export interface SchedulerPassResult {
