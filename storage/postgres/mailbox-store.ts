@@ -78,10 +78,14 @@ export function createPostgresMailboxStore(unit: PostgresUnitOfWork): MailboxSto
       return rows.length > 0;
     },
     async insert(mail) {
+      // A refused INSERT still takes an identity value; checked first, a message read again leaves no
+      // gap, and the next id is the one SQLite gives. ON CONFLICT covers two servers storing it at once.
       const rows = await q<{ id: number }>(
         `INSERT INTO inbound_mail
            (mailbox, uid_validity, uid, message_id, kind, sender, subject, sent_at, received_at, text, attachments, bounced, office_id, answers, matched_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         SELECT $1::text, $2::bigint, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::timestamptz, $10::text,
+                $11::jsonb, $12::jsonb, $13::text, $14::text, $15::text
+         WHERE NOT EXISTS (SELECT 1 FROM inbound_mail WHERE mailbox = $1 AND uid_validity = $2 AND uid = $3)
          ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING RETURNING id`,
         [
           mail.mailbox, mail.uidValidity, mail.uid, mail.messageId, mail.kind, mail.sender, mail.subject, mail.sentAt, mail.receivedAt,
