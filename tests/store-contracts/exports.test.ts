@@ -9,6 +9,8 @@ import type { Workshop } from '../../storage/programme-store';
 import { describeIfPostgres } from '../helpers/postgres';
 import { bothBackends, forEachMailExportBackend, START, type Backend, type Server } from './mail-export-backends';
 
+jest.setTimeout(30_000);
+
 const MINUTE = 60_000;
 const PERIOD = { from: START, to: '2026-03-03T00:00:00.000Z' };
 
