@@ -5,7 +5,6 @@ import { createInspectionBridge } from '../server/live/inspect';
 import { findIncompatibleSnapshots, IncompatibleSnapshotsError } from '../engine/compatibility';
 import { Engine } from '../engine/engine';
 import type { ImportKind } from '../engine/import';
-import type { Db } from '../storage/db';
 import type { DatabaseHealth } from '../storage/health';
 import { openSqliteStorage } from '../storage/sqlite-storage';
 import type { Storage } from '../storage/storage';
@@ -27,8 +26,6 @@ export interface Runtime {
   config: Config;
   /** Every repository of the database (storage/storage.ts). */
   storage: Storage;
-  /** The SQLite connection, for the features whose statements have not yet moved behind `storage`. */
-  db: Db;
   /** Whether the database answers and is migrated (`/healthz`, `/readyz`). */
   health: DatabaseHealth;
   store: OfficeStore;
@@ -63,7 +60,7 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const { storage, db } = openSqliteStorage(config.DATABASE_PATH, {
+  const storage = openSqliteStorage(config.DATABASE_PATH, {
     synchronous: config.DB_SYNCHRONOUS,
     busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
   });
@@ -107,9 +104,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       reminders.transport.close();
       void storage.close();
     };
-    return { config, storage, db, health: storage.health, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, mailbox, close };
+    return { config, storage, health: storage.health, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, mailbox, close };
   } catch (error) {
-    db.close();
+    await storage.close();
     throw error;
   }
 }

@@ -17,6 +17,7 @@ import { createApp } from '../server/app';
 import type { Db } from '../storage/db';
 import { benchConfig, BENCH_TOKEN, latencyStats, removeDb, round } from './lib';
 import type { BenchArgs, BenchResult } from './result';
+import type { SqliteStorage } from '../storage/sqlite-storage';
 
 const NOW = '2026-06-30T09:00:00.000Z';
 const OFFICES = 100_000;
@@ -64,7 +65,7 @@ async function buildDataSet(file: string, log: (m: string) => void): Promise<num
     const demo = (await loadDemoData(runtime))!;
     await runtime.reminders.sweep(clock.now());
     const copies = Math.ceil(OFFICES / demo.offices) - 1;
-    replicate(runtime.db, copies);
+    replicate((runtime.storage as SqliteStorage).db, copies);
     const total = (await runtime.store.listOffices({ limit: 1 })).total;
     log(`dashboard: ${total.toLocaleString('en-US')} offices built in ${round((performance.now() - t) / 1000, 1)} s`);
     return total;

@@ -25,6 +25,7 @@ import { openRuntime } from '../app/runtime';
 import { benchConfig, removeDb } from './lib';
 import type { Synchronous } from './result';
 import { random } from '../demo/generate';
+import type { SqliteStorage } from '../storage/sqlite-storage';
 
 export const GENERATOR_VERSION = 1;
 
@@ -158,7 +159,9 @@ export const LIVE_TAIL = 2;
  * clocks (with their pending timers) and programme records of each office's current states as a live run would.
  */
 export async function loadOffices(runtime: Runtime, from: number, count: number, now: Date, batch = 500, log?: (m: string) => void): Promise<GenerateResult> {
-  const { engine, db } = runtime;
+  const { engine } = runtime;
+  // The generator writes rows directly: SQLite only, as the scale data set is a file.
+  const db = (runtime.storage as SqliteStorage).db;
   const insertOffice = db.prepare(`INSERT INTO offices
     (id, name, country, city, language, track, contacts, stage, states, snapshot, entered_at, machine_version, version, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);

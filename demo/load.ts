@@ -1,6 +1,5 @@
 import type { Runtime } from '../app/runtime';
 import { runSchedulerPass } from '../reminders/scheduler';
-import { markPastMailSent } from '../storage/demo-store';
 import { generateDemoData } from './generate';
 
 const DAY = 86_400_000;
@@ -37,7 +36,7 @@ export async function loadDemoData(runtime: Runtime): Promise<{ offices: number;
       const { officeId, event, at } = data.events[next]!;
       await engine.apply(officeId, event, { actor: 'demo', at });
     }
-    await markPastMailSent(runtime.db, new Date(now.getTime() - LAST_PASS_AGO).toISOString());
+    await runtime.storage.demo.markPastMailSent(new Date(now.getTime() - LAST_PASS_AGO).toISOString());
   });
   return { offices: data.offices.length, events: data.events.length, workshops: data.workshops.length, goldDisks: data.goldDisks.length };
 }

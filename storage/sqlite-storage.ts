@@ -1,6 +1,7 @@
 import { createAccountStore } from './account-store';
 import { createSqliteCountryStore } from './country-store';
 import { migrate, openDatabase, type Db, type OpenOptions } from './db';
+import { createSqliteDemoStore } from './demo-store';
 import { createSqliteExportStore } from './export-store';
 import { createSqliteFiguresStore } from './figures-store';
 import { sqliteHealth } from './health';
@@ -18,10 +19,17 @@ import { unitOfWorkOf } from './unit-of-work';
 import { createWebhookStore } from './webhook-store';
 import { createSqliteWorkshopCalendar } from './workshop-calendar';
 
+/** The SQLite storage, with its connection for the tests' and the benchmarks' own inspection. */
+export interface SqliteStorage extends Storage {
+  backend: 'sqlite';
+  db: Db;
+}
+
 /** The repositories of one SQLite connection. */
-export function sqliteStorage(db: Db): Storage {
+export function sqliteStorage(db: Db): SqliteStorage {
   return {
     backend: 'sqlite',
+    db,
     offices: createOfficeStore(db),
     figures: createSqliteFiguresStore(db),
     countries: createSqliteCountryStore(db),
@@ -38,6 +46,7 @@ export function sqliteStorage(db: Db): Storage {
     outbox: createSqliteOutboxStore(db),
     stuck: createStuckStore(db),
     workshopCalendar: createSqliteWorkshopCalendar(db),
+    demo: createSqliteDemoStore(db),
     health: sqliteHealth(db),
     // All pages in one step: SQLite restarts a stepwise backup whenever another connection
     // writes between steps, so under steady writes a 100-page-per-step backup of a large file
@@ -48,7 +57,7 @@ export function sqliteStorage(db: Db): Storage {
 }
 
 /** Opens (creating if need be) and migrates the SQLite file, and its repositories. */
-export function openSqliteStorage(file: string, options: OpenOptions = {}): { storage: Storage; db: Db } {
+export function openSqliteStorage(file: string, options: OpenOptions = {}): SqliteStorage {
   const db = openDatabase(file, options);
   try {
     migrate(db);
@@ -56,5 +65,5 @@ export function openSqliteStorage(file: string, options: OpenOptions = {}): { st
     db.close();
     throw error;
   }
-  return { storage: sqliteStorage(db), db };
+  return sqliteStorage(db);
 }

@@ -1,6 +1,7 @@
 import type { AccountStore } from './account-store';
 import type { CountryFiguresRepository } from './country-store';
 import type { FiguresStore } from './figures-store';
+import type { DemoStore } from './demo-store';
 import type { ExportStore } from './export-store';
 import type { DatabaseHealth } from './health';
 import type { HistoryReader } from './history-store';
@@ -46,6 +47,8 @@ export interface Storage {
   stuck: StuckStore;
   /** Workshop end dates, for deadlines set by the calendar. */
   workshopCalendar: WorkshopCalendar;
+  /** What loading the demo programme writes besides offices and events. */
+  demo: DemoStore;
   health: DatabaseHealth;
   /**
    * A consistent copy of the database in the file `target` (SQLite). PostgreSQL rejects with

@@ -6,6 +6,7 @@ import type { OutboxRow } from '../notifications/outbox';
 import { verify } from '../engine/verify';
 import { TestSmtp } from '../tests/helpers/smtp';
 import { tempDir } from './helpers/server';
+import { sqliteDb } from '../tests/helpers/sqlite';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +23,7 @@ describe('SMTP faults: refused, timing out, 4xx then recovering, 5xx for good', 
   const smtp = new TestSmtp();
   const clock = fixedClock(T0);
   let runtime: Runtime;
-  const rows = (): OutboxRow[] => (runtime.db.prepare('SELECT * FROM outbox ORDER BY id').all() as OutboxRow[]);
+  const rows = (): OutboxRow[] => (sqliteDb(runtime).prepare('SELECT * FROM outbox ORDER BY id').all() as OutboxRow[]);
 
   beforeAll(async () => {
     await smtp.start();

@@ -2,6 +2,7 @@
 import { describeMachine } from '../machines/describe';
 import { sampleEvent, kitHappyPath } from './fixtures/events';
 import { api, registerOffice, startServer, type TestServer } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 let server: TestServer;
 let url: string;
@@ -227,15 +228,15 @@ describe('system routes', () => {
     const ready = await api(url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', backend: 'sqlite' });
-    const last = server.runtime.db.prepare('SELECT id, name, applied_at FROM migrations ORDER BY id DESC LIMIT 1').get() as { id: number; name: string; applied_at: string };
-    server.runtime.db.prepare('DELETE FROM migrations WHERE id = ?').run(last.id);
+    const last = sqliteDb(server.runtime).prepare('SELECT id, name, applied_at FROM migrations ORDER BY id DESC LIMIT 1').get() as { id: number; name: string; applied_at: string };
+    sqliteDb(server.runtime).prepare('DELETE FROM migrations WHERE id = ?').run(last.id);
     try {
       const pending = await api(url, 'GET', '/readyz');
       expect(pending.status).toBe(503);
       expect(pending.body.error).toMatchObject({ code: 'migrations_pending', details: { pending: [last.name] } });
       expect((await api(url, 'GET', '/healthz')).status).toBe(200);
     } finally {
-      server.runtime.db.prepare('INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)').run(last.id, last.name, last.applied_at);
+      sqliteDb(server.runtime).prepare('INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)').run(last.id, last.name, last.applied_at);
     }
   });
 });

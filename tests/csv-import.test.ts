@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { importOfficesCsv } from '../programme/csv-import';
 import { openFixture, type ProgrammeFixture } from './programme-fixture';
+import { sqliteDb } from './helpers/sqlite';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -13,8 +14,8 @@ CL-IPO,"Instituto Nacional de Propiedad Industrial, Chile",CL,,es,,
 `;
 
 const dumpOffices = (fx: ProgrammeFixture) =>
-  fx.runtime.db.prepare('SELECT id, name, country, city, language, contacts, version, updated_at FROM offices ORDER BY id').all();
-const historyCount = (fx: ProgrammeFixture) => (fx.runtime.db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
+  sqliteDb(fx.runtime).prepare('SELECT id, name, country, city, language, contacts, version, updated_at FROM offices ORDER BY id').all();
+const historyCount = (fx: ProgrammeFixture) => (sqliteDb(fx.runtime).prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
 
 describe('CSV office import', () => {
   let fx: ProgrammeFixture;

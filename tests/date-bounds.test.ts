@@ -4,6 +4,7 @@ import { loadConfig } from '../config/env';
 import { loadPolicies } from '../reminders/policies';
 import { quartersBetween } from '../programme/report/period';
 import { api, makeTempDir, registerOffice, removeTempDir, runCli, spawnServer, startServer, TEST_ADMIN_TOKEN, type ChildServer, type TestServer } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 /**
  * Every date the API and the CLI accept lies in 1990-01-01..2100-12-31: outside it the answer is a
@@ -46,7 +47,7 @@ describe('date bounds', () => {
     const id = await registerOffice(server.url, { id: 'PAUSE-OLD' });
     const rt = server.runtime;
     const now = rt.engine.clock.now();
-    rt.db
+    sqliteDb(rt)
       .prepare('INSERT INTO reminder_pauses (office_id, paused_at, until, reason, actor) VALUES (?, ?, ?, ?, ?)')
       .run(id, now.toISOString(), '+010000-01-01T11:00:00.000Z', 'written by an older version', 'test');
     const resumed = await rt.engine.transact(() => rt.reminders.reminders.resumeExpired(new Date(now.getTime() + 60_000)));

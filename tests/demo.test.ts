@@ -13,6 +13,7 @@ import { computeProgressReport } from '../programme/report/progress';
 import { describeMachine } from '../machines/describe';
 import type { OfficeRecord } from '../storage/types';
 import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 /** The machine's own top-level states, so a stage added to the chart is expected in the demo too. */
 const STAGES: string[] = describeMachine().root.states.map((s) => s.key);
@@ -93,7 +94,7 @@ test('a programme in progress today: histories up to now, about a fifth of the o
   expect(figures.stalled / offices.length).toBeLessThanOrEqual(0.3);
   expect(figures.stuck).toBeGreaterThanOrEqual(1);
   expect(figures.stuck).toBeLessThan(figures.stalled);
-  const overdue = runtime.db
+  const overdue = sqliteDb(runtime)
     .prepare<[string], { days: number }>('SELECT max(julianday(?) - julianday(deadline)) AS days FROM sla_clocks')
     .get(NOW.toISOString())!.days;
   expect(overdue).toBeGreaterThan(0);
@@ -120,12 +121,12 @@ test('every workshop and Gold Disk version an office cites is in the programme',
 });
 
 test('reminders already sent are history: the first scheduler pass at now queues a handful of messages', async () => {
-  const sent = runtime.db.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'sent'").pluck().get() as number;
+  const sent = sqliteDb(runtime).prepare("SELECT count(*) AS n FROM outbox WHERE status = 'sent'").pluck().get() as number;
   expect(sent).toBeGreaterThan(100);
-  const escalated = runtime.db.prepare('SELECT count(*) AS n FROM sla_clocks WHERE escalated_at IS NOT NULL').pluck().get() as number;
+  const escalated = sqliteDb(runtime).prepare('SELECT count(*) AS n FROM sla_clocks WHERE escalated_at IS NOT NULL').pluck().get() as number;
   expect(escalated).toBeGreaterThanOrEqual(1);
   const pass = await runSchedulerPass(runtime.engine, runtime.reminders.reminders, NOW);
-  const queued = runtime.db.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").pluck().get() as number;
+  const queued = sqliteDb(runtime).prepare("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").pluck().get() as number;
   // Measured on this demo: 5 fired, 8 queued in all (with the 3 held for business hours).
   expect(pass.fired).toBeLessThanOrEqual(10);
   expect(queued).toBeGreaterThanOrEqual(1);

@@ -3,6 +3,7 @@ import { verify } from '../engine/verify';
 import { parseOfficeEvent } from '../machines/events';
 import { importOfficesCsv } from '../programme/csv-import';
 import { openFixture, type ProgrammeFixture } from './programme-fixture';
+import { sqliteDb } from './helpers/sqlite';
 
 /** Office details change through the engine: versioned, in history, announced, clocks re-timed; verify replays it. */
 
@@ -79,7 +80,7 @@ test('verify reads history payloads through the event schemas: one that does not
   await fx.runtime.engine.apply('IPO-1', { type: 'SEND_CIRCULAR', letterRef: 'C.1' }, { actor: 'test' });
   expect((await verify(fx.runtime.store)).differences).toEqual([]);
   // The machine ignores letterRef, so a cast replay would not notice a number stored in its place.
-  fx.runtime.db.prepare(`UPDATE history SET payload = '{"letterRef":123}' WHERE office_id = 'IPO-1' AND seq = 1`).run();
+  sqliteDb(fx.runtime).prepare(`UPDATE history SET payload = '{"letterRef":123}' WHERE office_id = 'IPO-1' AND seq = 1`).run();
   const { differences } = await verify(fx.runtime.store);
   expect(differences).toHaveLength(1);
   expect(JSON.stringify(differences[0])).toContain('does not fit its schema');

@@ -5,6 +5,7 @@ import { rawRequest } from './helpers/raw-http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { api, makeTempDir, registerOffice, removeTempDir, runCli, startServer, TEST_ADMIN_TOKEN, type TestServer } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
@@ -33,7 +34,7 @@ describe('exports', () => {
     expect(first.headers['transfer-encoding']).toBe('chunked');
     const lines = first.body.trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; at?: string });
     const offices = (await source.runtime.store.listOffices({ limit: 1 })).total;
-    const historyRows = (source.runtime.db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
+    const historyRows = (sqliteDb(source.runtime).prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
     expect(lines.filter((l) => l.kind === 'office')).toHaveLength(offices);
     expect(lines.filter((l) => l.kind === 'event')).toHaveLength(historyRows - offices);
     expect(lines[0]).toMatchObject({ kind: 'workshop', id: 'EXP-1' });
@@ -51,7 +52,7 @@ describe('exports', () => {
 
     // The CLI writes the same file (a copy of the database, so the two never share a connection).
     const snapshot = path.join(dir, 'snapshot.db');
-    await copy.runtime.db.backup(snapshot);
+    await sqliteDb(copy.runtime).backup(snapshot);
     const cli = await runCli(snapshot, ['export', '--out', path.join(dir, 'cli.jsonl')]);
     expect(cli.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'cli.jsonl'), 'utf8')).toBe(first.body);
@@ -68,8 +69,8 @@ describe('exports', () => {
     expect(jsonl.status).toBe(200);
     const rows = jsonl.body.trimEnd().split('\n').map((l) => JSON.parse(l) as { at: string; action: string; subject: string; requestId: string | null });
     const expected =
-      (source.runtime.db.prepare('SELECT count(*) AS n FROM history WHERE at >= ? AND at < ?').get(from, to) as { n: number }).n +
-      (source.runtime.db.prepare('SELECT count(*) AS n FROM audit_log WHERE at >= ? AND at < ?').get(from, to) as { n: number }).n;
+      (sqliteDb(source.runtime).prepare('SELECT count(*) AS n FROM history WHERE at >= ? AND at < ?').get(from, to) as { n: number }).n +
+      (sqliteDb(source.runtime).prepare('SELECT count(*) AS n FROM audit_log WHERE at >= ? AND at < ?').get(from, to) as { n: number }).n;
     expect(rows).toHaveLength(expected);
     expect(rows.map((r) => r.at)).toEqual(rows.map((r) => r.at).sort());
     expect(rows.every((r) => r.at >= from && r.at < to)).toBe(true);

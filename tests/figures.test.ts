@@ -4,6 +4,7 @@ import { runSchedulerPass } from '../reminders/scheduler';
 import type { OfficeEvent } from '../machines/events';
 import { PATH } from './helpers/browser';
 import { api, startServer, type TestServer } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 /**
  * One definition per headline figure: an office stalled in both regions of `preparing` is one
@@ -52,7 +53,7 @@ test('each figure once per office, kits apart from Internet connections', async 
     stalled: 3, // TWO-REGIONS once, INVITED, KIT-INSTALLED (not handed over within 30 days)
     stuck: 3,
   });
-  const stalledStates = server.runtime.db.prepare("SELECT count(*) FROM sla_clocks WHERE office_id = 'TWO-REGIONS' AND deadline <= ?").pluck().get(clock.now().toISOString());
+  const stalledStates = sqliteDb(server.runtime).prepare("SELECT count(*) FROM sla_clocks WHERE office_id = 'TWO-REGIONS' AND deadline <= ?").pluck().get(clock.now().toISOString());
   expect(stalledStates).toBe(2);
 });
 

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { GroupCommit } from '../engine/group-commit';
 import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 let dir: string;
 let runtime: Runtime;
@@ -110,7 +111,7 @@ test('the wait is bounded: a request whose siblings never come is committed alon
 
 test('savepoint journals are kept in memory, and a failing item of a 40-request batch still rolls back alone', async () => {
   // SQLite spills a statement journal past 64 KiB; with temp_store = MEMORY it never goes to a file.
-  expect(runtime.db.pragma('temp_store', { simple: true })).toBe(2);
+  expect(sqliteDb(runtime).pragma('temp_store', { simple: true })).toBe(2);
   const ids = Array.from({ length: 40 }, (_, i) => `B${i}`);
   for (const id of ids) {
     await runtime.engine.register({ id, name: id, country: 'FR', language: 'fr', track: 'kit', contacts: [] }, { actor: 'test' });

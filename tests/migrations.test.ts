@@ -10,6 +10,7 @@ import { verify } from '../engine/verify';
 import { migrate, openDatabase } from '../storage/db';
 import { kitHappyPath, sampleEvent } from './fixtures/events';
 import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 const MIGRATIONS = path.join(__dirname, '..', 'storage', 'migrations');
 
@@ -56,12 +57,12 @@ test('006 re-keys the active state rows by path and keeps every row and its entr
 
   const runtime = await openRuntime(testConfig(file), { skipCompatibilityCheck: true });
   try {
-    const stored = runtime.db.prepare('SELECT office_id, path, is_leaf, entered_at FROM office_states ORDER BY path').all();
+    const stored = sqliteDb(runtime).prepare('SELECT office_id, path, is_leaf, entered_at FROM office_states ORDER BY path').all();
     expect(stored).toEqual([...rows].sort((a, b) => a[1].localeCompare(b[1])).map(([office_id, p, is_leaf, entered_at]) => ({ office_id, path: p, is_leaf, entered_at })));
     const view = await getOfficeView(runtime.store, 'OLD-1');
     expect(view.states).toEqual(['preparing.site.surveying', 'preparing.training.nominated']);
     expect(view.enteredAt).toEqual(Object.fromEntries(rows.map((r) => [r[1], r[3]])));
-    expect(runtime.db.prepare("SELECT name FROM sqlite_master WHERE name = 'office_states_path'").get()).toBeUndefined();
+    expect(sqliteDb(runtime).prepare("SELECT name FROM sqlite_master WHERE name = 'office_states_path'").get()).toBeUndefined();
     expect((await runtime.store.getOffice('OLD-1'))!.enteredAt).toEqual(Object.fromEntries(rows.map((r) => [r[1], r[3]])));
     // The next transition keeps the migrated times of the states it stays in.
     await runtime.engine.apply('OLD-1', sampleEvent('SITE_SURVEYED'), { actor: 'test', at: new Date('2024-03-01T00:00:00.000Z') });
@@ -82,7 +83,7 @@ test('after 006 a transition moves the rows of the states it leaves and enters, 
   try {
     await runtime.engine.register({ id: 'NEW-1', name: 'New', country: 'KE', language: 'en', track: 'kit', contacts: [] }, { actor: 'test' });
     for (const type of kitHappyPath.slice(0, 3)) await runtime.engine.apply('NEW-1', sampleEvent(type), { actor: 'test' });
-    const paths = runtime.db.prepare("SELECT path FROM office_states WHERE office_id = 'NEW-1' ORDER BY path").pluck().all();
+    const paths = sqliteDb(runtime).prepare("SELECT path FROM office_states WHERE office_id = 'NEW-1' ORDER BY path").pluck().all();
     expect(paths).toEqual(['preparing', 'preparing.site', 'preparing.site.inProgress', 'preparing.training', 'preparing.training.awaitingNomination']);
     expect(await runtime.store.countByLeafState(['preparing.site.inProgress', 'invited'])).toEqual({ 'preparing.site.inProgress': 1 });
     expect((await verify(runtime.store)).differences).toEqual([]);
@@ -94,13 +95,13 @@ test('after 006 a transition moves the rows of the states it leaves and enters, 
 test('the runtime connection runs WAL with FULL sync, foreign keys and the busy timeout, and records every migration', async () => {
   const runtime = await openRuntime(testConfig(path.join(dir, 'settings.db'), { DB_BUSY_TIMEOUT_MS: 1234 }));
   try {
-    const setting = (name: string) => runtime.db.pragma(name, { simple: true });
+    const setting = (name: string) => sqliteDb(runtime).pragma(name, { simple: true });
     expect(setting('journal_mode')).toBe('wal');
     expect(setting('synchronous')).toBe(2); // FULL
     expect(setting('foreign_keys')).toBe(1);
     expect(setting('busy_timeout')).toBe(1234);
     const files = fs.readdirSync(MIGRATIONS).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
-    expect(runtime.db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()).toEqual(files);
+    expect(sqliteDb(runtime).prepare('SELECT name FROM migrations ORDER BY id').pluck().all()).toEqual(files);
   } finally {
     runtime.close();
   }

@@ -6,6 +6,7 @@ import { fixedClock } from '../engine/clock';
 import { runSchedulerPass } from '../reminders/scheduler';
 import { migrate } from '../storage/db';
 import { makeTempDir, removeTempDir, testConfig } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 const DAY = 86_400_000;
 /** Monday 5 January 2026, 09:30 in Paris. */
@@ -56,7 +57,7 @@ describe('reminders storage: the pending timer lives on the clock row', () => {
     const clocks = await store.clocks('HOOK');
     expect(clocks.length).toBeGreaterThan(0);
     for (const c of clocks) expect(c).toMatchObject({ entry_seq: 2, next_level: 1, next_nominal_at: c.deadline });
-    expect(count(runtime.db, "SELECT count(*) AS n FROM reminder_timers WHERE office_id = 'HOOK'")).toBe(0);
+    expect(count(sqliteDb(runtime), "SELECT count(*) AS n FROM reminder_timers WHERE office_id = 'HOOK'")).toBe(0);
     expect((await runtime.reminders.reminders.status((await engine.store.getOffice('HOOK'))!)).nextReminder).toMatchObject({ level: 1, kind: 'reminder' });
   });
 

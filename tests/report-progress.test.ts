@@ -5,6 +5,7 @@ import { lastCompleteQuarter } from '../programme/report/period';
 import { enrol, recordAttendance, createWorkshop } from '../programme/workshops';
 import { releaseGoldDisk } from '../programme/gold-disk';
 import { event, getJson, invitedAndSiteReady, office, openFixture, type ProgrammeFixture } from './programme-fixture';
+import { sqliteDb } from './helpers/sqlite';
 
 /**
  * A programme with known figures for Q1 2003 (1 January – 31 March), loaded through the JSON Lines
@@ -281,17 +282,17 @@ describe('a database whose history predates the focal-point register', () => {
     await fx.load(q1History());
     const options = { from: '2003-01-01', to: '2003-03-31', policies: fx.runtime.reminders.policies };
     const before = await computeProgressReport(fx.runtime.storage, fx.runtime.engine.clock.now(), options);
-    const register = () => fx.runtime.db.prepare('SELECT office_id, email, status, workshop_id, nominated_at, enrolled_at, trained_at, no_show_at FROM focal_points ORDER BY office_id, email').all();
+    const register = () => sqliteDb(fx.runtime).prepare('SELECT office_id, email, status, workshop_id, nominated_at, enrolled_at, trained_at, no_show_at FROM focal_points ORDER BY office_id, email').all();
     const rows = register();
-    const shipments = fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all();
-    fx.runtime.db.exec('DELETE FROM enrolments; DELETE FROM focal_points; DELETE FROM kit_shipments;');
+    const shipments = sqliteDb(fx.runtime).prepare('SELECT * FROM kit_shipments ORDER BY office_id').all();
+    sqliteDb(fx.runtime).exec('DELETE FROM enrolments; DELETE FROM focal_points; DELETE FROM kit_shipments;');
     expect((await computeProgressReport(fx.runtime.storage, fx.runtime.engine.clock.now(), options)).focalPointsTrained).toBe(0);
     await fx.close(true);
 
     fx = await openFixture('2003-04-02T12:00:00.000Z', fx.dir);
     try {
       expect(register()).toEqual(rows);
-      expect(fx.runtime.db.prepare('SELECT * FROM kit_shipments ORDER BY office_id').all()).toEqual(shipments);
+      expect(sqliteDb(fx.runtime).prepare('SELECT * FROM kit_shipments ORDER BY office_id').all()).toEqual(shipments);
       expect(await computeProgressReport(fx.runtime.storage, fx.runtime.engine.clock.now(), options)).toEqual(before);
     } finally {
       await fx.close();

@@ -10,6 +10,7 @@ import { loadConfig } from '../config/env';
 import { openRuntime } from '../app/runtime';
 import { verify } from '../engine/verify';
 import { api, makeTempDir, registerOffice, removeTempDir, ROOT, TEST_ADMIN_TOKEN } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 jest.setTimeout(180_000);
 
@@ -154,7 +155,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('npm start, then %s to the npm pro
       expect(report.differences).toEqual([]);
       expect(report.offices).toBe(1);
       expect((await runtime.store.getOffice('SHUT-1'))!.version).toBe(1);
-      expect(runtime.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(sqliteDb(runtime).pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       runtime.close();
     }

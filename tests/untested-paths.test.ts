@@ -3,6 +3,7 @@ import { openRuntime, type Runtime } from '../app/runtime';
 import { fixedClock } from '../engine/clock';
 import { importJsonLines } from '../engine/import';
 import { api, makeTempDir, removeTempDir, startServer, testConfig, type TestServer } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 /** Paths no other suite reached: reminder settings, the `until: workshopEnd` deadline, the start-up backfills. */
 
@@ -88,7 +89,7 @@ describe('runtimes opened on an existing file', () => {
     const register = (await rt.programme.focalPointsOf('BF-1')).map((f) => [f.email, f.status, f.nominatedAt]);
     expect(register).toEqual([['nora@bf.test', 'nominated', new Date(Date.parse(T0) + 2 * DAY).toISOString()]]);
     // A database from before the reminders and the register: neither table has the rows yet.
-    rt.db.exec(`DELETE FROM sla_clocks; DELETE FROM reminder_settings WHERE key = 'clocks_backfilled'; DELETE FROM focal_points;`);
+    sqliteDb(rt).exec(`DELETE FROM sla_clocks; DELETE FROM reminder_settings WHERE key = 'clocks_backfilled'; DELETE FROM focal_points;`);
     rt.close();
 
     rt = await open();
@@ -96,7 +97,7 @@ describe('runtimes opened on an existing file', () => {
     expect((await rt.programme.focalPointsOf('BF-1')).map((f) => [f.email, f.status, f.nominatedAt])).toEqual(register);
 
     // Once done, the clock backfill does not run again (a clock removed on purpose stays removed).
-    rt.db.exec('DELETE FROM sla_clocks');
+    sqliteDb(rt).exec('DELETE FROM sla_clocks');
     rt.close();
     rt = await open();
     expect(await rt.reminders.store.clocks('BF-1')).toEqual([]);

@@ -7,6 +7,7 @@ import { openRuntime, type Runtime } from '../app/runtime';
 import { verify } from '../engine/verify';
 import { kitHappyPath, sampleEvent } from './fixtures/events';
 import { makeTempDir, removeTempDir, runCli, testConfig } from './helpers/server';
+import { sqliteDb } from './helpers/sqlite';
 
 // These tests start Node processes (server, CLI): allow for a slow, busy machine.
 jest.setTimeout(180_000);
@@ -54,7 +55,7 @@ const tamperings: [label: string, statement: string, problem: RegExp][] = [
 
 test.each(tamperings)('%s is reported against that office only', async (_label, statement, problem) => {
   await seed(['BR-CLEAN', 'BR-TAMPERED', 'BR-ALSO-CLEAN']);
-  runtime.db.prepare(statement).run('BR-TAMPERED');
+  sqliteDb(runtime).prepare(statement).run('BR-TAMPERED');
   const report = await verify(runtime.store);
   expect(report.offices).toBe(3);
   expect(report.differences).toEqual([{ officeId: 'BR-TAMPERED', problem: expect.stringMatching(problem) }]);
@@ -65,11 +66,11 @@ test('an event recorded after the office finished is reported', async () => {
   await runtime.engine.register({ id: 'BR-DONE', name: 'Done', country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
   await runtime.engine.apply('BR-DONE', { type: 'WITHDRAWN', reason: 'no longer taking part' }, { actor: 'test' });
   expect((await verify(runtime.store)).differences).toEqual([]);
-  runtime.db
+  sqliteDb(runtime)
     .prepare(`INSERT INTO history (office_id, seq, type, payload, from_states, to_states, actor, at)
       VALUES ('BR-DONE', 2, 'WITHDRAWN', '{"reason":"again"}', '["withdrawn"]', '["withdrawn"]', 'test', '2030-01-01T00:00:00.000Z')`)
     .run();
-  runtime.db.prepare("UPDATE offices SET version = 2 WHERE id = 'BR-DONE'").run();
+  sqliteDb(runtime).prepare("UPDATE offices SET version = 2 WHERE id = 'BR-DONE'").run();
   expect((await verify(runtime.store)).differences).toEqual([{ officeId: 'BR-DONE', problem: 'seq 2: WITHDRAWN after the office finished in withdrawn' }]);
 });
 
@@ -98,7 +99,7 @@ test('verify reads one snapshot: a transition committed while it runs is neither
 
 test('npm run cli -- verify prints the tampered office and exits 1', async () => {
   await seed(['BR-CLEAN', 'BR-TAMPERED']);
-  runtime.db.prepare(tamperings[0]![1]).run('BR-TAMPERED');
+  sqliteDb(runtime).prepare(tamperings[0]![1]).run('BR-TAMPERED');
   const result = await runCli(dbPath, ['verify']);
   expect(result.code).toBe(1);
   expect(result.stdout).toMatch(/^Verified 2 offices, 16 events: 1 difference\(s\)\.$/m);

@@ -1,9 +1,7 @@
-import type { Statement } from 'better-sqlite3';
 import { officeStats } from '../../engine/queries';
 import { installationsByMonth, type Figures } from '../../engine/figures';
 import { allStates, type StateDescription } from '../../machines/describe';
 import type { Runtime } from '../../app/runtime';
-import type { Db } from '../../storage/db';
 import type { StateFigures } from '../diagram/svg';
 
 /**
@@ -25,18 +23,6 @@ export function stateLabel(path: string): string {
     if (s && !(i > 1 && i < parts.length && stateByPath.get(parts.slice(0, i - 1).join('.'))?.type === 'parallel')) labels.push(s.meta.label);
   }
   return labels.join(' › ') || path;
-}
-
-const statements = new WeakMap<Db, Record<string, Statement>>();
-function stmts(db: Db) {
-  let s = statements.get(db);
-  if (!s) {
-    s = {
-      countries: db.prepare('SELECT DISTINCT country FROM offices ORDER BY country'),
-    };
-    statements.set(db, s);
-  }
-  return s as { countries: Statement<[], { country: string }> };
 }
 
 export interface Overview {
@@ -79,9 +65,7 @@ export async function overview(runtime: Runtime, now: Date): Promise<Overview> {
   };
 }
 
-/** Countries that have offices: the office list's country filter. */
-export function countriesInUse(db: Db): string[] {
-  return stmts(db)
-    .countries.all()
-    .map((r) => r.country);
+/** Countries that have offices, in code order: the office list's country filter. */
+export async function countriesInUse(runtime: Runtime): Promise<string[]> {
+  return [...new Set((await runtime.storage.countries.stagesByCountry()).map((r) => r.country))];
 }

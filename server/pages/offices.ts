@@ -76,7 +76,7 @@ export async function renderOffices(runtime: Runtime, query: OfficesQuery): Prom
   <label class="field" for="f-q">Name or id<input type="search" id="f-q" name="q" value="${query.q ?? ''}" placeholder="e.g. Kenya or KE-IPO"></label>
   ${select('stage', 'Stage', query.stage, [['', 'All stages'], ...stages.map((s) => [s.path, s.meta.label] as [string, string])])}
   ${select('state', 'State', query.state, stateOptions)}
-  ${select('country', 'Country', query.country, [['', 'All countries'], ...countriesInUse(runtime.db).map((c) => [c, `${countryName(c)} (${c})`] as [string, string])])}
+  ${select('country', 'Country', query.country, [['', 'All countries'], ...(await countriesInUse(runtime)).map((c) => [c, `${countryName(c)} (${c})`] as [string, string])])}
   <label class="field check" for="f-stalled"><input type="checkbox" id="f-stalled" name="stalled" value="1"${query.stalled ? html` checked` : ''}> Stalled only</label>
   <button class="btn" type="submit">Search</button>
   ${filtered ? html`<a class="btn secondary" href="/offices">Clear</a>` : ''}

@@ -64,7 +64,7 @@ function sqliteBackend() {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mail-export-contract-'));
       const opened = openSqliteStorage(path.join(dir, 'onboarding.db'));
       db = opened.db;
-      const s = opened.storage;
+      const s = opened;
       const sql = db;
       return {
         kind: 'sqlite',
