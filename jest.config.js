@@ -1,5 +1,8 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * `npm test`: every suite on SQLite; with TEST_DATABASE_URL set, the suites listed in POSTGRES_SUITES
+ * run a second time with their servers on PostgreSQL (project "postgres").
+ */
+const base = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
@@ -11,4 +14,41 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   setupFiles: ['<rootDir>/tests/setup/admin-client.ts'],
   testTimeout: 60000,
+};
+
+/** Suites whose servers (tests/helpers/server.ts startServer) touch every repository through the API and the pages. */
+const POSTGRES_SUITES = [
+  'api',
+  'analytics',
+  'auth-matrix',
+  'bad-input',
+  'coordinator-pages',
+  'forecast-api',
+  'links',
+  'live',
+  'openapi-responses',
+  'webhooks',
+  'workshop-invitations',
+  'journeys/coordinator',
+  'journeys/ipo',
+  'journeys/manager',
+  'journeys/webhooks',
+  'journeys/analytics',
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...base, displayName: 'sqlite' },
+    ...(process.env.TEST_DATABASE_URL
+      ? [
+          {
+            ...base,
+            displayName: 'postgres',
+            testMatch: POSTGRES_SUITES.map((s) => `<rootDir>/tests/${s}.test.ts`),
+            setupFiles: [...base.setupFiles, '<rootDir>/tests/setup/postgres-backend.ts'],
+          },
+        ]
+      : []),
+  ],
 };

@@ -1,11 +1,13 @@
 import type { Config } from '../config/env';
 import type { Clock } from '../engine/clock';
-import { LiveBroadcaster } from '../server/live/broadcaster';
+import { LiveBroadcaster, liveMessageOf } from '../server/live/broadcaster';
 import { createInspectionBridge } from '../server/live/inspect';
 import { findIncompatibleSnapshots, IncompatibleSnapshotsError } from '../engine/compatibility';
 import { Engine } from '../engine/engine';
 import type { ImportKind } from '../engine/import';
 import type { DatabaseHealth } from '../storage/health';
+import { postgresSettings } from '../storage/postgres/config';
+import { openPostgresStorage } from '../storage/postgres/storage';
 import { openSqliteStorage } from '../storage/sqlite-storage';
 import type { Storage } from '../storage/storage';
 import type { ProgrammeStore } from '../storage/programme-store';
@@ -59,11 +61,16 @@ export interface RuntimeOptions {
   mailTransport?: MailTransport;
 }
 
+/** DATABASE_URL selects PostgreSQL; without it, the SQLite file at DATABASE_PATH. */
+export async function openStorage(config: Config): Promise<Storage> {
+  if (config.DATABASE_URL) {
+    return await openPostgresStorage(postgresSettings({ DATABASE_URL: config.DATABASE_URL, DATABASE_POOL_SIZE: config.DATABASE_POOL_SIZE }));
+  }
+  return openSqliteStorage(config.DATABASE_PATH, { synchronous: config.DB_SYNCHRONOUS, busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS });
+}
+
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const storage = openSqliteStorage(config.DATABASE_PATH, {
-    synchronous: config.DB_SYNCHRONOUS,
-    busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
-  });
+  const storage = await openStorage(config);
   try {
     const store = storage.offices;
     if (!options.skipCompatibilityCheck) {
@@ -93,12 +100,16 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     const webhooks = createWebhookFeature(config, { store: storage.webhooks, engine, outbox: reminders.outbox, metrics, publicUrl: publicUrlOf(config) });
     const mailbox = createMailboxFeature(config, { store: storage.mailbox, engine, reminders, publicUrl: publicUrlOf(config) });
     const live = new LiveBroadcaster();
-    engine.addHooks(live.hooks);
+    // On PostgreSQL the stream shows what every server commits, numbered by the database; on
+    // SQLite this server is the only writer, and its own commits are the stream.
+    const feed = await storage.listen?.((t) => live.publish(liveMessageOf(t), t.eventId));
+    if (!feed) engine.addHooks(live.hooks);
     const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
     if (inspection) engine.addHooks(inspection.hooks);
     const close = () => {
       void webhooks.stop();
       void mailbox.stop();
+      void feed?.close();
       live.close();
       inspection?.stop();
       reminders.transport.close();

@@ -13,6 +13,8 @@ import { registerProgrammeCommands } from './programme';
 import { registerAccountCommands } from './accounts';
 import { registerSweepCommand } from './sweep';
 import { createPrivateFile } from '../storage/private-files';
+import { PG_DUMP_ADVICE } from '../storage/postgres/storage';
+import { BackupUnsupported } from '../storage/storage';
 import { warningOnEmails } from './public-url';
 import { registerForecastBacktestCommand } from './forecast-backtest';
 import { registerCopyDatabaseCommand } from './copy-database';
@@ -80,7 +82,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
 
   program
     .command('backup')
-    .description("Write a consistent copy of the database with SQLite's online backup (safe while the server runs).")
+    .description("Write a consistent copy of the database with SQLite's online backup (safe while the server runs); on PostgreSQL, says how to use pg_dump.")
     .argument('<file>', 'destination file (refused if it exists, unless --force)')
     .option('--force', 'overwrite the destination file if it exists')
     .action(async (file: string, opts: { force?: boolean }) => {
@@ -89,6 +91,7 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
       }
       const runtime = await open();
       try {
+        if (runtime.storage.backend === 'postgres') throw new BackupUnsupported(PG_DUMP_ADVICE);
         if (fs.existsSync(file)) {
           // --force must never delete the database being copied (or its WAL) from under the server.
           const live = fs.realpathSync(runtime.config.DATABASE_PATH);
@@ -147,6 +150,6 @@ if (require.main === module) {
     .catch((error: unknown) => {
       if (error instanceof EngineError) console.error(`${error.code}: ${error.message}`);
       else console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 2;
+      process.exitCode = error instanceof BackupUnsupported ? 1 : 2;
     });
 }

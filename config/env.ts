@@ -17,6 +17,13 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default(path.join('data', 'onboarding.db')),
+  /**
+   * `postgres://user@host:5432/db` selects PostgreSQL (several servers may share it); empty: the
+   * SQLite file at DATABASE_PATH. Checked, without printing the password, by storage/postgres/config.ts.
+   */
+  DATABASE_URL: z.string().trim().default(''),
+  /** Connections per server on PostgreSQL (1 to 200); empty: 10. */
+  DATABASE_POOL_SIZE: z.string().trim().default(''),
   DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(TEN_MINUTES).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

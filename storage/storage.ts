@@ -55,7 +55,24 @@ export interface Storage {
    * `BackupUnsupported`, whose message says how to use pg_dump instead.
    */
   backup(target: string): Promise<void>;
+  /**
+   * Every transition committed on the database by any server, in commit order; absent where this
+   * server is the only writer (SQLite), whose own commits are then the whole stream.
+   */
+  listen?(onTransition: (t: CommittedTransition) => void, onError?: (error: unknown) => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
+}
+
+/** A committed history row as the live stream announces it, numbered by its global event id. */
+export interface CommittedTransition {
+  eventId: number;
+  officeId: string;
+  seq: number;
+  type: string;
+  from: string[];
+  to: string[];
+  actor: string;
+  at: string;
 }
 
 export class BackupUnsupported extends Error {}

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { EngineHooks, TransitionRecord } from '../../engine/engine';
+import type { CommittedTransition } from '../../storage/storage';
 
 /** One message per committed transition, as `GET /api/events/stream` sends it. */
 export interface LiveMessage {
@@ -138,6 +139,11 @@ export class LiveBroadcaster {
     this.clients.clear();
     this.stopTimers();
   }
+}
+
+/** A transition another server (or this one) committed, as read back from the history (PostgreSQL). */
+export function liveMessageOf(t: CommittedTransition): LiveMessage {
+  return { office: t.officeId, type: t.type, from: t.from, to: t.to, at: t.at, version: t.seq, actor: t.actor };
 }
 
 export function toMessage(record: TransitionRecord): LiveMessage {

@@ -1,16 +1,7 @@
-import { Client, type Notification } from 'pg';
+import type { Client, Notification } from 'pg';
+import type { CommittedTransition } from '../storage';
 
-/** A committed history row as the live stream announces it, numbered by its global event id. */
-export interface CommittedTransition {
-  eventId: number;
-  officeId: string;
-  seq: number;
-  type: string;
-  from: string[];
-  to: string[];
-  actor: string;
-  at: string;
-}
+export type { CommittedTransition };
 
 export interface HistoryFeed {
   close(): Promise<void>;

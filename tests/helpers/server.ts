@@ -7,6 +7,10 @@ import path from 'node:path';
 import { openRuntime, type Runtime, type RuntimeOptions } from '../../app/runtime';
 import { loadConfig, type Config } from '../../config/env';
 import { createApp, type App } from '../../server/app';
+import { freshDatabase } from './postgres';
+
+/** Set by the jest project that runs the storage suites again on PostgreSQL (jest.config.js). */
+export const ON_POSTGRES = process.env.TEST_BACKEND === 'postgres';
 
 /** The project root: child processes run from here so `tsx` and relative paths resolve. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -55,7 +59,10 @@ export function testConfig(dbPath: string, overrides: Partial<Config> = {}): Con
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const ownDir = options.dbPath ? null : makeTempDir();
   const dbPath = options.dbPath ?? path.join(ownDir!, 'onboarding.db');
-  const runtime = await openRuntime(testConfig(dbPath, options.config), options.runtime);
+  // The PostgreSQL run of the suites (jest project "postgres"): a database of its own per server.
+  const database = !options.dbPath && ON_POSTGRES ? await freshDatabase() : undefined;
+  const config = database ? { ...options.config, DATABASE_URL: database.url } : options.config;
+  const runtime = await openRuntime(testConfig(dbPath, config), options.runtime);
   const app = createApp(runtime);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
@@ -70,6 +77,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       runtime.close();
+      await database?.drop();
       if (ownDir) removeTempDir(ownDir);
     },
   };

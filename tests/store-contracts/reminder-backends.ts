@@ -52,7 +52,7 @@ function sqliteBackend() {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reminder-contract-'));
       const opened = openSqliteStorage(path.join(dir, 'onboarding.db'));
       db = opened.db;
-      const s = opened.storage;
+      const s = opened;
       return {
         kind: 'sqlite',
         offices: s.offices,
