@@ -42,6 +42,8 @@ export interface Backend extends Server {
   kind: BackendKind;
   /** The same database through another pool: a second server (PostgreSQL only). */
   another(): Server;
+  /** Resolves once some session of this database waits for a row lock (PostgreSQL only). */
+  lockWaited(): Promise<void>;
 }
 
 function sqliteBackend() {
@@ -65,6 +67,7 @@ function sqliteBackend() {
           // better-sqlite3 waits for a second connection's lock synchronously, blocking the first.
           throw new Error('A second server on one SQLite file is not a case these contracts cover.');
         },
+        lockWaited: () => Promise.reject(new Error('SQLite sessions do not wait for row locks.')),
       };
     },
     close() {
@@ -112,7 +115,19 @@ function postgresBackend() {
       await Promise.all(pools.splice(0).map((p) => p.end()));
       const server = serverWith(4);
       await pools[0]!.query(`TRUNCATE ${tables} RESTART IDENTITY CASCADE`);
-      return { kind: 'postgres', ...server, another: () => serverWith(4) };
+      const probe = pools[0]!;
+      const lockWaited = async () => {
+        // Bounded: a waiter that never appears fails the case instead of hanging it.
+        for (let i = 0; i < 200; i++) {
+          const { rows } = await probe.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
+          if (rows[0]!.n > 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        throw new Error('no session waited for a lock within 2 s');
+      };
+      return { kind: 'postgres', ...server, another: () => serverWith(4), lockWaited };
     },
     async stop() {
       await Promise.all(pools.splice(0).map((p) => p.end()));
