@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import type { Db } from '../../storage/db';
 import type { OutboxStore } from '../../storage/outbox-store';
 import { migratePostgres } from '../../storage/postgres/migrate';
@@ -25,7 +25,7 @@ import { openSqliteStorage } from '../../storage/sqlite-storage';
 import type { StuckStore } from '../../storage/stuck-store';
 import type { OfficeStore } from '../../storage/types';
 import type { WorkshopCalendar } from '../../storage/workshop-calendar';
-import { describeIfPostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { describeIfPostgres, freshDatabase, TEST_DATABASE_URL, type FreshDatabase } from '../helpers/postgres';
 
 export type BackendKind = 'sqlite' | 'postgres';
 
@@ -78,6 +78,23 @@ function sqliteBackend() {
   };
 }
 
+/**
+ * A fresh database whose text sorts by English rules (ICU en-US), as one created under en_US.UTF-8
+ * does: every order the repositories answer with must then be made explicit to match SQLite's.
+ */
+async function linguisticDatabase(): Promise<FreshDatabase> {
+  const database = await freshDatabase();
+  const admin = new Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE ${database.name}`);
+    await admin.query(`CREATE DATABASE ${database.name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`);
+  } finally {
+    await admin.end();
+  }
+  return database;
+}
+
 function postgresBackend() {
   let database: FreshDatabase | undefined;
   const pools: Pool[] = [];
@@ -97,7 +114,7 @@ function postgresBackend() {
   let tables = '';
   return {
     async start() {
-      database = await freshDatabase();
+      database = await linguisticDatabase();
       const pool = createPool({ url: database.url, poolSize: 1 });
       try {
         await migratePostgres(pool);

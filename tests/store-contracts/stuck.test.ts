@@ -24,7 +24,7 @@ const clock = (officeId: string, state: string, deadline: string, extra: Partial
 
 /**
  * O-stuck: escalated, and stalled in a second state; O-long: overdue 18 days; O-paused: overdue one
- * day when its pause began (ranked below O-long though its deadline is older); O-b and O-a: overdue
+ * day when its pause began (ranked below O-long though its deadline is older); O-B and O-a: overdue
  * by the same time (tied, by office id byte-wise); O-ok: paused before its deadline; O-later: not due.
  */
 async function seed(b: Backend) {
@@ -33,7 +33,7 @@ async function seed(b: Backend) {
   await office('O-stuck', 'Bureau Étoile', 'FR');
   await office('O-long', 'Long office', 'DE');
   await office('O-paused', 'Paused office', 'CH');
-  await office('O-b', 'Office b', 'IT');
+  await office('O-B', 'Office B', 'IT');
   await office('O-a', 'Office a', 'ES');
   await office('O-ok', 'Fine office', 'FR');
   await office('O-later', 'Later office', 'FR');
@@ -43,7 +43,7 @@ async function seed(b: Backend) {
   await r.insertClock(clock('O-long', 'installation.survey', at(3, 2)));
   await r.insertClock(clock('O-paused', 'installation.kit', at(2, 1), { paused_at: at(2, 2), next_reminder_at: null }));
   await r.upsertPause({ office_id: 'O-paused', paused_at: at(2, 2), until: at(4, 1), reason: 'renovation', actor: 'alice' });
-  await r.insertClock(clock('O-b', 'training.booked', at(3, 10), { owner: 'wipo' }));
+  await r.insertClock(clock('O-B', 'training.booked', at(3, 10), { owner: 'wipo' }));
   await r.insertClock(clock('O-a', 'training.booked', at(3, 10), { owner: 'wipo', escalated_at: null }));
   await r.insertClock(clock('O-ok', 'installation.survey', at(3, 3), { paused_at: at(3, 1) }));
   await r.insertClock(clock('O-later', 'installation.survey', at(3, 21)));
@@ -71,8 +71,8 @@ forEachReminderBackend('StuckStore', (backend) => {
     expect(page.clocks.map((c) => [c.office_id, c.state])).toEqual([
       ['O-stuck', 'installation.survey'],
       ['O-long', 'installation.survey'],
+      ['O-B', 'training.booked'],
       ['O-a', 'training.booked'],
-      ['O-b', 'training.booked'],
       ['O-paused', 'installation.kit'],
     ]);
     expect(page.clocks[0]).toEqual({
@@ -89,8 +89,8 @@ forEachReminderBackend('StuckStore', (backend) => {
       const page = await b.stuck.stalledPage({ now: NOW, limit: 10, offset: 0, ...query });
       return [page.total, page.clocks.map((c) => `${c.office_id} ${c.state}`)];
     };
-    expect(await keys({ limit: 2, offset: 1 })).toEqual([5, ['O-long installation.survey', 'O-a training.booked']]);
-    expect(await keys({ owner: 'wipo' })).toEqual([3, ['O-stuck training.booked', 'O-a training.booked', 'O-b training.booked']]);
+    expect(await keys({ limit: 2, offset: 1 })).toEqual([5, ['O-long installation.survey', 'O-B training.booked']]);
+    expect(await keys({ owner: 'wipo' })).toEqual([3, ['O-stuck training.booked', 'O-B training.booked', 'O-a training.booked']]);
     expect(await keys({ stage: 'installation' })).toEqual([3, ['O-stuck installation.survey', 'O-long installation.survey', 'O-paused installation.kit']]);
     expect(await keys({ stuckOnly: true })).toEqual([1, ['O-stuck installation.survey']]);
     expect(await keys({ stuckOnly: true, owner: 'wipo' })).toEqual([0, []]);
