@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import type { Db } from '../../storage/db';
 import type { OutboxStore } from '../../storage/outbox-store';
 import { migratePostgres } from '../../storage/postgres/migrate';
@@ -25,7 +25,7 @@ import { openSqliteStorage } from '../../storage/sqlite-storage';
 import type { StuckStore } from '../../storage/stuck-store';
 import type { OfficeStore } from '../../storage/types';
 import type { WorkshopCalendar } from '../../storage/workshop-calendar';
-import { describeIfPostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { describeIfPostgres, freshDatabase, TEST_DATABASE_URL, type FreshDatabase } from '../helpers/postgres';
 
 export type BackendKind = 'sqlite' | 'postgres';
 
@@ -42,6 +42,8 @@ export interface Backend extends Server {
   kind: BackendKind;
   /** The same database through another pool: a second server (PostgreSQL only). */
   another(): Server;
+  /** Resolves once some session of this database waits for a row lock (PostgreSQL only). */
+  lockWaited(): Promise<void>;
 }
 
 function sqliteBackend() {
@@ -65,6 +67,7 @@ function sqliteBackend() {
           // better-sqlite3 waits for a second connection's lock synchronously, blocking the first.
           throw new Error('A second server on one SQLite file is not a case these contracts cover.');
         },
+        lockWaited: () => Promise.reject(new Error('SQLite sessions do not wait for row locks.')),
       };
     },
     close() {
@@ -73,6 +76,23 @@ function sqliteBackend() {
       db = dir = undefined;
     },
   };
+}
+
+/**
+ * A fresh database whose text sorts by English rules (ICU en-US), as one created under en_US.UTF-8
+ * does: every order the repositories answer with must then be made explicit to match SQLite's.
+ */
+async function linguisticDatabase(): Promise<FreshDatabase> {
+  const database = await freshDatabase();
+  const admin = new Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE ${database.name}`);
+    await admin.query(`CREATE DATABASE ${database.name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`);
+  } finally {
+    await admin.end();
+  }
+  return database;
 }
 
 function postgresBackend() {
@@ -94,7 +114,7 @@ function postgresBackend() {
   let tables = '';
   return {
     async start() {
-      database = await freshDatabase();
+      database = await linguisticDatabase();
       const pool = createPool({ url: database.url, poolSize: 1 });
       try {
         await migratePostgres(pool);
@@ -112,7 +132,19 @@ function postgresBackend() {
       await Promise.all(pools.splice(0).map((p) => p.end()));
       const server = serverWith(4);
       await pools[0]!.query(`TRUNCATE ${tables} RESTART IDENTITY CASCADE`);
-      return { kind: 'postgres', ...server, another: () => serverWith(4) };
+      const probe = pools[0]!;
+      const lockWaited = async () => {
+        // Bounded: a waiter that never appears fails the case instead of hanging it.
+        for (let i = 0; i < 200; i++) {
+          const { rows } = await probe.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
+          if (rows[0]!.n > 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        throw new Error('no session waited for a lock within 2 s');
+      };
+      return { kind: 'postgres', ...server, another: () => serverWith(4), lockWaited };
     },
     async stop() {
       await Promise.all(pools.splice(0).map((p) => p.end()));

@@ -276,6 +276,7 @@ forEachReminderBackend('ReminderStore', (backend, kind) => {
     });
     while (first === undefined) await new Promise((resolve) => setImmediate(resolve));
     const second = other.reminders.insertFiredTimer(fired('O-1', 'a', 1, { kind: 'escalation' }));
+    await b.lockWaited();
     held.open();
     await a;
     expect(first).toBe(1);
