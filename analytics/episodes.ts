@@ -213,6 +213,8 @@ export const REREAD_WINDOW = 1024;
 
 interface Loaded {
   version: string;
+  /** Offices when last read: read again only when one was added. */
+  officeCount: number;
   builder: HistoryBuilder;
   history: History;
   last: number;
@@ -226,10 +228,12 @@ const EMPTY: History = { offices: [], leaves: [], stages: [], firstAt: Number.Na
 /** Extends `loaded` with the rows appended since; null when they cannot be (the caller rebuilds). */
 async function extend(reader: HistoryReader, loaded: Loaded, version: string): Promise<Loaded | null> {
   const { rows, total } = await reader.transitionsAfter(loaded.last === 0 ? 0 : Math.max(0, loaded.last - REREAD_WINDOW));
-  // Offices after rows: an office's first row is written with it, so no row can name one not read.
-  const offices = await reader.offices();
   const { builder, recent } = loaded;
-  builder.setOffices(offices);
+  // Offices after rows: an office's first row is written with it, so no row can name one not read.
+  // Reading 100,000 offices costs more than the rows of a transition, so they are read again only
+  // when one was added (edits of an office's details show then, or on a restart).
+  const officeCount = await reader.officeCount();
+  if (officeCount !== loaded.officeCount) builder.setOffices(await reader.offices());
   builder.setWorkshops(await reader.workshopEnds());
   let last = loaded.last;
   for (const row of rows) {
@@ -238,9 +242,9 @@ async function extend(reader: HistoryReader, loaded: Loaded, version: string): P
     recent.add(row.position);
     if (row.position > last) last = row.position;
   }
-  if (builder.rows !== total) return null;
+  if (total !== null && builder.rows !== total) return null;
   for (const p of recent) if (p <= last - REREAD_WINDOW) recent.delete(p);
-  return { version, builder, history: builder.history(), last, recent };
+  return { version, officeCount, builder, history: builder.history(), last, recent };
 }
 
 /**
@@ -255,7 +259,7 @@ export async function loadHistory(reader: HistoryReader): Promise<History> {
   if (hit && hit.version === version) return hit.history;
   let loaded = hit ? await extend(reader, hit, version) : null;
   if (!loaded) {
-    loaded = await extend(reader, { version, builder: new HistoryBuilder(), history: EMPTY, last: 0, recent: new Set() }, version);
+    loaded = await extend(reader, { version, officeCount: -1, builder: new HistoryBuilder(), history: EMPTY, last: 0, recent: new Set() }, version);
     if (!loaded) throw new Error('the history has a row out of sequence for its office');
   }
   cache.set(reader, loaded);

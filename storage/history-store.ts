@@ -27,8 +27,11 @@ export interface PositionedTransitionRow extends TransitionRow {
 export interface TransitionsAfter {
   /** Rows at a position above the one asked, by position (so each office's rows come in sequence). */
   rows: Iterable<PositionedTransitionRow>;
-  /** Rows in the whole history as the same read saw it: less than those taken means some were missed. */
-  total: number;
+  /**
+   * Rows in the whole history as the same read saw it (less than those taken: some were missed), or
+   * null where positions grow in commit order and nothing can appear below one read.
+   */
+  total: number | null;
 }
 
 export interface OfficeInfoRow {
@@ -60,6 +63,7 @@ export interface HistoryReader {
    */
   transitionsAfter(after: number): Promise<TransitionsAfter>;
   offices(): Promise<OfficeInfoRow[]>;
+  officeCount(): Promise<number>;
   /** Last day of every workshop known, by id. */
   workshopEnds(): Promise<Map<string, string>>;
   /**
@@ -82,7 +86,7 @@ export function createHistoryReader(db: Db): HistoryReader {
             payload ->> '$.reason' AS reason
      FROM history WHERE rowid > ? ORDER BY rowid`,
   );
-  const total = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM history');
+  const officeCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM offices');
   const offices = db.prepare<[], OfficeInfoRow>('SELECT id, name, country, track, contacts FROM offices');
   const workshops = db.prepare<[], { id: string; end_date: string }>('SELECT id, end_date FROM workshops');
   const version = db.prepare<[], { h: number | null; o: number; w: number }>(
@@ -95,12 +99,13 @@ export function createHistoryReader(db: Db): HistoryReader {
       }
     },
     transitionsAfter(position) {
-      // One writer: rowids grow in commit order, so nothing appears below one read. The rows are
-      // read in full before returning so that the count and the rows are of the same moment.
+      // One writer: rowids grow in commit order, so nothing appears below one read and no count
+      // (a scan of the whole history) is needed.
       const rows = after.all(position).map((r) => ({ position: r.position, officeId: r.office_id, seq: r.seq, type: r.type, toStates: r.to_states, at: r.at, workshopId: r.workshop_id, reason: r.reason }));
-      return { rows, total: total.get()!.n };
+      return { rows, total: null };
     },
     offices: () => offices.all(),
+    officeCount: () => officeCount.get()!.n,
     workshopEnds: () => new Map(workshops.all().map((w) => [w.id, w.end_date])),
     version() {
       const v = version.get()!;

@@ -30,6 +30,7 @@ export function createPostgresHistoryReader(unit: PostgresUnitOfWork): HistoryRe
       // The one row of an empty read carries the count only.
       return { rows: rows.filter((r) => r.officeId !== null), total };
     },
+    officeCount: async () => (await q<{ n: number }>('SELECT count(*) AS n FROM offices'))[0]!.n,
     offices: () => q<OfficeInfoRow>('SELECT id, name, country, track, contacts::text AS contacts FROM offices'),
     workshopEnds: async () => new Map((await q<{ id: string; end_date: string }>('SELECT id, end_date FROM workshops')).map((w) => [w.id, w.end_date])),
     async version() {
