@@ -220,6 +220,8 @@ interface Loaded {
   last: number;
   /** Positions taken within the window below `last`. */
   recent: Set<number>;
+  /** Times the episodes were built from scratch and extended, for tests and benchmarks. */
+  builds: { full: number; extended: number };
 }
 
 const cache = new WeakMap<HistoryReader, Loaded>();
@@ -244,7 +246,7 @@ async function extend(reader: HistoryReader, loaded: Loaded, version: string): P
   }
   if (total !== null && builder.rows !== total) return null;
   for (const p of recent) if (p <= last - REREAD_WINDOW) recent.delete(p);
-  return { version, officeCount, builder, history: builder.history(), last, recent };
+  return { version, officeCount, builder, history: builder.history(), last, recent, builds: loaded.builds };
 }
 
 /**
@@ -258,10 +260,17 @@ export async function loadHistory(reader: HistoryReader): Promise<History> {
   const hit = cache.get(reader);
   if (hit && hit.version === version) return hit.history;
   let loaded = hit ? await extend(reader, hit, version) : null;
-  if (!loaded) {
-    loaded = await extend(reader, { version, officeCount: -1, builder: new HistoryBuilder(), history: EMPTY, last: 0, recent: new Set() }, version);
+  if (loaded) loaded.builds.extended++;
+  else {
+    const builds = { full: (hit?.builds.full ?? 0) + 1, extended: hit?.builds.extended ?? 0 };
+    loaded = await extend(reader, { version, officeCount: -1, builder: new HistoryBuilder(), history: EMPTY, last: 0, recent: new Set(), builds }, version);
     if (!loaded) throw new Error('the history has a row out of sequence for its office');
   }
   cache.set(reader, loaded);
   return loaded.history;
+}
+
+/** How often `loadHistory` built the episodes of `reader` from scratch and extended them. */
+export function historyBuilds(reader: HistoryReader): { full: number; extended: number } {
+  return { ...(cache.get(reader)?.builds ?? { full: 0, extended: 0 }) };
 }
