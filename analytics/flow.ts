@@ -48,7 +48,7 @@ function ends(start: number, end: number, interval: Interval): number[] {
   return out;
 }
 
-function countBefore(sorted: number[], t: number): number {
+function countBefore(sorted: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -69,12 +69,14 @@ export function computeFlow(history: History, scope: Scope, interval: Interval):
   }
   const entered = new Map<string, number[]>(STAGES.map((s) => [s, []]));
   const left = new Map<string, number[]>(STAGES.map((s) => [s, []]));
+  const sorted = (m: Map<string, number[]>) => new Map([...m].map(([s, list]) => [s, Float64Array.from(list).sort()]));
   for (const e of history.stages) {
     if (!w.includes(e.office)) continue;
     entered.get(e.state)?.push(e.entered);
     if (e.left !== Infinity) left.get(e.state)?.push(e.left);
   }
-  for (const list of [...entered.values(), ...left.values()]) list.sort((a, b) => a - b);
+  const enteredBy = sorted(entered);
+  const leftBy = sorted(left);
   return {
     from: w.period.from,
     to: w.period.to,
@@ -82,7 +84,7 @@ export function computeFlow(history: History, scope: Scope, interval: Interval):
     stages: STAGES.map((s) => ({ stage: s, label: stateLabel(s) })),
     points: instants.map((t) => ({
       at: new Date(t).toISOString(),
-      stages: Object.fromEntries(STAGES.map((s) => [s, countBefore(entered.get(s)!, t) - countBefore(left.get(s)!, t)])),
+      stages: Object.fromEntries(STAGES.map((s) => [s, countBefore(enteredBy.get(s)!, t) - countBefore(leftBy.get(s)!, t)])),
     })),
   };
 }

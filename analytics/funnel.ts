@@ -44,12 +44,14 @@ export function computeFunnel(history: History, scope: Scope): FunnelResult {
   FUNNEL_STEPS.forEach((s, i) => s.states.forEach((state) => stepOf.set(state, i)));
   // First instant each office reached each step, before the end of the period.
   const first = new Map<number, number[]>();
-  for (const e of history.stages.concat(history.leaves)) {
-    const step = stepOf.get(e.state);
-    if (step === undefined || e.entered >= w.end || !w.includes(e.office)) continue;
-    let times = first.get(e.office);
-    if (!times) first.set(e.office, (times = FUNNEL_STEPS.map(() => Infinity)));
-    if (e.entered < times[step]!) times[step] = e.entered;
+  for (const list of [history.stages, history.leaves]) {
+    for (const e of list) {
+      const step = stepOf.get(e.state);
+      if (step === undefined || e.entered >= w.end || !w.includes(e.office)) continue;
+      let times = first.get(e.office);
+      if (!times) first.set(e.office, (times = FUNNEL_STEPS.map(() => Infinity)));
+      if (e.entered < times[step]!) times[step] = e.entered;
+    }
   }
   const counts = FUNNEL_STEPS.map(() => 0);
   const gaps: number[][] = FUNNEL_STEPS.map(() => []);
@@ -67,7 +69,7 @@ export function computeFunnel(history: History, scope: Scope): FunnelResult {
     asOf: w.period.end,
     steps: FUNNEL_STEPS.map((s, i) => {
       const previous = i === 0 ? counts[0]! : counts[i - 1]!;
-      const sorted = gaps[i]!.sort((a, b) => a - b);
+      const sorted = Float64Array.from(gaps[i]!).sort();
       return {
         step: s.step,
         label: s.label,
