@@ -59,7 +59,7 @@ export function computeDurations(history: History, scope: Scope): DurationsResul
     else a.inside++;
     const until = ended ? e.left : w.end;
     a.cal.push(days(until - e.entered));
-    a.biz.push(days(weekdayMs(e.entered, until)));
+    a.biz.push(days(ended ? e.businessMs : weekdayMs(e.entered, until)));
   };
   for (const e of history.stages) if (COMPOUND.has(e.state)) visit(e);
   for (const e of history.leaves) visit(e);

@@ -1,6 +1,7 @@
 import { allStates } from '../machines/describe';
 import type { HistoryReader, OfficeInfoRow, TransitionRow } from '../storage/history-store';
 import { regionOf } from '../programme/regions';
+import { weekdayMs } from './stats';
 
 /**
  * State entries and exits reconstructed from the history alone: each row's `to_states` against the
@@ -27,6 +28,8 @@ export interface Episode {
   reason: string | null;
   /** For `enrolled`: the last day of the office's workshop (ms after it), when known. */
   workshopEnd: number;
+  /** Monday-to-Friday time of the whole stay (ms), once it has ended (NaN before): kept, as it never changes. */
+  businessMs: number;
 }
 
 export interface OfficeInfo extends OfficeInfoRow {
@@ -151,12 +154,13 @@ export class HistoryBuilder {
         continue;
       }
       episode.left = at;
+      episode.businessMs = weekdayMs(episode.entered, at);
       episode.exitType = row.type;
       episode.next = nextOf(path, to);
     }
     for (const path of to) {
       if (next.has(path)) continue;
-      const episode: Episode = { office, state: path, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN };
+      const episode: Episode = { office, state: path, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
       next.set(path, episode);
       this.leaves.push(episode);
     }
@@ -170,12 +174,13 @@ export class HistoryBuilder {
     const stageNow = to.length ? stageOfPath(to[0]!) : null;
     if (tail.stage && tail.stage.state !== stageNow) {
       tail.stage.left = at;
+      tail.stage.businessMs = weekdayMs(tail.stage.entered, at);
       tail.stage.exitType = row.type;
       tail.stage.next = stageNow;
       tail.stage = null;
     }
     if (!tail.stage && stageNow) {
-      tail.stage = { office, state: stageNow, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN };
+      tail.stage = { office, state: stageNow, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
       this.stages.push(tail.stage);
     }
     return true;
