@@ -116,11 +116,6 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
   let k = 0;
   try {
     results.push(...(await parts(runtime, args.log)));
-    const t = performance.now();
-    await get('/api/analytics/durations');
-    const cold = performance.now() - t;
-    args.log(`analytics: first request (stays rebuilt from ${sidecar.events + sidecar.offices} history rows) ${round(cold)} ms`);
-    results.push({ name: 'analytics.cold_first_request', value: round(cold), unit: 'ms', note: `${count.toLocaleString('en-US')} offices: every stay rebuilt from the history, once per history change` });
     for (const read of READS) {
       await get(read.path(1000));
       const samples: number[] = [];
