@@ -6,7 +6,9 @@
  * before every request, so every request finds the history changed as in real use. The forecast is
  * asked with a new seed each time, so no answer is reused.
  *
- *   npm run bench -- --only analytics [--scale-offices 100000]
+ *   npm run bench -- --only analytics [--scale-offices 100000] [--no-forecast]
+ *
+ * --no-forecast leaves out the forecast (a few minutes at 100,000 offices).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -28,14 +30,14 @@ import { ensureGenerated } from './generate';
 import { benchConfig, BENCH_TOKEN, copyDb, latencyStats, removeDb, round } from './lib';
 import type { BenchArgs, BenchResult } from './result';
 
-const READS: { name: string; path: (k: number) => string; target: number; samples: number }[] = [
+const READS: { name: string; path: (k: number) => string; target: number; samples: number; forecast?: boolean }[] = [
   { name: 'api_analytics_durations', path: () => '/api/analytics/durations', target: 500, samples: 20 },
   { name: 'api_analytics_funnel', path: () => '/api/analytics/funnel', target: 500, samples: 20 },
   { name: 'api_analytics_flow_week', path: () => '/api/analytics/flow?interval=week', target: 500, samples: 20 },
   { name: 'api_analytics_sla', path: () => '/api/analytics/sla', target: 500, samples: 20 },
   { name: 'api_analytics_slowest', path: () => '/api/analytics/slowest', target: 500, samples: 20 },
   { name: 'page_analytics', path: () => '/analytics', target: 500, samples: 20 },
-  { name: 'api_forecast', path: (k) => `/api/forecast?seed=${k + 1}&limit=20`, target: 2000, samples: 2 },
+  { name: 'api_forecast', forecast: true, path: (k) => `/api/forecast?seed=${k + 1}&limit=20`, target: 2000, samples: 2 },
 ];
 
 const ACTOR = 'bench@analytics';
@@ -65,7 +67,7 @@ async function timed<T>(f: () => Promise<T> | T): Promise<[T, number]> {
 }
 
 /** Each part of an analytics answer on its own, in process. */
-async function parts(runtime: Runtime, log: (m: string) => void): Promise<BenchResult[]> {
+async function parts(runtime: Runtime, log: (m: string) => void, withForecast: boolean): Promise<BenchResult[]> {
   const reader = runtime.storage.history;
   const now = runtime.engine.clock.now();
   const scope = scopeOf({}, now);
@@ -89,6 +91,7 @@ async function parts(runtime: Runtime, log: (m: string) => void): Promise<BenchR
   note('flow_week', (await timed(() => computeFlow(h, scope, 'week')))[1], 'computeFlow, weekly');
   note('sla', (await timed(() => computeSla(h, scope, policies)))[1], 'computeSla');
   note('slowest', (await timed(() => computeSlowest(h, scope, policies, 10)))[1], 'computeSlowest');
+  if (!withForecast) return out;
   note('forecast_fit', (await timed(() => fitModel(h, now.getTime())))[1], 'fitModel (once per history version and instant)');
   const request = forecastRequest(forecastQuery.parse({ seed: '7' }), now, runtime.config.PROGRAMME_DEADLINE);
   note('forecast_total', (await timed(() => runForecast(reader, request)))[1], `runForecast: fit, simulation of ${request.runs} runs and the view`);
@@ -114,9 +117,10 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
   };
   const results: BenchResult[] = [];
   let k = 0;
+  const withForecast = !args.rest.includes('--no-forecast');
   try {
-    results.push(...(await parts(runtime, args.log)));
-    for (const read of READS) {
+    results.push(...(await parts(runtime, args.log, withForecast)));
+    for (const read of READS.filter((r) => !r.forecast || withForecast)) {
       await get(read.path(1000));
       const samples: number[] = [];
       for (let i = 0; i < read.samples; i++) {
