@@ -50,18 +50,19 @@ export function computeDurations(history: History, scope: Scope): DurationsResul
   for (const s of MEASURED_STATES) acc.set(s.path, { entered: 0, left: 0, inside: 0, cal: [], biz: [] });
   // Top-level leaves (invited) are in both lists: their stays are taken from the leaves.
   const visit = (e: Episode) => {
+    // Most stays are outside the period: the two comparisons come before any lookup.
+    if (e.entered >= w.end || e.left < w.start) return;
     const a = acc.get(e.state);
     if (!a || !w.includes(e.office)) return;
-    if (e.entered >= w.end || e.left < w.start) return;
     if (e.entered >= w.start) a.entered++;
     const ended = e.left < w.end;
     if (ended) a.left++;
     else a.inside++;
     const until = ended ? e.left : w.end;
     a.cal.push(days(until - e.entered));
-    a.biz.push(days(weekdayMs(e.entered, until)));
+    a.biz.push(days(ended ? e.businessMs : weekdayMs(e.entered, until)));
   };
-  for (const e of history.stages) if (COMPOUND.has(e.state)) visit(e);
+  for (const e of history.stages) if (e.entered < w.end && e.left >= w.start && COMPOUND.has(e.state)) visit(e);
   for (const e of history.leaves) visit(e);
   return {
     from: w.period.from,

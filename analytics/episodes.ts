@@ -1,6 +1,7 @@
 import { allStates } from '../machines/describe';
 import type { HistoryReader, OfficeInfoRow, TransitionRow } from '../storage/history-store';
 import { regionOf } from '../programme/regions';
+import { weekdayMs } from './stats';
 
 /**
  * State entries and exits reconstructed from the history alone: each row's `to_states` against the
@@ -27,6 +28,8 @@ export interface Episode {
   reason: string | null;
   /** For `enrolled`: the last day of the office's workshop (ms after it), when known. */
   workshopEnd: number;
+  /** Monday-to-Friday time of the whole stay (ms), once it has ended (NaN before): kept, as it never changes. */
+  businessMs: number;
 }
 
 export interface OfficeInfo extends OfficeInfoRow {
@@ -78,82 +81,201 @@ function nextOf(leaf: string, to: string[]): string {
   return [...to].sort().join('+');
 }
 
-/** Builds every episode from rows ordered by office then sequence. */
-export function buildHistory(rows: Iterable<TransitionRow>, infos: OfficeInfoRow[], workshopEnds: Map<string, string>): History {
-  const offices: OfficeInfo[] = infos.map((o) => ({ ...o, region: regionOf(o.country) }));
-  const index = new Map(offices.map((o, i) => [o.id, i]));
-  const leaves: Episode[] = [];
-  const stages: Episode[] = [];
-  let firstAt = Number.NaN;
-  let lastAt = Number.NaN;
-  let current = '';
-  let office = -1;
-  let open = new Map<string, Episode>();
-  let stage: Episode | null = null;
-  let workshopId: string | null = null;
-  const workshopEnd = (id: string | null) => {
-    const end = id ? workshopEnds.get(id) : undefined;
-    return end ? Date.parse(`${end}T00:00:00.000Z`) + DAY : Number.NaN;
-  };
-  for (const row of rows) {
-    if (row.officeId !== current) {
-      current = row.officeId;
-      office = index.get(row.officeId) ?? -1;
-      open = new Map();
-      stage = null;
-      workshopId = null;
+/** Where one office's history stood after its last row: the stays still open, for the next row to close. */
+interface Tail {
+  seq: number;
+  open: Map<string, Episode>;
+  stage: Episode | null;
+  workshopId: string | null;
+}
+
+const workshopEndOf = (workshopEnds: ReadonlyMap<string, string>, id: string | null) => {
+  const end = id ? workshopEnds.get(id) : undefined;
+  return end ? Date.parse(`${end}T00:00:00.000Z`) + DAY : Number.NaN;
+};
+
+/**
+ * Episodes built row by row. Each office keeps its tail (the stays still open), so rows can come in
+ * any interleaving of offices as long as each office's rows come in sequence: a full read ordered by
+ * office, or the rows appended since an earlier read. Episodes already pushed are closed in place
+ * when a later row ends them.
+ */
+export class HistoryBuilder {
+  readonly offices: OfficeInfo[] = [];
+  readonly leaves: Episode[] = [];
+  readonly stages: Episode[] = [];
+  firstAt = Number.NaN;
+  lastAt = Number.NaN;
+  /** Rows read, those of unknown offices included. */
+  rows = 0;
+  private readonly index = new Map<string, number>();
+  private readonly tails: (Tail | undefined)[] = [];
+  /** Every `enrolled` stay with its workshop, so a change of a workshop's dates reaches it. */
+  private readonly enrolled = new Map<Episode, string | null>();
+  private workshopEnds: ReadonlyMap<string, string> = new Map();
+
+  /** Office details as now stored: known offices keep their index, new ones are appended. */
+  setOffices(infos: OfficeInfoRow[]): void {
+    for (const o of infos) {
+      const info: OfficeInfo = { ...o, region: regionOf(o.country) };
+      const i = this.index.get(o.id);
+      if (i === undefined) {
+        this.index.set(o.id, this.offices.length);
+        this.offices.push(info);
+      } else this.offices[i] = info;
     }
-    if (office < 0) continue;
+  }
+
+  setWorkshops(ends: ReadonlyMap<string, string>): void {
+    const changed = ends.size !== this.workshopEnds.size || [...ends].some(([id, end]) => this.workshopEnds.get(id) !== end);
+    this.workshopEnds = ends;
+    if (!changed) return;
+    for (const [episode, workshopId] of this.enrolled) episode.workshopEnd = workshopEndOf(ends, workshopId);
+  }
+
+  /** Takes one row; false when it does not follow the office's last row (the caller rebuilds). */
+  add(row: TransitionRow): boolean {
+    this.rows++;
+    const office = this.index.get(row.officeId);
+    if (office === undefined) return true;
+    let tail = this.tails[office];
+    if (!tail) this.tails[office] = tail = { seq: -Infinity, open: new Map(), stage: null, workshopId: null };
+    if (row.seq <= tail.seq) return false;
+    tail.seq = row.seq;
     const at = Date.parse(row.at);
-    if (Number.isNaN(firstAt) || at < firstAt) firstAt = at;
-    if (Number.isNaN(lastAt) || at > lastAt) lastAt = at;
+    if (Number.isNaN(this.firstAt) || at < this.firstAt) this.firstAt = at;
+    if (Number.isNaN(this.lastAt) || at > this.lastAt) this.lastAt = at;
     const to = JSON.parse(row.toStates) as string[];
-    if (row.type === 'ENROLLED' && row.workshopId) workshopId = row.workshopId;
+    if (row.type === 'ENROLLED' && row.workshopId) tail.workshopId = row.workshopId;
     const next = new Map<string, Episode>();
-    for (const [path, episode] of open) {
+    for (const [path, episode] of tail.open) {
       if (to.includes(path)) {
         next.set(path, episode);
         continue;
       }
       episode.left = at;
+      episode.businessMs = weekdayMs(episode.entered, at);
       episode.exitType = row.type;
       episode.next = nextOf(path, to);
     }
     for (const path of to) {
       if (next.has(path)) continue;
-      const episode: Episode = { office, state: path, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN };
+      const episode: Episode = { office, state: path, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
       next.set(path, episode);
-      leaves.push(episode);
+      this.leaves.push(episode);
     }
     const enrolled = next.get('preparing.training.enrolled');
-    if (enrolled) enrolled.workshopEnd = workshopEnd(workshopId);
-    open = next;
+    if (enrolled) {
+      // The stay ends with the workshop named last while it is open.
+      this.enrolled.set(enrolled, tail.workshopId);
+      enrolled.workshopEnd = workshopEndOf(this.workshopEnds, tail.workshopId);
+    }
+    tail.open = next;
     const stageNow = to.length ? stageOfPath(to[0]!) : null;
-    if (stage && stage.state !== stageNow) {
-      stage.left = at;
-      stage.exitType = row.type;
-      stage.next = stageNow;
-      stage = null;
+    if (tail.stage && tail.stage.state !== stageNow) {
+      tail.stage.left = at;
+      tail.stage.businessMs = weekdayMs(tail.stage.entered, at);
+      tail.stage.exitType = row.type;
+      tail.stage.next = stageNow;
+      tail.stage = null;
     }
-    if (!stage && stageNow) {
-      stage = { office, state: stageNow, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN };
-      stages.push(stage);
+    if (!tail.stage && stageNow) {
+      tail.stage = { office, state: stageNow, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
+      this.stages.push(tail.stage);
     }
+    return true;
   }
-  return { offices, leaves, stages, firstAt, lastAt };
+
+  /**
+   * The episodes as they stand, as a new object each time so results cached per History (the
+   * forecast's) are not taken for current after a change. The lists are shared and keep growing:
+   * only the newest History is meant to be read.
+   */
+  history(): History {
+    return { offices: this.offices, leaves: this.leaves, stages: this.stages, firstAt: this.firstAt, lastAt: this.lastAt };
+  }
 }
 
-const cache = new WeakMap<HistoryReader, { version: string; history: History }>();
+/** Builds every episode from rows ordered by office then sequence. */
+export function buildHistory(rows: Iterable<TransitionRow>, infos: OfficeInfoRow[], workshopEnds: Map<string, string>): History {
+  return fill(new HistoryBuilder(), rows, infos, workshopEnds).history();
+}
+
+function fill(builder: HistoryBuilder, rows: Iterable<TransitionRow>, infos: OfficeInfoRow[], workshopEnds: ReadonlyMap<string, string>): HistoryBuilder {
+  builder.setOffices(infos);
+  builder.setWorkshops(workshopEnds);
+  for (const row of rows) if (!builder.add(row)) throw new Error(`history of ${row.officeId} out of sequence at ${row.seq}`);
+  return builder;
+}
 
 /**
- * The whole history's episodes, rebuilt only when a history row or an office was added since the
- * last call (history is append-only): every figure "as of" an instant is then a filter on them.
+ * Positions re-read below the last one seen: on PostgreSQL an event id is taken at insert, so a
+ * transaction that inserted earlier may commit after rows with larger ids were read. Rows already
+ * taken are skipped by position; one older than the window is caught by the row count and the
+ * episodes are then rebuilt from scratch.
+ */
+export const REREAD_WINDOW = 1024;
+
+interface Loaded {
+  version: string;
+  /** Offices when last read: read again only when one was added. */
+  officeCount: number;
+  builder: HistoryBuilder;
+  history: History;
+  last: number;
+  /** Positions taken within the window below `last`. */
+  recent: Set<number>;
+  /** Times the episodes were built from scratch and extended, for tests and benchmarks. */
+  builds: { full: number; extended: number };
+}
+
+const cache = new WeakMap<HistoryReader, Loaded>();
+const EMPTY: History = { offices: [], leaves: [], stages: [], firstAt: Number.NaN, lastAt: Number.NaN };
+
+/** Extends `loaded` with the rows appended since; null when they cannot be (the caller rebuilds). */
+async function extend(reader: HistoryReader, loaded: Loaded, version: string): Promise<Loaded | null> {
+  const { rows, total } = await reader.transitionsAfter(loaded.last === 0 ? 0 : Math.max(0, loaded.last - REREAD_WINDOW));
+  const { builder, recent } = loaded;
+  // Offices after rows: an office's first row is written with it, so no row can name one not read.
+  // Reading 100,000 offices costs more than the rows of a transition, so they are read again only
+  // when one was added (edits of an office's details show then, or on a restart).
+  const officeCount = await reader.officeCount();
+  if (officeCount !== loaded.officeCount) builder.setOffices(await reader.offices());
+  builder.setWorkshops(await reader.workshopEnds());
+  let last = loaded.last;
+  for (const row of rows) {
+    if (row.position <= loaded.last && (row.position <= loaded.last - REREAD_WINDOW || recent.has(row.position))) continue;
+    if (!builder.add(row)) return null;
+    recent.add(row.position);
+    if (row.position > last) last = row.position;
+  }
+  if (total !== null && builder.rows !== total) return null;
+  for (const p of recent) if (p <= last - REREAD_WINDOW) recent.delete(p);
+  return { version, officeCount, builder, history: builder.history(), last, recent, builds: loaded.builds };
+}
+
+/**
+ * The whole history's episodes. History is append-only: when a row, an office or a workshop was
+ * added since the last call, only the rows added since are read and the episodes extended (office
+ * and workshop details are read again, so their edits show as before); every figure "as of" an
+ * instant is then a filter on them.
  */
 export async function loadHistory(reader: HistoryReader): Promise<History> {
   const version = await reader.version();
   const hit = cache.get(reader);
   if (hit && hit.version === version) return hit.history;
-  const history = buildHistory(await reader.transitionsBefore('9999-12-31T00:00:00.000Z'), await reader.offices(), await reader.workshopEnds());
-  cache.set(reader, { version, history });
-  return history;
+  let loaded = hit ? await extend(reader, hit, version) : null;
+  if (loaded) loaded.builds.extended++;
+  else {
+    const builds = { full: (hit?.builds.full ?? 0) + 1, extended: hit?.builds.extended ?? 0 };
+    loaded = await extend(reader, { version, officeCount: -1, builder: new HistoryBuilder(), history: EMPTY, last: 0, recent: new Set(), builds }, version);
+    if (!loaded) throw new Error('the history has a row out of sequence for its office');
+  }
+  cache.set(reader, loaded);
+  return loaded.history;
+}
+
+/** How often `loadHistory` built the episodes of `reader` from scratch and extended them. */
+export function historyBuilds(reader: HistoryReader): { full: number; extended: number } {
+  return { ...(cache.get(reader)?.builds ?? { full: 0, extended: 0 }) };
 }

@@ -48,7 +48,7 @@ function ends(start: number, end: number, interval: Interval): number[] {
   return out;
 }
 
-function countBefore(sorted: number[], t: number): number {
+function countBefore(sorted: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -67,14 +67,23 @@ export function computeFlow(history: History, scope: Scope, interval: Interval):
       points: instants.length,
     });
   }
+  // Every instant is after the period's start and at most its end: a stay over before the start
+  // counts at none, one begun before it counts at all of them until it leaves, so only the entries
+  // and exits inside the period need sorting.
+  const before = new Map<string, number>(STAGES.map((s) => [s, 0]));
   const entered = new Map<string, number[]>(STAGES.map((s) => [s, []]));
   const left = new Map<string, number[]>(STAGES.map((s) => [s, []]));
+  const sorted = (m: Map<string, number[]>) => new Map([...m].map(([s, list]) => [s, Float64Array.from(list).sort()]));
   for (const e of history.stages) {
-    if (!w.includes(e.office)) continue;
-    entered.get(e.state)?.push(e.entered);
-    if (e.left !== Infinity) left.get(e.state)?.push(e.left);
+    if (e.left < w.start || e.entered >= w.end || !w.includes(e.office)) continue;
+    const into = entered.get(e.state);
+    if (!into) continue;
+    if (e.entered < w.start) before.set(e.state, before.get(e.state)! + 1);
+    else into.push(e.entered);
+    if (e.left < w.end) left.get(e.state)!.push(e.left);
   }
-  for (const list of [...entered.values(), ...left.values()]) list.sort((a, b) => a - b);
+  const enteredBy = sorted(entered);
+  const leftBy = sorted(left);
   return {
     from: w.period.from,
     to: w.period.to,
@@ -82,7 +91,7 @@ export function computeFlow(history: History, scope: Scope, interval: Interval):
     stages: STAGES.map((s) => ({ stage: s, label: stateLabel(s) })),
     points: instants.map((t) => ({
       at: new Date(t).toISOString(),
-      stages: Object.fromEntries(STAGES.map((s) => [s, countBefore(entered.get(s)!, t) - countBefore(left.get(s)!, t)])),
+      stages: Object.fromEntries(STAGES.map((s) => [s, before.get(s)! + countBefore(enteredBy.get(s)!, t) - countBefore(leftBy.get(s)!, t)])),
     })),
   };
 }

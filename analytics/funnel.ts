@@ -43,22 +43,26 @@ export function computeFunnel(history: History, scope: Scope): FunnelResult {
   const stepOf = new Map<string, number>();
   FUNNEL_STEPS.forEach((s, i) => s.states.forEach((state) => stepOf.set(state, i)));
   // First instant each office reached each step, before the end of the period.
-  const first = new Map<number, number[]>();
-  for (const e of history.stages.concat(history.leaves)) {
-    const step = stepOf.get(e.state);
-    if (step === undefined || e.entered >= w.end || !w.includes(e.office)) continue;
-    let times = first.get(e.office);
-    if (!times) first.set(e.office, (times = FUNNEL_STEPS.map(() => Infinity)));
-    if (e.entered < times[step]!) times[step] = e.entered;
+  // One row of step instants per office in a flat typed array: no allocation per office.
+  const n = FUNNEL_STEPS.length;
+  const first = new Float64Array(history.offices.length * n).fill(Infinity);
+  for (const list of [history.stages, history.leaves]) {
+    for (const e of list) {
+      const step = stepOf.get(e.state);
+      if (step === undefined || e.entered >= w.end || !w.includes(e.office)) continue;
+      const k = e.office * n + step;
+      if (e.entered < first[k]!) first[k] = e.entered;
+    }
   }
   const counts = FUNNEL_STEPS.map(() => 0);
   const gaps: number[][] = FUNNEL_STEPS.map(() => []);
-  for (const times of first.values()) {
-    if (!(times[0]! >= w.start && times[0]! < w.end)) continue;
-    for (let i = 0; i < times.length; i++) {
-      if (times[i] === Infinity) continue;
+  for (let base = 0; base < first.length; base += n) {
+    if (!(first[base]! >= w.start && first[base]! < w.end)) continue;
+    for (let i = 0; i < n; i++) {
+      const t = first[base + i]!;
+      if (t === Infinity) continue;
       counts[i]!++;
-      if (i > 0 && times[i - 1] !== Infinity) gaps[i]!.push(days(times[i]! - times[i - 1]!));
+      if (i > 0 && first[base + i - 1] !== Infinity) gaps[i]!.push(days(t - first[base + i - 1]!));
     }
   }
   return {
@@ -67,7 +71,7 @@ export function computeFunnel(history: History, scope: Scope): FunnelResult {
     asOf: w.period.end,
     steps: FUNNEL_STEPS.map((s, i) => {
       const previous = i === 0 ? counts[0]! : counts[i - 1]!;
-      const sorted = gaps[i]!.sort((a, b) => a - b);
+      const sorted = Float64Array.from(gaps[i]!).sort();
       return {
         step: s.step,
         label: s.label,

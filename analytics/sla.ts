@@ -61,16 +61,20 @@ const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 export function computeSla(history: History, scope: Scope, policies: PolicySet, overridden: ReadonlySet<string> = new Set()): SlaResult {
   const w = windowOf(history, scope);
-  const rows = new Map<string, SlaRow>();
+  const rows = new Map<number, Map<string, SlaRow>>();
   for (const e of history.leaves) {
     const policy = policies.get(e.state);
     if (!policy || e.entered < w.start || e.entered >= w.end || !w.includes(e.office)) continue;
-    const quarter = quarterOf(new Date(e.entered).toISOString());
-    const key = `${quarter} ${e.state}`;
-    let row = rows.get(key);
+    const d = new Date(e.entered);
+    // The quarter from the instant's fields: formatting an ISO string per stay costs more than the rest.
+    const quarterKey = d.getUTCFullYear() * 4 + Math.floor(d.getUTCMonth() / 3);
+    let byState = rows.get(quarterKey);
+    if (!byState) rows.set(quarterKey, (byState = new Map()));
+    let row = byState.get(e.state);
     if (!row) {
+      const quarter = quarterOf(d.toISOString());
       row = { quarter, state: e.state, label: stateLabel(e.state), sla: policy.sla, entries: 0, withinSla: 0, stalled: 0, escalated: 0, open: 0, shareWithinSla: null, shareStalled: null };
-      rows.set(key, row);
+      byState.set(e.state, row);
     }
     const { deadline, escalation } = slaTiming(e, policy);
     const until = Math.min(e.left, w.end);
@@ -80,7 +84,7 @@ export function computeSla(history: History, scope: Scope, policies: PolicySet, 
     else row.open++;
     if (until > escalation) row.escalated++;
   }
-  const list = [...rows.values()].sort((a, b) => a.quarter.localeCompare(b.quarter) || a.state.localeCompare(b.state));
+  const list = [...rows.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.quarter.localeCompare(b.quarter) || a.state.localeCompare(b.state));
   for (const r of list) {
     r.shareWithinSla = round3(r.withinSla / r.entries);
     r.shareStalled = round3(r.stalled / r.entries);

@@ -21,7 +21,8 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 /** Median, p75, p90 and max of `values` (any order), rounded to a tenth; null when there are none. */
 export function spread(values: number[]): Spread | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator: several times faster at a million values.
+  const sorted = Float64Array.from(values).sort();
   return { median: round1(percentile(sorted, 0.5)), p75: round1(percentile(sorted, 0.75)), p90: round1(percentile(sorted, 0.9)), max: round1(sorted[sorted.length - 1]!) };
 }
 

@@ -7,6 +7,8 @@ import type { Db } from './db';
  */
 export interface TransitionRow {
   officeId: string;
+  /** The row's place in its office's history (1, 2, …). */
+  seq: number;
   type: string;
   /** JSON array of the leaf paths after the transition. */
   toStates: string;
@@ -15,6 +17,21 @@ export interface TransitionRow {
   workshopId: string | null;
   /** The reason given with a decline, difficulty, hold or withdrawal, else null. */
   reason: string | null;
+}
+
+/** A row with its place in the whole history: SQLite's rowid, PostgreSQL's event id. */
+export interface PositionedTransitionRow extends TransitionRow {
+  position: number;
+}
+
+export interface TransitionsAfter {
+  /** Rows at a position above the one asked, by position (so each office's rows come in sequence). */
+  rows: Iterable<PositionedTransitionRow>;
+  /**
+   * Rows in the whole history as the same read saw it (less than those taken: some were missed), or
+   * null where positions grow in commit order and nothing can appear below one read.
+   */
+  total: number | null;
 }
 
 export interface OfficeInfoRow {
@@ -28,6 +45,7 @@ export interface OfficeInfoRow {
 
 interface RawRow {
   office_id: string;
+  seq: number;
   type: string;
   to_states: string;
   at: string;
@@ -38,7 +56,14 @@ interface RawRow {
 export interface HistoryReader {
   /** Every history row dated before `end` (ISO instant), by office then sequence. */
   transitionsBefore(end: string): Promise<Iterable<TransitionRow>>;
+  /**
+   * Every row at a position above `after`, for extending episodes already built (0: the whole
+   * history). On PostgreSQL a row can become visible below a position already read (ids are taken
+   * at insert, not commit): the caller re-reads a window below and checks `total`.
+   */
+  transitionsAfter(after: number): Promise<TransitionsAfter>;
   offices(): Promise<OfficeInfoRow[]>;
+  officeCount(): Promise<number>;
   /** Last day of every workshop known, by id. */
   workshopEnds(): Promise<Map<string, string>>;
   /**
@@ -50,11 +75,18 @@ export interface HistoryReader {
 
 export function createHistoryReader(db: Db): HistoryReader {
   const rows = db.prepare<[string], RawRow>(
-    `SELECT office_id, type, to_states, at,
+    `SELECT office_id, seq, type, to_states, at,
             CASE WHEN type = 'ENROLLED' THEN payload ->> '$.workshopId' END AS workshop_id,
             payload ->> '$.reason' AS reason
      FROM history WHERE at < ? ORDER BY office_id, seq`,
   );
+  const after = db.prepare<[number], RawRow & { position: number }>(
+    `SELECT rowid AS position, office_id, seq, type, to_states, at,
+            CASE WHEN type = 'ENROLLED' THEN payload ->> '$.workshopId' END AS workshop_id,
+            payload ->> '$.reason' AS reason
+     FROM history WHERE rowid > ? ORDER BY rowid`,
+  );
+  const officeCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM offices');
   const offices = db.prepare<[], OfficeInfoRow>('SELECT id, name, country, track, contacts FROM offices');
   const workshops = db.prepare<[], { id: string; end_date: string }>('SELECT id, end_date FROM workshops');
   const version = db.prepare<[], { h: number | null; o: number; w: number }>(
@@ -63,10 +95,17 @@ export function createHistoryReader(db: Db): HistoryReader {
   return unitOfWorkOf(db).repository<HistoryReader>({
     *transitionsBefore(end) {
       for (const r of rows.iterate(end)) {
-        yield { officeId: r.office_id, type: r.type, toStates: r.to_states, at: r.at, workshopId: r.workshop_id, reason: r.reason };
+        yield { officeId: r.office_id, seq: r.seq, type: r.type, toStates: r.to_states, at: r.at, workshopId: r.workshop_id, reason: r.reason };
       }
     },
+    transitionsAfter(position) {
+      // One writer: rowids grow in commit order, so nothing appears below one read and no count
+      // (a scan of the whole history) is needed.
+      const rows = after.all(position).map((r) => ({ position: r.position, officeId: r.office_id, seq: r.seq, type: r.type, toStates: r.to_states, at: r.at, workshopId: r.workshop_id, reason: r.reason }));
+      return { rows, total: null };
+    },
     offices: () => offices.all(),
+    officeCount: () => officeCount.get()!.n,
     workshopEnds: () => new Map(workshops.all().map((w) => [w.id, w.end_date])),
     version() {
       const v = version.get()!;

@@ -1,4 +1,4 @@
-import type { HistoryReader, OfficeInfoRow, TransitionRow } from '../history-store';
+import type { HistoryReader, OfficeInfoRow, PositionedTransitionRow, TransitionRow } from '../history-store';
 import type { PostgresUnitOfWork } from './unit-of-work';
 
 /** The history as analytics and the forecast read it, on PostgreSQL. */
@@ -7,12 +7,30 @@ export function createPostgresHistoryReader(unit: PostgresUnitOfWork): HistoryRe
   return {
     transitionsBefore: (end) =>
       q<TransitionRow>(
-        `SELECT office_id AS "officeId", type, to_states::text AS "toStates", at,
+        `SELECT office_id AS "officeId", seq, type, to_states::text AS "toStates", at,
                 CASE WHEN type = 'ENROLLED' THEN payload ->> 'workshopId' END AS "workshopId",
                 payload ->> 'reason' AS reason
          FROM history WHERE at < $1::timestamptz ORDER BY office_id COLLATE "C", seq`,
         [end],
       ),
+    async transitionsAfter(position) {
+      // One statement, one snapshot: the count is of the same moment as the rows. Rows committed
+      // late below `position` are for the caller's re-read window; the count catches older ones.
+      const rows = await q<PositionedTransitionRow & { total: number }>(
+        `WITH n AS (SELECT count(*)::int AS total FROM history)
+         SELECT n.total, h.* FROM n LEFT JOIN LATERAL (
+           SELECT event_id AS position, office_id AS "officeId", seq, type, to_states::text AS "toStates", at,
+                  CASE WHEN type = 'ENROLLED' THEN payload ->> 'workshopId' END AS "workshopId",
+                  payload ->> 'reason' AS reason
+           FROM history WHERE event_id > $1::bigint) h ON true
+         ORDER BY h.position`,
+        [position],
+      );
+      const total = rows[0]?.total ?? 0;
+      // The one row of an empty read carries the count only.
+      return { rows: rows.filter((r) => r.officeId !== null), total };
+    },
+    officeCount: async () => (await q<{ n: number }>('SELECT count(*) AS n FROM offices'))[0]!.n,
     offices: () => q<OfficeInfoRow>('SELECT id, name, country, track, contacts::text AS contacts FROM offices'),
     workshopEnds: async () => new Map((await q<{ id: string; end_date: string }>('SELECT id, end_date FROM workshops')).map((w) => [w.id, w.end_date])),
     async version() {
