@@ -38,6 +38,8 @@ const POSTGRES_SUITES = [
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Also a project option, but read from here for every project.
+  testTimeout: 60000,
   projects: [
     { ...base, displayName: 'sqlite' },
     ...(process.env.TEST_DATABASE_URL

@@ -2,7 +2,7 @@
 import { describeMachine } from '../machines/describe';
 import { sampleEvent, kitHappyPath } from './fixtures/events';
 import { api, registerOffice, startServer, type TestServer } from './helpers/server';
-import { sqliteDb } from './helpers/sqlite';
+import { runSql } from './helpers/sqlite';
 
 let server: TestServer;
 let url: string;
@@ -221,22 +221,22 @@ describe('system routes', () => {
   test('GET /healthz', async () => {
     const res = await api(url, 'GET', '/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', backend: 'sqlite' });
+    expect(res.body).toEqual({ status: 'ok', backend: server.runtime.storage.backend });
   });
 
   test('GET /readyz: ready once every migration is applied, 503 with the pending ones otherwise', async () => {
     const ready = await api(url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', backend: 'sqlite' });
-    const last = sqliteDb(server.runtime).prepare('SELECT id, name, applied_at FROM migrations ORDER BY id DESC LIMIT 1').get() as { id: number; name: string; applied_at: string };
-    sqliteDb(server.runtime).prepare('DELETE FROM migrations WHERE id = ?').run(last.id);
+    expect(ready.body).toEqual({ status: 'ready', backend: server.runtime.storage.backend });
+    const [last] = (await runSql(server.runtime, 'SELECT id, name, applied_at FROM migrations ORDER BY id DESC LIMIT 1')) as { id: number; name: string; applied_at: string }[];
+    await runSql(server.runtime, 'DELETE FROM migrations WHERE id = $1', [last!.id]);
     try {
       const pending = await api(url, 'GET', '/readyz');
       expect(pending.status).toBe(503);
-      expect(pending.body.error).toMatchObject({ code: 'migrations_pending', details: { pending: [last.name] } });
+      expect(pending.body.error).toMatchObject({ code: 'migrations_pending', details: { pending: [last!.name] } });
       expect((await api(url, 'GET', '/healthz')).status).toBe(200);
     } finally {
-      sqliteDb(server.runtime).prepare('INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)').run(last.id, last.name, last.applied_at);
+      await runSql(server.runtime, 'INSERT INTO migrations (id, name, applied_at) VALUES ($1, $2, $3)', [last!.id, last!.name, last!.applied_at]);
     }
   });
 });

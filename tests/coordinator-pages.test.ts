@@ -106,7 +106,11 @@ describe('a Gold Disk recall from its page', () => {
     const done = await post([...ask, ['confirm', 'yes'], ['expectedCount', count]]);
     expect(done.status).toBe(303);
     expect((await server.runtime.programme.getGoldDisk('4.0'))!.status).toBe('recalled');
-    expect((await server.runtime.store.getOffice('RECALL-1'))!.states).toEqual(['deployment.onHold']);
+    // The hold runs as background work after the redirect: wait for it, bounded. (On SQLite the
+    // read waits its turn behind the batch; on PostgreSQL it reads what has committed so far.)
+    const held = async () => (await server.runtime.store.getOffice('RECALL-1'))!.states;
+    for (const until = Date.now() + 15_000; (await held())[0] !== 'deployment.onHold' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    expect(await held()).toEqual(['deployment.onHold']);
   });
 });
 

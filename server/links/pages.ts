@@ -199,7 +199,9 @@ export async function applyLink(runtime: Runtime, claims: LinkClaims, event: Off
   const { engine } = runtime;
   const store = runtime.reminders.store;
   return await engine.transact(async () => {
-    const office = await engine.store.getOffice(claims.o);
+    // Locked before the link is checked: where several connections write (PostgreSQL), a second
+    // click waits here for the first to commit, then finds the link used.
+    const office = await engine.store.getOfficeForUpdate(claims.o);
     if (!office) throw new LinkRefused('notNow');
     const standing = await standingOf(runtime, claims, office);
     if (standing !== 'ok') throw new LinkRefused(standing);

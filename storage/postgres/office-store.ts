@@ -160,8 +160,10 @@ export function createPostgresOfficeStore(unit: PostgresUnitOfWork): OfficeStore
       if (filter.stage) where.push(`o.stage = ${param(filter.stage)}`);
       if (filter.country) where.push(`o.country = ${param(filter.country)}`);
       if (filter.state) where.push(`EXISTS (SELECT 1 FROM office_states s WHERE s.office_id = o.id AND s.path = ${param(filter.state)})`);
-      if (filter.stalledAt) where.push(figureCondition('stalled', `${param(filter.stalledAt)}::timestamptz`));
-      if (filter.figure) where.push(figureCondition(filter.figure.name, `${param(filter.figure.at)}::timestamptz`));
+      // A parameter only where the condition reads `@now`: PostgreSQL refuses one it cannot type.
+      const withNow = (name: keyof typeof FIGURE_SQL, at: string) => (FIGURE_SQL[name].includes('@now') ? figureCondition(name, `${param(at)}::timestamptz`) : FIGURE_SQL[name]);
+      if (filter.stalledAt) where.push(withNow('stalled', filter.stalledAt));
+      if (filter.figure) where.push(withNow(filter.figure.name, filter.figure.at));
       if (filter.q) {
         const pattern = param(`%${filter.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
         where.push(`(o.name ILIKE ${pattern} OR o.id ILIKE ${pattern})`);
