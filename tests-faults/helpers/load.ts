@@ -53,7 +53,9 @@ export interface LoadOptions {
  */
 export class Load {
   readonly stats: LoadStats = { acked: [], registered: [], networkErrors: 0, appliedWithoutAck: 0, unexpected: [], busy503: 0 };
-  private base: string | null = null;
+  /** The servers the clients send to, in turn; null entries are down (skipped). */
+  private bases: (string | null)[] = [];
+  private turn = 0;
   private waiters: (() => void)[] = [];
   private stopped = false;
   private running: Promise<void>[] = [];
@@ -62,8 +64,21 @@ export class Load {
 
   /** Where the clients send; null while the server is down (they wait). */
   setBase(url: string | null): void {
-    this.base = url;
-    if (url) for (const wake of this.waiters.splice(0)) wake();
+    this.setBases([url]);
+  }
+
+  /** Several servers on one database: each request goes to the next one up (round-robin). */
+  setBases(urls: (string | null)[]): void {
+    this.bases = [...urls];
+    if (urls.some((u) => u)) for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  private nextBase(): string | null {
+    for (let i = 0; i < this.bases.length; i++) {
+      const url = this.bases[this.turn++ % this.bases.length];
+      if (url) return url;
+    }
+    return null;
   }
 
   start(): void {
@@ -89,8 +104,12 @@ export class Load {
   }
 
   private async url(): Promise<string> {
-    while (!this.base && !this.stopped) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    return this.base ?? '';
+    let url = this.nextBase();
+    while (!url && !this.stopped) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      url = this.nextBase();
+    }
+    return url ?? '';
   }
 
   /** Calls until an HTTP answer arrives; a missing answer waits and retries after `onLost`. */
