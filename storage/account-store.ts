@@ -38,7 +38,8 @@ interface AuditRow {
   details: string;
 }
 
-interface UserRow {
+/** The rows of `users` and `api_tokens`, alike on both backends. */
+export interface UserRow {
   id: number;
   username: string;
   display_name: string;
@@ -49,7 +50,7 @@ interface UserRow {
   disabled_at: string | null;
 }
 
-interface TokenRow {
+export interface TokenRow {
   id: number;
   user_id: number;
   name: string;
@@ -58,7 +59,7 @@ interface TokenRow {
   revoked_at: string | null;
 }
 
-const toUser = (r: UserRow): User => ({
+export const toUser = (r: UserRow): User => ({
   id: r.id,
   username: r.username,
   displayName: r.display_name,
@@ -68,7 +69,7 @@ const toUser = (r: UserRow): User => ({
   disabledAt: r.disabled_at,
 });
 
-const toToken = (r: TokenRow): ApiToken => ({
+export const toToken = (r: TokenRow): ApiToken => ({
   id: r.id,
   userId: r.user_id,
   name: r.name,

@@ -85,7 +85,8 @@ export interface MailboxStore {
   stopReminders(officeId: string): Promise<string[]>;
 }
 
-interface MailRow {
+/** A row of `inbound_mail` with its JSON columns as values (SQLite stores them as text). */
+export interface MailRow {
   id: number;
   mailbox: string;
   uid_validity: number;
@@ -97,8 +98,8 @@ interface MailRow {
   sent_at: string | null;
   received_at: string;
   text: string;
-  attachments: string;
-  bounced: string;
+  attachments: string[];
+  bounced: BouncedRecipient[];
   office_id: string | null;
   answers: string | null;
   matched_by: MatchedBy | null;
@@ -106,7 +107,7 @@ interface MailRow {
   assigned_at: string | null;
 }
 
-interface ContactRow {
+export interface ContactRow {
   office_id: string;
   address: string;
   replied_at: string | null;
@@ -114,7 +115,7 @@ interface ContactRow {
   bounce_reason: string | null;
 }
 
-const toMail = (r: MailRow): InboundMail => ({
+export const toMail = (r: MailRow): InboundMail => ({
   id: r.id,
   mailbox: r.mailbox,
   uidValidity: r.uid_validity,
@@ -126,8 +127,8 @@ const toMail = (r: MailRow): InboundMail => ({
   sentAt: r.sent_at,
   receivedAt: r.received_at,
   text: r.text,
-  attachments: JSON.parse(r.attachments) as string[],
-  bounced: JSON.parse(r.bounced) as BouncedRecipient[],
+  attachments: r.attachments,
+  bounced: r.bounced,
   officeId: r.office_id,
   answers: r.answers,
   matchedBy: r.matched_by,
@@ -135,7 +136,12 @@ const toMail = (r: MailRow): InboundMail => ({
   assignedAt: r.assigned_at,
 });
 
-const toContact = (r: ContactRow): ContactMail => ({
+/** SQLite keeps the JSON columns as text. */
+type StoredMailRow = Omit<MailRow, 'attachments' | 'bounced'> & { attachments: string; bounced: string };
+const fromStored = (r: StoredMailRow): InboundMail =>
+  toMail({ ...r, attachments: JSON.parse(r.attachments) as string[], bounced: JSON.parse(r.bounced) as BouncedRecipient[] });
+
+export const toContact = (r: ContactRow): ContactMail => ({
   officeId: r.office_id,
   address: r.address,
   repliedAt: r.replied_at,
@@ -150,9 +156,9 @@ export function createMailboxStore(db: Db): MailboxStore {
       (mailbox, uid_validity, uid, message_id, kind, sender, subject, sent_at, received_at, text, attachments, bounced, office_id, answers, matched_by)
       VALUES (@mailbox, @uid_validity, @uid, @message_id, @kind, @sender, @subject, @sent_at, @received_at, @text, @attachments, @bounced, @office_id, @answers, @matched_by)
       ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING`),
-    get: db.prepare<[number], MailRow>('SELECT * FROM inbound_mail WHERE id = ?'),
-    ofOffice: db.prepare<[string], MailRow>('SELECT * FROM inbound_mail WHERE office_id = ? ORDER BY received_at, id'),
-    unmatched: db.prepare<[number], MailRow>('SELECT * FROM inbound_mail WHERE office_id IS NULL ORDER BY received_at, id LIMIT ?'),
+    get: db.prepare<[number], StoredMailRow>('SELECT * FROM inbound_mail WHERE id = ?'),
+    ofOffice: db.prepare<[string], StoredMailRow>('SELECT * FROM inbound_mail WHERE office_id = ? ORDER BY received_at, id'),
+    unmatched: db.prepare<[number], StoredMailRow>('SELECT * FROM inbound_mail WHERE office_id IS NULL ORDER BY received_at, id LIMIT ?'),
     assign: db.prepare(`UPDATE inbound_mail SET office_id = ?, matched_by = 'coordinator', assigned_by = ?, assigned_at = ?
       WHERE id = ? AND office_id IS NULL`),
     sent: db.prepare<[string], { office_id: string; message_id: string; state: string | null }>(`SELECT o.office_id, o.message_id, t.state
@@ -195,10 +201,10 @@ export function createMailboxStore(db: Db): MailboxStore {
     },
     get: (id) => {
       const row = s.get.get(id);
-      return row ? toMail(row) : undefined;
+      return row ? fromStored(row) : undefined;
     },
-    ofOffice: (officeId) => s.ofOffice.all(officeId).map(toMail),
-    unmatched: (limit) => s.unmatched.all(limit).map(toMail),
+    ofOffice: (officeId) => s.ofOffice.all(officeId).map(fromStored),
+    unmatched: (limit) => s.unmatched.all(limit).map(fromStored),
     assign: (id, officeId, actor, at) => s.assign.run(officeId, actor, at, id).changes === 1,
     sentMessage: (messageIds) => {
       if (messageIds.length === 0) return undefined;

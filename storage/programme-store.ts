@@ -70,7 +70,8 @@ export interface BroadcastRow {
   at: string | null;
 }
 
-interface WorkshopRow {
+/** The rows of `workshops` and `focal_points`, alike on both backends. */
+export interface WorkshopRow {
   id: string;
   title: string;
   city: string;
@@ -83,7 +84,7 @@ interface WorkshopRow {
   status_at: string | null;
 }
 
-interface FocalPointRow {
+export interface FocalPointRow {
   id: number;
   office_id: string;
   name: string;
@@ -97,7 +98,7 @@ interface FocalPointRow {
   no_show_at: string | null;
 }
 
-const toWorkshop = (r: WorkshopRow): Workshop => ({
+export const toWorkshop = (r: WorkshopRow): Workshop => ({
   id: r.id,
   title: r.title,
   city: r.city,
@@ -110,7 +111,7 @@ const toWorkshop = (r: WorkshopRow): Workshop => ({
   statusAt: r.status_at,
 });
 
-const toFocalPoint = (r: FocalPointRow): FocalPoint => ({
+export const toFocalPoint = (r: FocalPointRow): FocalPoint => ({
   id: r.id,
   officeId: r.office_id,
   name: r.name,

@@ -1,44 +1,6 @@
-import type { AccountStore, ApiToken, AuditEntry, Role, User } from '../account-store';
+import { toToken, toUser, type AccountStore, type AuditEntry, type TokenRow, type UserRow } from '../account-store';
 import type { PostgresUnitOfWork } from './unit-of-work';
 
-interface UserRow {
-  id: number;
-  username: string;
-  display_name: string;
-  email: string | null;
-  role: Role;
-  password_hash: string;
-  created_at: string;
-  disabled_at: string | null;
-}
-
-interface TokenRow {
-  id: number;
-  user_id: number;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-const toUser = (r: UserRow): User => ({
-  id: r.id,
-  username: r.username,
-  displayName: r.display_name,
-  email: r.email,
-  role: r.role,
-  createdAt: r.created_at,
-  disabledAt: r.disabled_at,
-});
-
-const toToken = (r: TokenRow): ApiToken => ({
-  id: r.id,
-  userId: r.user_id,
-  name: r.name,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
-});
 
 const USER_COLUMNS = 'id, username, display_name, email, role, password_hash, created_at, disabled_at';
 const TOKEN_COLUMNS = 'id, user_id, name, created_at, last_used_at, revoked_at';

@@ -1,65 +1,9 @@
-import type { BouncedRecipient, ContactMail, InboundKind, InboundMail, MailboxStore, MatchedBy } from '../mailbox-store';
+import { toContact, toMail, type ContactRow, type InboundMail, type MailboxStore, type MailRow } from '../mailbox-store';
 import { binary } from './text-order';
 import type { PostgresUnitOfWork } from './unit-of-work';
 
-interface MailRow {
-  id: number;
-  mailbox: string;
-  uid_validity: number;
-  uid: number;
-  message_id: string | null;
-  kind: InboundKind;
-  sender: string;
-  subject: string;
-  sent_at: string | null;
-  received_at: string;
-  text: string;
-  attachments: string[];
-  bounced: BouncedRecipient[];
-  office_id: string | null;
-  answers: string | null;
-  matched_by: MatchedBy | null;
-  assigned_by: string | null;
-  assigned_at: string | null;
-}
-
-interface ContactRow {
-  office_id: string;
-  address: string;
-  replied_at: string | null;
-  bouncing_at: string | null;
-  bounce_reason: string | null;
-}
-
-const toMail = (r: MailRow): InboundMail => ({
-  id: r.id,
-  mailbox: r.mailbox,
-  uidValidity: r.uid_validity,
-  uid: r.uid,
-  messageId: r.message_id,
-  kind: r.kind,
-  sender: r.sender,
-  subject: r.subject,
-  sentAt: r.sent_at,
-  receivedAt: r.received_at,
-  text: r.text,
-  attachments: r.attachments,
-  // jsonb sorts keys by length; rebuilt in the order SQLite's stored text has them.
-  bounced: r.bounced.map((b) => ({ address: b.address, status: b.status, diagnostic: b.diagnostic })),
-  officeId: r.office_id,
-  answers: r.answers,
-  matchedBy: r.matched_by,
-  assignedBy: r.assigned_by,
-  assignedAt: r.assigned_at,
-});
-
-const toContact = (r: ContactRow): ContactMail => ({
-  officeId: r.office_id,
-  address: r.address,
-  repliedAt: r.replied_at,
-  bouncingAt: r.bouncing_at,
-  bounceReason: r.bounce_reason,
-});
+// jsonb sorts keys by length; the bounced recipients rebuilt in the order SQLite's stored text has them.
+const toMailInOrder = (r: MailRow): InboundMail => toMail({ ...r, bounced: r.bounced.map((b) => ({ address: b.address, status: b.status, diagnostic: b.diagnostic })) });
 
 /**
  * SQLite's lower() folds A–Z only (no ICU); PostgreSQL's would also fold "É", and so find an office
@@ -96,13 +40,13 @@ export function createPostgresMailboxStore(unit: PostgresUnitOfWork): MailboxSto
     },
     async get(id) {
       const [row] = await q<MailRow>('SELECT * FROM inbound_mail WHERE id = $1', [id]);
-      return row ? toMail(row) : undefined;
+      return row ? toMailInOrder(row) : undefined;
     },
     async ofOffice(officeId) {
-      return (await q<MailRow>('SELECT * FROM inbound_mail WHERE office_id = $1 ORDER BY received_at, id', [officeId])).map(toMail);
+      return (await q<MailRow>('SELECT * FROM inbound_mail WHERE office_id = $1 ORDER BY received_at, id', [officeId])).map(toMailInOrder);
     },
     async unmatched(limit) {
-      return (await q<MailRow>('SELECT * FROM inbound_mail WHERE office_id IS NULL ORDER BY received_at, id LIMIT $1', [limit])).map(toMail);
+      return (await q<MailRow>('SELECT * FROM inbound_mail WHERE office_id IS NULL ORDER BY received_at, id LIMIT $1', [limit])).map(toMailInOrder);
     },
     async assign(id, officeId, actor, at) {
       const rows = await q(

@@ -4,44 +4,15 @@ import type {
   BroadcastRow,
   BroadcastRowStatus,
   EnrolmentOfWorkshop,
-  FocalPoint,
   FocalPointFilter,
   FocalPointOfOffice,
   GoldDiskVersion,
   OfficeSelectionFilter,
   ProgrammeStore,
-  Workshop,
-  WorkshopStatus,
 } from '../programme-store';
+import { toFocalPoint, toWorkshop, type FocalPointRow, type WorkshopRow } from '../programme-store';
 import { binary, byName } from './text-order';
 import type { PostgresUnitOfWork } from './unit-of-work';
-
-interface WorkshopRow {
-  id: string;
-  title: string;
-  city: string;
-  country: string;
-  start_date: string;
-  end_date: string;
-  capacity: number;
-  status: WorkshopStatus;
-  created_at: string | null;
-  status_at: string | null;
-}
-
-interface FocalPointRow {
-  id: number;
-  office_id: string;
-  name: string;
-  email: string;
-  role: string | null;
-  status: FocalPoint['status'];
-  workshop_id: string | null;
-  nominated_at: string;
-  enrolled_at: string | null;
-  trained_at: string | null;
-  no_show_at: string | null;
-}
 
 type FocalPointOfficeRow = FocalPointRow & { office_name: string; office_country: string };
 
@@ -54,33 +25,6 @@ interface BroadcastTableRow {
   created_at: string;
   finished_at: string | null;
 }
-
-const toWorkshop = (r: WorkshopRow): Workshop => ({
-  id: r.id,
-  title: r.title,
-  city: r.city,
-  country: r.country,
-  start: r.start_date,
-  end: r.end_date,
-  capacity: r.capacity,
-  status: r.status,
-  createdAt: r.created_at,
-  statusAt: r.status_at,
-});
-
-const toFocalPoint = (r: FocalPointRow): FocalPoint => ({
-  id: r.id,
-  officeId: r.office_id,
-  name: r.name,
-  email: r.email,
-  role: r.role,
-  status: r.status,
-  workshopId: r.workshop_id,
-  nominatedAt: r.nominated_at,
-  enrolledAt: r.enrolled_at,
-  trainedAt: r.trained_at,
-  noShowAt: r.no_show_at,
-});
 
 const toFocalPointOfOffice = (r: FocalPointOfficeRow): FocalPointOfOffice => ({
   ...toFocalPoint(r),
