@@ -34,11 +34,15 @@ async function asAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
  * one left by a dead process of the same pid is dropped first. From template0 in UTF-8, so neither a
  * session on template1 nor a SQL_ASCII cluster gets in the way.
  */
-export async function freshDatabase(): Promise<FreshDatabase> {
+export async function freshDatabase(options: { sortedAsEnglish?: boolean } = {}): Promise<FreshDatabase> {
   const name = `onboarding_test_${process.pid}_${++created}`;
   await asAdmin(async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
+    // sortedAsEnglish: text sorts by English rules (ICU en-US), as in a database created under
+    // en_US.UTF-8, rather than by code point: every order a repository answers with must then be
+    // made explicit to match SQLite's.
+    const locale = options.sortedAsEnglish ? " LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'" : '';
+    await c.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'${locale}`);
   });
   const url = new URL(TEST_DATABASE_URL!);
   url.pathname = `/${name}`;

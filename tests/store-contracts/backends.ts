@@ -20,9 +20,10 @@ import { createPostgresWebhookStore } from '../../storage/postgres/webhook-store
 import { openSqliteStorage, sqliteStorage } from '../../storage/sqlite-storage';
 import type { OfficeRecord, OfficeStore } from '../../storage/types';
 import type { WebhookStore } from '../../storage/webhook-store';
-import { describeIfPostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { forEachBackendOf, type BackendKind } from './per-backend';
 
-export type BackendKind = 'sqlite' | 'postgres';
+export type { BackendKind };
 
 export interface Stores {
   offices: OfficeStore;
@@ -111,29 +112,9 @@ function postgresBackend() {
   };
 }
 
-/**
- * Defines the cases of `body` once per backend. `backend()` is the current test's fresh backend;
- * `kind` lets a case that only one backend can show (a lock held while another server claims) be
- * defined for that backend alone.
- */
+/** The cases of `body` on a fresh SQLite file and on PostgreSQL (per-backend.ts). */
 export function forEachBackend(suite: string, body: (backend: () => Backend, kind: BackendKind) => void): void {
-  describe(`${suite} on SQLite`, () => {
-    const sqlite = sqliteBackend();
-    let current: Backend | undefined;
-    beforeEach(() => void (current = sqlite.open()));
-    afterEach(() => sqlite.close());
-    body(() => current!, 'sqlite');
-  });
-
-  describeIfPostgres(`${suite} on PostgreSQL`, () => {
-    const postgres = postgresBackend();
-    let current: Backend | undefined;
-    beforeAll(() => postgres.start());
-    afterAll(() => postgres.stop());
-    beforeEach(async () => void (current = await postgres.open()));
-    afterEach(() => postgres.endOthers());
-    body(() => current!, 'postgres');
-  });
+  forEachBackendOf(suite, { sqlite: sqliteBackend, postgres: postgresBackend }, body);
 }
 
 /** An office row for the foreign keys of notes and history. */

@@ -25,9 +25,10 @@ import { PostgresUnitOfWork } from '../../storage/postgres/unit-of-work';
 import type { ProgrammeStore } from '../../storage/programme-store';
 import { openSqliteStorage } from '../../storage/sqlite-storage';
 import type { OfficeStore } from '../../storage/types';
-import { describeIfPostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { forEachBackendOf, type BackendKind } from './per-backend';
 
-export type BackendKind = 'sqlite' | 'postgres';
+export type { BackendKind };
 
 export const START = '2026-03-02T09:00:00.000Z';
 
@@ -135,23 +136,9 @@ function postgresBackend() {
   };
 }
 
+/** The cases of `body` on a fresh SQLite file and on PostgreSQL (per-backend.ts). */
 export function forEachMailExportBackend(suite: string, body: (backend: () => Backend, kind: BackendKind) => void): void {
-  describe(`${suite} on SQLite`, () => {
-    const sqlite = sqliteBackend();
-    let current: Backend | undefined;
-    beforeEach(() => void (current = sqlite.open()));
-    afterEach(() => sqlite.close());
-    body(() => current!, 'sqlite');
-  });
-
-  describeIfPostgres(`${suite} on PostgreSQL`, () => {
-    const postgres = postgresBackend();
-    let current: Backend | undefined;
-    beforeAll(() => postgres.start());
-    afterAll(() => postgres.stop());
-    beforeEach(async () => void (current = await postgres.open()));
-    body(() => current!, 'postgres');
-  });
+  forEachBackendOf(suite, { sqlite: sqliteBackend, postgres: postgresBackend }, body);
 }
 
 /** Both backends at once, for comparing their answers to the same writes (PostgreSQL when TEST_DATABASE_URL is set). */

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { Engine } from '../../engine/engine';
 import type { OfficeEvent } from '../../machines/events';
 import { migrate, openDatabase, type Db } from '../../storage/db';
@@ -21,9 +21,10 @@ import { PostgresUnitOfWork } from '../../storage/postgres/unit-of-work';
 import { createProgrammeStore, type ProgrammeStore } from '../../storage/programme-store';
 import { createSqliteReportStore, type ReportStore } from '../../storage/report-store';
 import type { OfficeRecord, OfficeStore } from '../../storage/types';
-import { describeIfPostgres, freshDatabase, TEST_DATABASE_URL, type FreshDatabase } from '../helpers/postgres';
+import { freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { forEachBackendOf, type BackendKind } from './per-backend';
 
-export type BackendKind = 'sqlite' | 'postgres';
+export type { BackendKind };
 
 /** The repositories of one connection (SQLite) or pool (PostgreSQL), and an engine on them. */
 export interface Server {
@@ -69,24 +70,6 @@ function sqliteBackend() {
   };
 }
 
-/**
- * A fresh database whose text sorts by English rules (ICU en-US), as one created under en_US.UTF-8
- * does, rather than by code point as the test server's default does: every order the repositories
- * answer with must then be made explicit to match SQLite's.
- */
-async function linguisticDatabase(): Promise<FreshDatabase> {
-  const database = await freshDatabase();
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE ${database.name}`);
-    await admin.query(`CREATE DATABASE ${database.name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`);
-  } finally {
-    await admin.end();
-  }
-  return database;
-}
-
 function postgresBackend() {
   let database: FreshDatabase | undefined;
   const pools: Pool[] = [];
@@ -99,7 +82,7 @@ function postgresBackend() {
   let tables = '';
   return {
     async start() {
-      database = await linguisticDatabase();
+      database = await freshDatabase({ sortedAsEnglish: true });
       const pool = createPool({ url: database.url, poolSize: 1 });
       try {
         await migratePostgres(pool);
@@ -126,24 +109,9 @@ function postgresBackend() {
   };
 }
 
-/** Defines the cases of `body` once per backend; `backend()` is the current test's empty database. */
+/** The cases of `body` on a fresh SQLite file and on PostgreSQL (per-backend.ts). */
 export function forEachProgrammeBackend(suite: string, body: (backend: () => Backend, kind: BackendKind) => void): void {
-  describe(`${suite} on SQLite`, () => {
-    const sqlite = sqliteBackend();
-    let current: Backend | undefined;
-    beforeEach(() => void (current = sqlite.open()));
-    afterEach(() => sqlite.close());
-    body(() => current!, 'sqlite');
-  });
-
-  describeIfPostgres(`${suite} on PostgreSQL`, () => {
-    const postgres = postgresBackend();
-    let current: Backend | undefined;
-    beforeAll(() => postgres.start());
-    afterAll(() => postgres.stop());
-    beforeEach(async () => void (current = await postgres.open()));
-    body(() => current!, 'postgres');
-  });
+  forEachBackendOf(suite, { sqlite: sqliteBackend, postgres: postgresBackend }, body);
 }
 
 /** An instant in 2026, from a month (1–12), a day and optionally hours and minutes (UTC). */

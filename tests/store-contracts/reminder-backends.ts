@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Db } from '../../storage/db';
 import type { OutboxStore } from '../../storage/outbox-store';
 import { migratePostgres } from '../../storage/postgres/migrate';
@@ -25,9 +25,10 @@ import { openSqliteStorage } from '../../storage/sqlite-storage';
 import type { StuckStore } from '../../storage/stuck-store';
 import type { OfficeStore } from '../../storage/types';
 import type { WorkshopCalendar } from '../../storage/workshop-calendar';
-import { describeIfPostgres, freshDatabase, TEST_DATABASE_URL, type FreshDatabase } from '../helpers/postgres';
+import { freshDatabase, type FreshDatabase } from '../helpers/postgres';
+import { forEachBackendOf, type BackendKind } from './per-backend';
 
-export type BackendKind = 'sqlite' | 'postgres';
+export type { BackendKind };
 
 export interface Server {
   offices: OfficeStore;
@@ -78,23 +79,6 @@ function sqliteBackend() {
   };
 }
 
-/**
- * A fresh database whose text sorts by English rules (ICU en-US), as one created under en_US.UTF-8
- * does: every order the repositories answer with must then be made explicit to match SQLite's.
- */
-async function linguisticDatabase(): Promise<FreshDatabase> {
-  const database = await freshDatabase();
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE ${database.name}`);
-    await admin.query(`CREATE DATABASE ${database.name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`);
-  } finally {
-    await admin.end();
-  }
-  return database;
-}
-
 function postgresBackend() {
   let database: FreshDatabase | undefined;
   const pools: Pool[] = [];
@@ -114,7 +98,7 @@ function postgresBackend() {
   let tables = '';
   return {
     async start() {
-      database = await linguisticDatabase();
+      database = await freshDatabase({ sortedAsEnglish: true });
       const pool = createPool({ url: database.url, poolSize: 1 });
       try {
         await migratePostgres(pool);
@@ -153,24 +137,9 @@ function postgresBackend() {
   };
 }
 
-/** Defines the cases of `body` once per backend; `backend()` is the current test's empty database. */
+/** The cases of `body` on a fresh SQLite file and on PostgreSQL (per-backend.ts). */
 export function forEachReminderBackend(suite: string, body: (backend: () => Backend, kind: BackendKind) => void): void {
-  describe(`${suite} on SQLite`, () => {
-    const sqlite = sqliteBackend();
-    let current: Backend | undefined;
-    beforeEach(() => void (current = sqlite.open()));
-    afterEach(() => sqlite.close());
-    body(() => current!, 'sqlite');
-  });
-
-  describeIfPostgres(`${suite} on PostgreSQL`, () => {
-    const postgres = postgresBackend();
-    let current: Backend | undefined;
-    beforeAll(() => postgres.start());
-    afterAll(() => postgres.stop());
-    beforeEach(async () => void (current = await postgres.open()));
-    body(() => current!, 'postgres');
-  });
+  forEachBackendOf(suite, { sqlite: sqliteBackend, postgres: postgresBackend }, body);
 }
 
 /** An instant in 2026 (UTC), from a month, a day and optionally hours, minutes and milliseconds. */
