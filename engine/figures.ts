@@ -1,8 +1,7 @@
-import { DateTime } from 'luxon';
 import type { ReminderPolicy } from '../machines/meta';
 import { FIGURE_NAMES, type FigureName, type FiguresStore } from '../storage/figures-store';
 import { zoneOf } from './business-hours';
-import { durationMs } from './reminder-policies';
+import { deadlineOf } from './deadlines';
 
 /**
  * The programme's headline figures, one definition each (the SQL in storage/figures-store.ts):
@@ -132,13 +131,4 @@ export async function figuresAsOf(
   const stalledIds = new Set(stalled.map((s) => s.officeId));
   const stuckIds = new Set(stalled.filter((s) => s.escalated).map((s) => s.officeId));
   return { figures: { ...await store.countStateFiguresAsOf(end), stalled: stalledIds.size, stuck: stuckIds.size }, stalled };
-}
-
-/** As `Reminders.deadlineOf`: the SLA from entry, or the start of the day after the workshop in the office's zone. */
-function deadlineOf(policy: ReminderPolicy, enteredAt: string, workshopEnd: string | undefined, zone: () => string): number {
-  if (policy.until === 'workshopEnd' && workshopEnd) {
-    const day = DateTime.fromISO(workshopEnd, { zone: zone() }).plus({ days: 1 }).startOf('day');
-    if (day.isValid) return day.toMillis();
-  }
-  return Date.parse(enteredAt) + durationMs(policy.sla);
 }

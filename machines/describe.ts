@@ -102,3 +102,6 @@ export function eventsByState(root: StateDescription = describeMachine().root): 
   for (const state of root.states) walk(state, rootEvents);
   return events;
 }
+
+/** The top-level stage a state path belongs to (`site.survey` → `site`). */
+export const stageOfPath = (path: string): string => path.split('.')[0]!;

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { ReminderPolicy } from '../machines/meta';
-import { allStates, eventsByState } from '../machines/describe';
+import { allStates, eventsByState, stageOfPath } from '../machines/describe';
 import { languageOf, stateLabel } from '../machines/labels';
 import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications/links';
 import type { Outbox } from '../notifications/outbox';
@@ -13,6 +13,7 @@ import { EngineError, officeNotFound } from '../engine/errors';
 import { assertInRange } from '../engine/dates';
 import { nextBusinessMoment, zoneOf } from '../engine/business-hours';
 import { durationMs, type PolicySet } from '../engine/reminder-policies';
+import { DAY_MS, daysOverdue, daysSince, deadlineOf, isOverdue } from '../engine/deadlines';
 import type { ReminderClockView, ReminderStatus, TimerKind } from '../engine/reminder-status';
 
 export type { ReminderClockView, ReminderStatus, TimerKind } from '../engine/reminder-status';
@@ -63,7 +64,6 @@ const TEMPLATE_LINKS: Record<string, LinkAction[]> = {
   installing: ['installed'],
 };
 
-const DAY = 86_400_000;
 const NOTHING_NEXT = { next_level: null, next_nominal_at: null, next_reminder_at: null } as const;
 /** Level reminders + 1 is the escalation. */
 const kindOf = (level: number, policy: ReminderPolicy): TimerKind => (level > policy.reminders ? 'escalation' : 'reminder');
@@ -138,7 +138,7 @@ export class Reminders {
       office_id: office.id,
       state,
       entry_seq: entrySeq,
-      stage: state.split('.')[0]!,
+      stage: stageOfPath(state),
       owner: STATE_META.get(state)?.owner ?? 'office',
       entered_at: at.toISOString(),
       deadline: deadline.toISOString(),
@@ -157,15 +157,9 @@ export class Reminders {
   }
 
   private async deadlineOf(office: OfficeRecord, policy: ReminderPolicy, at: Date, zone: string): Promise<Date> {
-    if (policy.until === 'workshopEnd') {
-      const workshopId = office.snapshot.context.workshopId;
-      const end = workshopId ? await this.deps.calendar.endDate(workshopId) : null;
-      if (end) {
-        const date = DateTime.fromISO(end, { zone }).plus({ days: 1 }).startOf('day');
-        if (date.isValid) return date.toJSDate();
-      }
-    }
-    return new Date(at.getTime() + durationMs(policy.sla));
+    const workshopId = office.snapshot.context.workshopId;
+    const end = policy.until === 'workshopEnd' && workshopId ? await this.deps.calendar.endDate(workshopId) : null;
+    return new Date(deadlineOf(policy, at.getTime(), end, () => zone));
   }
 
   async zoneOf(office: OfficeRecord): Promise<string> {
@@ -286,7 +280,7 @@ export class Reminders {
       office: { ...office, countryName: countryName(office.country, language) },
       state: { path: clock.state, label: stateLabel(clock.state, languageOf(language)), description: meta?.description ?? '' },
       since: longDate(clock.entered_at, zone, language),
-      days: Math.max(0, Math.floor((now.getTime() - Date.parse(clock.entered_at)) / DAY)),
+      days: daysSince(clock.entered_at, now.getTime()),
       deadline: longDate(clock.deadline, zone, language),
       reminder: { level, of: policy.reminders },
       coordinator: { email: coordinator },
@@ -302,12 +296,12 @@ export class Reminders {
     const t = now.getTime();
     const overdue = (await this.deps.store
       .clocks(office.id))
-      .filter((c) => Date.parse(c.deadline) <= t)
+      .filter((c) => isOverdue(c.deadline, c.paused_at, t))
       .map((c) => ({
         state: c.state,
         label: stateLabel(c.state),
         since: longDate(c.entered_at, zone, 'en'),
-        daysOverdue: Math.floor((t - Date.parse(c.deadline)) / DAY),
+        daysOverdue: daysOverdue(c.deadline, c.paused_at, t),
         remindersSent: c.reminders_sent,
         owner: c.owner === 'office' ? 'the office' : 'WIPO',
       }));
@@ -441,15 +435,13 @@ export class Reminders {
     const pause = await store.pause(office.id);
     const rows = await store.clocks(office.id);
     const clocks = rows.map((c): ReminderClockView => {
-      const until = c.paused_at ? Math.min(Date.parse(c.paused_at), t) : t;
-      const overdue = until - Date.parse(c.deadline);
       return {
         state: c.state,
         owner: c.owner,
         enteredAt: c.entered_at,
         deadline: c.deadline,
-        stalled: overdue >= 0,
-        daysOverdue: Math.max(0, Math.floor(overdue / DAY)),
+        stalled: isOverdue(c.deadline, c.paused_at, t),
+        daysOverdue: daysOverdue(c.deadline, c.paused_at, t),
         remindersSent: c.reminders_sent,
         escalated: c.escalated_at !== null,
         nextReminderAt: c.paused_at ? null : c.next_reminder_at,
@@ -482,8 +474,8 @@ export class Reminders {
 }
 
 function isoDuration(ms: number): string {
-  const days = Math.floor(ms / DAY);
-  const rest = ms - days * DAY;
+  const days = Math.floor(ms / DAY_MS);
+  const rest = ms - days * DAY_MS;
   const hours = Math.floor(rest / 3_600_000);
   const minutes = Math.floor((rest % 3_600_000) / 60_000);
   return `P${days}DT${hours}H${minutes}M`;

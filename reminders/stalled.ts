@@ -1,3 +1,4 @@
+import { daysOverdue, daysSince } from '../engine/deadlines';
 import type { StalledClock, StalledCounts, StuckStore } from '../storage/stuck-store';
 
 /**
@@ -49,14 +50,6 @@ export interface StuckViews {
   stalledOfficesByStage(now: Date): Promise<StalledCounts>;
 }
 
-const DAY = 86_400_000;
-
-/** Milliseconds overdue: a paused clock stopped counting when its pause began. */
-function overdueMs(row: { deadline: string; paused_at: string | null }, now: number): number {
-  const until = row.paused_at ? Math.min(Date.parse(row.paused_at), now) : now;
-  return until - Date.parse(row.deadline);
-}
-
 function toStuckRow(row: StalledClock, now: number): StuckRow {
   return {
     officeId: row.office_id,
@@ -65,8 +58,8 @@ function toStuckRow(row: StalledClock, now: number): StuckRow {
     state: row.state,
     owner: row.owner,
     enteredAt: row.entered_at,
-    daysInState: Math.max(0, Math.floor((now - Date.parse(row.entered_at)) / DAY)),
-    daysOverdue: Math.max(0, Math.floor(overdueMs(row, now) / DAY)),
+    daysInState: daysSince(row.entered_at, now),
+    daysOverdue: daysOverdue(row.deadline, row.paused_at, now),
     remindersSent: row.reminders_sent,
     lastEmailAt: row.last_email_at,
     nextReminderAt: row.paused_at ? null : row.next_reminder_at,

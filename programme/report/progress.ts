@@ -1,7 +1,8 @@
-import { allStates } from '../../machines/describe';
+import { allStates, stageOfPath } from '../../machines/describe';
 import type { Owner, ReminderPolicy } from '../../machines/meta';
 import type { PlannedWorkshop } from '../../storage/report-store';
 import type { Storage } from '../../storage/storage';
+import { daysOverdue, daysSince } from '../../engine/deadlines';
 import { connectionsAsOf, figuresAsOf, installationsAsOf, type Figures } from '../../engine/figures';
 import { lastCompleteQuarter, makePeriod, quarterOf, quartersBetween, type Period } from './period';
 
@@ -83,8 +84,6 @@ interface StateInfo {
   owner: Owner;
 }
 
-const DAY = 86_400_000;
-
 const stateInfo = new Map<string, StateInfo>(allStates().map((s) => [s.path, { label: s.meta.label, owner: s.meta.owner }]));
 
 /** The machine's own reminder policies, for a caller without the effective ones. */
@@ -92,7 +91,6 @@ function defaultPolicies(): Map<string, ReminderPolicy> {
   return new Map(allStates().flatMap((s) => (s.meta.reminders ? [[s.path, s.meta.reminders] as const] : [])));
 }
 
-const stageOf = (path: string) => path.split('.')[0]!;
 
 export interface ReportOptions {
   from?: string;
@@ -124,7 +122,7 @@ export async function computeProgressReport(deps: ProgressReportDeps, now: Date,
   for (const office of await figures.leavesAsOf(end)) {
     const info = offices.get(office.id);
     if (!info) continue;
-    const stage = stageOf(office.leaves[0] ?? 'prospect');
+    const stage = stageOfPath(office.leaves[0] ?? 'prospect');
     officesByStage[stage] = (officesByStage[stage] ?? 0) + 1;
     if (info.track === 'kit' && (stage === 'preparing' || stage === 'deployment')) preparingForDeployment++;
     if (office.leaves.includes('deployment.onHold')) awaitingGoldDisk++;
@@ -141,11 +139,11 @@ export async function computeProgressReport(deps: ProgressReportDeps, now: Date,
       country: info?.country ?? '',
       state: entry.state,
       stateLabel: state?.label ?? entry.state,
-      stage: stageOf(entry.state),
+      stage: stageOfPath(entry.state),
       owner: state?.owner ?? 'wipo',
       enteredAt: entry.enteredAt,
-      daysInState: Math.floor((endMs - enteredMs) / DAY),
-      daysOverdue: Math.floor((endMs - entry.deadline) / DAY),
+      daysInState: daysSince(enteredMs, endMs),
+      daysOverdue: daysOverdue(entry.deadline, null, endMs),
     };
   });
   const stalledIds = new Set(stalled.map((s) => s.officeId));

@@ -1,6 +1,6 @@
 import { officeStats } from '../../engine/queries';
 import { installationsByMonth, type Figures } from '../../engine/figures';
-import { allStates, type StateDescription } from '../../machines/describe';
+import { allStates, stageOfPath, type StateDescription } from '../../machines/describe';
 import type { Runtime } from '../../app/runtime';
 import type { StateFigures } from '../diagram/svg';
 
@@ -45,7 +45,7 @@ export async function overview(runtime: Runtime, now: Date): Promise<Overview> {
   // stalled and stuck figures of the states below.
   for (const s of states) {
     if (s.states.length === 0) continue;
-    const stage = s.path.split('.')[0]!;
+    const stage = stageOfPath(s.path);
     const below = leafStates.filter((l) => l.path.startsWith(s.path + '.'));
     // A stage counts its stalled offices once each; a region has one leaf per office, so its sum is exact.
     figures[s.path] =
