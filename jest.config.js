@@ -34,6 +34,19 @@ const POSTGRES_SUITES = [
   'journeys/manager',
   'journeys/webhooks',
   'journeys/analytics',
+  'journeys/mailbox',
+  'accounts',
+  'broadcast-progress',
+  'export-snapshot',
+  'fuzz',
+  'hook-failure',
+  'mailbox',
+  'model-based',
+  'openapi',
+  'outbox-in-doubt',
+  'reminders',
+  'reminders-server',
+  'report-pdf',
 ];
 
 /** @type {import('jest').Config} */
