@@ -47,6 +47,9 @@ const POSTGRES_SUITES = [
   'reminders',
   'reminders-server',
   'report-pdf',
+  'auth',
+  'figures',
+  'metrics',
 ];
 
 /** @type {import('jest').Config} */

@@ -3,7 +3,7 @@ import { ensureAdminAccount } from '../server/auth/bootstrap';
 import { hashSecret } from '../server/auth/secrets';
 import { registerOffice, startServer, type TestServer } from './helpers/server';
 import { rawRequest } from './helpers/raw-http';
-import { sqliteDb } from './helpers/sqlite';
+import { runSql } from './helpers/sqlite';
 
 const clock = fixedClock('2026-03-02T10:00:00Z');
 let server: TestServer;
@@ -80,7 +80,7 @@ test('sign-in sets an HttpOnly SameSite=Lax session cookie; a wrong password doe
   expect(JSON.parse(me.body)).toMatchObject({ actor: 'user:alice', role: 'coordinator' });
   // Only a hash of the session id is stored.
   const sessionId = decodeURIComponent(cookie.split('=')[1]!);
-  const stored = sqliteDb(server.runtime).prepare('SELECT id_hash FROM sessions').pluck().all() as string[];
+  const stored = (await runSql(server.runtime, 'SELECT id_hash FROM sessions')).map((r) => r.id_hash);
   expect(stored).toContain(hashSecret(sessionId));
   expect(stored).not.toContain(sessionId);
 });
@@ -160,7 +160,7 @@ test('API tokens are shown once, stored hashed, and stop working when revoked; a
   });
   expect(created.status).toBe(201);
   const { token, id } = JSON.parse(created.body) as { token: string; id: number };
-  const dump = JSON.stringify(sqliteDb(server.runtime).prepare('SELECT * FROM api_tokens').all());
+  const dump = JSON.stringify(await runSql(server.runtime, 'SELECT * FROM api_tokens'));
   expect(dump).not.toContain(token);
 
   const bearer = { Authorization: `Bearer ${token}` };

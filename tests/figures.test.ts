@@ -4,7 +4,7 @@ import { runSchedulerPass } from '../reminders/scheduler';
 import type { OfficeEvent } from '../machines/events';
 import { PATH } from './helpers/browser';
 import { api, startServer, type TestServer } from './helpers/server';
-import { sqliteDb } from './helpers/sqlite';
+import { runSql } from './helpers/sqlite';
 
 /**
  * One definition per headline figure: an office stalled in both regions of `preparing` is one
@@ -53,8 +53,8 @@ test('each figure once per office, kits apart from Internet connections', async 
     stalled: 3, // TWO-REGIONS once, INVITED, KIT-INSTALLED (not handed over within 30 days)
     stuck: 3,
   });
-  const stalledStates = sqliteDb(server.runtime).prepare("SELECT count(*) FROM sla_clocks WHERE office_id = 'TWO-REGIONS' AND deadline <= ?").pluck().get(clock.now().toISOString());
-  expect(stalledStates).toBe(2);
+  const [stalledStates] = await runSql(server.runtime, "SELECT count(*) AS n FROM sla_clocks WHERE office_id = 'TWO-REGIONS' AND deadline <= $1", [clock.now().toISOString()]);
+  expect(Number(stalledStates!.n)).toBe(2);
 });
 
 test('the installations chart adds up to the installed figure (a withdrawn office is in neither)', async () => {

@@ -9,7 +9,7 @@ import { fixedClock } from '../engine/clock';
 import { rawRequest } from './helpers/raw-http';
 import { TestSmtp } from './helpers/smtp';
 import { api, makeTempDir, registerOffice, removeTempDir, startServer, testConfig, type TestServer } from './helpers/server';
-import { sqliteDb } from './helpers/sqlite';
+import { runSql } from './helpers/sqlite';
 
 /** The value of one sample line of a Prometheus text exposition, or undefined if absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -185,9 +185,9 @@ describe('mail and scheduler metrics', () => {
     expect(sample((await scrape(server.url)).text, 'onboarding_scheduler_lag_seconds')).toBe(0);
     // Past the 30-day SLA with no scheduler pass: the first reminder is due and waiting.
     clock.advance(40 * 86_400_000);
-    const due = sqliteDb(server.runtime).prepare('SELECT min(next_reminder_at) AS at FROM sla_clocks').get() as { at: string };
+    const [due] = await runSql(server.runtime, 'SELECT min(next_reminder_at) AS at FROM sla_clocks');
     const lag = sample((await scrape(server.url)).text, 'onboarding_scheduler_lag_seconds')!;
-    expect(lag).toBe((clock.now().getTime() - Date.parse(due.at)) / 1000);
+    expect(lag).toBe((clock.now().getTime() - new Date(due!.at as string | Date).getTime()) / 1000);
     expect(lag).toBeGreaterThan(0);
 
     smtp.mode = 'permfail';
