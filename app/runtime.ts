@@ -21,6 +21,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics';
 import { createWebhookFeature, type WebhookFeature } from '../webhooks/feature';
 import { publicUrlOf } from '../notifications/addresses';
 import { createMailboxFeature, type MailboxFeature } from '../mailbox/feature';
+import { BroadcastResumer } from '../programme/broadcast-resumer';
 import { createWorkshopInvitations, type WorkshopInvitations } from '../programme/workshop-invitations';
 
 /** The composition root shared by the server, the CLI, the tests and the benchmarks. */
@@ -50,6 +51,8 @@ export interface Runtime {
   invitations: WorkshopInvitations;
   /** Replies and bounces read from the programme's mailbox (mailbox/). */
   mailbox: MailboxFeature;
+  /** Resumes broadcasts a stopped or dead process left unfinished (programme/broadcast-resumer.ts); `main` starts it. */
+  broadcasts: BroadcastResumer;
   close(): void;
 }
 
@@ -106,7 +109,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     if (!feed) engine.addHooks(live.hooks);
     const inspection = config.INSPECT_URL ? createInspectionBridge(config.INSPECT_URL) : undefined;
     if (inspection) engine.addHooks(inspection.hooks);
+    const broadcasts = new BroadcastResumer({ engine, store, programme }, config.SCHEDULER_INTERVAL_MS);
     const close = () => {
+      void broadcasts.stop();
       void webhooks.stop();
       void mailbox.stop();
       void feed?.close();
@@ -115,7 +120,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       reminders.transport.close();
       void storage.close();
     };
-    return { config, storage, health: storage.health, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, mailbox, close };
+    return { config, storage, health: storage.health, store, engine, importKinds, programme, accounts, live, reminders, metrics, webhooks, invitations, mailbox, broadcasts, close };
   } catch (error) {
     await storage.close();
     throw error;

@@ -32,6 +32,11 @@ export interface RunOptions {
   limit?: number;
   /** Called after each office's transaction has committed; tests use it to simulate a crash. */
   afterOffice?(row: { officeId: string; status: BroadcastRowStatus }): void;
+  /**
+   * Holds the broadcast's lease for `owner` while it runs, renewed before each batch, so that the
+   * resumers of other processes (programme/broadcast-resumer.ts) leave it alone until it stops.
+   */
+  lease?: { owner: string; ms: number };
 }
 
 export async function createBroadcast(ctx: ProgrammeContext, spec: NewBroadcast, options: { actor: string }): Promise<Broadcast> {
@@ -63,6 +68,11 @@ export const YIELD_EVERY = 20;
 /** Background runs of this process, by broadcast id: a second start joins the first. */
 const running = new Map<string, Promise<BroadcastView>>();
 
+/** The lease of this process's background runs: renewed every batch, so a minute outlasts any stall but a dead server's. */
+export const BROADCAST_LEASE = { owner: `broadcasts-${process.pid}-${randomUUID().slice(0, 8)}`, ms: 60_000 };
+
+export const isRunningHere = (id: string): boolean => running.has(id);
+
 /** The run itself, one batch of offices per step; the caller decides whether to pause between steps. */
 async function* steps(ctx: ProgrammeContext, id: string, options: RunOptions): AsyncGenerator<void, BroadcastView> {
   const broadcast = await loadBroadcast(ctx, id);
@@ -71,6 +81,12 @@ async function* steps(ctx: ProgrammeContext, id: string, options: RunOptions): A
   const event = parsed.event;
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   while (budget > 0) {
+    if (options.lease) {
+      const now = ctx.engine.clock.now();
+      // Refused only when another process took an expired lease; both runs are still safe, each
+      // office being taken in its own transaction, once.
+      await ctx.programme.leaseBroadcast(id, options.lease.owner, now.toISOString(), new Date(now.getTime() + options.lease.ms).toISOString());
+    }
     const rows = await ctx.programme.pendingRows(id, Math.min(YIELD_EVERY, budget));
     if (rows.length === 0) break;
     for (const row of rows) {
@@ -103,7 +119,7 @@ export async function runBroadcastInBackground(ctx: ProgrammeContext, id: string
   if (existing) return existing;
   // Registered before the first await, so that a second start in the meantime joins this one.
   const promise: Promise<BroadcastView> = (async () => {
-    const run = steps(ctx, id, options);
+    const run = steps(ctx, id, { lease: BROADCAST_LEASE, ...options });
     for (;;) {
       const step = await run.next();
       if (step.done) return { ...step.value, running: false };

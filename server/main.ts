@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   runtime.reminders.start(logger);
   runtime.webhooks.start(logger);
   runtime.mailbox.start(logger);
+  runtime.broadcasts.start(logger);
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

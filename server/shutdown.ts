@@ -40,7 +40,7 @@ export function installShutdown(server: Server, runtime: Runtime, logger: Logger
     }
     let code = 0;
     try {
-      await Promise.all([runtime.reminders.stop(), runtime.webhooks.stop(), runtime.mailbox.stop()]);
+      await Promise.all([runtime.reminders.stop(), runtime.webhooks.stop(), runtime.mailbox.stop(), runtime.broadcasts.stop()]);
     } catch (error) {
       logger.error({ err: error }, 'stopping the reminders failed');
       code = 1;

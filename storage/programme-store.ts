@@ -229,6 +229,13 @@ export interface ProgrammeStore {
   ): Promise<boolean>;
   /** Marks the broadcast finished once no row is pending. */
   finishBroadcast(id: string, at: string): Promise<void>;
+  /** Unfinished broadcasts whose lease is missing or ran out by `now`, oldest first. */
+  abandonedBroadcasts(now: string, limit: number): Promise<string[]>;
+  /**
+   * Takes or renews the lease of an unfinished broadcast for `owner` until `until`: false when it
+   * is finished or another owner's lease runs past `now`.
+   */
+  leaseBroadcast(id: string, owner: string, now: string, until: string): Promise<boolean>;
 }
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(', ');
@@ -333,6 +340,10 @@ export function createProgrammeStore(db: Db): ProgrammeStore {
       WHERE broadcast_id = ? AND position = ? AND status = 'pending'`),
     finishBroadcast: db.prepare(`UPDATE broadcasts SET finished_at = ? WHERE id = ? AND finished_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM broadcast_offices WHERE broadcast_id = ? AND status = 'pending')`),
+    abandonedBroadcasts: db.prepare<[string, number], string>(`SELECT id FROM broadcasts
+      WHERE finished_at IS NULL AND (lease_until IS NULL OR lease_until <= ?) ORDER BY created_at, id LIMIT ?`).pluck(),
+    leaseBroadcast: db.prepare(`UPDATE broadcasts SET lease_owner = @owner, lease_until = @until
+      WHERE id = @id AND finished_at IS NULL AND (lease_owner IS NULL OR lease_owner = @owner OR lease_until IS NULL OR lease_until <= @now)`),
   };
 
   const toBroadcast = (r: { id: string; kind: string; event: string; description: string; actor: string; created_at: string; finished_at: string | null }): Broadcast => ({
@@ -489,5 +500,7 @@ export function createProgrammeStore(db: Db): ProgrammeStore {
     finishRow: (id: string, position: number, status: Exclude<BroadcastRowStatus, 'pending'>, message: string | null, version: number | null, at: string) =>
       s.finishRow.run(status, message, version, at, id, position).changes === 1,
     finishBroadcast: (id: string, at: string) => void s.finishBroadcast.run(at, id, id),
+    abandonedBroadcasts: (now: string, limit: number) => s.abandonedBroadcasts.all(now, limit),
+    leaseBroadcast: (id: string, owner: string, now: string, until: string) => s.leaseBroadcast.run({ id, owner, now, until }).changes === 1,
   });
 }

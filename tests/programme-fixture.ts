@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
-import { loadConfig } from '../config/env';
+import { loadConfig, type Config } from '../config/env';
 import { fixedClock } from '../engine/clock';
 import { importJsonLines } from '../engine/import';
 import { createApp } from '../server/app';
@@ -23,10 +23,15 @@ export interface ProgrammeFixture {
   close(keepFiles?: boolean): Promise<void>;
 }
 
-export async function openFixture(now: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'programme-test-'))): Promise<ProgrammeFixture> {
+export async function openFixture(
+  now: string,
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'programme-test-')),
+  /** Settings beside the file's, e.g. DATABASE_URL for a runtime on PostgreSQL. */
+  settings: Partial<Config> = {},
+): Promise<ProgrammeFixture> {
   const dbPath = path.join(dir, 'onboarding.db');
   const clock = fixedClock(now);
-  const config = loadConfig(process.env, { DATABASE_PATH: dbPath, DEMO_DATA: 'off', LOG_LEVEL: 'silent' });
+  const config = loadConfig(process.env, { DATABASE_PATH: dbPath, DEMO_DATA: 'off', LOG_LEVEL: 'silent', ...settings });
   const runtime = await openRuntime(config, { clock });
   let server: Server | undefined;
   return {

@@ -331,5 +331,24 @@ export function createPostgresProgrammeStore(unit: PostgresUnitOfWork): Programm
         [at, id],
       );
     },
+    async abandonedBroadcasts(now, limit) {
+      const rows = await q<{ id: string }>(
+        `SELECT id FROM broadcasts WHERE finished_at IS NULL AND (lease_until IS NULL OR lease_until <= $1)
+         ORDER BY created_at, ${binary('id')} LIMIT $2`,
+        [now, limit],
+      );
+      return rows.map((r) => r.id);
+    },
+    async leaseBroadcast(id, owner, now, until) {
+      // One statement: of two servers taking the same expired lease at once, the second's update
+      // waits for the first's row lock, then finds the lease live and another owner's.
+      const rows = await q(
+        `UPDATE broadcasts SET lease_owner = $2, lease_until = $4
+         WHERE id = $1 AND finished_at IS NULL AND (lease_owner IS NULL OR lease_owner = $2 OR lease_until IS NULL OR lease_until <= $3)
+         RETURNING id`,
+        [id, owner, now, until],
+      );
+      return rows.length === 1;
+    },
   };
 }
