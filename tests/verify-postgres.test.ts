@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { verify } from '../engine/verify';
-import { kitHappyPath, sampleEvent } from './fixtures/events';
+import { seedEightEventsDown } from './fixtures/events';
 import { describeIfPostgres, freshDatabase, type FreshDatabase } from './helpers/postgres';
 import { makeTempDir, removeTempDir, runCli, testConfig } from './helpers/server';
 import { runSql } from './helpers/sqlite';
@@ -32,12 +32,7 @@ describeIfPostgres('verify on PostgreSQL', () => {
   let database: FreshDatabase;
   let runtime: Runtime;
 
-  async function seed(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      await runtime.engine.register({ id, name: id, country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
-      for (const type of kitHappyPath.slice(0, 8)) await runtime.engine.apply(id, sampleEvent(type), { actor: 'test' });
-    }
-  }
+  const seed = (ids: string[]) => seedEightEventsDown(runtime.engine, ids);
 
   beforeEach(async () => {
     dir = makeTempDir();

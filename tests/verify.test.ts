@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../app/runtime';
 import { verify } from '../engine/verify';
-import { kitHappyPath, sampleEvent } from './fixtures/events';
+import { sampleEvent, seedEightEventsDown } from './fixtures/events';
 import { makeTempDir, removeTempDir, runCli, testConfig } from './helpers/server';
 import { sqliteDb } from './helpers/sqlite';
 
@@ -16,13 +16,7 @@ let dir: string;
 let dbPath: string;
 let runtime: Runtime;
 
-/** Every office is registered and taken eight events down the kit happy path. */
-async function seed(ids: string[]): Promise<void> {
-  for (const id of ids) {
-    await runtime.engine.register({ id, name: id, country: 'BR', language: 'pt', track: 'kit', contacts: [] }, { actor: 'test' });
-    for (const type of kitHappyPath.slice(0, 8)) await runtime.engine.apply(id, sampleEvent(type), { actor: 'test' });
-  }
-}
+const seed = (ids: string[]) => seedEightEventsDown(runtime.engine, ids);
 
 beforeEach(async () => {
   dir = makeTempDir();
