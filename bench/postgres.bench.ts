@@ -1,10 +1,11 @@
 /**
- * Issue 15 §5, the parts that run without the HTTP server on PostgreSQL: (a) the floor — raw `pg`,
- * one connection, per event `BEGIN; SELECT … FOR UPDATE; transition(); the engine's writes; COMMIT`;
- * (b) `engine.apply` on PostgreSQL in-process, core engine without the features' hooks; (b8) the
- * same with eight appliers sharing a pool of eight. Each variant has a fresh database of its own
- * with the same registered offices; the variants take turns block by block, so a change in the
- * machine's load falls on all of them. Opt-in: `npm run bench -- --only postgres`.
+ * Issue 15 §5 on PostgreSQL: (a) the floor — raw `pg`, one connection, per event `BEGIN; SELECT …
+ * FOR UPDATE; transition(); the engine's writes; COMMIT`; (b) `engine.apply` in-process, core engine
+ * without the features' hooks; (b8) the same with eight appliers sharing a pool of eight; (c) HTTP,
+ * eight keep-alive clients against one server process; (d) the same clients round-robin over three
+ * server processes on one database (bench/postgres-http.ts). Each variant has a fresh database of
+ * its own with the same registered offices; the variants take turns block by block, so a change in
+ * the machine's load falls on all of them. Opt-in: `npm run bench -- --only postgres`.
  */
 import { Client } from 'pg';
 import { transition } from 'xstate';
@@ -16,11 +17,17 @@ import { migratePostgres } from '../storage/postgres/migrate';
 import { createPool } from '../storage/postgres/pool';
 import { PostgresUnitOfWork } from '../storage/postgres/unit-of-work';
 import { benchOfficeId, HAPPY_PATH_LENGTH, happyPath, round } from './lib';
+import { httpVariant, type HttpVariant, type Variant } from './postgres-http';
 import type { BenchArgs, BenchResult } from './result';
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BLOCK = 50;
-const office = (i: number) => ({ id: benchOfficeId(i), name: `Bench office ${i}`, country: 'FR', language: 'fr', track: 'kit' as const, contacts: [] });
+const HTTP_CLIENTS = 8;
+// A contact, so the servers of (c) and (d) queue and send the circular: (d) checks it goes out once.
+const office = (i: number) => ({
+  id: benchOfficeId(i), name: `Bench office ${i}`, country: 'FR', language: 'fr', track: 'kit' as const,
+  contacts: [{ name: `Director ${i}`, email: `director${i}@ipo.example.org` }],
+});
 
 async function admin(sql: string): Promise<void> {
   const client = new Client({ connectionString: SERVER_URL });
@@ -38,14 +45,13 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
-interface Variant {
-  name: string;
-  /** Takes offices `from`..`from + count - 1` through the whole path; answers per-event latencies (ms). */
-  block(from: number, count: number): Promise<number[]>;
-  close(): Promise<void>;
+interface Prepared {
+  url: string;
+  engine: Engine;
+  unit: PostgresUnitOfWork;
 }
 
-async function prepare(name: string, offices: number): Promise<{ url: string; engine: Engine; unit: PostgresUnitOfWork }> {
+async function prepare(name: string, offices: number): Promise<Prepared> {
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
   const url = databaseUrl(name);
@@ -58,8 +64,7 @@ async function prepare(name: string, offices: number): Promise<{ url: string; en
 }
 
 /** (a) The floor: no project code between the driver and `transition()` in the measured loop. */
-async function floorVariant(name: string, offices: number): Promise<Variant> {
-  const { url, unit } = await prepare(name, offices);
+async function floorVariant({ url, unit }: Prepared): Promise<Variant> {
   await unit.pool.end();
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -110,8 +115,7 @@ async function floorVariant(name: string, offices: number): Promise<Variant> {
 }
 
 /** (b) engine.apply in-process; `appliers` offices at a time, each applier one office's path in order. */
-async function engineVariant(name: string, label: string, offices: number, appliers: number): Promise<Variant> {
-  const { engine, unit } = await prepare(name, offices);
+async function engineVariant({ engine, unit }: Prepared, label: string, appliers: number): Promise<Variant> {
   return {
     name: label,
     async block(from, count) {
@@ -144,26 +148,47 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
   }
   const offices = Math.min(args.offices, 2000);
   const tag = `bench_pg_${process.pid}`;
-  args.log(`postgres: registering ${offices} offices in three databases`);
-  const variants = [
-    await floorVariant(`${tag}_a`, offices),
-    await engineVariant(`${tag}_b`, 'b_engine_apply', offices, 1),
-    await engineVariant(`${tag}_b8`, 'b8_engine_apply_8', offices, 8),
-  ];
-  const latencies = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  const seconds = new Map<string, number>(variants.map((v) => [v.name, 0]));
+  const databases: string[] = [];
+  const variants: Variant[] = [];
+  const http = new Map<string, HttpVariant>();
+  const latencies = new Map<string, number[]>();
+  const seconds = new Map<string, number>();
+  const integrity = new Map<string, Awaited<ReturnType<HttpVariant['check']>>>();
   try {
-    for (let from = 0; from < offices; from += BLOCK) {
+    const fresh = async (suffix: string) => {
+      databases.push(`${tag}_${suffix}`);
+      return await prepare(`${tag}_${suffix}`, offices);
+    };
+    args.log(`postgres: registering ${offices} offices in five databases`);
+    variants.push(await floorVariant(await fresh('a')));
+    variants.push(await engineVariant(await fresh('b'), 'b_engine_apply', 1));
+    variants.push(await engineVariant(await fresh('b8'), 'b8_engine_apply_8', 8));
+    for (const [suffix, label, servers] of [['c', 'c_http_1_server', 1], ['d', 'd_http_3_servers', 3]] as const) {
+      const { url, unit } = await fresh(suffix);
+      await unit.pool.end();
+      const v = await httpVariant(label, url, servers, HTTP_CLIENTS);
+      variants.push(v);
+      http.set(label, v);
+    }
+    for (const v of variants) {
+      latencies.set(v.name, []);
+      seconds.set(v.name, 0);
+    }
+    for (let from = 0, b = 0; from < offices; from += BLOCK, b++) {
       const count = Math.min(BLOCK, offices - from);
-      for (const v of variants) {
+      // The order rotates from block to block, so no variant always follows the same one.
+      for (let k = 0; k < variants.length; k++) {
+        const v = variants[(b + k) % variants.length]!;
         const t0 = performance.now();
         latencies.get(v.name)!.push(...(await v.block(from, count)));
         seconds.set(v.name, seconds.get(v.name)! + (performance.now() - t0) / 1000);
       }
+      args.log(`  block ${b + 1}/${Math.ceil(offices / BLOCK)} done`);
     }
+    for (const [label, v] of http) integrity.set(label, await v.check(HAPPY_PATH_LENGTH));
   } finally {
-    for (const v of variants) await v.close();
-    for (const suffix of ['a', 'b', 'b8']) await admin(`DROP DATABASE IF EXISTS ${tag}_${suffix} WITH (FORCE)`);
+    for (const v of variants) await v.close().catch((error: unknown) => args.log(`postgres: closing ${v.name}: ${(error as Error).message}`));
+    for (const name of databases) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
   const events = offices * HAPPY_PATH_LENGTH;
   const rate = (name: string) => events / seconds.get(name)!;
@@ -174,5 +199,13 @@ export async function run(args: BenchArgs): Promise<BenchResult[]> {
   }
   results.push({ name: 'postgres.ratio_b_a', value: round(rate('b_engine_apply') / rate('a_floor'), 2), unit: 'x', note: 'target >= 0.7; one connection each' });
   results.push({ name: 'postgres.ratio_b8_a', value: round(rate('b8_engine_apply_8') / rate('a_floor'), 2), unit: 'x', note: 'eight appliers on a pool of eight against the one-connection floor' });
+  results.push({ name: 'postgres.ratio_d_c', value: round(rate('d_http_3_servers') / rate('c_http_1_server'), 2), unit: 'x', note: `target >= 0.9; ${HTTP_CLIENTS} clients on one server, then round-robin over three on one database` });
+  for (const [label, r] of integrity) {
+    const clean = r.forks === 0 && r.incomplete === 0 && r.duplicates === 0 && r.retried === 0;
+    results.push({
+      name: `postgres.${label}.forks`, value: r.forks, unit: 'offices',
+      note: `${clean ? 'clean' : 'NOT CLEAN'}: ${r.offices} offices, ${r.incomplete} short of the whole path; ${r.mails} mails queued, ${r.sent} sent, ${r.files} .eml files, ${r.duplicates} office+kind queued twice, ${r.retried} attempted twice`,
+    });
+  }
   return results;
 }
