@@ -15,7 +15,7 @@ import { ROOT } from './helpers/server';
 const FILES = fs.readdirSync(path.join(ROOT, 'storage', 'postgres', 'migrations')).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
 
 /** Columns PostgreSQL has and SQLite has not: the live stream's global id and the claims' leases. */
-const EXTRA_COLUMNS = ['broadcasts.lease_owner', 'broadcasts.lease_until', 'history.event_id', 'sla_clocks.lease_owner', 'sla_clocks.lease_until'];
+const EXTRA_COLUMNS = ['history.event_id', 'sla_clocks.lease_owner', 'sla_clocks.lease_until'];
 const JSONB = [
   'audit_log.details', 'broadcasts.event', 'history.from_states', 'history.payload', 'history.to_states',
   'offices.contacts', 'offices.entered_at', 'offices.snapshot', 'offices.states', 'outbox.attachments', 'outbox.recipients',
