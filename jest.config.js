@@ -56,6 +56,11 @@ const POSTGRES_SUITES = [
 module.exports = {
   // Also a project option, but read from here for every project.
   testTimeout: 60000,
+  // Each test file loads the whole server afresh, and some of every file's modules stay reachable after
+  // it (native handles, process listeners). Run in band, one process held them all and ran out of heap
+  // after ~200 files on a two-core machine; with a limit jest uses a worker and replaces it once the
+  // worker holds more than this after a file.
+  workerIdleMemoryLimit: '1536MB',
   projects: [
     { ...base, displayName: 'sqlite' },
     ...(process.env.TEST_DATABASE_URL
