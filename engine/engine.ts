@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { transition } from 'xstate';
 import type { OfficeEvent } from '../machines/events';
-import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
+import { OFFICE_MACHINE_VERSION } from '../machines/office';
 import type { HistoryEntry, OfficeRecord, OfficeStore } from '../storage/types';
 import { systemClock, type Clock } from './clock';
 import { EngineError, officeNotFound } from './errors';
@@ -14,6 +13,7 @@ import {
   fromStored,
   initialSnapshot,
   leafPaths,
+  nextSnapshot,
   stageOf,
   toStored,
   type ActiveNode,
@@ -178,9 +178,9 @@ export class Engine {
         throw versionMismatch(office, options.expectedVersion);
       }
       const before = fromStored(office.snapshot);
-      // Computed once: `transition` answers `before` itself when no transition is enabled, and
+      // Computed once: `nextSnapshot` answers `before` itself when no transition is enabled, and
       // only then is `can` asked (an action-only transition, DETAILS_UPDATED, also leaves it as is).
-      const [after] = before.status === 'active' ? transition(officeMachine, before, event) : [before];
+      const after = before.status === 'active' ? nextSnapshot(before, event) : before;
       if (before.status !== 'active' || (after === before && !before.can(event))) {
         const allowed = allowedEvents(before);
         throw new EngineError(
