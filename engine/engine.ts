@@ -255,7 +255,11 @@ export class Engine {
   }
 
   private async record(record: TransitionRecord): Promise<void> {
-    for (const hook of this.hooks) await hook.inTransaction?.(record);
+    for (const hook of this.hooks) {
+      // Most hooks have nothing to write for most events and answer at once: no turn of the queue for those.
+      const pending = hook.inTransaction?.(record);
+      if (pending) await pending;
+    }
     this.open.getStore()!.push(record);
   }
 }
