@@ -26,6 +26,8 @@ export interface TransitionRecord {
   /** The office row before this change; null for a registration. */
   previous: OfficeRecord | null;
   entry: HistoryEntry;
+  /** The event `apply` took (none for a registration); `entry` holds what was stored of it. */
+  event?: OfficeEvent;
   before: OfficeSnapshot | null;
   after: OfficeSnapshot;
   entered: ActiveNode[];
@@ -224,7 +226,7 @@ export class Engine {
         requestId: options.requestId ?? currentRequestId() ?? null,
       };
       await this.store.appendHistory(entry);
-      const record: TransitionRecord = { office: updated, previous: office, entry, before, after, entered, exited, at, startedAt };
+      const record: TransitionRecord = { office: updated, previous: office, entry, event, before, after, entered, exited, at, startedAt };
       await this.record(record);
       return record;
     });
