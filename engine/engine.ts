@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { transition } from 'xstate';
 import type { OfficeEvent } from '../machines/events';
-import { officeMachine, OFFICE_MACHINE_VERSION } from '../machines/office';
+import { OFFICE_MACHINE_VERSION } from '../machines/office';
 import type { HistoryEntry, OfficeRecord, OfficeStore } from '../storage/types';
 import { systemClock, type Clock } from './clock';
 import { EngineError, officeNotFound } from './errors';
@@ -14,6 +13,7 @@ import {
   fromStored,
   initialSnapshot,
   leafPaths,
+  nextSnapshot,
   stageOf,
   toStored,
   type ActiveNode,
@@ -26,6 +26,8 @@ export interface TransitionRecord {
   /** The office row before this change; null for a registration. */
   previous: OfficeRecord | null;
   entry: HistoryEntry;
+  /** The event `apply` took (none for a registration); `entry` holds what was stored of it. */
+  event?: OfficeEvent;
   before: OfficeSnapshot | null;
   after: OfficeSnapshot;
   entered: ActiveNode[];
@@ -178,9 +180,9 @@ export class Engine {
         throw versionMismatch(office, options.expectedVersion);
       }
       const before = fromStored(office.snapshot);
-      // Computed once: `transition` answers `before` itself when no transition is enabled, and
+      // Computed once: `nextSnapshot` answers `before` itself when no transition is enabled, and
       // only then is `can` asked (an action-only transition, DETAILS_UPDATED, also leaves it as is).
-      const [after] = before.status === 'active' ? transition(officeMachine, before, event) : [before];
+      const after = before.status === 'active' ? nextSnapshot(before, event) : before;
       if (before.status !== 'active' || (after === before && !before.can(event))) {
         const allowed = allowedEvents(before);
         throw new EngineError(
@@ -224,7 +226,7 @@ export class Engine {
         requestId: options.requestId ?? currentRequestId() ?? null,
       };
       await this.store.appendHistory(entry);
-      const record: TransitionRecord = { office: updated, previous: office, entry, before, after, entered, exited, at, startedAt };
+      const record: TransitionRecord = { office: updated, previous: office, entry, event, before, after, entered, exited, at, startedAt };
       await this.record(record);
       return record;
     });
@@ -255,7 +257,11 @@ export class Engine {
   }
 
   private async record(record: TransitionRecord): Promise<void> {
-    for (const hook of this.hooks) await hook.inTransaction?.(record);
+    for (const hook of this.hooks) {
+      // Most hooks have nothing to write for most events and answer at once: no turn of the queue for those.
+      const pending = hook.inTransaction?.(record);
+      if (pending) await pending;
+    }
     this.open.getStore()!.push(record);
   }
 }

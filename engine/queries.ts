@@ -3,12 +3,14 @@ import type { OfficeFilter, OfficeRecord, OfficeStore } from '../storage/types';
 import type { ReminderStatus } from './reminder-status';
 import { officeNotFound } from './errors';
 import { toOfficeView, type OfficeView } from './view';
+import type { TransitionRecord } from './engine';
 import { currentFigures } from './figures';
 import type { FiguresStore } from '../storage/figures-store';
 
 /** Where the views get each office's reminder status (reminders/reminders.ts). */
 export interface ReminderStatusSource {
-  status(office: OfficeRecord): Promise<ReminderStatus>;
+  /** `during`: the transition that produced `office`, in its own transaction still. */
+  status(office: OfficeRecord, now?: Date, during?: TransitionRecord): Promise<ReminderStatus>;
 }
 
 export async function getOfficeView(store: OfficeStore, id: string, reminders?: ReminderStatusSource): Promise<OfficeView> {
@@ -17,9 +19,13 @@ export async function getOfficeView(store: OfficeStore, id: string, reminders?: 
   return await officeView(office, reminders);
 }
 
-/** The view of an office already read (e.g. the one a transition has just written). */
-export async function officeView(office: OfficeRecord, reminders?: ReminderStatusSource): Promise<OfficeView> {
-  return toOfficeView(office, reminders ? await reminders.status(office) : null);
+/**
+ * The view of an office already read. `transition`: the one that has just written it, inside its
+ * transaction still (the events route): the view is built from its record, with the snapshot it
+ * resolved and the reminder reads its hooks made, rather than reading and resolving them again.
+ */
+export async function officeView(office: OfficeRecord, reminders?: ReminderStatusSource, transition?: TransitionRecord): Promise<OfficeView> {
+  return toOfficeView(office, reminders ? await reminders.status(office, undefined, transition) : null, transition?.after);
 }
 
 export async function listOfficeViews(

@@ -1,4 +1,4 @@
-import { initialTransition, type SnapshotFrom, type StateValue } from 'xstate';
+import { createActor, initialTransition, type SnapshotFrom, type StateValue } from 'xstate';
 import { officeEventTypes, type OfficeEventType } from '../machines/events';
 import { eventsByState } from '../machines/describe';
 import { officeMachine, type OfficeInput } from '../machines/office';
@@ -22,6 +22,36 @@ export function fromStored(stored: StoredSnapshot): OfficeSnapshot {
 
 export function initialSnapshot(input: OfficeInput): OfficeSnapshot {
   return initialTransition(officeMachine, input)[0];
+}
+
+type ActorScope = Parameters<typeof officeMachine.transition>[2];
+let inertScope: ActorScope | undefined;
+
+/**
+ * The snapshot after `event`, as XState's pure `transition()` computes it, the actions not run.
+ * `transition()` builds a throwaway actor for its scope on every call, and constructing it runs the
+ * machine's initial transition: about a third of each call. The machine spawns and invokes nothing,
+ * so one inert scope, made once, serves every call; its executor drops the actions as the engine
+ * always did with the ones `transition()` returns. Answers `before` itself when nothing is enabled.
+ */
+export function nextSnapshot(before: OfficeSnapshot, event: Parameters<OfficeSnapshot['can']>[0]): OfficeSnapshot {
+  inertScope ??= inertScopeOf();
+  return officeMachine.transition(before, event, inertScope);
+}
+
+function inertScopeOf(): ActorScope {
+  const self = createActor(officeMachine, { input: { track: 'kit' } });
+  return {
+    self,
+    id: '',
+    sessionId: '',
+    system: self.system,
+    defer: () => {},
+    logger: () => {},
+    stopChild: () => {},
+    emit: () => {},
+    actionExecutor: () => {},
+  };
 }
 
 

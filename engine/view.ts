@@ -1,6 +1,6 @@
 import type { OfficeRecord } from '../storage/types';
 import type { ReminderStatus } from './reminder-status';
-import { allowedEvents, fromStored } from './snapshot';
+import { allowedEvents, fromStored, type OfficeSnapshot } from './snapshot';
 
 /** The public shape of an office, as the API returns it. */
 export interface OfficeView {
@@ -23,7 +23,8 @@ export interface OfficeView {
   reminders: ReminderStatus | null;
 }
 
-export function toOfficeView(office: OfficeRecord, reminders: ReminderStatus | null = null): OfficeView {
+/** `snapshot`: the office's resolved snapshot when the caller has it (a transition's `after`), else resolved from the record. */
+export function toOfficeView(office: OfficeRecord, reminders: ReminderStatus | null = null, snapshot?: OfficeSnapshot): OfficeView {
   return {
     id: office.id,
     name: office.name,
@@ -36,7 +37,7 @@ export function toOfficeView(office: OfficeRecord, reminders: ReminderStatus | n
     states: office.states,
     version: office.version,
     enteredAt: office.enteredAt,
-    allowedEvents: allowedEvents(fromStored(office.snapshot)),
+    allowedEvents: allowedEvents(snapshot ?? fromStored(office.snapshot)),
     context: office.snapshot.context,
     createdAt: office.createdAt,
     updatedAt: office.updatedAt,

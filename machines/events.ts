@@ -82,6 +82,14 @@ export function isOfficeEventType(type: string): type is OfficeEventType {
   return Object.prototype.hasOwnProperty.call(eventPayloads, type);
 }
 
+/** Events `parseOfficeEvent` answered: parsing one again gives the same event (every schema is idempotent). */
+const parsedEvents = new WeakSet<object>();
+
+/** Whether `event` is an answer of `parseOfficeEvent`, so a later reader need not parse it again. */
+export function isParsedEvent(event: object): boolean {
+  return parsedEvents.has(event);
+}
+
 /** Parses `{type, ...payload}`; unknown keys are stripped so history holds only what the machine reads. */
 export function parseOfficeEvent(
   raw: unknown,
@@ -101,5 +109,7 @@ export function parseOfficeEvent(
   if (!parsed.success) {
     return { ok: false, message: `Invalid payload for ${type}.`, issues: parsed.error.issues };
   }
-  return { ok: true, event: { type, ...parsed.data } as OfficeEvent };
+  const event = { type, ...parsed.data } as OfficeEvent;
+  parsedEvents.add(event);
+  return { ok: true, event };
 }

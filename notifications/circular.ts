@@ -32,6 +32,8 @@ export interface ComposedLetter {
 export interface OfficeContacts {
   zoneOf(office: OfficeRecord): Promise<string>;
   coordinatorOf(officeId: string): Promise<string>;
+  /** Both for the office a transition changed, sharing the reads of that transition's other hooks. */
+  contactsDuring?(record: TransitionRecord): Promise<{ zone: string; coordinator: string }>;
 }
 
 export interface CircularLettersDeps {
@@ -72,7 +74,7 @@ export class CircularLetters {
     if (record.at.getTime() < this.deps.now().getTime() - LIVE_TOLERANCE_MS) return;
     const payloadRef = record.entry.payload.letterRef;
     const letterRef = typeof payloadRef === 'string' && payloadRef.trim() ? payloadRef.trim() : defaultLetterRef(record.office.id, record.office.version);
-    const letter = await this.compose(record.office, { letterRef, at: record.at, entry: { state: INVITED, enteredAt: record.at } });
+    const letter = await this.compose(record.office, { letterRef, at: record.at, entry: { state: INVITED, enteredAt: record.at }, during: record });
     await this.deps.outbox.enqueue(
       {
         officeId: record.office.id,
@@ -95,9 +97,11 @@ export class CircularLetters {
    * The letter for one office. With `entry` its links are signed for that state entry; without it
    * (a preview) they are shown as placeholders and nothing is signed.
    */
-  async compose(office: OfficeRecord, options: { letterRef: string; at: Date; entry?: LinkEntry }): Promise<ComposedLetter> {
+  async compose(office: OfficeRecord, options: { letterRef: string; at: Date; entry?: LinkEntry; during?: TransitionRecord }): Promise<ComposedLetter> {
     const language = languageOf(office.language);
-    const zone = await this.deps.reminders.zoneOf(office);
+    const { reminders } = this.deps;
+    const contacts = options.during && reminders.contactsDuring ? await reminders.contactsDuring(options.during) : undefined;
+    const zone = contacts?.zone ?? (await reminders.zoneOf(office));
     const expires = new Date(options.at.getTime() + this.deps.linkTtlMs);
     const base = this.deps.publicUrl.replace(/\/$/, '');
     const link = (action: 'confirm' | 'decline') =>
@@ -110,7 +114,7 @@ export class CircularLetters {
       internet: office.track === 'internet',
       links: { confirm: link('confirm'), decline: link('decline') },
       linkExpires: longDate(expires, zone, language),
-      coordinator: { email: await this.deps.reminders.coordinatorOf(office.id) },
+      coordinator: { email: contacts?.coordinator ?? (await reminders.coordinatorOf(office.id)) },
     });
     const recipients = [...new Set(office.contacts.map((c) => c.email.trim()).filter(Boolean))];
     return { recipients, subject: rendered.subject, text: rendered.text, html: rendered.html, language: rendered.language, letterRef: options.letterRef };

@@ -2,7 +2,7 @@ import { transition } from 'xstate';
 import type { Engine, EngineHooks, TransitionRecord } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { initialSnapshot } from '../engine/snapshot';
-import { parseOfficeEvent, type OfficeEvent, type OfficeEventType } from '../machines/events';
+import { isParsedEvent, parseOfficeEvent, type OfficeEvent, type OfficeEventType } from '../machines/events';
 import { officeMachine } from '../machines/office';
 import type { FocalPoint, ProgrammeStore } from '../storage/programme-store';
 
@@ -36,6 +36,9 @@ export function programmeHooks(store: ProgrammeStore): EngineHooks {
  * backfill replays rows written long ago): a row that no longer fits is an error, not a guess.
  */
 function payloadOf<T extends OfficeEventType>(record: TransitionRecord, type: T): Extract<OfficeEvent, { type: T }> {
+  // The event as the API parsed it (the history row holds exactly its payload): parsing it again
+  // would give the same event.
+  if (record.event?.type === type && isParsedEvent(record.event)) return record.event as Extract<OfficeEvent, { type: T }>;
   const parsed = parseOfficeEvent({ ...record.entry.payload, type: record.entry.type });
   if (!parsed.ok || parsed.event.type !== type) {
     throw new EngineError('invalid_input', `History row ${record.office.id}#${record.entry.seq} (${record.entry.type}) does not fit the ${type} schema.`, {

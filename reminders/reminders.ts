@@ -5,7 +5,7 @@ import { languageOf, stateLabel } from '../machines/labels';
 import { LINK_ACTIONS, type LinkAction, type LinkSigner } from '../notifications/links';
 import type { Outbox } from '../notifications/outbox';
 import type { Templates } from '../notifications/templates';
-import type { ClockAdvance, ClockRow, FiredTimer, ReminderStore } from '../storage/reminder-store';
+import type { ClockAdvance, ClockRow, FiredTimer, OfficeReminderSettings, PauseRow, ReminderStore } from '../storage/reminder-store';
 import type { WorkshopCalendar } from '../storage/workshop-calendar';
 import type { OfficeRecord } from '../storage/types';
 import type { Engine, EngineHooks, TransitionRecord } from '../engine/engine';
@@ -77,6 +77,14 @@ const LEAVES = new Set(allStates().filter((s) => s.states.length === 0).map((s) 
 const EVENTS_FROM = eventsByState();
 
 export class Reminders {
+  /**
+   * The office's settings and pause as one transition's hooks and its response read them: once per
+   * transition, however many clocks it starts and whichever hooks ask. Nothing a hook does changes
+   * either; keyed by the record, so they are gone with it.
+   */
+  private readonly settingsDuring = new WeakMap<TransitionRecord, Promise<OfficeReminderSettings>>();
+  private readonly pauseDuring = new WeakMap<TransitionRecord, Promise<PauseRow | undefined>>();
+
   constructor(readonly deps: RemindersDeps) {}
 
   get policies(): PolicySet {
@@ -95,7 +103,7 @@ export class Reminders {
       if (LEAVES.has(path)) await store.deleteClock(record.office.id, path);
     }
     for (const node of record.entered) {
-      if (node.isLeaf) await this.startClock(record.office, node.path, record.entry.seq, record.at);
+      if (node.isLeaf) await this.startClock(record.office, node.path, record.entry.seq, record.at, record);
     }
     if (record.previous && record.previous.country !== record.office.country) await this.retime(record.previous, record.office);
   }
@@ -126,14 +134,17 @@ export class Reminders {
     }
   }
 
-  /** Starts the SLA clock of one state entry with its first timer (level 1, at the deadline). */
-  async startClock(office: OfficeRecord, state: string, entrySeq: number, at: Date): Promise<void> {
+  /**
+   * Starts the SLA clock of one state entry with its first timer (level 1, at the deadline).
+   * `during`: the transition entering it (inside its transaction), whose reads it shares.
+   */
+  async startClock(office: OfficeRecord, state: string, entrySeq: number, at: Date, during?: TransitionRecord): Promise<void> {
     const policy = this.deps.policies.get(state);
     if (!policy) return;
     const { store } = this.deps;
-    const zone = await this.zoneOf(office);
+    const zone = zoneOf(office.country, (await (during ? this.settingsOfTransition(during) : store.officeSettings(office.id))).time_zone);
     const deadline = await this.deadlineOf(office, policy, at, zone);
-    const paused = await store.pause(office.id) !== undefined;
+    const paused = (await (during ? this.pauseOfTransition(during) : store.pause(office.id))) !== undefined;
     await store.insertClock({
       office_id: office.id,
       state,
@@ -168,6 +179,25 @@ export class Reminders {
 
   async coordinatorOf(officeId: string): Promise<string> {
     return (await this.deps.store.officeSettings(officeId)).coordinator_email ?? this.deps.config.coordinatorEmail;
+  }
+
+  /** The office's settings as of `record`'s transition, read once for all its hooks (call inside its transaction). */
+  private settingsOfTransition(record: TransitionRecord): Promise<OfficeReminderSettings> {
+    let settings = this.settingsDuring.get(record);
+    if (!settings) this.settingsDuring.set(record, (settings = this.deps.store.officeSettings(record.office.id)));
+    return settings;
+  }
+
+  private pauseOfTransition(record: TransitionRecord): Promise<PauseRow | undefined> {
+    let pause = this.pauseDuring.get(record);
+    if (!pause) this.pauseDuring.set(record, (pause = this.deps.store.pause(record.office.id)));
+    return pause;
+  }
+
+  /** Zone and coordinator of the office a transition changed, for its hooks (the circular letter): one read per transition. */
+  async contactsDuring(record: TransitionRecord): Promise<{ zone: string; coordinator: string }> {
+    const settings = await this.settingsOfTransition(record);
+    return { zone: zoneOf(record.office.country, settings.time_zone), coordinator: settings.coordinator_email ?? this.deps.config.coordinatorEmail };
   }
 
   /** Zone and coordinator of an office in one read. */
@@ -428,11 +458,15 @@ export class Reminders {
     return [...fired, ...pending];
   }
 
-  /** What the office view shows: next reminder and time left, pause, stalled/stuck, per-state clocks. */
-  async status(office: OfficeRecord, now: Date = this.deps.engine.clock.now()): Promise<ReminderStatus> {
+  /**
+   * What the office view shows: next reminder and time left, pause, stalled/stuck, per-state clocks.
+   * `during`: the transition that produced `office`, still in its transaction (the events route's
+   * answer), whose reads of the settings and the pause it shares.
+   */
+  async status(office: OfficeRecord, now: Date = this.deps.engine.clock.now(), during?: TransitionRecord): Promise<ReminderStatus> {
     const { store } = this.deps;
     const t = now.getTime();
-    const pause = await store.pause(office.id);
+    const pause = await (during ? this.pauseOfTransition(during) : store.pause(office.id));
     const rows = await store.clocks(office.id);
     const clocks = rows.map((c): ReminderClockView => {
       return {
@@ -467,7 +501,7 @@ export class Reminders {
           }
         : null,
       paused: pause ? { since: pause.paused_at, until: pause.until, reason: pause.reason, by: pause.actor } : null,
-      timeZone: await this.zoneOf(office),
+      timeZone: during ? zoneOf(office.country, (await this.settingsOfTransition(during)).time_zone) : await this.zoneOf(office),
       clocks,
     };
   }

@@ -44,6 +44,20 @@ export class SqliteUnitOfWork {
     return Promise.resolve(this.turn(statement));
   }
 
+  /**
+   * One repository call as a promise. In its turn (the common case: inside the flow's own
+   * transaction) the statement runs at once and the answer is one settled promise, not the three
+   * an async wrapper around `run` makes; a throw becomes a rejection, as from an async function.
+   */
+  private call(target: object, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
+    if (this.open && !this.owner.getStore()) return this.waitTurn(() => fn.apply(target, args));
+    try {
+      return Promise.resolve(fn.apply(target, args));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   private async waitTurn<T>(statement: () => T): Promise<T> {
     while (this.open && !this.owner.getStore()) await this.tail;
     return statement();
@@ -95,7 +109,7 @@ export class SqliteUnitOfWork {
   wrap<S extends object>(sync: S): Async<S> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(sync)) {
-      out[key] = typeof value === 'function' ? async (...args: unknown[]) => await Promise.resolve(this.turn(() => value.apply(sync, args))) : value;
+      out[key] = typeof value === 'function' ? (...args: unknown[]) => this.call(sync, value as (...a: unknown[]) => unknown, args) : value;
     }
     return out as Async<S>;
   }

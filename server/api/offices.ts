@@ -128,8 +128,8 @@ export function officeRoutes(runtime: Runtime): AnyRoute[] {
         if (!parsed.ok) throw new HttpError(400, 'invalid_event', parsed.message, { issues: parsed.issues });
         const expectedVersion = parseIfMatch(req.get('If-Match'));
         const view = await commits.run(async () => {
-          const { office } = await engine.apply(params.id, parsed.event, { actor, expectedVersion });
-          return await officeView(office, reminders);
+          const record = await engine.apply(params.id, parsed.event, { actor, expectedVersion });
+          return await officeView(record.office, reminders, record);
         });
         res.setHeader('ETag', etagOf(view.version));
         return view;
