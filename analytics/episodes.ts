@@ -274,6 +274,24 @@ async function extend(reader: HistoryReader, loaded: Loaded, version: string): P
  * instant is then a filter on them.
  */
 export async function loadHistory(reader: HistoryReader): Promise<History> {
+  // One build at a time per reader: a request arriving during the first build (seconds at 100,000
+  // offices) waits for it, then finds it current or extends it, instead of building it again.
+  const running = loading.get(reader);
+  const load = (running ?? Promise.resolve()).then(
+    () => loadNow(reader),
+    () => loadNow(reader),
+  );
+  loading.set(reader, load);
+  try {
+    return await load;
+  } finally {
+    if (loading.get(reader) === load) loading.delete(reader);
+  }
+}
+
+const loading = new WeakMap<HistoryReader, Promise<History>>();
+
+async function loadNow(reader: HistoryReader): Promise<History> {
   const version = await reader.version();
   const hit = cache.get(reader);
   if (hit && hit.version === version) return hit.history;
