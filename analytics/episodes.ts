@@ -81,6 +81,19 @@ function nextOf(leaf: string, to: string[]): string {
   return [...to].sort().join('+');
 }
 
+const names = new Map<string, string>();
+/**
+ * One string per state name and outcome: every row's JSON gives new copies, and two million stays
+ * each holding their own would cost memory and a hash computed per copy in every lookup by name.
+ * The names are the machine's states and their combinations, so the table stays small.
+ */
+function shared(name: string): string {
+  const known = names.get(name);
+  if (known !== undefined) return known;
+  names.set(name, name);
+  return name;
+}
+
 /** Where one office's history stood after its last row: the stays still open, for the next row to close. */
 interface Tail {
   seq: number;
@@ -156,11 +169,11 @@ export class HistoryBuilder {
       episode.left = at;
       episode.businessMs = weekdayMs(episode.entered, at);
       episode.exitType = row.type;
-      episode.next = nextOf(path, to);
+      episode.next = shared(nextOf(path, to));
     }
     for (const path of to) {
       if (next.has(path)) continue;
-      const episode: Episode = { office, state: path, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
+      const episode: Episode = { office, state: shared(path), entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
       next.set(path, episode);
       this.leaves.push(episode);
     }
@@ -171,7 +184,7 @@ export class HistoryBuilder {
       enrolled.workshopEnd = workshopEndOf(this.workshopEnds, tail.workshopId);
     }
     tail.open = next;
-    const stageNow = to.length ? stageOfPath(to[0]!) : null;
+    const stageNow = to.length ? shared(stageOfPath(to[0]!)) : null;
     if (tail.stage && tail.stage.state !== stageNow) {
       tail.stage.left = at;
       tail.stage.businessMs = weekdayMs(tail.stage.entered, at);
@@ -261,6 +274,24 @@ async function extend(reader: HistoryReader, loaded: Loaded, version: string): P
  * instant is then a filter on them.
  */
 export async function loadHistory(reader: HistoryReader): Promise<History> {
+  // One build at a time per reader: a request arriving during the first build (seconds at 100,000
+  // offices) waits for it, then finds it current or extends it, instead of building it again.
+  const running = loading.get(reader);
+  const load = (running ?? Promise.resolve()).then(
+    () => loadNow(reader),
+    () => loadNow(reader),
+  );
+  loading.set(reader, load);
+  try {
+    return await load;
+  } finally {
+    if (loading.get(reader) === load) loading.delete(reader);
+  }
+}
+
+const loading = new WeakMap<HistoryReader, Promise<History>>();
+
+async function loadNow(reader: HistoryReader): Promise<History> {
   const version = await reader.version();
   const hit = cache.get(reader);
   if (hit && hit.version === version) return hit.history;

@@ -1,9 +1,10 @@
-import type { History } from '../analytics/episodes';
+import type { Episode, History } from '../analytics/episodes';
 import { percentile } from '../analytics/stats';
 import { random } from '../demo/generate';
 import type { Track } from '../machines/office';
 import { fitModel, type Model } from './model';
-import { simulate, type Scenario, type StartState } from './simulate';
+import { seedOf } from './seed';
+import { Simulator, type Scenario, type StartState } from './simulate';
 
 /**
  * The programme forecast as of an instant: a Monte Carlo run of every open office's future over the
@@ -23,6 +24,8 @@ export interface ForecastOptions {
   horizon?: number;
   /** Simulate the push (every remaining stay half as long) of at-risk offices: costs a second run for them. */
   push?: boolean;
+  /** Share the futures after whole-office entries (forecast/simulate.ts; default true); false simulates every path whole. */
+  shareTails?: boolean;
 }
 
 export interface Interval {
@@ -79,16 +82,9 @@ const YEAR = 365 * DAY;
 const DONE = new Set(['installed', 'connected', 'handedOver']);
 const ENGAGED = new Set(['preparing', 'deployment', 'connecting', 'connected', 'installed', 'handedOver']);
 
-/** FNV-1a: a seed per group and per office from the forecast's seed. */
-export function hash(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 interface OfficeNow {
   index: number;
-  leaves: { state: string; entered: number }[];
+  leaves: Pick<Episode, 'state' | 'entered'>[];
   done: number;
   handedOver: number;
   withdrawn: boolean;
@@ -96,19 +92,72 @@ interface OfficeNow {
 
 /** Each office's leaves at `asOf` and when it was first done, from the episodes. */
 export function officesAt(history: History, asOf: number): OfficeNow[] {
-  const byOffice = new Map<number, OfficeNow>();
+  const byOffice: (OfficeNow | undefined)[] = new Array<OfficeNow | undefined>(history.offices.length);
   for (const e of history.leaves) {
     if (e.entered >= asOf) continue;
-    let o = byOffice.get(e.office);
-    if (!o) byOffice.set(e.office, (o = { index: e.office, leaves: [], done: Infinity, handedOver: Infinity, withdrawn: false }));
-    if (DONE.has(e.state) && e.entered < o.done) o.done = e.entered;
+    let o = byOffice[e.office];
+    if (!o) byOffice[e.office] = o = { index: e.office, leaves: [], done: Infinity, handedOver: Infinity, withdrawn: false };
+    if (e.entered < o.done && DONE.has(e.state)) o.done = e.entered;
     if (e.state === 'handedOver') o.handedOver = e.entered;
     if (e.left >= asOf) {
-      o.leaves.push({ state: e.state, entered: e.entered });
+      // The episode itself: a copy per open stay is 100,000 objects more for the collector.
+      o.leaves.push(e);
       if (e.state === 'withdrawn') o.withdrawn = true;
     }
   }
-  return [...byOffice.values()];
+  return byOffice.filter((o) => o !== undefined);
+}
+
+/** What every run adds up: offices done and handed over by the deadline, per curve point, per day. */
+interface Totals {
+  runs: number;
+  doneBy: Int32Array;
+  handedBy: Int32Array;
+  curve: Int32Array;
+  curveWidth: number;
+  engagedHist: Int32Array;
+  engagedWidth: number;
+}
+
+/** A group's futures as the runs count them, and each member's offset. */
+interface Counted {
+  offsets: Int32Array;
+  doneIn: Uint8Array;
+  handedIn: Uint8Array;
+  pointOf: Int32Array;
+  dayOf: Int32Array;
+}
+
+/** Runs per block: a block's rows of the engaged histogram (3 KB a run) stay in the processor's cache. */
+const RUN_BLOCK = 32;
+
+/**
+ * Adds every group's futures to every run: in run r, the member with offset o takes future r + o
+ * (mod runs). Block by block of runs, every group into the same rows before the next block, since
+ * the days members are done scatter over the whole row and the histogram is far larger than a cache.
+ */
+function accumulate(groups: Counted[], t: Totals): void {
+  const { runs, curve, engagedHist, curveWidth, engagedWidth } = t;
+  for (let block = 0; block < runs; block += RUN_BLOCK) {
+    const end = Math.min(runs, block + RUN_BLOCK);
+    for (const { offsets, doneIn, handedIn, pointOf, dayOf } of groups) {
+      for (let r = block; r < end; r++) {
+        const curveRow = r * curveWidth;
+        const engagedRow = r * engagedWidth;
+        let doneHere = 0;
+        let handedHere = 0;
+        for (let m = 0; m < offsets.length; m++) {
+          const k = r + offsets[m]! < runs ? r + offsets[m]! : r + offsets[m]! - runs;
+          doneHere += doneIn[k]!;
+          handedHere += handedIn[k]!;
+          curve[curveRow + pointOf[k]!]!++;
+          engagedHist[engagedRow + dayOf[k]!]!++;
+        }
+        t.doneBy[r]! += doneHere;
+        t.handedBy[r]! += handedHere;
+      }
+    }
+  }
 }
 
 const spreadOf = (values: number[]): Interval => {
@@ -133,11 +182,16 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
   const horizon = options.horizon ?? Math.max(deadline, asOf) + 2 * YEAR;
   const now = officesAt(history, asOf).filter((o) => o.leaves.length > 0);
   const points = monthsBetween(asOf, deadline);
-  const curve = new Int32Array(runs * points.length);
   const engagedDays = Math.ceil((horizon - asOf) / DAY) + 1;
-  const engagedHist = new Int32Array(runs * engagedDays);
+  // One column more in each than there are points and days: where a future that counts in none goes,
+  // so the inner loop below has no branch.
+  const curveWidth = points.length + 1;
+  const engagedWidth = engagedDays + 1;
+  const curve = new Int32Array(runs * curveWidth);
+  const engagedHist = new Int32Array(runs * engagedWidth);
   const doneBy = new Int32Array(runs);
   const handedBy = new Int32Array(runs);
+  const counted: Counted[] = [];
   let doneBefore = 0;
   let handedBefore = 0;
   let engaged = 0;
@@ -167,50 +221,53 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     g.members.push(o);
   }
 
-  const simulateGroup = (start: StartState, key: string, s: Scenario) => {
-    const rnd = random(hash(key, seed));
-    const done = new Float64Array(runs);
-    const handed = new Float64Array(runs);
-    const longest = new Map<string, number>();
-    for (let r = 0; r < runs; r++) {
-      const out = simulate(model, start, asOf, horizon, s, rnd);
-      done[r] = out.done;
-      handed[r] = out.handedOver;
-      if (out.longest) longest.set(out.longest, (longest.get(out.longest) ?? 0) + 1);
-    }
-    return { done, handed, longest };
-  };
+  const simulatorOf = (s: Scenario) => new Simulator(model, s, options.shareTails === false ? {} : { tails: { seed, horizon: horizon - asOf } });
+  const simulator = simulatorOf(scenario);
+  let pushSimulator: Simulator | null = null;
+  const simulateGroup = (start: StartState, key: string, sim: Simulator) => sim.futures(start, asOf, horizon, runs, random(seedOf(key, seed)));
 
   for (const [key, g] of groups) {
     g.start.leaves.forEach((l, i) => (l.entered = asOf - Math.round(g.days[i]! / g.members.length) * DAY));
-    const { done, handed, longest } = simulateGroup(g.start, key, scenario);
+    const { done, handedOver: handed, longest: mode } = simulateGroup(g.start, key, simulator);
     let hits = 0;
     for (let r = 0; r < runs; r++) if (done[r]! < deadline) hits++;
     const probability = hits / runs;
     const sorted = Float64Array.from(done).sort();
-    const mode = [...longest.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
     const isEngaged = ENGAGED.has(g.start.leaves[0]!.state.split('.')[0]!);
     let push: number | null = null;
     if (options.push && isEngaged && probability < 0.9) {
-      const pushed = simulateGroup(g.start, `push|${key}`, { ...scenario, speedup: { ...scenario.speedup, '*': 0.5 } });
+      pushSimulator ??= simulatorOf({ ...scenario, speedup: { ...scenario.speedup, '*': 0.5 } });
+      const pushed = simulateGroup(g.start, `push|${key}`, pushSimulator);
       let pushedHits = 0;
       for (let r = 0; r < runs; r++) if (pushed.done[r]! < deadline) pushedHits++;
       push = pushedHits / runs - probability;
     }
-    for (const o of g.members) {
-      const offset = hash(history.offices[o.index]!.id, seed) % runs;
-      for (let r = 0; r < runs; r++) {
-        const k = (r + offset) % runs;
-        const d = done[k]!;
-        if (d < deadline) doneBy[r]!++;
-        if (handed[k]! < deadline) handedBy[r]!++;
-        if (d < deadline) {
-          let p = 0;
-          while (points[p]! <= d) p++;
-          curve[r * points.length + p]!++;
-        }
-        if (isEngaged && d < horizon) engagedHist[r * engagedDays + Math.floor((d - asOf) / DAY)]!++;
+    // Per simulated future: whether it is done and handed over by the deadline, the curve point it
+    // counts from, and its day after asOf for the engaged offices' 90% date (-1: none).
+    const doneIn = new Uint8Array(runs);
+    const handedIn = new Uint8Array(runs);
+    const pointOf = new Int32Array(runs).fill(points.length);
+    const dayOf = new Int32Array(runs).fill(engagedDays);
+    for (let k = 0; k < runs; k++) {
+      const d = done[k]!;
+      if (d < deadline) {
+        doneIn[k] = 1;
+        let p = 0;
+        while (points[p]! <= d) p++;
+        pointOf[k] = p;
       }
+      if (handed[k]! < deadline) handedIn[k] = 1;
+      if (isEngaged && d < horizon) dayOf[k] = Math.floor((d - asOf) / DAY);
+    }
+    // A group none of whose futures counts by the deadline or the horizon adds nothing.
+    const offsets = Int32Array.from(g.members, (o) => seedOf(history.offices[o.index]!.id, seed) % runs);
+    let counts = false;
+    for (let k = 0; k < runs && !counts; k++) counts = doneIn[k] !== 0 || handedIn[k] !== 0 || dayOf[k]! < engagedDays;
+    if (counts) counted.push({ offsets, doneIn, handedIn, pointOf, dayOf });
+    const expected = percentile(sorted, 0.5);
+    const low = percentile(sorted, 0.1);
+    const high = percentile(sorted, 0.9);
+    for (const o of g.members) {
       results.push({
         index: o.index,
         officeId: history.offices[o.index]!.id,
@@ -218,14 +275,16 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
         states: o.leaves.map((l) => l.state),
         engaged: isEngaged,
         probability,
-        expected: percentile(sorted, 0.5),
-        low: percentile(sorted, 0.1),
-        high: percentile(sorted, 0.9),
+        expected,
+        low,
+        high,
         longest: mode,
         push,
       });
     }
   }
+
+  accumulate(counted, { runs, doneBy, handedBy, curve, curveWidth, engagedHist, engagedWidth });
 
   const target = Math.ceil(0.9 * engaged);
   const engaged90: number[] = [];
@@ -234,13 +293,13 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     let n = engagedDone;
     let at = n >= target ? asOf : Infinity;
     for (let d = 0; d < engagedDays && at === Infinity; d++) {
-      n += engagedHist[r * engagedDays + d]!;
+      n += engagedHist[r * engagedWidth + d]!;
       if (n >= target) at = asOf + (d + 1) * DAY;
     }
     engaged90.push(at);
     let c = doneBefore;
     for (let p = 0; p < points.length; p++) {
-      c += curve[r * points.length + p]!;
+      c += curve[r * curveWidth + p]!;
       curves[p]!.push(c);
     }
   }

@@ -82,11 +82,16 @@ const hasScenario = (s: Scenario) => s.goldDisk !== undefined || Object.keys(s.s
 const cache = new WeakMap<object, Map<string, ForecastView>>();
 const models = new WeakMap<object, Map<number, Model>>();
 
-export async function runForecast(reader: HistoryReader, request: ForecastRequest): Promise<ForecastView> {
+/**
+ * `offices: false` answers the programme figures alone: no office list, and none of the push
+ * simulations that rank it, which cost as much again as the forecast itself.
+ */
+export async function runForecast(reader: HistoryReader, request: ForecastRequest, options: { offices?: boolean } = {}): Promise<ForecastView> {
+  const withOffices = options.offices ?? true;
   const history = await loadHistory(reader);
   let results = cache.get(history);
   if (!results) cache.set(history, (results = new Map()));
-  const key = JSON.stringify(request);
+  const key = JSON.stringify([request, withOffices]);
   const hit = results.get(key);
   if (hit) return hit;
   let fitted = models.get(history);
@@ -96,8 +101,8 @@ export async function runForecast(reader: HistoryReader, request: ForecastReques
 
   const base = { asOf: request.asOf, deadline: request.deadline, runs: request.runs, seed: request.seed };
   const scenario = hasScenario(request.scenario);
-  const baseline = forecast(history, { ...base, scenario: {}, push: !scenario }, model);
-  const other = scenario ? forecast(history, { ...base, scenario: request.scenario, push: true }, model) : null;
+  const baseline = forecast(history, { ...base, scenario: {}, push: withOffices && !scenario }, model);
+  const other = scenario ? forecast(history, { ...base, scenario: request.scenario, push: withOffices }, model) : null;
   const shown = other ?? baseline;
 
   const months = new Map<string, number>();
@@ -113,7 +118,7 @@ export async function runForecast(reader: HistoryReader, request: ForecastReques
   let running = 0;
   const historyCurve = [...months.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([at, n]) => ({ at, installedOrConnected: (running += n) }));
 
-  const offices = shown.offices
+  const offices = (withOffices ? shown.offices : [])
     .map((o): OfficeView => {
       const info = history.offices[o.index]!;
       const contacts = JSON.parse(info.contacts) as { name: string; email: string }[];

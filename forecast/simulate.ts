@@ -1,11 +1,22 @@
-import { REGION_FINAL, regionOfLeaf } from '../analytics/episodes';
+import { random } from '../demo/generate';
 import type { Track } from '../machines/office';
-import { draw, stayOf, type Model } from './model';
+import { AFTER_HOLD, compile, DONE, FINAL, HANDED_OVER, IN_REGION, ON_HOLD, REGION_LAST, type CompiledModel } from './compiled';
+import { search, type Model } from './model';
+import { seedOf } from './seed';
+import { TailPool } from './tails';
 
 /**
- * One simulated future of one office: from its leaves at the forecast instant, each stay is drawn from
- * the model (the current ones given the time already spent in them), the earliest exit applied, and
- * so on until the office is handed over, withdrawn, or past the horizon.
+ * Simulated futures of offices: from an office's leaves at the forecast instant, each stay is drawn
+ * from the model (the current ones given the time already spent in them), the earliest exit applied,
+ * and so on until the office is handed over, withdrawn, or past the horizon.
+ *
+ * Once an office leaves every leaf at once (a whole-office transition, or the end of `preparing`),
+ * what follows depends only on its track, where it went and the time since, never on the office. So
+ * with tails on, the futures from each such entry are simulated once, `tailSize` of them in time
+ * relative to the entry (forecast/tails.ts), and every future that gets there finishes with one of
+ * them drawn at random: a few hundred groups of offices share a few thousand simulated tails instead
+ * of each simulating its whole path every run. A Gold Disk date is absolute, so a scenario with one
+ * simulates every path whole.
  */
 export interface Scenario {
   /** Offices on hold leave it at this instant (a Gold Disk release), not by the observed stays. */
@@ -20,19 +31,6 @@ export interface StartState {
   leaves: { state: string; entered: number }[];
 }
 
-export interface Outcome {
-  /** Installed or connected (ms), Infinity if not within the horizon. */
-  done: number;
-  handedOver: number;
-  /** The leaf this future spent the longest in after the forecast instant. */
-  longest: string | null;
-}
-
-const DONE_STATES = new Set(['installed', 'connected', 'handedOver']);
-const ON_HOLD = 'deployment.onHold';
-const AFTER_HOLD = 'deployment.awaitingKit';
-const MAX_STEPS = 200;
-
 export function factorOf(scenario: Scenario, state: string): number {
   const s = scenario.speedup;
   if (!s) return 1;
@@ -43,90 +41,235 @@ export function factorOf(scenario: Scenario, state: string): number {
   return all;
 }
 
-const regions = new Map<string, string | null>();
-const regionOf = (state: string) => {
-  let r = regions.get(state);
-  if (r === undefined) regions.set(state, (r = regionOfLeaf(state)));
-  return r;
-};
-const parts = new Map<string, string[]>();
-const partsOf = (next: string) => {
-  let p = parts.get(next);
-  if (!p) parts.set(next, (p = next.split('+')));
-  return p;
-};
+const MAX_STEPS = 200;
+/** Leaves an office can be in at once (the regions of `preparing`), with room to spare. */
+const MAX_SLOTS = 8;
+/** Tails per entry: enough that sharing them adds little to the runs' own sampling error. */
+export const TAIL_SIZE = 4096;
 
-interface Slot {
-  state: string;
-  entered: number;
-  exit: number;
-  next: string | null;
+/** One simulation's working memory; one per nesting level, as a tail is simulated inside the run that first needs it. */
+class Scratch {
+  readonly state = new Int32Array(MAX_SLOTS);
+  readonly entered = new Float64Array(MAX_SLOTS);
+  readonly exit = new Float64Array(MAX_SLOTS);
+  readonly next = new Int32Array(MAX_SLOTS);
+  slots = 0;
+  done = Infinity;
+  handedOver = Infinity;
+  spent = new Float64Array(64);
 }
 
-/** Enters `state` at `at`, drawing its exit as seen from `from` (later than `at` for a stay already under way). */
-function enter(model: Model, start: StartState, scenario: Scenario, out: Outcome, state: string, at: number, from: number, u: number): Slot {
-  const slot: Slot = { state, entered: at, exit: Infinity, next: null };
-  if (out.done === Infinity && DONE_STATES.has(state)) out.done = at;
-  if (state === 'handedOver') out.handedOver = at;
-  if (isFinal(state)) return slot;
-  if (state === ON_HOLD && scenario.goldDisk !== undefined && scenario.goldDisk > from) {
-    slot.exit = scenario.goldDisk;
-    slot.next = AFTER_HOLD;
-    return slot;
+export interface SimulatorOptions {
+  /** Share the futures after whole-office entries (ignored with a Gold Disk date). */
+  tails?: { seed: number; horizon: number; size?: number };
+}
+
+export class Simulator {
+  private readonly c: CompiledModel;
+  private readonly factors: number[] = [];
+  private readonly scratch: Scratch[] = [];
+  private readonly pools = new Map<number, TailPool | null>();
+  private readonly tails: { seed: number; horizon: number; size: number } | null;
+  private readonly afterHold: number;
+
+  constructor(
+    model: Model,
+    private readonly scenario: Scenario,
+    options: SimulatorOptions = {},
+  ) {
+    this.c = compile(model);
+    this.tails = options.tails && scenario.goldDisk === undefined ? { size: TAIL_SIZE, ...options.tails } : null;
+    this.afterHold = this.c.outcome(AFTER_HOLD);
   }
-  const d = draw(stayOf(model, start.track, state), from - at, u);
-  slot.exit = from + d.remaining * (scenario.speedup ? factorOf(scenario, state) : 1);
-  slot.next = d.next;
-  return slot;
-}
 
-const spent = new Map<string, number>();
-
-export function simulate(model: Model, start: StartState, asOf: number, horizon: number, scenario: Scenario, rnd: () => number): Outcome {
-  const out: Outcome = { done: Infinity, handedOver: Infinity, longest: null };
-  spent.clear();
-  let slots = start.leaves.map((l) => enter(model, start, scenario, out, l.state, l.entered, asOf, rnd()));
-  for (let step = 0; step < MAX_STEPS; step++) {
-    let k = -1;
-    let exit = Infinity;
-    for (let i = 0; i < slots.length; i++) {
-      if (slots[i]!.exit < exit) {
-        exit = slots[i]!.exit;
-        k = i;
+  /**
+   * `runs` futures of an office starting from `start` at `asOf`: when each is done and handed over,
+   * and the leaf most of them spend the longest in before done.
+   */
+  futures(start: StartState, asOf: number, horizon: number, runs: number, rnd: () => number): { done: Float64Array; handedOver: Float64Array; longest: string | null } {
+    const states = Int32Array.from(start.leaves, (l) => this.c.state(l.state));
+    const entered = Float64Array.from(start.leaves, (l) => l.entered);
+    const done = new Float64Array(runs);
+    const handedOver = new Float64Array(runs);
+    let votes: Int32Array = new Int32Array(this.c.names.length + 16);
+    for (let r = 0; r < runs; r++) {
+      const s = this.run(start.track, states, entered, asOf, horizon, rnd, 0, null);
+      done[r] = s.done;
+      handedOver[r] = s.handedOver;
+      const state = this.longestOf(s);
+      if (state < 0) continue;
+      if (state >= votes.length) votes = growTo(votes, this.c.names.length + 16);
+      votes[state]!++;
+    }
+    // Most votes; a tie goes to the state whose name sorts first.
+    let longest: string | null = null;
+    let most = 0;
+    for (let i = 0; i < votes.length; i++) {
+      const name = this.c.names[i];
+      if (votes[i]! > most || (votes[i]! === most && most > 0 && name! < longest!)) {
+        most = votes[i]!;
+        longest = name!;
       }
     }
-    if (k < 0 || exit > horizon) break;
-    const slot = slots[k]!;
-    const t = exit;
-    if (out.done === Infinity) spent.set(slot.state, (spent.get(slot.state) ?? 0) + (t - Math.max(slot.entered, asOf)));
-    const next = slot.next!;
-    const nextLeaves = partsOf(next);
-    if (nextLeaves.includes('withdrawn')) {
-      slots = [];
-      break;
-    }
-    if (regionOf(slot.state)) {
-      slots[k] = enter(model, start, scenario, out, next, t, t, rnd());
-      if (slots.every((s) => isRegionFinal(s.state))) slots = [enter(model, start, scenario, out, model.afterPreparing[start.track], t, t, rnd())];
-    } else {
-      slots = nextLeaves.map((s) => enter(model, start, scenario, out, s, t, t, rnd()));
-      if (slots.length > 1 && slots.every((s) => isRegionFinal(s.state))) slots = [enter(model, start, scenario, out, model.afterPreparing[start.track], t, t, rnd())];
-    }
+    return { done, handedOver, longest };
   }
-  if (out.done === Infinity) {
-    for (const s of slots) if (s.exit > horizon) spent.set(s.state, (spent.get(s.state) ?? 0) + (horizon - Math.max(s.entered, asOf)));
-  }
-  let best = 0;
-  for (const [state, ms] of spent) {
-    if (ms > best && !isFinal(state)) {
-      best = ms;
-      out.longest = state;
+
+  /** The non-final state this run spent the most time in, -1 for none. */
+  private longestOf(s: Scratch): number {
+    let best = 0;
+    let longest = -1;
+    const { flags } = this.c;
+    const n = this.c.names.length;
+    for (let i = 0; i < n; i++) {
+      if (s.spent[i]! > best && (flags[i]! & FINAL) === 0) {
+        best = s.spent[i]!;
+        longest = i;
+      }
     }
+    return longest;
   }
-  return out;
+
+  private factor(state: number): number {
+    let f = this.factors[state];
+    if (f === undefined) this.factors[state] = f = factorOf(this.scenario, this.c.names[state]!);
+    return f;
+  }
+
+  private scratchAt(depth: number): Scratch {
+    let s = this.scratch[depth];
+    if (!s) this.scratch[depth] = s = new Scratch();
+    if (s.spent.length < this.c.names.length) s.spent = new Float64Array(this.c.names.length * 2);
+    return s;
+  }
+
+  /** Puts `state`, entered at `at`, in slot `i`, its exit drawn as seen from `from` (later than `at` for a stay under way). */
+  private enter(s: Scratch, track: Track, i: number, state: number, at: number, from: number, u: number): void {
+    s.state[i] = state;
+    s.entered[i] = at;
+    s.exit[i] = Infinity;
+    s.next[i] = -1;
+    const f = this.c.flags[state]!;
+    if ((f & DONE) !== 0 && s.done === Infinity) s.done = at;
+    if ((f & HANDED_OVER) !== 0) s.handedOver = at;
+    if ((f & FINAL) !== 0) return;
+    const gold = this.scenario.goldDisk;
+    if ((f & ON_HOLD) !== 0 && gold !== undefined && gold > from) {
+      s.exit[i] = gold;
+      s.next[i] = this.afterHold;
+      return;
+    }
+    const stay = this.c.stay(track, state);
+    if (!stay) return;
+    // One observed stay among those longer than `elapsed`, or the tail beyond them all (Infinity).
+    const elapsed = from - at;
+    let first = 0;
+    if (elapsed > 0) {
+      if (elapsed !== stay.lastElapsed) {
+        stay.lastElapsed = elapsed;
+        stay.lastFirst = search(stay.lengths, elapsed, true);
+      }
+      first = stay.lastFirst;
+    }
+    const before = first > 0 ? stay.cumulative[first - 1]! : 0;
+    const target = before + u * (1 - before);
+    const stretches = stay.steps.length - 1;
+    const m = Math.min(stretches - 1, Math.floor(target * stretches));
+    const k = Math.max(first, search(stay.cumulative, target, false, stay.steps[m]!, stay.steps[m + 1]!));
+    if (k >= stay.lengths.length) return;
+    s.exit[i] = from + (stay.lengths[k]! - elapsed) * this.factor(state);
+    s.next[i] = stay.next[k]!;
+  }
+
+  private charge(s: Scratch, record: TailPool | null, state: number, from: number, to: number): void {
+    if (to <= from) return;
+    s.spent[state]! += to - from;
+    record?.segment(state, from, to);
+  }
+
+  private run(track: Track, states: ArrayLike<number>, entered: ArrayLike<number>, asOf: number, horizon: number, rnd: () => number, depth: number, record: TailPool | null): Scratch {
+    const s = this.scratchAt(depth);
+    s.done = Infinity;
+    s.handedOver = Infinity;
+    s.spent.fill(0);
+    s.slots = states.length;
+    for (let i = 0; i < states.length; i++) this.enter(s, track, i, states[i]!, entered[i]!, asOf, rnd());
+    const { flags, outcomes } = this.c;
+    for (let step = 0; step < MAX_STEPS; step++) {
+      let k = -1;
+      let exit = Infinity;
+      for (let i = 0; i < s.slots; i++) {
+        if (s.exit[i]! < exit) {
+          exit = s.exit[i]!;
+          k = i;
+        }
+      }
+      if (k < 0 || exit > horizon) break;
+      const t = exit;
+      const state = s.state[k]!;
+      if (s.done === Infinity) this.charge(s, record, state, Math.max(s.entered[k]!, asOf), t);
+      const next = outcomes[s.next[k]!]!;
+      if (next.withdrawn) {
+        s.slots = 0;
+        break;
+      }
+      // The outcome the whole office enters at `t`, when it leaves every current leaf.
+      let fresh = -1;
+      if ((flags[state]! & IN_REGION) !== 0) {
+        this.enter(s, track, k, next.leaves.length === 1 ? next.leaves[0]! : this.c.state(next.text), t, t, rnd());
+        let regionsDone = true;
+        for (let i = 0; i < s.slots && regionsDone; i++) regionsDone = (flags[s.state[i]!]! & REGION_LAST) !== 0;
+        if (regionsDone) fresh = this.c.afterPreparing[track];
+      } else fresh = next.endsPreparing ? this.c.afterPreparing[track] : s.next[k]!;
+      if (fresh < 0) continue;
+      const pool = this.tails ? this.pool(track, fresh, depth) : null;
+      if (!pool) {
+        const leaves = outcomes[fresh]!.leaves;
+        s.slots = leaves.length;
+        for (let i = 0; i < leaves.length; i++) this.enter(s, track, i, leaves[i]!, t, t, rnd());
+        continue;
+      }
+      // The rest of this future is a tail's, shifted to `t` and cut at the horizon.
+      const j = Math.floor(rnd() * pool.size);
+      const wasDone = s.done !== Infinity;
+      if (!wasDone && t + pool.done[j]! <= horizon) s.done = t + pool.done[j]!;
+      if (s.handedOver === Infinity && t + pool.handedOver[j]! <= horizon) s.handedOver = t + pool.handedOver[j]!;
+      if (!wasDone) {
+        for (let g = pool.first[j]!; g < pool.first[j + 1]!; g++) {
+          const from = t + pool.from[g]!;
+          if (from < horizon) this.charge(s, record, pool.state[g]!, from, Math.min(t + pool.to[g]!, horizon));
+        }
+      }
+      return s;
+    }
+    if (s.done === Infinity) {
+      for (let i = 0; i < s.slots; i++) if (s.exit[i]! > horizon) this.charge(s, record, s.state[i]!, Math.max(s.entered[i]!, asOf), horizon);
+    }
+    return s;
+  }
+
+  /** The tails from `track` entering `outcome`, simulated on first use; null while they are being simulated (an entry met again inside its own tails). */
+  private pool(track: Track, outcome: number, depth: number): TailPool | null {
+    const key = outcome * 2 + (track === 'kit' ? 0 : 1);
+    const known = this.pools.get(key);
+    if (known !== undefined) return known;
+    const tails = this.tails!;
+    this.pools.set(key, null);
+    const leaves = this.c.outcomes[outcome]!.leaves;
+    const zero = leaves.map(() => 0);
+    const rnd = random(seedOf(`tail|${track}|${this.c.outcomes[outcome]!.text}`, tails.seed));
+    const pool = new TailPool(tails.size);
+    for (let i = 0; i < tails.size; i++) {
+      pool.begin();
+      const s = this.run(track, leaves, zero, 0, tails.horizon, rnd, depth + 1, pool);
+      pool.end(s.done, s.handedOver);
+    }
+    this.pools.set(key, pool);
+    return pool;
+  }
 }
 
-const FINAL_REGION = new Set(REGION_FINAL.values());
-const isRegionFinal = (state: string) => FINAL_REGION.has(state);
-const TOP_FINAL = new Set(['handedOver', 'withdrawn']);
-const isFinal = (state: string) => TOP_FINAL.has(state) || isRegionFinal(state);
+function growTo(a: Int32Array, length: number): Int32Array {
+  const b = new Int32Array(length);
+  b.set(a);
+  return b;
+}

@@ -1,3 +1,4 @@
+import { loadHistory } from '../analytics/episodes';
 import pino from 'pino';
 import { loadConfig } from '../config/env';
 import { openRuntime } from '../app/runtime';
@@ -37,6 +38,13 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     logger.info({ port, database: config.DATABASE_PATH }, `office-onboarding listening on http://${config.HOST}:${port}/`);
     if (!config.PUBLIC_URL) logger.warn({ publicUrl: publicUrlOf(config) }, 'PUBLIC_URL is not set: links in emails use this address');
+    // The episodes behind analytics and the forecast are built once, now, rather than by the first
+    // manager to open a page (seconds at 100,000 offices); later requests only extend them.
+    const started = performance.now();
+    loadHistory(runtime.storage.history).then(
+      (h) => logger.info({ stays: h.leaves.length, ms: Math.round(performance.now() - started) }, 'analytics history loaded'),
+      (error: unknown) => logger.warn({ err: error }, 'loading the analytics history at start failed; the first analytics request loads it'),
+    );
   });
   if (tracing) logger.info('OpenTelemetry traces are sent to OTEL_EXPORTER_OTLP_ENDPOINT');
   // The spans still buffered go out before the process exits.

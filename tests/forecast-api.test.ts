@@ -39,6 +39,19 @@ test('the programme figures, deterministic, with the deadline from PROGRAMME_DEA
   expect(b.body).toEqual(a.body);
 });
 
+test('offices=none answers the same programme figures without the office list', async () => {
+  const all = await api(server.url, 'GET', '/api/forecast?seed=3');
+  const none = await api(server.url, 'GET', '/api/forecast?seed=3&offices=none');
+  expect(none.status).toBe(200);
+  expect(all.body.offices.length).toBeGreaterThan(0);
+  expect(none.body.offices).toEqual([]);
+  expect(none.body.totalOffices).toBe(0);
+  expect(none.body.baseline).toEqual(all.body.baseline);
+  expect(none.body.history).toEqual(all.body.history);
+  const bad = await api(server.url, 'GET', '/api/forecast?offices=some');
+  expect({ status: bad.status, code: bad.body?.error?.code }).toEqual({ status: 400, code: 'invalid_input' });
+});
+
 test('a scenario is answered beside the baseline, and speeding up deployment does not lower the outcome', async () => {
   const res = await api(server.url, 'GET', '/api/forecast?speedup=deployment:0.25,preparing:0.25&goldDisk=2026-07-15');
   expect(res.status).toBe(200);

@@ -21,6 +21,8 @@ export const forecastQuery = z.object({
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  /** `none`: the programme figures alone, without the office list and the simulations that rank it. */
+  offices: z.enum(['all', 'none']).default('all'),
   format: formatParam,
 });
 export type ForecastQuery = z.infer<typeof forecastQuery>;
@@ -68,8 +70,9 @@ export function forecastRoutes(runtime: Runtime): AnyRoute[] {
       query: forecastQuery,
       responses: { 200: { description: 'The forecast, one page of its open offices; format=csv: every open office as CSV', schema: forecastSchema, text: ['text/csv'] } },
       handler: async ({ query, req, res }) => {
-        const view = await runForecast(runtime.storage.history, forecastRequest(query, runtime.engine.clock.now(), runtime.config.PROGRAMME_DEADLINE));
-        if (wantsCsv(req, query.format)) {
+        const csv = wantsCsv(req, query.format);
+        const view = await runForecast(runtime.storage.history, forecastRequest(query, runtime.engine.clock.now(), runtime.config.PROGRAMME_DEADLINE), { offices: csv || query.offices === 'all' });
+        if (csv) {
           sendCsv(
             res,
             `forecast-offices-${view.asOf.slice(0, 10)}-to-${view.deadline.slice(0, 10)}`,

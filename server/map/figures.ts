@@ -27,7 +27,7 @@ export interface MapFigures {
  */
 export async function mapFigures(runtime: Runtime, colour: ColourBy): Promise<MapFigures> {
   const now = runtime.engine.clock.now();
-  const request = colour === 'risk' ? forecastRequest({ runs: 1000, seed: 1, limit: 1, offset: 0 }, now, runtime.config.PROGRAMME_DEADLINE) : null;
+  const request = colour === 'risk' ? forecastRequest({ runs: 1000, seed: 1, limit: 1, offset: 0, offices: 'all' }, now, runtime.config.PROGRAMME_DEADLINE) : null;
   const chances = request ? await officeChances(runtime.storage.history, request) : undefined;
   const figures = await countryFigures(runtime.storage.countries, now, chances);
   const drawn = drawnCountries();
