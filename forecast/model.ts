@@ -44,18 +44,41 @@ const HOUR = 3_600_000;
  * completed before censored at equal length, outcome, index), which at a million stays is many
  * times faster than sorting objects.
  */
-function distribution(lengths: number[], outcomes: (string | null)[]): StayDistribution {
+/** One (track, state)'s stays as read: lengths (ms) and outcomes as indexes into `names`, -1 censored. */
+interface Observed {
+  lengths: number[];
+  next: number[];
+  names: string[];
+  index: Map<string, number>;
+}
+
+const observed = (): Observed => ({ lengths: [], next: [], names: [], index: new Map() });
+
+function observe(g: Observed, length: number, next: string | null): void {
+  g.lengths.push(length);
+  if (next === null) {
+    g.next.push(-1);
+    return;
+  }
+  let k = g.index.get(next);
+  if (k === undefined) {
+    k = g.names.length;
+    g.index.set(next, k);
+    g.names.push(next);
+  }
+  g.next.push(k);
+}
+
+function distribution(g: Observed): StayDistribution {
+  const { lengths, next: nexts, names } = g;
   const n = lengths.length;
   // Room for every index in the low part of the key; exact in a double up to billions of stays.
   const INDEX = 2 ** Math.ceil(Math.log2(n + 1));
-  const names = [...new Set(outcomes.filter((o): o is string => o !== null))].sort();
-  const outcomeIndex = new Map(names.map((name, k) => [name, k]));
   const width = names.length + 1;
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const o = outcomes[i]!;
-    const sub = o === null ? names.length : outcomeIndex.get(o)!;
-    keys[i] = ((Math.round(lengths[i]! / HOUR) * 2 + (o === null ? 1 : 0)) * width + sub) * INDEX + i;
+    const o = nexts[i]!;
+    keys[i] = ((Math.round(lengths[i]! / HOUR) * 2 + (o < 0 ? 1 : 0)) * width + (o < 0 ? names.length : o)) * INDEX + i;
   }
   keys.sort();
   const out: number[] = [];
@@ -66,8 +89,9 @@ function distribution(lengths: number[], outcomes: (string | null)[]): StayDistr
   let mass = 0;
   for (let k = 0; k < n; k++) {
     const i = keys[k]! % INDEX;
-    const outcome = outcomes[i]!;
-    if (outcome !== null) {
+    const o = nexts[i]!;
+    if (o >= 0) {
+      const outcome = names[o]!;
       const p = survival / atRisk;
       mass += p;
       survival -= p;
@@ -105,9 +129,9 @@ function afterPreparing(): Record<Track, string> {
 }
 
 export function fitModel(history: History, asOf: number): Model {
-  const groups = new Map<string, { lengths: number[]; next: (string | null)[] }>();
+  const groups = new Map<string, Observed>();
   // Per state, the groups of the two tracks: one lookup per stay, no key built.
-  const byState = new Map<string, Record<Track, { lengths: number[]; next: (string | null)[] } | undefined>>();
+  const byState = new Map<string, Record<Track, Observed | undefined>>();
   const tracks = history.offices.map((o) => o.track);
   for (const e of history.leaves) {
     if (e.entered >= asOf) continue;
@@ -116,18 +140,19 @@ export function fitModel(history: History, asOf: number): Model {
     let pair = byState.get(e.state);
     if (!pair) byState.set(e.state, (pair = { kit: undefined, internet: undefined }));
     let g = pair[track];
-    if (!g) groups.set(`${track}|${e.state}`, (g = pair[track] = { lengths: [], next: [] }));
-    g.lengths.push((done ? e.left : asOf) - e.entered);
-    g.next.push(done ? e.next : null);
+    if (!g) groups.set(`${track}|${e.state}`, (g = pair[track] = observed()));
+    observe(g, (done ? e.left : asOf) - e.entered, done ? e.next : null);
   }
   const stays = new Map<string, StayDistribution>();
-  for (const [key, g] of groups) stays.set(key, distribution(g.lengths, g.next));
+  for (const [key, g] of groups) stays.set(key, distribution(g));
   // Both tracks together, for states one track has seen too little of.
   const states = new Set([...groups.keys()].map((k) => k.slice(k.indexOf('|') + 1)));
   for (const state of states) {
     const parts = (['kit', 'internet'] as const).map((t) => groups.get(`${t}|${state}`)).filter((g) => g !== undefined);
     if (parts.length < 2 || parts.every((g) => g.lengths.length >= MIN_STAYS)) continue;
-    stays.set(`*|${state}`, distribution(parts.flatMap((g) => g.lengths), parts.flatMap((g) => g.next)));
+    const both = observed();
+    for (const g of parts) g.lengths.forEach((length, i) => observe(both, length, g.next[i]! < 0 ? null : g.names[g.next[i]!]!));
+    stays.set(`*|${state}`, distribution(both));
   }
   return { asOf, stays, afterPreparing: afterPreparing() };
 }
