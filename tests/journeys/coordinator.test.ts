@@ -197,7 +197,8 @@ test('a coordinator takes an office from the register page to handed over, and i
   await page.click('#confirm-hold');
   await page.waitForURL(/\/programme\/broadcasts\//);
   await check('hold-result');
-  expect((await server.runtime.store.getOffice(id))!.states).toEqual(['deployment.onHold']);
+  // The broadcast runs in the background of the page it redirects to: the office gets there soon after.
+  await waitUntil(async () => (await server.runtime.store.getOffice(id))!.states, (s) => s.join() === 'deployment.onHold', 15_000, 'the hold reaching the office');
 
   // A new Gold Disk: deployment resumes.
   await page.goto(`${server.url}/programme/gold-disk`);
@@ -205,7 +206,8 @@ test('a coordinator takes an office from the register page to handed over, and i
   await page.fill('#g-notes', 'Image fixed');
   await page.click('form[action="/programme/gold-disk/release"] button[type="submit"]');
   await page.waitForURL(/\/programme\/broadcasts\//);
-  expect((await server.runtime.store.getOffice(id))!.states).toEqual(['deployment.awaitingKit']);
+  // The broadcast runs in the background of the page it redirects to: the office gets there soon after.
+  await waitUntil(async () => (await server.runtime.store.getOffice(id))!.states, (s) => s.join() === 'deployment.awaitingKit', 15_000, 'the release reaching the office');
 
   await page.goto(`${server.url}/offices/${encodeURIComponent(id)}`);
   await press('KIT_SHIPPED', 'Ship the kit', { goldDiskVersion: '1.1' });
