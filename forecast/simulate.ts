@@ -53,9 +53,16 @@ class Scratch {
   readonly entered = new Float64Array(MAX_SLOTS);
   readonly exit = new Float64Array(MAX_SLOTS);
   readonly next = new Int32Array(MAX_SLOTS);
+  /** Per slot: the region tail it stands for (an index into the simulator's region pools, -1: none), which one, and from when. */
+  readonly virtual = new Int32Array(MAX_SLOTS);
+  readonly sample = new Int32Array(MAX_SLOTS);
+  readonly shift = new Float64Array(MAX_SLOTS);
   slots = 0;
   done = Infinity;
   handedOver = Infinity;
+  /** Simulating one region alone: when it ended (Infinity: not within the horizon) and how (an outcome: its last leaf, or withdrawn). */
+  end = Infinity;
+  endOutcome = -1;
   spent = new Float64Array(64);
 }
 
@@ -69,6 +76,8 @@ export class Simulator {
   private readonly factors: number[] = [];
   private readonly scratch: Scratch[] = [];
   private readonly pools = new Map<number, TailPool | null>();
+  private readonly regionKeys = new Map<number, number | null>();
+  private readonly regionPools: TailPool[] = [];
   private readonly tails: { seed: number; horizon: number; size: number } | null;
   private readonly afterHold: number;
 
@@ -186,13 +195,59 @@ export class Simulator {
     record?.segment(state, from, to);
   }
 
-  private run(track: Track, states: ArrayLike<number>, entered: ArrayLike<number>, asOf: number, horizon: number, rnd: () => number, depth: number, record: TailPool | null): Scratch {
+  /**
+   * Puts `leaf`, entered afresh at `t`, in slot `i`. A leaf of a region that is not its last stands
+   * for one of the region's futures from there (to its last leaf or a withdrawal), drawn from the
+   * region tails: the slot exits when that future ends, and its time is charged then.
+   */
+  private enterFresh(s: Scratch, track: Track, i: number, leaf: number, t: number, rnd: () => number, depth: number): void {
+    s.virtual[i] = -1;
+    const f = this.c.flags[leaf]!;
+    const ref = this.tails && (f & IN_REGION) !== 0 && (f & REGION_LAST) === 0 ? this.regionPool(track, leaf, depth) : -1;
+    if (ref < 0) {
+      this.enter(s, track, i, leaf, t, t, rnd());
+      return;
+    }
+    const pool = this.regionPools[ref]!;
+    const j = Math.floor(rnd() * pool.size);
+    s.state[i] = leaf;
+    s.entered[i] = t;
+    s.exit[i] = t + pool.done[j]!;
+    s.next[i] = pool.outcome[j]!;
+    s.virtual[i] = ref;
+    s.sample[i] = j;
+    s.shift[i] = t;
+  }
+
+  /** Charges a region-tail slot's time: its segments that ended by `until`, cut at the horizon. */
+  private chargeRegion(s: Scratch, record: TailPool | null, i: number, until: number, horizon: number): void {
+    const pool = this.regionPools[s.virtual[i]!]!;
+    const j = s.sample[i]!;
+    const shift = s.shift[i]!;
+    for (let g = pool.first[j]!; g < pool.first[j + 1]!; g++) {
+      const from = shift + pool.from[g]!;
+      const to = shift + pool.to[g]!;
+      if (to <= until && from < horizon) this.charge(s, record, pool.state[g]!, from, Math.min(to, horizon));
+    }
+    s.virtual[i] = -1;
+  }
+
+  /**
+   * One future from `states` at `asOf`. `regionOnly`: the one slot is a region's leaf and the future
+   * ends with the region (`end`, `endOutcome`), for the region tails.
+   */
+  private run(track: Track, states: ArrayLike<number>, entered: ArrayLike<number>, asOf: number, horizon: number, rnd: () => number, depth: number, record: TailPool | null, regionOnly = false): Scratch {
     const s = this.scratchAt(depth);
     s.done = Infinity;
     s.handedOver = Infinity;
+    s.end = Infinity;
+    s.endOutcome = -1;
     s.spent.fill(0);
     s.slots = states.length;
-    for (let i = 0; i < states.length; i++) this.enter(s, track, i, states[i]!, entered[i]!, asOf, rnd());
+    for (let i = 0; i < states.length; i++) {
+      s.virtual[i] = -1;
+      this.enter(s, track, i, states[i]!, entered[i]!, asOf, rnd());
+    }
     const { flags, outcomes } = this.c;
     for (let step = 0; step < MAX_STEPS; step++) {
       let k = -1;
@@ -206,26 +261,41 @@ export class Simulator {
       if (k < 0 || exit > horizon) break;
       const t = exit;
       const state = s.state[k]!;
-      if (s.done === Infinity) this.charge(s, record, state, Math.max(s.entered[k]!, asOf), t);
-      const next = outcomes[s.next[k]!]!;
+      if (s.virtual[k]! >= 0) this.chargeRegion(s, record, k, Infinity, horizon);
+      else if (s.done === Infinity) this.charge(s, record, state, Math.max(s.entered[k]!, asOf), t);
+      const nextId = s.next[k]!;
+      const next = outcomes[nextId]!;
       if (next.withdrawn) {
+        // The other regions' stays that ended before count; those under way do not.
+        for (let i = 0; i < s.slots; i++) if (s.virtual[i]! >= 0) this.chargeRegion(s, record, i, t, horizon);
         s.slots = 0;
+        if (regionOnly) {
+          s.end = t;
+          s.endOutcome = nextId;
+          return s;
+        }
         break;
       }
       // The outcome the whole office enters at `t`, when it leaves every current leaf.
       let fresh = -1;
       if ((flags[state]! & IN_REGION) !== 0) {
-        this.enter(s, track, k, next.leaves.length === 1 ? next.leaves[0]! : this.c.state(next.text), t, t, rnd());
+        const leaf = next.leaves.length === 1 ? next.leaves[0]! : this.c.state(next.text);
+        this.enterFresh(s, track, k, leaf, t, rnd, depth);
+        if (regionOnly && (flags[leaf]! & REGION_LAST) !== 0) {
+          s.end = t;
+          s.endOutcome = nextId;
+          return s;
+        }
         let regionsDone = true;
         for (let i = 0; i < s.slots && regionsDone; i++) regionsDone = (flags[s.state[i]!]! & REGION_LAST) !== 0;
         if (regionsDone) fresh = this.c.afterPreparing[track];
-      } else fresh = next.endsPreparing ? this.c.afterPreparing[track] : s.next[k]!;
+      } else fresh = next.endsPreparing ? this.c.afterPreparing[track] : nextId;
       if (fresh < 0) continue;
       const pool = this.tails ? this.pool(track, fresh, depth) : null;
       if (!pool) {
         const leaves = outcomes[fresh]!.leaves;
         s.slots = leaves.length;
-        for (let i = 0; i < leaves.length; i++) this.enter(s, track, i, leaves[i]!, t, t, rnd());
+        for (let i = 0; i < leaves.length; i++) this.enterFresh(s, track, i, leaves[i]!, t, rnd, depth);
         continue;
       }
       // The rest of this future is a tail's, shifted to `t` and cut at the horizon.
@@ -242,9 +312,37 @@ export class Simulator {
       return s;
     }
     if (s.done === Infinity) {
-      for (let i = 0; i < s.slots; i++) if (s.exit[i]! > horizon) this.charge(s, record, s.state[i]!, Math.max(s.entered[i]!, asOf), horizon);
+      for (let i = 0; i < s.slots; i++) {
+        if (s.virtual[i]! >= 0) this.chargeRegion(s, record, i, Infinity, horizon);
+        else if (s.exit[i]! > horizon) this.charge(s, record, s.state[i]!, Math.max(s.entered[i]!, asOf), horizon);
+      }
     }
     return s;
+  }
+
+  /**
+   * The futures of one region from `leaf` entered afresh on `track`, to the region's last leaf or a
+   * withdrawal, simulated on first use; -1 while they are being simulated (a leaf met again inside
+   * its own futures, as a site blocked again).
+   */
+  private regionPool(track: Track, leaf: number, depth: number): number {
+    const key = leaf * 2 + (track === 'kit' ? 0 : 1);
+    const known = this.regionKeys.get(key);
+    if (known !== undefined) return known ?? -1;
+    const tails = this.tails!;
+    this.regionKeys.set(key, null);
+    const rnd = random(seedOf(`region|${track}|${this.c.names[leaf]!}`, tails.seed));
+    const pool = new TailPool(tails.size);
+    const start = [leaf];
+    const zero = [0];
+    for (let i = 0; i < tails.size; i++) {
+      pool.begin();
+      const s = this.run(track, start, zero, 0, tails.horizon, rnd, depth + 1, pool, true);
+      pool.end(s.end, Infinity, s.endOutcome);
+    }
+    this.regionPools.push(pool);
+    this.regionKeys.set(key, this.regionPools.length - 1);
+    return this.regionPools.length - 1;
   }
 
   /** The tails from `track` entering `outcome`, simulated on first use; null while they are being simulated (an entry met again inside its own tails). */
