@@ -24,7 +24,7 @@ export interface ForecastOptions {
   horizon?: number;
   /** Simulate the push (every remaining stay half as long) of at-risk offices: costs a second run for them. */
   push?: boolean;
-  /** Share the futures after whole-office entries (forecast/simulate.ts; default true); false simulates every path whole. */
+  /** Share the futures after whole-office and region entries (forecast/simulate.ts; default true); false simulates every path whole. */
   shareTails?: boolean;
 }
 

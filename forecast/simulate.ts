@@ -12,11 +12,12 @@ import { TailPool } from './tails';
  *
  * Once an office leaves every leaf at once (a whole-office transition, or the end of `preparing`),
  * what follows depends only on its track, where it went and the time since, never on the office. So
- * with tails on, the futures from each such entry are simulated once, `tailSize` of them in time
+ * with tails on, the futures from each such entry are simulated once, `TAIL_SIZE` of them in time
  * relative to the entry (forecast/tails.ts), and every future that gets there finishes with one of
  * them drawn at random: a few hundred groups of offices share a few thousand simulated tails instead
- * of each simulating its whole path every run. A Gold Disk date is absolute, so a scenario with one
- * simulates every path whole.
+ * of each simulating its whole path every run. Likewise inside `preparing`, a region's future from
+ * a leaf entered afresh (to its last leaf or a withdrawal) is drawn from that leaf's region tails. A
+ * Gold Disk date is absolute, so a scenario with one simulates every path whole.
  */
 export interface Scenario {
   /** Offices on hold leave it at this instant (a Gold Disk release), not by the observed stays. */
@@ -67,7 +68,7 @@ class Scratch {
 }
 
 export interface SimulatorOptions {
-  /** Share the futures after whole-office entries (ignored with a Gold Disk date). */
+  /** Share the futures after whole-office and region entries (ignored with a Gold Disk date). */
   tails?: { seed: number; horizon: number; size?: number };
 }
 
