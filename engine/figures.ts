@@ -1,7 +1,8 @@
 import type { ReminderPolicy } from '../machines/meta';
 import { FIGURE_NAMES, type FigureName, type FiguresStore } from '../storage/figures-store';
 import { zoneOf } from './business-hours';
-import { deadlineOf } from './deadlines';
+import { deadlineOf, isOverdue } from './deadlines';
+import type { PauseStep } from '../storage/figures-store';
 
 /**
  * The programme's headline figures, one definition each (the SQL in storage/figures-store.ts):
@@ -78,12 +79,47 @@ export interface StalledEntry {
 /** Leaf → when and by which history row it was entered. */
 type Leaves = Map<string, { at: string; seq: number }>;
 
+/** One pause of an office's reminders (ms): `to` null while it lasts. */
+interface Pause {
+  from: number;
+  to: number | null;
+}
+
+/** Each office's pauses, in order, from its PAUSED and RESUMED steps (a PAUSED while paused extends the pause). */
+export function pausesOf(steps: Iterable<PauseStep>): Map<string, Pause[]> {
+  const byOffice = new Map<string, Pause[]>();
+  for (const step of steps) {
+    let pauses = byOffice.get(step.office_id);
+    if (!pauses) byOffice.set(step.office_id, (pauses = []));
+    const open = pauses.at(-1)?.to === null ? pauses.at(-1) : undefined;
+    if (step.type === 'PAUSED' && !open) pauses.push({ from: Date.parse(step.at), to: null });
+    else if (step.type === 'RESUMED' && open) open.to = Date.parse(step.at);
+  }
+  return byOffice;
+}
+
+/**
+ * A state entry's clock after the pauses, as the live clock keeps it: each pause ended before `end`
+ * moves the deadline by the time the clock stood still (from the pause, or from the entry when it
+ * came during the pause, to the resumption); a pause still on leaves the clock stopped where it began.
+ */
+export function clockAfterPauses(deadline: number, enteredAt: number, pauses: readonly Pause[]): { deadline: number; pausedAt: string | null } {
+  for (const pause of pauses) {
+    if (pause.to !== null && pause.to <= enteredAt) continue;
+    const stopped = Math.max(pause.from, enteredAt);
+    if (pause.to === null) return { deadline, pausedAt: new Date(stopped).toISOString() };
+    deadline += pause.to - stopped;
+  }
+  return { deadline, pausedAt: null };
+}
+
 /**
  * Every figure as of `end` (an ISO instant), computed from the history alone, so a past date's
  * figures never change: the state figures with the same SQL as the live ones, and stalled as the
  * SLA clocks decide it (entry + SLA, or the day after the office's workshop in its time zone for
- * `until: workshopEnd`), stuck where that state entry's escalation had fired by then. Pauses are
- * not replayed. At the current instant it gives the figures `currentFigures` gives.
+ * `until: workshopEnd`), moved and stopped by the reminder pauses as the live clocks are
+ * (`clockAfterPauses`), stuck where that state entry's escalation had fired by then. At the current
+ * instant it gives the figures `currentFigures` gives.
  */
 export async function figuresAsOf(
   store: FiguresStore,
@@ -94,17 +130,20 @@ export async function figuresAsOf(
   const facts = await store.officeFacts();
   const workshops = await store.workshopEndDays();
   const escalated = await store.escalatedBefore(end);
+  const pauses = pausesOf(await store.pauseStepsBefore(end));
   const stalled: StalledEntry[] = [];
 
   const check = (officeId: string, leaves: Leaves, workshopId: string | null) => {
     for (const [state, entry] of leaves) {
       const policy = policies.get(state);
       if (!policy) continue;
-      const deadline = deadlineOf(policy, entry.at, workshopId ? workshops.get(workshopId) : undefined, () => {
+      const due = deadlineOf(policy, entry.at, workshopId ? workshops.get(workshopId) : undefined, () => {
         const f = facts.get(officeId);
         return zoneOf(f?.country ?? '', f?.timeZone ?? null);
       });
-      if (deadline > endMs) continue;
+      const officePauses = pauses.get(officeId);
+      const { deadline, pausedAt } = officePauses ? clockAfterPauses(due, Date.parse(entry.at), officePauses) : { deadline: due, pausedAt: null };
+      if (!isOverdue(deadline, pausedAt, endMs)) continue;
       stalled.push({ officeId, state, enteredAt: entry.at, deadline, escalated: escalated.has(`${officeId}\u0000${state}\u0000${entry.seq}`) });
     }
   };

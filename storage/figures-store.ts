@@ -58,6 +58,14 @@ export interface FiguresStore {
   workshopEndDays(): Promise<Map<string, string>>;
   /** State entries escalated before `end`, as `office\0state\0entry seq` keys. */
   escalatedBefore(end: string): Promise<Set<string>>;
+  /** Every pause begun or ended before `end` (the reminder log's PAUSED and RESUMED rows), office by office in order. */
+  pauseStepsBefore(end: string): Promise<PauseStep[]>;
+}
+
+export interface PauseStep {
+  office_id: string;
+  type: 'PAUSED' | 'RESUMED';
+  at: string;
 }
 
 export type StateFigure = (typeof STATE_FIGURES)[number];
@@ -127,6 +135,9 @@ export function createSqliteFiguresStore(db: Db): FiguresStore {
   const escalated = db.prepare<[string], { office_id: string; state: string; entry_seq: number }>(
     "SELECT office_id, state, entry_seq FROM reminder_timers WHERE kind = 'escalation' AND fired_at < ?",
   );
+  const pauseSteps = db.prepare<[string], PauseStep>(
+    "SELECT office_id, type, at FROM reminder_log WHERE type IN ('PAUSED', 'RESUMED') AND at < ? ORDER BY office_id, id",
+  );
   return unitOfWorkOf(db).repository<FiguresStore>({
     countFigures(now) {
       const counts = Object.fromEntries(states.map(([name, stmt]) => [name, stmt.get()!.n])) as Record<StateFigure, number>;
@@ -141,5 +152,6 @@ export function createSqliteFiguresStore(db: Db): FiguresStore {
     officeFacts: () => new Map(facts.all().map((r) => [r.id, { name: r.name, country: r.country, track: r.track, timeZone: r.time_zone }])),
     workshopEndDays: () => new Map(workshops.all().map((w) => [w.id, w.end_date])),
     escalatedBefore: (end) => new Set(escalated.all(end).map((r) => `${r.office_id}\u0000${r.state}\u0000${r.entry_seq}`)),
+    pauseStepsBefore: (end) => pauseSteps.all(end),
   });
 }

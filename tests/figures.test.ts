@@ -92,3 +92,39 @@ test('the figures as of a date come from the history: now they are the live ones
   const first = (await figuresAsOf(storage.figures, new Date(Date.parse(START) + DAY).toISOString(), reminders.policies)).figures;
   expect(first).toMatchObject({ installed: 2, connected: 1, stalled: 0, stuck: 0 });
 });
+
+test('the stalled figure as of a date replays the reminder pauses as the live clocks kept them', async () => {
+  const { storage, reminders } = server.runtime;
+  const stalledNow = async () => (await api(server.url, 'GET', '/api/offices?figure=stalled')).body.offices.map((o: { id: string }) => o.id) as string[];
+  const stalledAsOf = async (at: string) => new Set((await figuresAsOf(storage.figures, at, reminders.policies)).stalled.map((s) => s.officeId));
+  // Invited (30 days to reply): paused on day 10 until day 40 by hand, resumed on day 25, so its
+  // deadline moves from day 30 to day 45. A second office is invited during a pause of 20 days, so
+  // its clock starts when the pause ends: due on day 5 + 20 + 30 = day 55.
+  const day0 = clock.now().getTime();
+  const at = (d: number) => new Date(day0 + d * DAY).toISOString();
+  await seed('PAUSED-RESUMED', PATH.invited);
+  await seed('INVITED-IN-PAUSE', []);
+  clock.advance(5 * DAY);
+  await reminders.reminders.pause('INVITED-IN-PAUSE', new Date(day0 + 25 * DAY), 'office closed', 'test');
+  await server.runtime.engine.apply('INVITED-IN-PAUSE', PATH.invited[0]!, { actor: 'test' });
+  clock.advance(5 * DAY);
+  await reminders.reminders.pause('PAUSED-RESUMED', new Date(day0 + 40 * DAY), 'holidays', 'test');
+  const live = new Map<number, string[]>();
+  for (let d = 10; d <= 60; d++) {
+    if (d === 25) {
+      await reminders.reminders.resume('PAUSED-RESUMED', 'test');
+      await runSchedulerPass(server.runtime.engine, reminders.reminders, clock.now());
+    }
+    live.set(d, (await stalledNow()).filter((id) => id === 'PAUSED-RESUMED' || id === 'INVITED-IN-PAUSE'));
+    clock.advance(DAY);
+  }
+  // The live clocks as the test expects them (so the comparison below compares something).
+  expect(live.get(44)).toEqual([]);
+  expect(live.get(46)).toEqual(['PAUSED-RESUMED']);
+  expect(live.get(54)).toEqual(['PAUSED-RESUMED']);
+  expect(live.get(56)?.sort()).toEqual(['INVITED-IN-PAUSE', 'PAUSED-RESUMED']);
+  for (const [d, ids] of live) {
+    const past = await stalledAsOf(at(d));
+    expect({ day: d, stalled: ['PAUSED-RESUMED', 'INVITED-IN-PAUSE'].filter((id) => past.has(id)).sort() }).toEqual({ day: d, stalled: [...ids].sort() });
+  }
+});

@@ -1,4 +1,4 @@
-import { FIGURE_SQL, stalledClocks, type FigureName, type FiguresStore, type HistoryStep, type StateFigure } from '../figures-store';
+import { FIGURE_SQL, stalledClocks, type FigureName, type FiguresStore, type HistoryStep, type PauseStep, type StateFigure } from '../figures-store';
 import type { PostgresUnitOfWork } from './unit-of-work';
 
 const STATE_FIGURES: StateFigure[] = ['invited', 'preparing', 'installed', 'connected', 'handedOver'];
@@ -83,5 +83,10 @@ export function createPostgresFiguresStore(unit: PostgresUnitOfWork): FiguresSto
       );
       return new Set(rows.map((r) => `${r.office_id}\u0000${r.state}\u0000${r.entry_seq}`));
     },
+    pauseStepsBefore: (end) =>
+      q<PauseStep>(
+        `SELECT office_id, type, at FROM reminder_log WHERE type IN ('PAUSED', 'RESUMED') AND at < $1::timestamptz ORDER BY office_id COLLATE "C", id`,
+        [end],
+      ),
   };
 }
