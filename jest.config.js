@@ -50,6 +50,12 @@ const POSTGRES_SUITES = [
   'auth',
   'figures',
   'metrics',
+  'browser/dashboard',
+  'browser/signin',
+  'date-bounds',
+  'export',
+  'import',
+  'untested-paths',
 ];
 
 /** @type {import('jest').Config} */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/env';
 import { loadPolicies } from '../reminders/policies';
 import { quartersBetween } from '../programme/report/period';
-import { api, makeTempDir, registerOffice, removeTempDir, runCli, spawnServer, startServer, TEST_ADMIN_TOKEN, type ChildServer, type TestServer } from './helpers/server';
+import { api, makeTempDir, ON_POSTGRES, registerOffice, removeTempDir, runCli, spawnServer, startServer, TEST_ADMIN_TOKEN, type ChildServer, type TestServer } from './helpers/server';
 import { sqliteDb } from './helpers/sqlite';
 
 /**
@@ -43,7 +43,8 @@ describe('date bounds', () => {
     expect(ok.body.paused.until).toBe('2100-12-31T18:00:00.000Z');
   });
 
-  it('a pause stored before the bound with a far year is not lifted by the next pass', async () => {
+  // Only SQLite can hold such a row: it stores instants as text, and PostgreSQL's timestamptz refuses the year 10000.
+  (ON_POSTGRES ? it.skip : it)('a pause stored before the bound with a far year is not lifted by the next pass', async () => {
     const id = await registerOffice(server.url, { id: 'PAUSE-OLD' });
     const rt = server.runtime;
     const now = rt.engine.clock.now();
