@@ -12,13 +12,13 @@ const eventLine = z.looseObject({ kind: z.literal('event'), office: officeIdSche
 /** A further kind of import line (workshops, …): validated first, applied in file order. */
 export interface ImportKind<T> {
   schema: ZodType<T>;
-  apply(engine: Engine, line: T, actor: string): void;
+  apply(engine: Engine, line: T, actor: string): Promise<void>;
 }
 
 type ParsedLine =
   | { line: number; kind: 'office'; office: NewOffice; at?: Date }
   | { line: number; kind: 'event'; officeId: string; event: OfficeEvent; at: Date }
-  | { line: number; kind: 'extra'; apply: (engine: Engine, actor: string) => void };
+  | { line: number; kind: 'extra'; apply: (engine: Engine, actor: string) => Promise<void> };
 
 export interface ImportLineError {
   line: number;
@@ -101,7 +101,7 @@ export async function importJsonLines(
           await engine.apply(item.officeId, item.event, { actor, at: item.at });
           result.events++;
         } else {
-          item.apply(engine, actor);
+          await item.apply(engine, actor);
           result.other++;
         }
       } catch (error) {
