@@ -50,6 +50,10 @@ const POSTGRES_SUITES = [
   'auth',
   'figures',
   'metrics',
+  // The CLI's child processes, given the database as DATABASE_URL (runCliOn, freshCliDatabase).
+  'cli',
+  'cli-commands',
+  'cli-forecast',
 ];
 
 /** @type {import('jest').Config} */
