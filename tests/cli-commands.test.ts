@@ -8,7 +8,9 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { freshCliDatabase, ON_POSTGRES, runCli, type CliDatabase, type CommandResult } from './helpers/server';
+import { openRuntime } from '../app/runtime';
+import { createBroadcast, runBroadcast } from '../programme/broadcast';
+import { freshCliDatabase, ON_POSTGRES, runCli, testConfig, type CliDatabase, type CommandResult } from './helpers/server';
 
 jest.setTimeout(300_000);
 
@@ -205,6 +207,27 @@ describe(`every CLI command on ${ON_POSTGRES ? 'PostgreSQL (DATABASE_URL)' : 'an
     // One hold and one recall each: the resume repeated nothing.
     expect(await eventsOf('K1', 'DEPLOYMENT_HELD')).toBe(2);
     expect(await eventsOf('K1', 'GOLD_DISK_RELEASED')).toBe(1);
+  });
+
+  test('broadcasts resume finishes a broadcast its process left part-way, each office once', async () => {
+    // A process that sent the release to one office of two, then stopped (its lease not yet run out).
+    const runtime = await openRuntime(testConfig(db.dbPath, db.config));
+    let id: string;
+    try {
+      const spec = { kind: 'release', event: { type: 'GOLD_DISK_RELEASED' as const, version: '2.1' }, description: 'Release 2.1', officeIds: ['K1', 'K2'] };
+      id = (await createBroadcast(runtime, spec, { actor: 'coordinator' })).id;
+      expect((await runBroadcast(runtime, id, { limit: 1, lease: { owner: 'stopped-server', ms: 60_000 } })).counts).toMatchObject({ done: 1, pending: 1 });
+    } finally {
+      runtime.close();
+    }
+    expect(ok(await cli(['broadcasts', 'list'])).stdout).toMatch(new RegExp(`^${id} .* UNFINISHED {2}done 1, skipped 0, failed 0, pending 1 {2}Release 2\\.1$`, 'm'));
+    expect(ok(await cli(['broadcasts', 'show', id])).stdout).toMatch(new RegExp(`^Resume with: broadcasts resume ${id}$`, 'm'));
+
+    const resumed = JSON.parse(ok(await cli(['broadcasts', 'resume', id, '--json'])).stdout) as Broadcast;
+    expect(resumed.counts).toEqual({ done: 2, skipped: 0, failed: 0, pending: 0 });
+    // Each had the release of 2.0 before; now each has 2.1 too, once.
+    expect([await eventsOf('K1', 'GOLD_DISK_RELEASED'), await eventsOf('K2', 'GOLD_DISK_RELEASED')]).toEqual([2, 2]);
+    expect(ok(await cli(['broadcasts', 'list'])).stdout).toMatch(new RegExp(`^${id} .* finished {2}done 2`, 'm'));
   });
 
   test('workshops: create, list, candidates, enrol, show, attendance and cancel', async () => {
