@@ -56,6 +56,10 @@ const POSTGRES_SUITES = [
   'export',
   'import',
   'untested-paths',
+  // The CLI's child processes, given the database as DATABASE_URL (runCliOn, freshCliDatabase).
+  'cli',
+  'cli-commands',
+  'cli-forecast',
 ];
 
 /** @type {import('jest').Config} */

@@ -21,12 +21,13 @@ import { registerCopyDatabaseCommand } from './copy-database';
 
 /**
  * Operator commands. They read the same configuration as the server and work on the same
- * database file whether or not the server is running (SQLite WAL with a busy timeout).
+ * database whether or not a server is running on it: the SQLite file (WAL with a busy timeout) or,
+ * with DATABASE_URL, PostgreSQL. Only `backup` differs: PostgreSQL is backed up with pg_dump.
  */
 export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runtime>): Command {
   const open = warningOnEmails(openRuntimeOf);
   const program = new Command('office-onboarding')
-    .description('Operator commands for the office-onboarding engine (DATABASE_PATH selects the database).')
+    .description('Operator commands for the office-onboarding engine (DATABASE_URL selects PostgreSQL, else DATABASE_PATH the SQLite file).')
     .showHelpAfterError();
 
   const withRuntime = async <T>(work: (runtime: Runtime) => T | Promise<T>, opts?: { skipCompatibilityCheck?: boolean }): Promise<T> => {
@@ -86,12 +87,15 @@ export function buildCli(openRuntimeOf: (opts?: RuntimeOptions) => Promise<Runti
     .argument('<file>', 'destination file (refused if it exists, unless --force)')
     .option('--force', 'overwrite the destination file if it exists')
     .action(async (file: string, opts: { force?: boolean }) => {
-      if (!opts.force && fs.existsSync(file)) {
-        throw new EngineError('conflict', `${file} exists; choose another file or add --force to overwrite it.`);
-      }
       const runtime = await open();
       try {
-        if (runtime.storage.backend === 'postgres') throw new BackupUnsupported(PG_DUMP_ADVICE);
+        // First, so that on PostgreSQL no answer about the file suggests that a file would be written.
+        if (runtime.storage.backend === 'postgres') {
+          throw new BackupUnsupported(`The database is PostgreSQL (DATABASE_URL): backup copies an SQLite file only, and wrote nothing. ${PG_DUMP_ADVICE}`);
+        }
+        if (!opts.force && fs.existsSync(file)) {
+          throw new EngineError('conflict', `${file} exists; choose another file or add --force to overwrite it.`);
+        }
         if (fs.existsSync(file)) {
           // --force must never delete the database being copied (or its WAL) from under the server.
           const live = fs.realpathSync(runtime.config.DATABASE_PATH);

@@ -1,6 +1,8 @@
 /**
  * Operator commands: `sweep` (dry run and real run, each saying what it does), the PUBLIC_URL
  * warning, `tokens list`, `backup` refusing to overwrite, and the modes of the files they create.
+ * On the SQLite file only, whose files and backup these are: tests/cli-commands.test.ts runs sweep,
+ * tokens and backup's refusal on PostgreSQL.
  */
 import Database from 'better-sqlite3';
 import fs from 'node:fs';

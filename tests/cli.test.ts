@@ -1,15 +1,16 @@
-import { describeMachine } from '../machines/describe';
 /**
  * The operator CLI (`npm run cli -- …`): help everywhere, and verify, backup, stats and import on the
- * very file a running server is writing to.
+ * very database a running server is writing to (the SQLite file; in the jest project "postgres", the
+ * server's PostgreSQL database, given to the commands as DATABASE_URL).
  */
+import { describeMachine } from '../machines/describe';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildCli } from '../cli/main';
 import { kitHappyPath, sampleEvent } from './fixtures/events';
-import { api, makeTempDir, registerOffice, removeTempDir, ROOT, runCli, startServer, type TestServer } from './helpers/server';
+import { api, makeTempDir, ON_POSTGRES, registerOffice, removeTempDir, ROOT, runCli, runCliOn, startServer, type TestServer } from './helpers/server';
 
 // These tests start Node processes (server, CLI): allow for a slow, busy machine.
 jest.setTimeout(180_000);
@@ -44,7 +45,8 @@ function listedCommands(help: string): string[] {
 
 const COMMANDS: string[][] = commandPaths(PROGRAM);
 
-describe('--help', () => {
+// Help opens no database: once, on SQLite.
+(ON_POSTGRES ? describe.skip : describe)('--help', () => {
   let dir: string;
   beforeAll(() => {
     dir = makeTempDir();
@@ -96,7 +98,7 @@ describe('--help', () => {
   });
 });
 
-describe('while a server runs on the same file', () => {
+describe(`while a server runs on the same ${ON_POSTGRES ? 'PostgreSQL database' : 'file'}`, () => {
   let server: TestServer;
   let dir: string;
   let writes: Promise<number[]> | undefined;
@@ -104,7 +106,8 @@ describe('while a server runs on the same file', () => {
 
   beforeAll(async () => {
     dir = makeTempDir();
-    server = await startServer({ dbPath: path.join(dir, 'live.db') });
+    // On PostgreSQL the server gets a fresh database of its own (startServer), and the file only names the outbox's directory.
+    server = ON_POSTGRES ? await startServer() : await startServer({ dbPath: path.join(dir, 'live.db') });
     for (let i = 0; i < 5; i++) {
       const id = await registerOffice(server.url, { id: `LIVE-${i}` });
       for (const type of kitHappyPath.slice(0, i * 2)) await api(server.url, 'POST', `/api/offices/${id}/events`, sampleEvent(type));
@@ -140,14 +143,17 @@ describe('while a server runs on the same file', () => {
 
   test('verify replays every office and finds no difference', async () => {
     startWriting();
-    const result = await runCli(server.dbPath, ['verify']);
+    const result = await runCliOn(server, ['verify']);
     await stopWriting();
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Verified \d+ offices, \d+ events: 0 difference\(s\)\.$/m);
+    // The server's offices, on whichever backend it runs.
+    expect(Number(/Verified (\d+) offices/.exec(result.stdout)?.[1])).toBeGreaterThanOrEqual(5);
   });
 
-  test('backup FILE writes a copy that opens and verifies clean', async () => {
+  // The copy is an SQLite file; on PostgreSQL backup refuses (the next test).
+  (ON_POSTGRES ? test.skip : test)('backup FILE writes a copy that opens and verifies clean', async () => {
     const backup = path.join(dir, 'backups', 'copy.db');
     fs.mkdirSync(path.dirname(backup), { recursive: true });
     startWriting();
@@ -166,13 +172,24 @@ describe('while a server runs on the same file', () => {
     expect(stats.total).toBe(copied);
   });
 
+  (ON_POSTGRES ? test : test.skip)('backup on PostgreSQL writes nothing and says how to use pg_dump, exiting 1', async () => {
+    const backup = path.join(dir, 'copy.db');
+    startWriting();
+    const result = await runCliOn(server, ['backup', backup]);
+    await stopWriting();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^The database is PostgreSQL \(DATABASE_URL\): backup copies an SQLite file only, and wrote nothing\. On PostgreSQL, back up with pg_dump: `pg_dump --format=custom --file=onboarding\.dump "\$DATABASE_URL"`/);
+    expect(fs.existsSync(backup)).toBe(false);
+  });
+
   test('stats prints the same counts as GET /api/stats, as text and as JSON', async () => {
-    const json = await runCli(server.dbPath, ['stats', '--json']);
+    const json = await runCliOn(server, ['stats', '--json']);
     expect(json.code).toBe(0);
     const live = await api(server.url, 'GET', '/api/stats');
     expect(JSON.parse(json.stdout)).toEqual(live.body);
 
-    const text = await runCli(server.dbPath, ['stats']);
+    const text = await runCliOn(server, ['stats']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`${live.body.total} offices`);
     for (const [stage, n] of Object.entries(live.body.byStage as Record<string, number>)) {
@@ -200,7 +217,7 @@ describe('while a server runs on the same file', () => {
         .join('\n'),
     );
     startWriting();
-    const result = await runCli(server.dbPath, ['import', file]);
+    const result = await runCliOn(server, ['import', file]);
     await stopWriting();
     expect(result.code).toBe(0);
     const office = await api(server.url, 'GET', '/api/offices/CLI-IMPORTED');

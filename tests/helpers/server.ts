@@ -30,6 +30,8 @@ export interface TestServer {
   runtime: Runtime;
   app: App;
   dbPath: string;
+  /** The server's PostgreSQL database in the "postgres" project; CLI processes are given it as DATABASE_URL (`runCliOn`). */
+  databaseUrl?: string;
   /** Stops the HTTP server and closes the database (the temp dir is removed only if we made it). */
   close(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     runtime,
     app,
     dbPath,
+    databaseUrl: database?.url,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -213,6 +216,44 @@ export interface CommandResult {
 /** `npm run cli -- ARGS` without npm in between: the same entry point and configuration. */
 export function runCli(dbPath: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   return run([...TSX, 'cli/main.ts', ...args], childEnv(dbPath, env));
+}
+
+/** A CLI command on the database of a server started by `startServer`, whichever backend it is on. */
+export function runCliOn(server: Pick<TestServer, 'dbPath' | 'databaseUrl'>, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  return runCli(server.dbPath, args, { DATABASE_URL: server.databaseUrl, ...env });
+}
+
+/**
+ * A fresh, empty database of the backend under test for CLI processes: a file in a directory of its
+ * own, and in the "postgres" project a PostgreSQL database of its own too, given to every command as
+ * DATABASE_URL (the file's directory then only holds the outbox's `.eml` files).
+ */
+export interface CliDatabase {
+  dir: string;
+  dbPath: string;
+  /** Set on PostgreSQL. */
+  url?: string;
+  cli(args: string[], env?: NodeJS.ProcessEnv): Promise<CommandResult>;
+  /** Settings for a runtime opened in the test process on the same database. */
+  config: Partial<Config>;
+  drop(): Promise<void>;
+}
+
+export async function freshCliDatabase(): Promise<CliDatabase> {
+  const dir = makeTempDir('onboarding-cli-');
+  const dbPath = path.join(dir, 'onboarding.db');
+  const database = ON_POSTGRES ? await freshDatabase() : undefined;
+  return {
+    dir,
+    dbPath,
+    url: database?.url,
+    cli: (args, env = {}) => runCli(dbPath, args, { DATABASE_URL: database?.url, ...env }),
+    config: database ? { DATABASE_URL: database.url } : {},
+    drop: async () => {
+      await database?.drop();
+      removeTempDir(dir);
+    },
+  };
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_000): Promise<CommandResult> {
