@@ -235,7 +235,10 @@ describe('every GET of the route table, on the demo data', () => {
     let text = '';
     let sent = false;
     const decoder = new TextDecoder();
-    const transition = /event: transition\ndata: (.*)\n\n/;
+    const transitions = () => [...text.matchAll(/event: transition\ndata: (.*)\n\n/g)].map((m) => JSON.parse(m[1]!) as Json);
+    // On PostgreSQL the stream is fed by LISTEN/NOTIFY, so the office's registration, committed
+    // just before the stream opened, may still be announced after it: the event sent is the one looked for.
+    const circular = () => transitions().find((m) => m.office === 'OA-DOC-LIVE' && m.type === 'SEND_CIRCULAR');
     try {
       // The stream says `: connected` first; the event is sent once the stream is open.
       for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
@@ -244,18 +247,18 @@ describe('every GET of the route table, on the demo data', () => {
           sent = true;
           expect((await api(server.url, 'POST', '/api/offices/OA-DOC-LIVE/events', sampleEvent('SEND_CIRCULAR'))).status).toBe(200);
         }
-        if (transition.test(text)) break;
+        if (circular()) break;
       }
     } finally {
       clearTimeout(timer);
       controller.abort();
     }
-    const data = transition.exec(text)?.[1];
-    expect(data).toEqual(expect.any(String));
-    const message = JSON.parse(data!) as Json;
+    const message = circular();
     expect(message).toEqual(expect.objectContaining({ office: 'OA-DOC-LIVE', type: 'SEND_CIRCULAR' }));
-    expect(validate(message) ? [] : validate.errors).toEqual([]);
-    expect(streams()[0]!.responses![200]!.events!.safeParse(message).success).toBe(true);
+    for (const seen of transitions()) {
+      expect(validate(seen) ? [] : validate.errors).toEqual([]);
+      expect(streams()[0]!.responses![200]!.events!.safeParse(seen).success).toBe(true);
+    }
   });
 
   test('the report documents are documented as what they are', async () => {
