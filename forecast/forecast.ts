@@ -1,3 +1,4 @@
+import { byStateId } from '../analytics/columns';
 import type { Episode, History } from '../analytics/episodes';
 import { percentile } from '../analytics/stats';
 import { random } from '../demo/generate';
@@ -26,6 +27,8 @@ export interface ForecastOptions {
   push?: boolean;
   /** Share the futures after whole-office and region entries (forecast/simulate.ts; default true); false simulates every path whole. */
   shareTails?: boolean;
+  /** Find each office's `longest` state (default true); false leaves it null and the rest unchanged, for the programme figures alone. */
+  longest?: boolean;
 }
 
 export interface Interval {
@@ -80,6 +83,10 @@ const BUCKETS = [7, 14, 30, 60, 90, 120, 180, 270, 365, 545, 730, 1095];
 const bucketOf = (days: number) => BUCKETS.findIndex((b) => days < b);
 const YEAR = 365 * DAY;
 const DONE = new Set(['installed', 'connected', 'handedOver']);
+/** What a leaf's stays say about the office, for `officesAt`. */
+const FIRST_DONE = 1;
+const HANDED = 2;
+const WITHDRAWN = 3;
 const ENGAGED = new Set(['preparing', 'deployment', 'connecting', 'connected', 'installed', 'handedOver']);
 
 interface OfficeNow {
@@ -90,19 +97,26 @@ interface OfficeNow {
   withdrawn: boolean;
 }
 
-/** Each office's leaves at `asOf` and when it was first done, from the episodes. */
+/** Each office's leaves at `asOf` and when it was first done, from the stays' columns. */
 export function officesAt(history: History, asOf: number): OfficeNow[] {
   const byOffice: (OfficeNow | undefined)[] = new Array<OfficeNow | undefined>(history.offices.length);
-  for (const e of history.leaves) {
-    if (e.entered >= asOf) continue;
-    let o = byOffice[e.office];
-    if (!o) byOffice[e.office] = o = { index: e.office, leaves: [], done: Infinity, handedOver: Infinity, withdrawn: false };
-    if (e.entered < o.done && DONE.has(e.state)) o.done = e.entered;
-    if (e.state === 'handedOver') o.handedOver = e.entered;
-    if (e.left >= asOf) {
+  const kind = byStateId((name) => (name === 'handedOver' ? HANDED : DONE.has(name) ? FIRST_DONE : name === 'withdrawn' ? WITHDRAWN : 0), 0);
+  const { entered, left, state, office, length } = history.leafColumns;
+  for (let i = 0; i < length; i++) {
+    const at = entered[i]!;
+    if (at >= asOf) continue;
+    const index = office[i]!;
+    let o = byOffice[index];
+    if (!o) byOffice[index] = o = { index, leaves: [], done: Infinity, handedOver: Infinity, withdrawn: false };
+    const k = kind.at(state[i]!);
+    if (k !== 0) {
+      if (at < o.done && k !== WITHDRAWN) o.done = at;
+      if (k === HANDED) o.handedOver = at;
+    }
+    if (left[i]! >= asOf) {
       // The episode itself: a copy per open stay is 100,000 objects more for the collector.
-      o.leaves.push(e);
-      if (e.state === 'withdrawn') o.withdrawn = true;
+      o.leaves.push(history.leaves[i]!);
+      if (k === WITHDRAWN) o.withdrawn = true;
     }
   }
   return byOffice.filter((o) => o !== undefined);
@@ -221,8 +235,9 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     g.members.push(o);
   }
 
-  const simulatorOf = (s: Scenario) => new Simulator(model, s, options.shareTails === false ? {} : { tails: { seed, horizon: horizon - asOf } });
-  const simulator = simulatorOf(scenario);
+  const simulatorOf = (s: Scenario, longest: boolean) =>
+    new Simulator(model, s, { longest, ...(options.shareTails === false ? {} : { tails: { seed, horizon: horizon - asOf } }) });
+  const simulator = simulatorOf(scenario, options.longest ?? true);
   let pushSimulator: Simulator | null = null;
   const simulateGroup = (start: StartState, key: string, sim: Simulator) => sim.futures(start, asOf, horizon, runs, random(seedOf(key, seed)));
 
@@ -232,11 +247,12 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     let hits = 0;
     for (let r = 0; r < runs; r++) if (done[r]! < deadline) hits++;
     const probability = hits / runs;
-    const sorted = Float64Array.from(done).sort();
+    const sorted = new Float64Array(done).sort();
     const isEngaged = ENGAGED.has(g.start.leaves[0]!.state.split('.')[0]!);
     let push: number | null = null;
     if (options.push && isEngaged && probability < 0.9) {
-      pushSimulator ??= simulatorOf({ ...scenario, speedup: { ...scenario.speedup, '*': 0.5 } });
+      // Only when the pushed futures are done counts: no time kept per state.
+      pushSimulator ??= simulatorOf({ ...scenario, speedup: { ...scenario.speedup, '*': 0.5 } }, false);
       const pushed = simulateGroup(g.start, `push|${key}`, pushSimulator);
       let pushedHits = 0;
       for (let r = 0; r < runs; r++) if (pushed.done[r]! < deadline) pushedHits++;

@@ -70,6 +70,12 @@ class Scratch {
 export interface SimulatorOptions {
   /** Share the futures after whole-office and region entries (ignored with a Gold Disk date). */
   tails?: { seed: number; horizon: number; size?: number };
+  /**
+   * Keep the time each future spends in each state, for `longest` (default true). Without it the
+   * futures are the same (no draw depends on it) and `longest` is null: the programme figures need
+   * only when offices are done, and reading every shared future's segments is most of their cost.
+   */
+  longest?: boolean;
 }
 
 export class Simulator {
@@ -81,6 +87,7 @@ export class Simulator {
   private readonly regionPools: TailPool[] = [];
   private readonly tails: { seed: number; horizon: number; size: number } | null;
   private readonly afterHold: number;
+  private readonly timed: boolean;
 
   constructor(
     model: Model,
@@ -90,6 +97,7 @@ export class Simulator {
     this.c = compile(model);
     this.tails = options.tails && scenario.goldDisk === undefined ? { size: TAIL_SIZE, ...options.tails } : null;
     this.afterHold = this.c.outcome(AFTER_HOLD);
+    this.timed = options.longest ?? true;
   }
 
   /**
@@ -106,6 +114,7 @@ export class Simulator {
       const s = this.run(start.track, states, entered, asOf, horizon, rnd, 0, null);
       done[r] = s.done;
       handedOver[r] = s.handedOver;
+      if (!this.timed) continue;
       const state = this.longestOf(s);
       if (state < 0) continue;
       if (state >= votes.length) votes = growTo(votes, this.c.names.length + 16);
@@ -191,7 +200,7 @@ export class Simulator {
   }
 
   private charge(s: Scratch, record: TailPool | null, state: number, from: number, to: number): void {
-    if (to <= from) return;
+    if (to <= from || !this.timed) return;
     s.spent[state]! += to - from;
     record?.segment(state, from, to);
   }
@@ -222,6 +231,10 @@ export class Simulator {
 
   /** Charges a region-tail slot's time: its segments that ended by `until`, cut at the horizon. */
   private chargeRegion(s: Scratch, record: TailPool | null, i: number, until: number, horizon: number): void {
+    if (!this.timed) {
+      s.virtual[i] = -1;
+      return;
+    }
     const pool = this.regionPools[s.virtual[i]!]!;
     const j = s.sample[i]!;
     const shift = s.shift[i]!;
@@ -304,7 +317,7 @@ export class Simulator {
       const wasDone = s.done !== Infinity;
       if (!wasDone && t + pool.done[j]! <= horizon) s.done = t + pool.done[j]!;
       if (s.handedOver === Infinity && t + pool.handedOver[j]! <= horizon) s.handedOver = t + pool.handedOver[j]!;
-      if (!wasDone) {
+      if (!wasDone && this.timed) {
         for (let g = pool.first[j]!; g < pool.first[j + 1]!; g++) {
           const from = t + pool.from[g]!;
           if (from < horizon) this.charge(s, record, pool.state[g]!, from, Math.min(t + pool.to[g]!, horizon));
