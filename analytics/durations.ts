@@ -4,7 +4,12 @@ import type { Owner } from '../machines/meta';
 import { byStateId, type StayColumns } from './columns';
 import type { History } from './episodes';
 import { windowOf, type Scope } from './scope';
-import { days, spread, weekdayMs, type Spread } from './stats';
+import * as stats from './stats';
+import type { Spread } from './stats';
+
+// Local copies: once compiled to CommonJS (as tsx runs the server), every use of an imported
+// binding is a call to its getter, and these are called for every stay.
+const { days, spread, weekdayMs } = stats;
 
 /**
  * Time in each state over a period. The sample of a state is every stay in it that overlaps the

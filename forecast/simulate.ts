@@ -1,7 +1,9 @@
 import { random } from '../demo/generate';
 import type { Track } from '../machines/office';
-import { AFTER_HOLD, compile, DONE, FINAL, HANDED_OVER, IN_REGION, ON_HOLD, REGION_LAST, type CompiledModel } from './compiled';
-import { search, type Model } from './model';
+import * as compiled from './compiled';
+import { AFTER_HOLD, compile, type CompiledModel } from './compiled';
+import * as model from './model';
+import type { Model } from './model';
 import { seedOf } from './seed';
 import { TailPool } from './tails';
 
@@ -41,6 +43,11 @@ export function factorOf(scenario: Scenario, state: string): number {
   for (const [prefix, f] of Object.entries(s)) if (state.startsWith(prefix + '.')) return f * all;
   return all;
 }
+
+// Local copies: once compiled to CommonJS (as tsx runs the server), every use of an imported
+// binding is a call to its getter, and these are used in the innermost loops.
+const { DONE, FINAL, HANDED_OVER, IN_REGION, ON_HOLD, REGION_LAST } = compiled;
+const search = model.search;
 
 const MAX_STEPS = 200;
 /** Leaves an office can be in at once (the regions of `preparing`), with room to spare. */
