@@ -1,11 +1,11 @@
 import { byStateId } from '../analytics/columns';
 import type { Episode, History } from '../analytics/episodes';
 import { percentile } from '../analytics/stats';
-import { random } from '../demo/generate';
 import type { Track } from '../machines/office';
 import { fitModel, type Model } from './model';
 import { seedOf } from './seed';
 import { Simulator, type Scenario, type StartState } from './simulate';
+import { Stream } from './stream';
 
 /**
  * The programme forecast as of an instant: a Monte Carlo run of every open office's future over the
@@ -29,6 +29,8 @@ export interface ForecastOptions {
   shareTails?: boolean;
   /** Find each office's `longest` state (default true); false leaves it null and the rest unchanged, for the programme figures alone. */
   longest?: boolean;
+  /** Answer each open office's forecast (default true); false: `offices` is empty and the programme figures are unchanged. */
+  offices?: boolean;
 }
 
 export interface Interval {
@@ -188,6 +190,32 @@ function accumulate(groups: Counted[], t: Totals): void {
   }
 }
 
+/**
+ * A group's futures as `accumulate` counts them (see `Counted`), or null when none counts by the
+ * deadline or the horizon. Futures of offices not engaged count towards no day of the 90% date
+ * (they go to column `engagedDays`, past the last).
+ */
+function packFutures(done: Float64Array, handed: Float64Array, at: { deadline: number; horizon: number; asOf: number; points: number[]; engagedDays: number; engaged: boolean }): Uint32Array | null {
+  const { deadline, horizon, asOf, points, engagedDays, engaged } = at;
+  const runs = done.length;
+  const futures = new Uint32Array(2 * runs);
+  let counts = false;
+  for (let k = 0; k < runs; k++) {
+    const d = done[k]!;
+    let point = points.length;
+    if (d < deadline) {
+      point = 0;
+      while (points[point]! <= d) point++;
+    }
+    const day = engaged && d < horizon ? Math.floor((d - asOf) / DAY) : engagedDays;
+    const doneIn = d < deadline ? 1 : 0;
+    const handedIn = handed[k]! < deadline ? 1 : 0;
+    futures[k] = futures[k + runs] = (day * 2 ** DAY_SHIFT + (point << POINT_SHIFT)) | (handedIn << 1) | doneIn;
+    if (doneIn !== 0 || handedIn !== 0 || day < engagedDays) counts = true;
+  }
+  return counts ? futures : null;
+}
+
 const spreadOf = (values: number[]): Interval => {
   const sorted = [...values].sort((a, b) => a - b);
   return { expected: values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), low: percentile(sorted, 0.1), high: percentile(sorted, 0.9) };
@@ -230,6 +258,7 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
   // Above a few thousand open offices, those in the same states for a similar time (buckets of
   // growing width) share their futures, started from the group's mean time so far.
   const coarse = now.length > COARSE_ABOVE;
+  const withOffices = options.offices ?? true;
   for (const o of now) {
     const stage = stageOf(o.leaves[0]!.state);
     const isEngaged = !o.withdrawn && ENGAGED.has(stage);
@@ -256,7 +285,7 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     new Simulator(model, s, { longest, ...(options.shareTails === false ? {} : { tails: { seed, horizon: horizon - asOf } }) });
   const simulator = simulatorOf(scenario, options.longest ?? true);
   let pushSimulator: Simulator | null = null;
-  const simulateGroup = (start: StartState, key: string, sim: Simulator) => sim.futures(start, asOf, horizon, runs, random(seedOf(key, seed)));
+  const simulateGroup = (start: StartState, key: string, sim: Simulator) => sim.futures(start, asOf, horizon, runs, new Stream(seedOf(key, seed)));
 
   for (const [key, g] of groups) {
     g.start.leaves.forEach((l, i) => (l.entered = asOf - Math.round(g.days[i]! / g.members.length) * DAY));
@@ -264,7 +293,6 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     let hits = 0;
     for (let r = 0; r < runs; r++) if (done[r]! < deadline) hits++;
     const probability = hits / runs;
-    const sorted = new Float64Array(done).sort();
     const isEngaged = ENGAGED.has(stageOf(g.start.leaves[0]!.state));
     let push: number | null = null;
     if (options.push && isEngaged && probability < 0.9) {
@@ -275,26 +303,14 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
       for (let r = 0; r < runs; r++) if (pushed.done[r]! < deadline) pushedHits++;
       push = pushedHits / runs - probability;
     }
-    // Per simulated future: whether it is done and handed over by the deadline, the curve point it
-    // counts from, and its day after asOf for the engaged offices' 90% date (-1: none).
-    const futures = new Uint32Array(2 * runs);
-    let counts = false;
-    for (let k = 0; k < runs; k++) {
-      const d = done[k]!;
-      let point = points.length;
-      if (d < deadline) {
-        point = 0;
-        while (points[point]! <= d) point++;
-      }
-      const day = isEngaged && d < horizon ? Math.floor((d - asOf) / DAY) : engagedDays;
-      const doneIn = d < deadline ? 1 : 0;
-      const handedIn = handed[k]! < deadline ? 1 : 0;
-      futures[k] = futures[k + runs] = (day * 2 ** DAY_SHIFT + (point << POINT_SHIFT)) | (handedIn << 1) | doneIn;
-      counts ||= doneIn !== 0 || handedIn !== 0 || day < engagedDays;
+    const futures = packFutures(done, handed, { deadline, horizon, asOf, points, engagedDays, engaged: isEngaged });
+    if (futures) {
+      const offsets = new Int32Array(g.members.length);
+      for (let m = 0; m < offsets.length; m++) offsets[m] = seedOf(history.offices[g.members[m]!.index]!.id, seed) % runs;
+      counted.push({ offsets, futures });
     }
-    // A group none of whose futures counts by the deadline or the horizon adds nothing.
-    const offsets = Int32Array.from(g.members, (o) => seedOf(history.offices[o.index]!.id, seed) % runs);
-    if (counts) counted.push({ offsets, futures });
+    if (!withOffices) continue;
+    const sorted = new Float64Array(done).sort();
     const expected = percentile(sorted, 0.5);
     const low = percentile(sorted, 0.1);
     const high = percentile(sorted, 0.9);

@@ -129,8 +129,11 @@ export async function runForecast(reader: HistoryReader, request: ForecastReques
 
   const base = { asOf: request.asOf, deadline: request.deadline, runs: request.runs, seed: request.seed };
   const scenario = hasScenario(request.scenario);
-  const baseline = forecast(history, { ...base, scenario: {}, push: withOffices && !scenario, longest: withOffices && !scenario }, model);
-  const other = scenario ? forecast(history, { ...base, scenario: request.scenario, push: withOffices, longest: withOffices }, model) : null;
+  // The office list comes from the scenario's forecast when there is one: the baseline's own then
+  // needs only its programme figures.
+  const baselineOffices = withOffices && !scenario;
+  const baseline = forecast(history, { ...base, scenario: {}, push: baselineOffices, longest: baselineOffices, offices: baselineOffices }, model);
+  const other = scenario ? forecast(history, { ...base, scenario: request.scenario, push: withOffices, longest: withOffices, offices: withOffices }, model) : null;
   const shown = other ?? baseline;
 
   const months = new Map<string, number>();
