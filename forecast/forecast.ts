@@ -132,6 +132,66 @@ export function officesAt(history: History, asOf: number): OfficeNow[] {
   return byOffice.filter((o) => o !== undefined);
 }
 
+/** The offices at `asOf` as the forecast counts them, with `officesAt`'s meaning of each field. */
+interface Present {
+  /** Offices with a leaf at `asOf`. */
+  offices: number;
+  engaged: number;
+  doneBefore: number;
+  engagedDone: number;
+  handedBefore: number;
+  /** Those neither done nor withdrawn, with their leaves, by office index. */
+  open: OfficeNow[];
+}
+
+/**
+ * `officesAt` tallied: the offices done before `asOf` (about three in four at 100,000 offices) are
+ * counted from typed arrays, and objects are made for the open ones only; the rest of the forecast
+ * keeps them alive while its simulation makes garbage, so every one made is one more promoted to
+ * the collector's old space.
+ */
+function presentAt(history: History, asOf: number): Present {
+  const n = history.offices.length;
+  const kind = byStateId((name) => (name === 'handedOver' ? HANDED : DONE.has(name) ? FIRST_DONE : name === 'withdrawn' ? WITHDRAWN : 0), 0);
+  const { entered, left, state, office, length } = history.leafColumns;
+  const done = new Float64Array(n).fill(Infinity);
+  const handed = new Float64Array(n).fill(Infinity);
+  const firstLeaf = new Int32Array(n).fill(-1);
+  const withdrawn = new Uint8Array(n);
+  for (let i = 0; i < length; i++) {
+    const at = entered[i]!;
+    if (at >= asOf) continue;
+    const o = office[i]!;
+    const k = kind.at(state[i]!);
+    if (k !== 0) {
+      if (at < done[o]! && k !== WITHDRAWN) done[o] = at;
+      if (k === HANDED) handed[o] = at;
+    }
+    if (left[i]! >= asOf) {
+      if (firstLeaf[o]! < 0) firstLeaf[o] = i;
+      if (k === WITHDRAWN) withdrawn[o] = 1;
+    }
+  }
+  const p: Present = { offices: 0, engaged: 0, doneBefore: 0, engagedDone: 0, handedBefore: 0, open: [] };
+  const byOffice: (OfficeNow | undefined)[] = new Array<OfficeNow | undefined>(n);
+  for (let o = 0; o < n; o++) {
+    if (firstLeaf[o]! < 0) continue;
+    p.offices++;
+    const isEngaged = withdrawn[o] === 0 && ENGAGED.has(stageOf(history.leaves[firstLeaf[o]!]!.state));
+    if (isEngaged) p.engaged++;
+    if (done[o]! < asOf) {
+      p.doneBefore++;
+      if (isEngaged) p.engagedDone++;
+      if (handed[o]! < asOf) p.handedBefore++;
+    } else if (withdrawn[o] === 0) p.open.push((byOffice[o] = { index: o, leaves: [], done: done[o]!, handedOver: handed[o]!, withdrawn: false }));
+  }
+  for (let i = 0; i < length; i++) {
+    if (entered[i]! >= asOf || left[i]! < asOf) continue;
+    byOffice[office[i]!]?.leaves.push(history.leaves[i]!);
+  }
+  return p;
+}
+
 /** What every run adds up: offices done and handed over by the deadline, per curve point, per day. */
 interface Totals {
   runs: number;
@@ -236,7 +296,7 @@ function monthsBetween(from: number, to: number): number[] {
 export function forecast(history: History, options: ForecastOptions, model: Model = fitModel(history, options.asOf)): ForecastResult {
   const { asOf, deadline, runs, seed, scenario } = options;
   const horizon = options.horizon ?? Math.max(deadline, asOf) + 2 * YEAR;
-  const now = officesAt(history, asOf).filter((o) => o.leaves.length > 0);
+  const present = presentAt(history, asOf);
   const points = monthsBetween(asOf, deadline);
   const engagedDays = Math.ceil((horizon - asOf) / DAY) + 1;
   if (points.length > POINT_MASK - 1 || engagedDays >= 2 ** (32 - DAY_SHIFT)) throw new RangeError('the deadline or the horizon is too far for the forecast to count');
@@ -249,27 +309,14 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
   const doneBy = new Int32Array(runs);
   const handedBy = new Int32Array(runs);
   const counted: Counted[] = [];
-  let doneBefore = 0;
-  let handedBefore = 0;
-  let engaged = 0;
-  let engagedDone = 0;
+  const { doneBefore, handedBefore, engaged, engagedDone } = present;
   const results: OfficeForecast[] = [];
   const groups = new Map<string, { start: StartState; members: OfficeNow[]; days: number[] }>();
   // Above a few thousand open offices, those in the same states for a similar time (buckets of
   // growing width) share their futures, started from the group's mean time so far.
-  const coarse = now.length > COARSE_ABOVE;
+  const coarse = present.offices > COARSE_ABOVE;
   const withOffices = options.offices ?? true;
-  for (const o of now) {
-    const stage = stageOf(o.leaves[0]!.state);
-    const isEngaged = !o.withdrawn && ENGAGED.has(stage);
-    if (isEngaged) engaged++;
-    if (o.done < asOf) {
-      doneBefore++;
-      if (isEngaged) engagedDone++;
-      if (o.handedOver < asOf) handedBefore++;
-      continue;
-    }
-    if (o.withdrawn) continue;
+  for (const o of present.open) {
     const track = history.offices[o.index]!.track;
     // By name in code-unit order: the only leaves held together are the two regions of `preparing`,
     // which sort the same in any collation, and this is asked for tens of thousands of offices.
@@ -359,7 +406,7 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     runs,
     seed,
     programme: {
-      offices: now.length,
+      offices: present.offices,
       engaged,
       doneBefore,
       handedOverBefore: handedBefore,
