@@ -9,7 +9,7 @@ import type { Spread } from './stats';
 
 // Local copies: once compiled to CommonJS (as tsx runs the server), every use of an imported
 // binding is a call to its getter, and these are called for every stay.
-const { days, spread, weekdayMs } = stats;
+const { days, spreadInPlace, weekdayMs } = stats;
 
 /**
  * Time in each state over a period. The sample of a state is every stay in it that overlaps the
@@ -52,6 +52,9 @@ const COMPOUND = new Set(allStates().filter((s) => s.states.length > 0).map((s) 
 
 const measuredIndex = new Map(MEASURED_STATES.map((s, i) => [s.path, i]));
 
+/** The samples' buffer, reused by every call (a call runs to its end before the next starts). */
+let scratch = new Float64Array(0);
+
 export function computeDurations(history: History, scope: Scope): DurationsResult {
   const w = windowOf(history, scope);
   const acc = MEASURED_STATES.map(() => ({ entered: 0, left: 0, inside: 0, n: 0, cal: new Float64Array(0), biz: new Float64Array(0) }));
@@ -88,7 +91,18 @@ export function computeDurations(history: History, scope: Scope): DurationsResul
         a.biz[j] = days(ended ? businessMs[i]! : weekdayMs(from, until));
       }
     }
-    if (!fill) for (const a of acc) [a.cal, a.biz] = [new Float64Array(a.n), new Float64Array(a.n)];
+    if (!fill) {
+      // Every state's sample in one buffer kept between calls: hundreds of thousands of values per
+      // answer, allocated afresh each time, would bring the collector round to the whole heap sooner.
+      const total = acc.reduce((n, a) => n + a.n, 0);
+      if (scratch.length < 2 * total) scratch = new Float64Array(Math.ceil(2.5 * total));
+      let offset = 0;
+      for (const a of acc) {
+        a.cal = scratch.subarray(offset, offset + a.n);
+        a.biz = scratch.subarray(offset + a.n, offset + 2 * a.n);
+        offset += 2 * a.n;
+      }
+    }
   }
   return {
     from: w.period.from,
@@ -105,8 +119,8 @@ export function computeDurations(history: History, scope: Scope): DurationsResul
         left: a.left,
         stillInside: a.inside,
         sample: a.cal.length,
-        calendarDays: spread(a.cal),
-        businessDays: spread(a.biz),
+        calendarDays: spreadInPlace(a.cal),
+        businessDays: spreadInPlace(a.biz),
       };
     }),
   };

@@ -39,6 +39,9 @@ export const FUNNEL_STEPS: { step: string; states: string[]; label: string }[] =
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
+/** The step instants' buffer, reused by every call (a call runs to its end before the next starts): megabytes per answer otherwise. */
+let firstScratch = new Float64Array(0);
+
 const STEP_OF = new Map(FUNNEL_STEPS.flatMap((s, i) => s.states.map((state) => [state, i] as const)));
 
 export function computeFunnel(history: History, scope: Scope): FunnelResult {
@@ -46,7 +49,8 @@ export function computeFunnel(history: History, scope: Scope): FunnelResult {
   // First instant each office reached each step, before the end of the period.
   // One row of step instants per office in a flat typed array: no allocation per office.
   const n = FUNNEL_STEPS.length;
-  const first = new Float64Array(history.offices.length * n).fill(Infinity);
+  if (firstScratch.length < history.offices.length * n) firstScratch = new Float64Array(Math.ceil(1.25 * history.offices.length) * n);
+  const first = firstScratch.subarray(0, history.offices.length * n).fill(Infinity);
   const stepOf = byStateId((name) => STEP_OF.get(name) ?? -1, -1);
   for (const c of [history.stageColumns, history.leafColumns]) {
     const { entered, state, office } = c;

@@ -50,12 +50,10 @@ function select(a: Float64Array, k: number, lo: number, hi: number): void {
   }
 }
 
-/** Median, p75, p90 and max of `values` (any order), rounded to a tenth; null when there are none. */
-export function spread(values: number[] | Float64Array): Spread | null {
-  const n = values.length;
+/** Median, p75, p90 and max of `a` (any order, which it changes), rounded to a tenth; null when there are none. */
+export function spreadInPlace(a: Float64Array): Spread | null {
+  const n = a.length;
   if (n === 0) return null;
-  // A copy by the constructor: `Float64Array.from` walks a typed array through its iterator.
-  const a = new Float64Array(values);
   // The nearest ranks of `percentile`, each selected in what is left above the one before.
   const at = (p: number) => Math.min(n, Math.max(1, Math.ceil(p * n))) - 1;
   let lo = 0;
