@@ -1,6 +1,7 @@
 import { allStates } from '../machines/describe';
 import type { HistoryReader, OfficeInfoRow, TransitionRow } from '../storage/history-store';
 import { regionOf } from '../programme/regions';
+import { StayColumns } from './columns';
 import { weekdayMs } from './stats';
 
 /**
@@ -40,9 +41,23 @@ export interface History {
   offices: OfficeInfo[];
   leaves: Episode[];
   stages: Episode[];
+  /** The same stays as columns, row i being `leaves[i]` and `stages[i]` (analytics/columns.ts). */
+  leafColumns: StayColumns;
+  stageColumns: StayColumns;
   /** Instant of the first and last row, NaN when there is none. */
   firstAt: number;
   lastAt: number;
+  /** What keeps extending these episodes: results fitted on them can ask what changed since (`watch`). */
+  source: HistoryBuilder;
+}
+
+/**
+ * The earliest instant among the rows taken since it was made (Infinity: none; -Infinity when an
+ * office changed track, which changes what its earlier stays count for). A result computed from the
+ * history before an instant stays right while `earliest` is not before that instant.
+ */
+export interface Watch {
+  earliest: number;
 }
 
 const DAY = 86_400_000;
@@ -97,8 +112,10 @@ function shared(name: string): string {
 /** Where one office's history stood after its last row: the stays still open, for the next row to close. */
 interface Tail {
   seq: number;
-  open: Map<string, Episode>;
-  stage: Episode | null;
+  /** Open leaf stays by state: indexes into `leaves`. */
+  open: Map<string, number>;
+  /** Index into `stages`, -1 for none. */
+  stage: number;
   workshopId: string | null;
 }
 
@@ -117,6 +134,8 @@ export class HistoryBuilder {
   readonly offices: OfficeInfo[] = [];
   readonly leaves: Episode[] = [];
   readonly stages: Episode[] = [];
+  readonly leafColumns = new StayColumns();
+  readonly stageColumns = new StayColumns();
   firstAt = Number.NaN;
   lastAt = Number.NaN;
   /** Rows read, those of unknown offices included. */
@@ -126,6 +145,18 @@ export class HistoryBuilder {
   /** Every `enrolled` stay with its workshop, so a change of a workshop's dates reaches it. */
   private readonly enrolled = new Map<Episode, string | null>();
   private workshopEnds: ReadonlyMap<string, string> = new Map();
+  private readonly watches = new Set<Watch>();
+
+  /** Watches the rows taken from now on, until `unwatch`. */
+  watch(): Watch {
+    const w: Watch = { earliest: Infinity };
+    this.watches.add(w);
+    return w;
+  }
+
+  unwatch(w: Watch): void {
+    this.watches.delete(w);
+  }
 
   /** Office details as now stored: known offices keep their index, new ones are appended. */
   setOffices(infos: OfficeInfoRow[]): void {
@@ -135,7 +166,10 @@ export class HistoryBuilder {
       if (i === undefined) {
         this.index.set(o.id, this.offices.length);
         this.offices.push(info);
-      } else this.offices[i] = info;
+        continue;
+      }
+      if (this.offices[i]!.track !== info.track) for (const w of this.watches) w.earliest = -Infinity;
+      this.offices[i] = info;
     }
   }
 
@@ -152,49 +186,57 @@ export class HistoryBuilder {
     const office = this.index.get(row.officeId);
     if (office === undefined) return true;
     let tail = this.tails[office];
-    if (!tail) this.tails[office] = tail = { seq: -Infinity, open: new Map(), stage: null, workshopId: null };
+    if (!tail) this.tails[office] = tail = { seq: -Infinity, open: new Map(), stage: -1, workshopId: null };
     if (row.seq <= tail.seq) return false;
     tail.seq = row.seq;
     const at = Date.parse(row.at);
     if (Number.isNaN(this.firstAt) || at < this.firstAt) this.firstAt = at;
     if (Number.isNaN(this.lastAt) || at > this.lastAt) this.lastAt = at;
+    for (const w of this.watches) if (at < w.earliest) w.earliest = at;
     const to = JSON.parse(row.toStates) as string[];
     if (row.type === 'ENROLLED' && row.workshopId) tail.workshopId = row.workshopId;
-    const next = new Map<string, Episode>();
-    for (const [path, episode] of tail.open) {
+    const next = new Map<string, number>();
+    for (const [path, i] of tail.open) {
       if (to.includes(path)) {
-        next.set(path, episode);
+        next.set(path, i);
         continue;
       }
+      const episode = this.leaves[i]!;
       episode.left = at;
       episode.businessMs = weekdayMs(episode.entered, at);
       episode.exitType = row.type;
       episode.next = shared(nextOf(path, to));
+      this.leafColumns.close(i, at, episode.businessMs);
     }
     for (const path of to) {
       if (next.has(path)) continue;
       const episode: Episode = { office, state: shared(path), entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
-      next.set(path, episode);
+      next.set(path, this.leaves.length);
       this.leaves.push(episode);
+      this.leafColumns.push(office, episode.state, at);
     }
-    const enrolled = next.get('preparing.training.enrolled');
-    if (enrolled) {
+    const enrolledAt = next.get('preparing.training.enrolled');
+    if (enrolledAt !== undefined) {
       // The stay ends with the workshop named last while it is open.
+      const enrolled = this.leaves[enrolledAt]!;
       this.enrolled.set(enrolled, tail.workshopId);
       enrolled.workshopEnd = workshopEndOf(this.workshopEnds, tail.workshopId);
     }
     tail.open = next;
     const stageNow = to.length ? shared(stageOfPath(to[0]!)) : null;
-    if (tail.stage && tail.stage.state !== stageNow) {
-      tail.stage.left = at;
-      tail.stage.businessMs = weekdayMs(tail.stage.entered, at);
-      tail.stage.exitType = row.type;
-      tail.stage.next = stageNow;
-      tail.stage = null;
+    const open = tail.stage >= 0 ? this.stages[tail.stage]! : null;
+    if (open && open.state !== stageNow) {
+      open.left = at;
+      open.businessMs = weekdayMs(open.entered, at);
+      open.exitType = row.type;
+      open.next = stageNow;
+      this.stageColumns.close(tail.stage, at, open.businessMs);
+      tail.stage = -1;
     }
-    if (!tail.stage && stageNow) {
-      tail.stage = { office, state: stageNow, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN };
-      this.stages.push(tail.stage);
+    if (tail.stage < 0 && stageNow) {
+      tail.stage = this.stages.length;
+      this.stages.push({ office, state: stageNow, entered: at, left: Infinity, exitType: null, next: null, reason: row.reason, workshopEnd: Number.NaN, businessMs: Number.NaN });
+      this.stageColumns.push(office, stageNow, at);
     }
     return true;
   }
@@ -205,7 +247,7 @@ export class HistoryBuilder {
    * only the newest History is meant to be read.
    */
   history(): History {
-    return { offices: this.offices, leaves: this.leaves, stages: this.stages, firstAt: this.firstAt, lastAt: this.lastAt };
+    return { offices: this.offices, leaves: this.leaves, stages: this.stages, leafColumns: this.leafColumns, stageColumns: this.stageColumns, firstAt: this.firstAt, lastAt: this.lastAt, source: this };
   }
 }
 
@@ -243,7 +285,7 @@ interface Loaded {
 }
 
 const cache = new WeakMap<HistoryReader, Loaded>();
-const EMPTY: History = { offices: [], leaves: [], stages: [], firstAt: Number.NaN, lastAt: Number.NaN };
+const EMPTY: History = new HistoryBuilder().history();
 
 /** Extends `loaded` with the rows appended since; null when they cannot be (the caller rebuilds). */
 async function extend(reader: HistoryReader, loaded: Loaded, version: string): Promise<Loaded | null> {

@@ -1,6 +1,7 @@
 import { allStates } from '../machines/describe';
 import { stateLabel } from '../machines/labels';
 import { EngineError } from '../engine/errors';
+import { byStateId } from './columns';
 import type { History } from './episodes';
 import { windowOf, type Scope } from './scope';
 
@@ -70,20 +71,23 @@ export function computeFlow(history: History, scope: Scope, interval: Interval):
   // Every instant is after the period's start and at most its end: a stay over before the start
   // counts at none, one begun before it counts at all of them until it leaves, so only the entries
   // and exits inside the period need sorting.
-  const before = new Map<string, number>(STAGES.map((s) => [s, 0]));
-  const entered = new Map<string, number[]>(STAGES.map((s) => [s, []]));
-  const left = new Map<string, number[]>(STAGES.map((s) => [s, []]));
-  const sorted = (m: Map<string, number[]>) => new Map([...m].map(([s, list]) => [s, Float64Array.from(list).sort()]));
-  for (const e of history.stages) {
-    if (e.left < w.start || e.entered >= w.end || !w.includes(e.office)) continue;
-    const into = entered.get(e.state);
-    if (!into) continue;
-    if (e.entered < w.start) before.set(e.state, before.get(e.state)! + 1);
-    else into.push(e.entered);
-    if (e.left < w.end) left.get(e.state)!.push(e.left);
+  const before = STAGES.map(() => 0);
+  const entered: number[][] = STAGES.map(() => []);
+  const left: number[][] = STAGES.map(() => []);
+  const stageOf = byStateId((name) => STAGES.indexOf(name), -1);
+  const c = history.stageColumns;
+  for (let i = 0; i < c.length; i++) {
+    const from = c.entered[i]!;
+    const to = c.left[i]!;
+    if (to < w.start || from >= w.end) continue;
+    const k = stageOf.at(c.state[i]!);
+    if (k < 0 || !w.includes(c.office[i]!)) continue;
+    if (from < w.start) before[k]!++;
+    else entered[k]!.push(from);
+    if (to < w.end) left[k]!.push(to);
   }
-  const enteredBy = sorted(entered);
-  const leftBy = sorted(left);
+  const enteredBy = entered.map((list) => Float64Array.from(list).sort());
+  const leftBy = left.map((list) => Float64Array.from(list).sort());
   return {
     from: w.period.from,
     to: w.period.to,
@@ -91,7 +95,7 @@ export function computeFlow(history: History, scope: Scope, interval: Interval):
     stages: STAGES.map((s) => ({ stage: s, label: stateLabel(s) })),
     points: instants.map((t) => ({
       at: new Date(t).toISOString(),
-      stages: Object.fromEntries(STAGES.map((s) => [s, before.get(s)! + countBefore(enteredBy.get(s)!, t) - countBefore(leftBy.get(s)!, t)])),
+      stages: Object.fromEntries(STAGES.map((s, k) => [s, before[k]! + countBefore(enteredBy[k]!, t) - countBefore(leftBy[k]!, t)])),
     })),
   };
 }

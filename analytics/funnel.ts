@@ -1,4 +1,5 @@
 import { eventDone } from '../machines/labels';
+import { byStateId } from './columns';
 import type { History } from './episodes';
 import { windowOf, type Scope } from './scope';
 import { days, percentile } from './stats';
@@ -38,20 +39,28 @@ export const FUNNEL_STEPS: { step: string; states: string[]; label: string }[] =
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
+/** The step instants' buffer, reused by every call (a call runs to its end before the next starts): megabytes per answer otherwise. */
+let firstScratch = new Float64Array(0);
+
+const STEP_OF = new Map(FUNNEL_STEPS.flatMap((s, i) => s.states.map((state) => [state, i] as const)));
+
 export function computeFunnel(history: History, scope: Scope): FunnelResult {
   const w = windowOf(history, scope);
-  const stepOf = new Map<string, number>();
-  FUNNEL_STEPS.forEach((s, i) => s.states.forEach((state) => stepOf.set(state, i)));
   // First instant each office reached each step, before the end of the period.
   // One row of step instants per office in a flat typed array: no allocation per office.
   const n = FUNNEL_STEPS.length;
-  const first = new Float64Array(history.offices.length * n).fill(Infinity);
-  for (const list of [history.stages, history.leaves]) {
-    for (const e of list) {
-      const step = stepOf.get(e.state);
-      if (step === undefined || e.entered >= w.end || !w.includes(e.office)) continue;
-      const k = e.office * n + step;
-      if (e.entered < first[k]!) first[k] = e.entered;
+  if (firstScratch.length < history.offices.length * n) firstScratch = new Float64Array(Math.ceil(1.25 * history.offices.length) * n);
+  const first = firstScratch.subarray(0, history.offices.length * n).fill(Infinity);
+  const stepOf = byStateId((name) => STEP_OF.get(name) ?? -1, -1);
+  for (const c of [history.stageColumns, history.leafColumns]) {
+    const { entered, state, office } = c;
+    for (let i = 0; i < c.length; i++) {
+      const at = entered[i]!;
+      if (at >= w.end) continue;
+      const step = stepOf.at(state[i]!);
+      if (step < 0 || !w.includes(office[i]!)) continue;
+      const k = office[i]! * n + step;
+      if (at < first[k]!) first[k] = at;
     }
   }
   const counts = FUNNEL_STEPS.map(() => 0);

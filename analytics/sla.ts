@@ -2,6 +2,7 @@ import { durationMs, type PolicySet } from '../engine/reminder-policies';
 import { stateLabel } from '../machines/labels';
 import type { ReminderPolicy } from '../machines/meta';
 import { quarterOf } from '../programme/report/period';
+import { byStateId, stateCount, stateName } from './columns';
 import type { Episode, History } from './episodes';
 import { windowOf, type Scope } from './scope';
 
@@ -59,32 +60,67 @@ export function withSlaOverrides(policies: PolicySet, overrides: Record<string, 
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
+/** How many of ascending `a` are at or below `x`. */
+function search(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function computeSla(history: History, scope: Scope, policies: PolicySet, overridden: ReadonlySet<string> = new Set()): SlaResult {
   const w = windowOf(history, scope);
-  const rows = new Map<number, Map<string, SlaRow>>();
-  for (const e of history.leaves) {
-    const policy = policies.get(e.state);
-    if (!policy || e.entered < w.start || e.entered >= w.end || !w.includes(e.office)) continue;
-    const d = new Date(e.entered);
-    // The quarter from the instant's fields: formatting an ISO string per stay costs more than the rest.
-    const quarterKey = d.getUTCFullYear() * 4 + Math.floor(d.getUTCMonth() / 3);
-    let byState = rows.get(quarterKey);
-    if (!byState) rows.set(quarterKey, (byState = new Map()));
-    let row = byState.get(e.state);
+  // Per state id: the policy's index and its timings, so the pass looks nothing up by name; -1: none.
+  const list0 = [...policies.values()];
+  const policyOf = byStateId((name) => (policies.has(name) ? list0.indexOf(policies.get(name)!) : -1), -1);
+  const slaMs = list0.map((p) => durationMs(p.sla));
+  const remindMs = list0.map((p) => p.reminders * durationMs(p.every));
+  // The quarters the period touches, by their first instant: a stay's quarter is found among a few
+  // numbers (building a Date per stay costs more than the rest of the pass).
+  const first = new Date(w.start);
+  const quarterStarts: number[] = [];
+  for (let q = Math.floor(first.getUTCMonth() / 3) * 3; ; q += 3) {
+    const t = Date.UTC(first.getUTCFullYear(), q, 1);
+    if (t >= w.end) break;
+    quarterStarts.push(t);
+  }
+  // Per quarter and state id (quarter * states + id): the row.
+  const states = stateCount();
+  const rowAt: (SlaRow | undefined)[] = [];
+  const c = history.leafColumns;
+  for (let i = 0; i < c.length; i++) {
+    const entered = c.entered[i]!;
+    if (entered < w.start || entered >= w.end) continue;
+    const id = c.state[i]!;
+    const p = policyOf.at(id);
+    if (p < 0 || !w.includes(c.office[i]!)) continue;
+    const policy = list0[p]!;
+    const q = search(quarterStarts, entered) - 1;
+    const key = q * states + id;
+    let row = rowAt[key];
     if (!row) {
-      const quarter = quarterOf(d.toISOString());
-      row = { quarter, state: e.state, label: stateLabel(e.state), sla: policy.sla, entries: 0, withinSla: 0, stalled: 0, escalated: 0, open: 0, shareWithinSla: null, shareStalled: null };
-      byState.set(e.state, row);
+      const state = stateName(id);
+      const quarter = quarterOf(new Date(quarterStarts[q]!).toISOString());
+      row = { quarter, state, label: stateLabel(state), sla: policy.sla, entries: 0, withinSla: 0, stalled: 0, escalated: 0, open: 0, shareWithinSla: null, shareStalled: null };
+      rowAt[key] = row;
     }
-    const { deadline, escalation } = slaTiming(e, policy);
-    const until = Math.min(e.left, w.end);
+    // As slaTiming, with the episode read only for a stay that ends with its workshop.
+    const workshopEnd = policy.until === 'workshopEnd' ? history.leaves[i]!.workshopEnd : Number.NaN;
+    const deadline = Number.isNaN(workshopEnd) ? entered + slaMs[p]! : workshopEnd;
+    const escalation = deadline + remindMs[p]!;
+    const left = c.left[i]!;
+    const until = Math.min(left, w.end);
     row.entries++;
-    if (e.left < w.end && e.left <= deadline) row.withinSla++;
+    if (left < w.end && left <= deadline) row.withinSla++;
     else if (until > deadline) row.stalled++;
     else row.open++;
     if (until > escalation) row.escalated++;
   }
-  const list = [...rows.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.quarter.localeCompare(b.quarter) || a.state.localeCompare(b.state));
+  const list = rowAt.filter((r) => r !== undefined).sort((a, b) => a.quarter.localeCompare(b.quarter) || a.state.localeCompare(b.state));
   for (const r of list) {
     r.shareWithinSla = round3(r.withinSla / r.entries);
     r.shareStalled = round3(r.stalled / r.entries);

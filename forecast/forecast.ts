@@ -1,10 +1,11 @@
+import { byStateId } from '../analytics/columns';
 import type { Episode, History } from '../analytics/episodes';
 import { percentile } from '../analytics/stats';
-import { random } from '../demo/generate';
 import type { Track } from '../machines/office';
 import { fitModel, type Model } from './model';
 import { seedOf } from './seed';
 import { Simulator, type Scenario, type StartState } from './simulate';
+import { Stream } from './stream';
 
 /**
  * The programme forecast as of an instant: a Monte Carlo run of every open office's future over the
@@ -26,6 +27,10 @@ export interface ForecastOptions {
   push?: boolean;
   /** Share the futures after whole-office and region entries (forecast/simulate.ts; default true); false simulates every path whole. */
   shareTails?: boolean;
+  /** Find each office's `longest` state (default true); false leaves it null and the rest unchanged, for the programme figures alone. */
+  longest?: boolean;
+  /** Answer each open office's forecast (default true); false: `offices` is empty and the programme figures are unchanged. */
+  offices?: boolean;
 }
 
 export interface Interval {
@@ -80,6 +85,18 @@ const BUCKETS = [7, 14, 30, 60, 90, 120, 180, 270, 365, 545, 730, 1095];
 const bucketOf = (days: number) => BUCKETS.findIndex((b) => days < b);
 const YEAR = 365 * DAY;
 const DONE = new Set(['installed', 'connected', 'handedOver']);
+const stages = new Map<string, string>();
+/** The top-level stage of a state path, remembered per name. */
+function stageOf(state: string): string {
+  let stage = stages.get(state);
+  if (stage === undefined) stages.set(state, (stage = state.split('.')[0]!));
+  return stage;
+}
+
+/** What a leaf's stays say about the office, for `officesAt`. */
+const FIRST_DONE = 1;
+const HANDED = 2;
+const WITHDRAWN = 3;
 const ENGAGED = new Set(['preparing', 'deployment', 'connecting', 'connected', 'installed', 'handedOver']);
 
 interface OfficeNow {
@@ -90,22 +107,89 @@ interface OfficeNow {
   withdrawn: boolean;
 }
 
-/** Each office's leaves at `asOf` and when it was first done, from the episodes. */
+/** Each office's leaves at `asOf` and when it was first done, from the stays' columns. */
 export function officesAt(history: History, asOf: number): OfficeNow[] {
   const byOffice: (OfficeNow | undefined)[] = new Array<OfficeNow | undefined>(history.offices.length);
-  for (const e of history.leaves) {
-    if (e.entered >= asOf) continue;
-    let o = byOffice[e.office];
-    if (!o) byOffice[e.office] = o = { index: e.office, leaves: [], done: Infinity, handedOver: Infinity, withdrawn: false };
-    if (e.entered < o.done && DONE.has(e.state)) o.done = e.entered;
-    if (e.state === 'handedOver') o.handedOver = e.entered;
-    if (e.left >= asOf) {
+  const kind = byStateId((name) => (name === 'handedOver' ? HANDED : DONE.has(name) ? FIRST_DONE : name === 'withdrawn' ? WITHDRAWN : 0), 0);
+  const { entered, left, state, office, length } = history.leafColumns;
+  for (let i = 0; i < length; i++) {
+    const at = entered[i]!;
+    if (at >= asOf) continue;
+    const index = office[i]!;
+    let o = byOffice[index];
+    if (!o) byOffice[index] = o = { index, leaves: [], done: Infinity, handedOver: Infinity, withdrawn: false };
+    const k = kind.at(state[i]!);
+    if (k !== 0) {
+      if (at < o.done && k !== WITHDRAWN) o.done = at;
+      if (k === HANDED) o.handedOver = at;
+    }
+    if (left[i]! >= asOf) {
       // The episode itself: a copy per open stay is 100,000 objects more for the collector.
-      o.leaves.push(e);
-      if (e.state === 'withdrawn') o.withdrawn = true;
+      o.leaves.push(history.leaves[i]!);
+      if (k === WITHDRAWN) o.withdrawn = true;
     }
   }
   return byOffice.filter((o) => o !== undefined);
+}
+
+/** The offices at `asOf` as the forecast counts them, with `officesAt`'s meaning of each field. */
+interface Present {
+  /** Offices with a leaf at `asOf`. */
+  offices: number;
+  engaged: number;
+  doneBefore: number;
+  engagedDone: number;
+  handedBefore: number;
+  /** Those neither done nor withdrawn, with their leaves, by office index. */
+  open: OfficeNow[];
+}
+
+/**
+ * `officesAt` tallied: the offices done before `asOf` (about three in four at 100,000 offices) are
+ * counted from typed arrays, and objects are made for the open ones only; the rest of the forecast
+ * keeps them alive while its simulation makes garbage, so every one made is one more promoted to
+ * the collector's old space.
+ */
+function presentAt(history: History, asOf: number): Present {
+  const n = history.offices.length;
+  const kind = byStateId((name) => (name === 'handedOver' ? HANDED : DONE.has(name) ? FIRST_DONE : name === 'withdrawn' ? WITHDRAWN : 0), 0);
+  const { entered, left, state, office, length } = history.leafColumns;
+  const done = new Float64Array(n).fill(Infinity);
+  const handed = new Float64Array(n).fill(Infinity);
+  const firstLeaf = new Int32Array(n).fill(-1);
+  const withdrawn = new Uint8Array(n);
+  for (let i = 0; i < length; i++) {
+    const at = entered[i]!;
+    if (at >= asOf) continue;
+    const o = office[i]!;
+    const k = kind.at(state[i]!);
+    if (k !== 0) {
+      if (at < done[o]! && k !== WITHDRAWN) done[o] = at;
+      if (k === HANDED) handed[o] = at;
+    }
+    if (left[i]! >= asOf) {
+      if (firstLeaf[o]! < 0) firstLeaf[o] = i;
+      if (k === WITHDRAWN) withdrawn[o] = 1;
+    }
+  }
+  const p: Present = { offices: 0, engaged: 0, doneBefore: 0, engagedDone: 0, handedBefore: 0, open: [] };
+  const byOffice: (OfficeNow | undefined)[] = new Array<OfficeNow | undefined>(n);
+  for (let o = 0; o < n; o++) {
+    if (firstLeaf[o]! < 0) continue;
+    p.offices++;
+    const isEngaged = withdrawn[o] === 0 && ENGAGED.has(stageOf(history.leaves[firstLeaf[o]!]!.state));
+    if (isEngaged) p.engaged++;
+    if (done[o]! < asOf) {
+      p.doneBefore++;
+      if (isEngaged) p.engagedDone++;
+      if (handed[o]! < asOf) p.handedBefore++;
+    } else if (withdrawn[o] === 0) p.open.push((byOffice[o] = { index: o, leaves: [], done: done[o]!, handedOver: handed[o]!, withdrawn: false }));
+  }
+  for (let i = 0; i < length; i++) {
+    if (entered[i]! >= asOf || left[i]! < asOf) continue;
+    byOffice[office[i]!]?.leaves.push(history.leaves[i]!);
+  }
+  return p;
 }
 
 /** What every run adds up: offices done and handed over by the deadline, per curve point, per day. */
@@ -119,14 +203,20 @@ interface Totals {
   engagedWidth: number;
 }
 
-/** A group's futures as the runs count them, and each member's offset. */
+/**
+ * A group's futures as the runs count them, and each member's offset. Future k is one number:
+ * bit 0 done by the deadline, bit 1 handed over by then, bits 2–9 the curve point it counts from,
+ * bits 10 and up its day for the engaged offices' 90% date; one read per member and run instead of
+ * four. The futures are written twice over, so run r + offset needs no wrapping.
+ */
 interface Counted {
   offsets: Int32Array;
-  doneIn: Uint8Array;
-  handedIn: Uint8Array;
-  pointOf: Int32Array;
-  dayOf: Int32Array;
+  futures: Uint32Array;
 }
+
+const POINT_SHIFT = 2;
+const POINT_MASK = 0xff;
+const DAY_SHIFT = 10;
 
 /** Runs per block: a block's rows of the engaged histogram (3 KB a run) stay in the processor's cache. */
 const RUN_BLOCK = 32;
@@ -140,24 +230,50 @@ function accumulate(groups: Counted[], t: Totals): void {
   const { runs, curve, engagedHist, curveWidth, engagedWidth } = t;
   for (let block = 0; block < runs; block += RUN_BLOCK) {
     const end = Math.min(runs, block + RUN_BLOCK);
-    for (const { offsets, doneIn, handedIn, pointOf, dayOf } of groups) {
+    for (const { offsets, futures } of groups) {
       for (let r = block; r < end; r++) {
         const curveRow = r * curveWidth;
         const engagedRow = r * engagedWidth;
         let doneHere = 0;
         let handedHere = 0;
         for (let m = 0; m < offsets.length; m++) {
-          const k = r + offsets[m]! < runs ? r + offsets[m]! : r + offsets[m]! - runs;
-          doneHere += doneIn[k]!;
-          handedHere += handedIn[k]!;
-          curve[curveRow + pointOf[k]!]!++;
-          engagedHist[engagedRow + dayOf[k]!]!++;
+          const v = futures[r + offsets[m]!]!;
+          doneHere += v & 1;
+          handedHere += (v >>> 1) & 1;
+          curve[curveRow + ((v >>> POINT_SHIFT) & POINT_MASK)]!++;
+          engagedHist[engagedRow + (v >>> DAY_SHIFT)]!++;
         }
         t.doneBy[r]! += doneHere;
         t.handedBy[r]! += handedHere;
       }
     }
   }
+}
+
+/**
+ * A group's futures as `accumulate` counts them (see `Counted`), or null when none counts by the
+ * deadline or the horizon. Futures of offices not engaged count towards no day of the 90% date
+ * (they go to column `engagedDays`, past the last).
+ */
+function packFutures(done: Float64Array, handed: Float64Array, at: { deadline: number; horizon: number; asOf: number; points: number[]; engagedDays: number; engaged: boolean }): Uint32Array | null {
+  const { deadline, horizon, asOf, points, engagedDays, engaged } = at;
+  const runs = done.length;
+  const futures = new Uint32Array(2 * runs);
+  let counts = false;
+  for (let k = 0; k < runs; k++) {
+    const d = done[k]!;
+    let point = points.length;
+    if (d < deadline) {
+      point = 0;
+      while (points[point]! <= d) point++;
+    }
+    const day = engaged && d < horizon ? Math.floor((d - asOf) / DAY) : engagedDays;
+    const doneIn = d < deadline ? 1 : 0;
+    const handedIn = handed[k]! < deadline ? 1 : 0;
+    futures[k] = futures[k + runs] = (day * 2 ** DAY_SHIFT + (point << POINT_SHIFT)) | (handedIn << 1) | doneIn;
+    if (doneIn !== 0 || handedIn !== 0 || day < engagedDays) counts = true;
+  }
+  return counts ? futures : null;
 }
 
 const spreadOf = (values: number[]): Interval => {
@@ -180,9 +296,10 @@ function monthsBetween(from: number, to: number): number[] {
 export function forecast(history: History, options: ForecastOptions, model: Model = fitModel(history, options.asOf)): ForecastResult {
   const { asOf, deadline, runs, seed, scenario } = options;
   const horizon = options.horizon ?? Math.max(deadline, asOf) + 2 * YEAR;
-  const now = officesAt(history, asOf).filter((o) => o.leaves.length > 0);
+  const present = presentAt(history, asOf);
   const points = monthsBetween(asOf, deadline);
   const engagedDays = Math.ceil((horizon - asOf) / DAY) + 1;
+  if (points.length > POINT_MASK - 1 || engagedDays >= 2 ** (32 - DAY_SHIFT)) throw new RangeError('the deadline or the horizon is too far for the forecast to count');
   // One column more in each than there are points and days: where a future that counts in none goes,
   // so the inner loop below has no branch.
   const curveWidth = points.length + 1;
@@ -192,28 +309,18 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
   const doneBy = new Int32Array(runs);
   const handedBy = new Int32Array(runs);
   const counted: Counted[] = [];
-  let doneBefore = 0;
-  let handedBefore = 0;
-  let engaged = 0;
-  let engagedDone = 0;
+  const { doneBefore, handedBefore, engaged, engagedDone } = present;
   const results: OfficeForecast[] = [];
   const groups = new Map<string, { start: StartState; members: OfficeNow[]; days: number[] }>();
   // Above a few thousand open offices, those in the same states for a similar time (buckets of
   // growing width) share their futures, started from the group's mean time so far.
-  const coarse = now.length > COARSE_ABOVE;
-  for (const o of now) {
-    const stage = o.leaves[0]!.state.split('.')[0]!;
-    const isEngaged = !o.withdrawn && ENGAGED.has(stage);
-    if (isEngaged) engaged++;
-    if (o.done < asOf) {
-      doneBefore++;
-      if (isEngaged) engagedDone++;
-      if (o.handedOver < asOf) handedBefore++;
-      continue;
-    }
-    if (o.withdrawn) continue;
+  const coarse = present.offices > COARSE_ABOVE;
+  const withOffices = options.offices ?? true;
+  for (const o of present.open) {
     const track = history.offices[o.index]!.track;
-    const elapsed = o.leaves.map((l) => ({ state: l.state, days: Math.floor((asOf - l.entered) / DAY) })).sort((a, b) => a.state.localeCompare(b.state));
+    // By name in code-unit order: the only leaves held together are the two regions of `preparing`,
+    // which sort the same in any collation, and this is asked for tens of thousands of offices.
+    const elapsed = o.leaves.map((l) => ({ state: l.state, days: Math.floor((asOf - l.entered) / DAY) })).sort((a, b) => (a.state < b.state ? -1 : a.state > b.state ? 1 : 0));
     const key = `${track}|${elapsed.map((l) => `${l.state}@${coarse ? bucketOf(l.days) : l.days}`).join('|')}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { start: { track, leaves: elapsed.map((l) => ({ state: l.state, entered: 0 })) }, members: [], days: elapsed.map(() => 0) }));
@@ -221,10 +328,11 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     g.members.push(o);
   }
 
-  const simulatorOf = (s: Scenario) => new Simulator(model, s, options.shareTails === false ? {} : { tails: { seed, horizon: horizon - asOf } });
-  const simulator = simulatorOf(scenario);
+  const simulatorOf = (s: Scenario, longest: boolean) =>
+    new Simulator(model, s, { longest, ...(options.shareTails === false ? {} : { tails: { seed, horizon: horizon - asOf } }) });
+  const simulator = simulatorOf(scenario, options.longest ?? true);
   let pushSimulator: Simulator | null = null;
-  const simulateGroup = (start: StartState, key: string, sim: Simulator) => sim.futures(start, asOf, horizon, runs, random(seedOf(key, seed)));
+  const simulateGroup = (start: StartState, key: string, sim: Simulator) => sim.futures(start, asOf, horizon, runs, new Stream(seedOf(key, seed)));
 
   for (const [key, g] of groups) {
     g.start.leaves.forEach((l, i) => (l.entered = asOf - Math.round(g.days[i]! / g.members.length) * DAY));
@@ -232,38 +340,24 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     let hits = 0;
     for (let r = 0; r < runs; r++) if (done[r]! < deadline) hits++;
     const probability = hits / runs;
-    const sorted = Float64Array.from(done).sort();
-    const isEngaged = ENGAGED.has(g.start.leaves[0]!.state.split('.')[0]!);
+    const isEngaged = ENGAGED.has(stageOf(g.start.leaves[0]!.state));
     let push: number | null = null;
     if (options.push && isEngaged && probability < 0.9) {
-      pushSimulator ??= simulatorOf({ ...scenario, speedup: { ...scenario.speedup, '*': 0.5 } });
+      // Only when the pushed futures are done counts: no time kept per state.
+      pushSimulator ??= simulatorOf({ ...scenario, speedup: { ...scenario.speedup, '*': 0.5 } }, false);
       const pushed = simulateGroup(g.start, `push|${key}`, pushSimulator);
       let pushedHits = 0;
       for (let r = 0; r < runs; r++) if (pushed.done[r]! < deadline) pushedHits++;
       push = pushedHits / runs - probability;
     }
-    // Per simulated future: whether it is done and handed over by the deadline, the curve point it
-    // counts from, and its day after asOf for the engaged offices' 90% date (-1: none).
-    const doneIn = new Uint8Array(runs);
-    const handedIn = new Uint8Array(runs);
-    const pointOf = new Int32Array(runs).fill(points.length);
-    const dayOf = new Int32Array(runs).fill(engagedDays);
-    for (let k = 0; k < runs; k++) {
-      const d = done[k]!;
-      if (d < deadline) {
-        doneIn[k] = 1;
-        let p = 0;
-        while (points[p]! <= d) p++;
-        pointOf[k] = p;
-      }
-      if (handed[k]! < deadline) handedIn[k] = 1;
-      if (isEngaged && d < horizon) dayOf[k] = Math.floor((d - asOf) / DAY);
+    const futures = packFutures(done, handed, { deadline, horizon, asOf, points, engagedDays, engaged: isEngaged });
+    if (futures) {
+      const offsets = new Int32Array(g.members.length);
+      for (let m = 0; m < offsets.length; m++) offsets[m] = seedOf(history.offices[g.members[m]!.index]!.id, seed) % runs;
+      counted.push({ offsets, futures });
     }
-    // A group none of whose futures counts by the deadline or the horizon adds nothing.
-    const offsets = Int32Array.from(g.members, (o) => seedOf(history.offices[o.index]!.id, seed) % runs);
-    let counts = false;
-    for (let k = 0; k < runs && !counts; k++) counts = doneIn[k] !== 0 || handedIn[k] !== 0 || dayOf[k]! < engagedDays;
-    if (counts) counted.push({ offsets, doneIn, handedIn, pointOf, dayOf });
+    if (!withOffices) continue;
+    const sorted = new Float64Array(done).sort();
     const expected = percentile(sorted, 0.5);
     const low = percentile(sorted, 0.1);
     const high = percentile(sorted, 0.9);
@@ -312,7 +406,7 @@ export function forecast(history: History, options: ForecastOptions, model: Mode
     runs,
     seed,
     programme: {
-      offices: now.length,
+      offices: present.offices,
       engaged,
       doneBefore,
       handedOverBefore: handedBefore,

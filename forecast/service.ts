@@ -1,4 +1,5 @@
-import { loadHistory } from '../analytics/episodes';
+import { byStateId } from '../analytics/columns';
+import { loadHistory, type History, type HistoryBuilder, type Watch } from '../analytics/episodes';
 import { stateLabel } from '../machines/labels';
 import type { HistoryReader } from '../storage/history-store';
 import { forecast, type ProgrammeForecast } from './forecast';
@@ -80,7 +81,37 @@ function programmeView(p: ProgrammeForecast): ProgrammeView {
 const hasScenario = (s: Scenario) => s.goldDisk !== undefined || Object.keys(s.speedup ?? {}).length > 0;
 
 const cache = new WeakMap<object, Map<string, ForecastView>>();
-const models = new WeakMap<object, Map<number, Model>>();
+
+const DAY = 86_400_000;
+/** Models kept per history: the cuts of a few days (a past as-of date asked again, today). */
+const KEPT_MODELS = 4;
+const models = new WeakMap<HistoryBuilder, { cut: number; model: Model; watch: Watch }[]>();
+
+/**
+ * The model for a forecast as of `asOf`, fitted on the history before the start of that UTC day (the
+ * cut): the same all day, so a transition does not refit it. It is kept across versions of the
+ * history while no row dated before the cut has been taken since it was fitted (the engine dates
+ * rows now, so only an imported or replayed past row does that) and no office changed track. A
+ * forecast as of a day (`asOf=YYYY-MM-DD`, the end of that day) has its cut at its own instant.
+ */
+export function modelFor(history: History, asOf: number): Model {
+  const cut = Math.floor(asOf / DAY) * DAY;
+  const builder = history.source;
+  let kept = models.get(builder);
+  if (!kept) models.set(builder, (kept = []));
+  const hit = kept.find((m) => m.cut === cut);
+  if (hit && hit.watch.earliest >= cut) return hit.model;
+  if (hit) {
+    builder.unwatch(hit.watch);
+    kept.splice(kept.indexOf(hit), 1);
+  }
+  // Watched from before the fit: a row taken during it would be seen (none can be: the fit is synchronous).
+  const watch = builder.watch();
+  const model = fitModel(history, cut);
+  if (kept.length >= KEPT_MODELS) builder.unwatch(kept.shift()!.watch);
+  kept.push({ cut, model, watch });
+  return model;
+}
 
 /**
  * `offices: false` answers the programme figures alone: no office list, and none of the push
@@ -94,23 +125,27 @@ export async function runForecast(reader: HistoryReader, request: ForecastReques
   const key = JSON.stringify([request, withOffices]);
   const hit = results.get(key);
   if (hit) return hit;
-  let fitted = models.get(history);
-  if (!fitted) models.set(history, (fitted = new Map()));
-  let model = fitted.get(request.asOf);
-  if (!model) fitted.set(request.asOf, (model = fitModel(history, request.asOf)));
+  const model = modelFor(history, request.asOf);
 
   const base = { asOf: request.asOf, deadline: request.deadline, runs: request.runs, seed: request.seed };
   const scenario = hasScenario(request.scenario);
-  const baseline = forecast(history, { ...base, scenario: {}, push: withOffices && !scenario }, model);
-  const other = scenario ? forecast(history, { ...base, scenario: request.scenario, push: withOffices }, model) : null;
+  // The office list comes from the scenario's forecast when there is one: the baseline's own then
+  // needs only its programme figures.
+  const baselineOffices = withOffices && !scenario;
+  const baseline = forecast(history, { ...base, scenario: {}, push: baselineOffices, longest: baselineOffices, offices: baselineOffices }, model);
+  const other = scenario ? forecast(history, { ...base, scenario: request.scenario, push: withOffices, longest: withOffices, offices: withOffices }, model) : null;
   const shown = other ?? baseline;
 
   const months = new Map<string, number>();
-  const firstDone = new Map<number, number>();
-  for (const e of history.leaves) {
-    if ((e.state === 'installed' || e.state === 'connected') && e.entered < request.asOf && e.entered < (firstDone.get(e.office) ?? Infinity)) firstDone.set(e.office, e.entered);
+  const firstDone = new Float64Array(history.offices.length).fill(Infinity);
+  const isDone = byStateId((name) => (name === 'installed' || name === 'connected' ? 1 : 0), 0);
+  const c = history.leafColumns;
+  for (let i = 0; i < c.length; i++) {
+    const t = c.entered[i]!;
+    if (t < request.asOf && t < firstDone[c.office[i]!]! && isDone.at(c.state[i]!) === 1) firstDone[c.office[i]!] = t;
   }
-  for (const t of firstDone.values()) {
+  for (const t of firstDone) {
+    if (t === Infinity) continue;
     const d = new Date(t);
     const month = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
     months.set(month, (months.get(month) ?? 0) + 1);
@@ -163,10 +198,7 @@ export async function runForecast(reader: HistoryReader, request: ForecastReques
  */
 export async function officeChances(reader: HistoryReader, request: ForecastRequest): Promise<{ officeId: string; country: string; probability: number }[]> {
   const history = await loadHistory(reader);
-  let fitted = models.get(history);
-  if (!fitted) models.set(history, (fitted = new Map()));
-  let model = fitted.get(request.asOf);
-  if (!model) fitted.set(request.asOf, (model = fitModel(history, request.asOf)));
-  const result = forecast(history, { asOf: request.asOf, deadline: request.deadline, runs: request.runs, seed: request.seed, scenario: request.scenario, push: false }, model);
+  const model = modelFor(history, request.asOf);
+  const result = forecast(history, { asOf: request.asOf, deadline: request.deadline, runs: request.runs, seed: request.seed, scenario: request.scenario, push: false, longest: false }, model);
   return result.offices.map((o) => ({ officeId: o.officeId, country: history.offices[o.index]!.country, probability: Math.round(o.probability * 1000) / 1000 }));
 }

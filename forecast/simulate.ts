@@ -1,8 +1,10 @@
-import { random } from '../demo/generate';
 import type { Track } from '../machines/office';
-import { AFTER_HOLD, compile, DONE, FINAL, HANDED_OVER, IN_REGION, ON_HOLD, REGION_LAST, type CompiledModel } from './compiled';
-import { search, type Model } from './model';
+import * as compiled from './compiled';
+import { AFTER_HOLD, compile, type CompiledModel } from './compiled';
+import * as model from './model';
+import type { Model } from './model';
 import { seedOf } from './seed';
+import { Stream } from './stream';
 import { TailPool } from './tails';
 
 /**
@@ -42,6 +44,11 @@ export function factorOf(scenario: Scenario, state: string): number {
   return all;
 }
 
+// Local copies: once compiled to CommonJS (as tsx runs the server), every use of an imported
+// binding is a call to its getter, and these are used in the innermost loops.
+const { DONE, FINAL, HANDED_OVER, IN_REGION, ON_HOLD, REGION_LAST } = compiled;
+const search = model.search;
+
 const MAX_STEPS = 200;
 /** Leaves an office can be in at once (the regions of `preparing`), with room to spare. */
 const MAX_SLOTS = 8;
@@ -58,6 +65,12 @@ class Scratch {
   readonly virtual = new Int32Array(MAX_SLOTS);
   readonly sample = new Int32Array(MAX_SLOTS);
   readonly shift = new Float64Array(MAX_SLOTS);
+  /**
+   * The instant a stay under way is seen from, for `enter` (its entry is in `entered`): numbers
+   * handed to a method that is not inlined are boxed on the heap one by one, millions per forecast,
+   * where a typed array holds them as they are.
+   */
+  readonly from = new Float64Array(1);
   slots = 0;
   done = Infinity;
   handedOver = Infinity;
@@ -70,6 +83,12 @@ class Scratch {
 export interface SimulatorOptions {
   /** Share the futures after whole-office and region entries (ignored with a Gold Disk date). */
   tails?: { seed: number; horizon: number; size?: number };
+  /**
+   * Keep the time each future spends in each state, for `longest` (default true). Without it the
+   * futures are the same (no draw depends on it) and `longest` is null: the programme figures need
+   * only when offices are done, and reading every shared future's segments is most of their cost.
+   */
+  longest?: boolean;
 }
 
 export class Simulator {
@@ -81,6 +100,7 @@ export class Simulator {
   private readonly regionPools: TailPool[] = [];
   private readonly tails: { seed: number; horizon: number; size: number } | null;
   private readonly afterHold: number;
+  private readonly timed: boolean;
 
   constructor(
     model: Model,
@@ -90,13 +110,14 @@ export class Simulator {
     this.c = compile(model);
     this.tails = options.tails && scenario.goldDisk === undefined ? { size: TAIL_SIZE, ...options.tails } : null;
     this.afterHold = this.c.outcome(AFTER_HOLD);
+    this.timed = options.longest ?? true;
   }
 
   /**
    * `runs` futures of an office starting from `start` at `asOf`: when each is done and handed over,
    * and the leaf most of them spend the longest in before done.
    */
-  futures(start: StartState, asOf: number, horizon: number, runs: number, rnd: () => number): { done: Float64Array; handedOver: Float64Array; longest: string | null } {
+  futures(start: StartState, asOf: number, horizon: number, runs: number, rnd: Stream): { done: Float64Array; handedOver: Float64Array; longest: string | null } {
     const states = Int32Array.from(start.leaves, (l) => this.c.state(l.state));
     const entered = Float64Array.from(start.leaves, (l) => l.entered);
     const done = new Float64Array(runs);
@@ -106,6 +127,7 @@ export class Simulator {
       const s = this.run(start.track, states, entered, asOf, horizon, rnd, 0, null);
       done[r] = s.done;
       handedOver[r] = s.handedOver;
+      if (!this.timed) continue;
       const state = this.longestOf(s);
       if (state < 0) continue;
       if (state >= votes.length) votes = growTo(votes, this.c.names.length + 16);
@@ -152,10 +174,15 @@ export class Simulator {
     return s;
   }
 
-  /** Puts `state`, entered at `at`, in slot `i`, its exit drawn as seen from `from` (later than `at` for a stay under way). */
-  private enter(s: Scratch, track: Track, i: number, state: number, at: number, from: number, u: number): void {
+  /**
+   * Puts `state`, entered at `s.entered[i]`, in slot `i`, its exit drawn (one number from `rnd`) as
+   * seen from `s.from[0]` (later than the entry for a stay under way).
+   */
+  private enter(s: Scratch, track: Track, i: number, state: number, rnd: Stream): void {
+    const u = rnd.next();
+    const at = s.entered[i]!;
+    const from = s.from[0]!;
     s.state[i] = state;
-    s.entered[i] = at;
     s.exit[i] = Infinity;
     s.next[i] = -1;
     const f = this.c.flags[state]!;
@@ -184,7 +211,16 @@ export class Simulator {
     const target = before + u * (1 - before);
     const stretches = stay.steps.length - 1;
     const m = Math.min(stretches - 1, Math.floor(target * stretches));
-    const k = Math.max(first, search(stay.cumulative, target, false, stay.steps[m]!, stay.steps[m + 1]!));
+    // `search(stay.cumulative, target, false, …)` written out: a call would box `target`.
+    const cumulative = stay.cumulative;
+    let lo = stay.steps[m]!;
+    let hi = stay.steps[m + 1]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    const k = Math.max(first, lo);
     if (k >= stay.lengths.length) return;
     s.exit[i] = from + (stay.lengths[k]! - elapsed) * this.factor(state);
     s.next[i] = stay.next[k]!;
@@ -197,20 +233,22 @@ export class Simulator {
   }
 
   /**
-   * Puts `leaf`, entered afresh at `t`, in slot `i`. A leaf of a region that is not its last stands
+   * Puts `leaf`, entered afresh at `s.entered[i]`, in slot `i`. A leaf of a region that is not its last stands
    * for one of the region's futures from there (to its last leaf or a withdrawal), drawn from the
    * region tails: the slot exits when that future ends, and its time is charged then.
    */
-  private enterFresh(s: Scratch, track: Track, i: number, leaf: number, t: number, rnd: () => number, depth: number): void {
+  private enterFresh(s: Scratch, track: Track, i: number, leaf: number, rnd: Stream, depth: number): void {
+    const t = s.entered[i]!;
     s.virtual[i] = -1;
     const f = this.c.flags[leaf]!;
     const ref = this.tails && (f & IN_REGION) !== 0 && (f & REGION_LAST) === 0 ? this.regionPool(track, leaf, depth) : -1;
     if (ref < 0) {
-      this.enter(s, track, i, leaf, t, t, rnd());
+      s.from[0] = t;
+      this.enter(s, track, i, leaf, rnd);
       return;
     }
     const pool = this.regionPools[ref]!;
-    const j = Math.floor(rnd() * pool.size);
+    const j = Math.floor(rnd.next() * pool.size);
     s.state[i] = leaf;
     s.entered[i] = t;
     s.exit[i] = t + pool.done[j]!;
@@ -237,7 +275,7 @@ export class Simulator {
    * One future from `states` at `asOf`. `regionOnly`: the one slot is a region's leaf and the future
    * ends with the region (`end`, `endOutcome`), for the region tails.
    */
-  private run(track: Track, states: ArrayLike<number>, entered: ArrayLike<number>, asOf: number, horizon: number, rnd: () => number, depth: number, record: TailPool | null, regionOnly = false): Scratch {
+  private run(track: Track, states: ArrayLike<number>, entered: ArrayLike<number>, asOf: number, horizon: number, rnd: Stream, depth: number, record: TailPool | null, regionOnly = false): Scratch {
     const s = this.scratchAt(depth);
     s.done = Infinity;
     s.handedOver = Infinity;
@@ -247,7 +285,9 @@ export class Simulator {
     s.slots = states.length;
     for (let i = 0; i < states.length; i++) {
       s.virtual[i] = -1;
-      this.enter(s, track, i, states[i]!, entered[i]!, asOf, rnd());
+      s.entered[i] = entered[i]!;
+      s.from[0] = asOf;
+      this.enter(s, track, i, states[i]!, rnd);
     }
     const { flags, outcomes } = this.c;
     for (let step = 0; step < MAX_STEPS; step++) {
@@ -262,13 +302,15 @@ export class Simulator {
       if (k < 0 || exit > horizon) break;
       const t = exit;
       const state = s.state[k]!;
-      if (s.virtual[k]! >= 0) this.chargeRegion(s, record, k, Infinity, horizon);
+      if (!this.timed) {
+        // Nothing to charge (and no numbers to box for it).
+      } else if (s.virtual[k]! >= 0) this.chargeRegion(s, record, k, Infinity, horizon);
       else if (s.done === Infinity) this.charge(s, record, state, Math.max(s.entered[k]!, asOf), t);
       const nextId = s.next[k]!;
       const next = outcomes[nextId]!;
       if (next.withdrawn) {
         // The other regions' stays that ended before count; those under way do not.
-        for (let i = 0; i < s.slots; i++) if (s.virtual[i]! >= 0) this.chargeRegion(s, record, i, t, horizon);
+        if (this.timed) for (let i = 0; i < s.slots; i++) if (s.virtual[i]! >= 0) this.chargeRegion(s, record, i, t, horizon);
         s.slots = 0;
         if (regionOnly) {
           s.end = t;
@@ -281,7 +323,8 @@ export class Simulator {
       let fresh = -1;
       if ((flags[state]! & IN_REGION) !== 0) {
         const leaf = next.leaves.length === 1 ? next.leaves[0]! : this.c.state(next.text);
-        this.enterFresh(s, track, k, leaf, t, rnd, depth);
+        s.entered[k] = t;
+        this.enterFresh(s, track, k, leaf, rnd, depth);
         if (regionOnly && (flags[leaf]! & REGION_LAST) !== 0) {
           s.end = t;
           s.endOutcome = nextId;
@@ -296,15 +339,18 @@ export class Simulator {
       if (!pool) {
         const leaves = outcomes[fresh]!.leaves;
         s.slots = leaves.length;
-        for (let i = 0; i < leaves.length; i++) this.enterFresh(s, track, i, leaves[i]!, t, rnd, depth);
+        for (let i = 0; i < leaves.length; i++) {
+          s.entered[i] = t;
+          this.enterFresh(s, track, i, leaves[i]!, rnd, depth);
+        }
         continue;
       }
       // The rest of this future is a tail's, shifted to `t` and cut at the horizon.
-      const j = Math.floor(rnd() * pool.size);
+      const j = Math.floor(rnd.next() * pool.size);
       const wasDone = s.done !== Infinity;
       if (!wasDone && t + pool.done[j]! <= horizon) s.done = t + pool.done[j]!;
       if (s.handedOver === Infinity && t + pool.handedOver[j]! <= horizon) s.handedOver = t + pool.handedOver[j]!;
-      if (!wasDone) {
+      if (!wasDone && this.timed) {
         for (let g = pool.first[j]!; g < pool.first[j + 1]!; g++) {
           const from = t + pool.from[g]!;
           if (from < horizon) this.charge(s, record, pool.state[g]!, from, Math.min(t + pool.to[g]!, horizon));
@@ -312,7 +358,7 @@ export class Simulator {
       }
       return s;
     }
-    if (s.done === Infinity) {
+    if (s.done === Infinity && this.timed) {
       for (let i = 0; i < s.slots; i++) {
         if (s.virtual[i]! >= 0) this.chargeRegion(s, record, i, Infinity, horizon);
         else if (s.exit[i]! > horizon) this.charge(s, record, s.state[i]!, Math.max(s.entered[i]!, asOf), horizon);
@@ -332,7 +378,7 @@ export class Simulator {
     if (known !== undefined) return known ?? -1;
     const tails = this.tails!;
     this.regionKeys.set(key, null);
-    const rnd = random(seedOf(`region|${track}|${this.c.names[leaf]!}`, tails.seed));
+    const rnd = new Stream(seedOf(`region|${track}|${this.c.names[leaf]!}`, tails.seed));
     const pool = new TailPool(tails.size);
     const start = [leaf];
     const zero = [0];
@@ -355,7 +401,7 @@ export class Simulator {
     this.pools.set(key, null);
     const leaves = this.c.outcomes[outcome]!.leaves;
     const zero = leaves.map(() => 0);
-    const rnd = random(seedOf(`tail|${track}|${this.c.outcomes[outcome]!.text}`, tails.seed));
+    const rnd = new Stream(seedOf(`tail|${track}|${this.c.outcomes[outcome]!.text}`, tails.seed));
     const pool = new TailPool(tails.size);
     for (let i = 0; i < tails.size; i++) {
       pool.begin();

@@ -2,12 +2,14 @@
  * loadHistory extends the episodes with the rows appended since its last read (issue 16 §5): after
  * every step of a programme (transitions, new offices, a new workshop, a workshop moved) the
  * extended History gives the same durations, funnel and flow as one built from a full read, on
- * SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
+ * SQLite and, with TEST_DATABASE_URL, on PostgreSQL; and every stay's columns (what the figures
+ * read) hold what its episode holds.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import { stateName } from '../analytics/columns';
 import { computeDurations } from '../analytics/durations';
 import { buildHistory, historyBuilds, loadHistory, type History } from '../analytics/episodes';
 import { computeFlow } from '../analytics/flow';
@@ -95,6 +97,24 @@ function figures(h: History) {
   };
 }
 
+/** Each stay's columns (what the figures read) against its episode, row by row. */
+function columnsOf(h: History) {
+  const rows = (c: History['leafColumns'], list: History['leaves']) => {
+    expect(c.length).toBe(list.length);
+    return list.map((e, i) => {
+      expect({ office: c.office[i], state: stateName(c.state[i]!), entered: c.entered[i], left: c.left[i], businessMs: c.businessMs[i] }).toEqual({
+        office: e.office,
+        state: e.state,
+        entered: e.entered,
+        left: e.left,
+        businessMs: e.businessMs,
+      });
+      return i;
+    });
+  };
+  return [rows(h.leafColumns, h.leaves).length, rows(h.stageColumns, h.stages).length];
+}
+
 async function checkEveryStep(b: Backend): Promise<void> {
   const clock = fixedClock(START);
   const engine = new Engine({ store: b.store, clock });
@@ -104,7 +124,9 @@ async function checkEveryStep(b: Backend): Promise<void> {
   for (const step of STEPS) {
     await step(engine, b, clock);
     const extended = await loadHistory(b.history);
-    expect(figures(extended)).toEqual(figures(await fullRead(b.history)));
+    const full = await fullRead(b.history);
+    expect(figures(extended)).toEqual(figures(full));
+    expect(columnsOf(extended)).toEqual(columnsOf(full));
   }
   const last = figures(await loadHistory(b.history));
   // The comparison is of a programme, not of nothing, and the episodes were extended, not rebuilt.
