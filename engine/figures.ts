@@ -1,8 +1,7 @@
 import type { ReminderPolicy } from '../machines/meta';
-import { FIGURE_NAMES, type FigureName, type FiguresStore } from '../storage/figures-store';
+import { FIGURE_NAMES, type FigureName, type FiguresStore, type PauseStep } from '../storage/figures-store';
 import { zoneOf } from './business-hours';
 import { deadlineOf, isOverdue } from './deadlines';
-import type { PauseStep } from '../storage/figures-store';
 
 /**
  * The programme's headline figures, one definition each (the SQL in storage/figures-store.ts):
@@ -86,7 +85,7 @@ interface Pause {
 }
 
 /** Each office's pauses, in order, from its PAUSED and RESUMED steps (a PAUSED while paused extends the pause). */
-export function pausesOf(steps: Iterable<PauseStep>): Map<string, Pause[]> {
+function pausesOf(steps: Iterable<PauseStep>): Map<string, Pause[]> {
   const byOffice = new Map<string, Pause[]>();
   for (const step of steps) {
     let pauses = byOffice.get(step.office_id);
@@ -99,11 +98,11 @@ export function pausesOf(steps: Iterable<PauseStep>): Map<string, Pause[]> {
 }
 
 /**
- * A state entry's clock after the pauses, as the live clock keeps it: each pause ended before `end`
+ * A state entry's clock after the pauses, as the live clock keeps it: each pause that has ended
  * moves the deadline by the time the clock stood still (from the pause, or from the entry when it
  * came during the pause, to the resumption); a pause still on leaves the clock stopped where it began.
  */
-export function clockAfterPauses(deadline: number, enteredAt: number, pauses: readonly Pause[]): { deadline: number; pausedAt: string | null } {
+function clockAfterPauses(deadline: number, enteredAt: number, pauses: readonly Pause[]): { deadline: number; pausedAt: string | null } {
   for (const pause of pauses) {
     if (pause.to !== null && pause.to <= enteredAt) continue;
     const stopped = Math.max(pause.from, enteredAt);
