@@ -44,8 +44,13 @@ export interface SlaTiming {
 
 /** When a stay becomes stalled and when it is escalated under `policy`. */
 export function slaTiming(e: Episode, policy: ReminderPolicy): SlaTiming {
-  const deadline = policy.until === 'workshopEnd' && !Number.isNaN(e.workshopEnd) ? e.workshopEnd : e.entered + durationMs(policy.sla);
-  return { deadline, escalation: deadline + policy.reminders * durationMs(policy.every) };
+  return timingOf(e.entered, e.workshopEnd, policy.until, durationMs(policy.sla), policy.reminders * durationMs(policy.every));
+}
+
+/** The rule of `slaTiming` over numbers, the policy's durations given in ms (`workshopEnd` NaN when unknown). */
+function timingOf(entered: number, workshopEnd: number, until: ReminderPolicy['until'], slaMs: number, remindMs: number): SlaTiming {
+  const deadline = until === 'workshopEnd' && !Number.isNaN(workshopEnd) ? workshopEnd : entered + slaMs;
+  return { deadline, escalation: deadline + remindMs };
 }
 
 /** `policies` with the SLA of some states replaced ("what if invited had 45 days"). */
@@ -108,10 +113,9 @@ export function computeSla(history: History, scope: Scope, policies: PolicySet, 
       row = { quarter, state, label: stateLabel(state), sla: policy.sla, entries: 0, withinSla: 0, stalled: 0, escalated: 0, open: 0, shareWithinSla: null, shareStalled: null };
       rowAt[key] = row;
     }
-    // As slaTiming, with the episode read only for a stay that ends with its workshop.
+    // The episode is read only for a stay that ends with its workshop.
     const workshopEnd = policy.until === 'workshopEnd' ? history.leaves[i]!.workshopEnd : Number.NaN;
-    const deadline = Number.isNaN(workshopEnd) ? entered + slaMs[p]! : workshopEnd;
-    const escalation = deadline + remindMs[p]!;
+    const { deadline, escalation } = timingOf(entered, workshopEnd, policy.until, slaMs[p]!, remindMs[p]!);
     const left = c.left[i]!;
     const until = Math.min(left, w.end);
     row.entries++;

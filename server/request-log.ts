@@ -16,7 +16,7 @@ const REPLY_LINK = /^\/r\/[^?]*/;
  * cookies, which a log must not hold, and serializing every header on every request was the
  * larger part of logging's cost.
  */
-export function requestForLog(req: IncomingMessage & { id?: unknown }): { id: unknown; method: string | undefined; url: string | undefined } {
+function requestForLog(req: IncomingMessage & { id?: unknown }): { id: unknown; method: string | undefined; url: string | undefined } {
   return { id: req.id, method: req.method, url: req.url?.replace(REPLY_LINK, '/r/…') };
 }
 
