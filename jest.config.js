@@ -44,6 +44,7 @@ const POSTGRES_SUITES = [
   'model-based',
   'openapi',
   'outbox-in-doubt',
+  'mail-lease',
   'reminders',
   'reminders-server',
   'report-pdf',

@@ -95,6 +95,7 @@ export async function createReminderFeature(
     clock: engine.clock,
     maxAttempts: config.MAIL_MAX_ATTEMPTS,
     retryBaseMs: config.MAIL_RETRY_BASE_MS,
+    leaseMs: mailLeaseMs(config.SMTP_TIMEOUT_MS),
   });
   let scheduler: Scheduler | null = null;
   let started = false;
@@ -145,6 +146,14 @@ export async function createReminderFeature(
     },
   };
 }
+
+/**
+ * How long a claimed message stays with its dispatcher. One attempt ends within the connection and
+ * greeting timeouts and one socket timeout per SMTP command (EHLO, MAIL, RCPT, DATA, the body,
+ * QUIT): eight timeouts outlive it, so a live dispatcher keeps its claims while a dead one's are
+ * taken back by another server soon after (4 minutes at the default 30 s).
+ */
+export const mailLeaseMs = (smtpTimeoutMs: number): number => 8 * smtpTimeoutMs;
 
 /**
  * Offices registered before the reminders existed get their clocks once, from the time they

@@ -67,6 +67,8 @@ describeIfPostgres('three servers on one PostgreSQL database', () => {
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '4',
       SMTP_URL: smtp.url,
+      // A killed server's claimed messages go to another once their lease (8 × this) has run out.
+      SMTP_TIMEOUT_MS: '5000',
       POLICIES_PATH: policies,
       SCHEDULER_INTERVAL_MS: '250',
       DISPATCH_INTERVAL_MS: '250',
@@ -89,7 +91,8 @@ describeIfPostgres('three servers on one PostgreSQL database', () => {
 
       load.setBases(servers.map((s) => s.url));
       load.start();
-      const killAt = 500 + Math.floor(Math.random() * (TOTAL_EVENTS - 1500));
+      // FAULT_KILL_AT replays one moment (the number of acknowledged events) of a run that failed.
+      const killAt = Number(process.env.FAULT_KILL_AT ?? 500 + Math.floor(Math.random() * (TOTAL_EVENTS - 1500)));
       await until(() => load.ackedEvents >= killAt, 15 * 60_000, `${killAt} acknowledged events`);
       await sleep(Math.floor(Math.random() * 40));
       const victim = Math.random() < 0.5 ? 0 : 2;
@@ -138,7 +141,16 @@ describeIfPostgres('three servers on one PostgreSQL database', () => {
           (await pg.query<{ office_id: string; timer_id: number; message_id: string; status: string }>(
             "SELECT office_id, timer_id, message_id, status FROM outbox WHERE office_id LIKE 'idle-%' AND kind <> 'circular'",
           )).rows;
-        await until(async () => (await reminderRows()).filter((r) => r.status === 'sent').length >= expected, 180_000, 'every reminder sent');
+        await until(async () => (await reminderRows()).filter((r) => r.status === 'sent').length >= expected, 180_000, 'every reminder sent').catch(
+          async (error: unknown) => {
+            // Which messages are missing, and who holds them, say why the wait ran out.
+            const unsent = await pg.query(
+              "SELECT office_id, timer_id, kind, status, attempts, lease_owner, lease_until, last_error FROM outbox WHERE office_id LIKE 'idle-%' AND status <> 'sent'",
+            );
+            const clocks = await pg.query("SELECT office_id, state, reminders_sent, next_level, next_reminder_at, lease_owner, lease_until FROM sla_clocks WHERE office_id LIKE 'idle-%'");
+            throw new Error(`${(error as Error).message}; at ${new Date().toISOString()}, unsent ${JSON.stringify(unsent.rows)}; clocks ${JSON.stringify(clocks.rows)}`);
+          },
+        );
         const rows = await reminderRows();
         expect(rows).toHaveLength(expected);
         for (let i = 0; i < IDLE_OFFICES; i++) expect(new Set(rows.filter((r) => r.office_id === `idle-${i}`).map((r) => r.timer_id)).size).toBe(REMINDERS + 1);
