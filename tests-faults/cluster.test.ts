@@ -154,7 +154,11 @@ describeIfPostgres('three servers on one PostgreSQL database', () => {
         const rows = await reminderRows();
         expect(rows).toHaveLength(expected);
         for (let i = 0; i < IDLE_OFFICES; i++) expect(new Set(rows.filter((r) => r.office_id === `idle-${i}`).map((r) => r.timer_id)).size).toBe(REMINDERS + 1);
-        expect(smtp.duplicates()).toEqual([]);
+        // Sent twice only when the kill cut an attempt short after the SMTP server had accepted it:
+        // that message was retried once, and says so (in_doubt).
+        const inDoubt = new Set((await pg.query<{ message_id: string }>('SELECT message_id FROM outbox WHERE in_doubt > 0')).rows.map((r) => r.message_id));
+        expect(smtp.duplicates().filter((id) => !inDoubt.has(id))).toEqual([]);
+        expect(smtp.received.filter((m) => inDoubt.has(m.messageId)).length).toBeLessThanOrEqual(2 * inDoubt.size);
         const received = new Set(smtp.received.map((m) => m.messageId));
         expect(rows.filter((r) => !received.has(r.message_id))).toEqual([]);
       } finally {
