@@ -8,7 +8,8 @@ import { startServer, type TestServer } from './helpers/server';
  */
 
 const T0 = new Date('2026-03-02T09:00:00Z');
-const SMTP_TIMEOUT_MS = 400;
+// Long enough that the row is read while the attempt hangs, even on a loaded machine.
+const SMTP_TIMEOUT_MS = 2_000;
 let silent: net.Server;
 const sockets = new Set<net.Socket>();
 let server: TestServer;
