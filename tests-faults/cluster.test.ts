@@ -91,7 +91,7 @@ describeIfPostgres('three servers on one PostgreSQL database', () => {
 
       load.setBases(servers.map((s) => s.url));
       load.start();
-      // FAULT_KILL_AT replays one moment (the number of acknowledged events) of a run that failed.
+      // FAULT_KILL_AT fixes the moment of the kill (in acknowledged events) to revisit a failed run; the victim stays random.
       const killAt = Number(process.env.FAULT_KILL_AT ?? 500 + Math.floor(Math.random() * (TOTAL_EVENTS - 1500)));
       await until(() => load.ackedEvents >= killAt, 15 * 60_000, `${killAt} acknowledged events`);
       await sleep(Math.floor(Math.random() * 40));

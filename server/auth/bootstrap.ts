@@ -14,7 +14,13 @@ export async function ensureAdminAccount(
   const password = adminPassword ?? newSecret().slice(0, 20);
   const passwordHash = await hashPassword(password);
   if (await accounts.countUsers() > 0) return null;
-  await accounts.insertUser({ username: 'admin', displayName: 'Administrator', email: null, role: 'admin', passwordHash, createdAt: now.toISOString() });
+  try {
+    await accounts.insertUser({ username: 'admin', displayName: 'Administrator', email: null, role: 'admin', passwordHash, createdAt: now.toISOString() });
+  } catch (error) {
+    // Several servers starting at once on an empty database: one creates the account, the others find it.
+    if (await accounts.countUsers() > 0) return null;
+    throw error;
+  }
   await accounts.audit(now.toISOString(), 'system', 'user.created', 'admin', { role: 'admin', firstStart: true });
   return { username: 'admin', generatedPassword: adminPassword ? null : password };
 }
