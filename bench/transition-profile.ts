@@ -10,6 +10,8 @@
  *   --policies F   reminder policies file (POLICIES_PATH), e.g. to turn every clock off
  *   --drop-index I drops index I from the copy first, to size what its upkeep costs (the reads
  *                  that need it get slower; not a configuration)
+ *   --floor        the engine benchmark's floor (a) instead, on the same offices and events, so
+ *                  its COMMIT can be set beside (b)'s (with --statements; not with --wal)
  *
  * `npx tsx bench/transition-profile.ts --offices 500 --sync NORMAL --statements`
  */
@@ -20,6 +22,7 @@ import Database from 'better-sqlite3';
 import { openRuntime } from '../app/runtime';
 import { benchConfig, benchOfficeId, copyDb, HAPPY_PATH_LENGTH, happyPath, makeRegisteredDb, removeDb } from './lib';
 import type { Synchronous } from './result';
+import { openFloor, type Applier } from './variants';
 
 const WARMUP = 100;
 
@@ -94,23 +97,30 @@ async function main(): Promise<void> {
     scratch.close();
   }
 
+  if (flag('floor') && flag('wal')) throw new Error('--wal counts the frames of (b) only');
   let measuring = false;
   const times = flag('statements') ? timeStatements(() => measuring) : undefined;
-  const runtime = await openRuntime(benchConfig(file, sync, policies ? { POLICIES_PATH: policies } : {}));
+  const runtime = flag('floor') ? undefined : await openRuntime(benchConfig(file, sync, policies ? { POLICIES_PATH: policies } : {}));
   const paths = new Map<number, ReturnType<typeof happyPath>>();
+  const applier: Applier = runtime
+    ? {
+        apply: async (i, step) => {
+          let events = paths.get(i);
+          if (!events) paths.set(i, (events = happyPath(i)));
+          await runtime.engine.apply(benchOfficeId(i), events[step]!, { actor: 'bench' });
+        },
+        close: () => runtime.close(),
+      }
+    : openFloor(file, sync);
   const take = async (from: number, count: number) => {
     for (let step = 0; step < HAPPY_PATH_LENGTH; step++) {
-      for (let i = from; i < from + count; i++) {
-        let events = paths.get(i);
-        if (!events) paths.set(i, (events = happyPath(i)));
-        await runtime.engine.apply(benchOfficeId(i), events[step]!, { actor: 'bench' });
-      }
+      for (let i = from; i < from + count; i++) await applier.apply(i, step);
     }
   };
   await take(offices, WARMUP);
 
-  const db = (runtime.storage as { db?: Database.Database }).db!;
-  if (flag('wal')) {
+  const db = (runtime?.storage as { db?: Database.Database } | undefined)?.db;
+  if (db && flag('wal')) {
     db.pragma('wal_autocheckpoint = 0');
     db.pragma('wal_checkpoint(TRUNCATE)');
   }
@@ -148,12 +158,12 @@ async function main(): Promise<void> {
     }
     console.log(`${(total / events).toFixed(1).padStart(8)} µs ${(calls / events).toFixed(2).padStart(5)} ×  every statement, per event`);
   }
-  if (flag('wal')) {
+  if (db && flag('wal')) {
     const { perCommit, byTree } = walFrames(file, db);
     console.log(`WAL frames per commit: ${perCommit.toFixed(2)}`);
     for (const [tree, n] of byTree) console.log(`${n.toFixed(2).padStart(8)}  ${tree}`);
   }
-  runtime.close();
+  await applier.close();
   if (!flag('keep')) for (const f of [template, file]) removeDb(f);
 }
 
