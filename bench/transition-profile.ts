@@ -22,7 +22,7 @@ import Database from 'better-sqlite3';
 import { openRuntime } from '../app/runtime';
 import { benchConfig, benchOfficeId, copyDb, HAPPY_PATH_LENGTH, happyPath, makeRegisteredDb, removeDb } from './lib';
 import type { Synchronous } from './result';
-import { openFloor, type Applier } from './variants';
+import { openFloor, pathCache, type Applier } from './variants';
 
 const WARMUP = 100;
 
@@ -101,13 +101,11 @@ async function main(): Promise<void> {
   let measuring = false;
   const times = flag('statements') ? timeStatements(() => measuring) : undefined;
   const runtime = flag('floor') ? undefined : await openRuntime(benchConfig(file, sync, policies ? { POLICIES_PATH: policies } : {}));
-  const paths = new Map<number, ReturnType<typeof happyPath>>();
+  const eventOf = pathCache(happyPath);
   const applier: Applier = runtime
     ? {
         apply: async (i, step) => {
-          let events = paths.get(i);
-          if (!events) paths.set(i, (events = happyPath(i)));
-          await runtime.engine.apply(benchOfficeId(i), events[step]!, { actor: 'bench' });
+          await runtime.engine.apply(benchOfficeId(i), eventOf(i, step), { actor: 'bench' });
         },
         close: () => runtime.close(),
       }

@@ -45,7 +45,7 @@ function nodes(value: StateValue, leavesOnly: boolean, prefix = '', out: string[
 }
 
 /** Caches each office's path: building the event objects is not what is measured. */
-function pathCache(paths: (i: number) => OfficeEvent[]): (index: number, step: number) => OfficeEvent {
+export function pathCache(paths: (i: number) => OfficeEvent[]): (index: number, step: number) => OfficeEvent {
   const cache = new Map<number, OfficeEvent[]>();
   return (index, step) => {
     let p = cache.get(index);
